@@ -1,0 +1,4 @@
+//! The keyspace: databases, values and their expiry.
+
+pub mod bytes;
+pub mod dict;

@@ -1,0 +1,5 @@
+//! Small helpers shared by many commands: number parsing and formatting the way Redis
+//! does it, and glob matching.
+
+pub mod glob;
+pub mod num;
