@@ -1,0 +1,1 @@
+//! Persistence: the append-only file.

@@ -1,0 +1,5 @@
+//! The event loop.
+
+pub fn main_entry() -> i32 {
+    0
+}
