@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+/// The Redis version ferrokv is compatible with, as INFO and the logs report it.
+pub const REDIS_VERSION: &str = "7.0.15";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppendFsync {
     Always,

@@ -1,1 +1,351 @@
-//! The command table.
+//! The command table: one row per command, and the handlers grouped by family.
+//!
+//! A row (`CommandDef`) says everything about a command that is not its behaviour: name,
+//! arity (Redis's convention: N exact, -N at least N, the name counted), flags, key
+//! positions, documentation. The dispatcher (`server::call`) checks arity, authentication,
+//! MULTI queueing and the like from the row before any handler runs, feeds writes to the
+//! AOF, and COMMAND INFO/DOCS/LIST/GETKEYS read the same rows. A handler only does its
+//! command's work and writes its reply.
+
+pub mod connection;
+pub mod hashes;
+pub mod keys;
+pub mod server;
+pub mod strings;
+
+use crate::error::CmdResult;
+use crate::resp::parse::Span;
+use crate::resp::reply::Reply;
+use crate::server::client::Client;
+use crate::server::Core;
+use crate::store::bytes::Sds;
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Command flags, as Redis names them in COMMAND INFO.
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const ASKING: u32 = 1 << 11;
+    pub const FAST: u32 = 1 << 12;
+    pub const NO_AUTH: u32 = 1 << 13;
+    pub const MAY_REPLICATE: u32 = 1 << 14;
+    pub const NO_MULTI: u32 = 1 << 15;
+    pub const MOVABLE_KEYS: u32 = 1 << 16;
+    pub const ALLOW_BUSY: u32 = 1 << 17;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 18;
+
+    /// (flag, name) in the order COMMAND INFO lists them.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (ASKING, "asking"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+    ];
+}
+
+pub type Handler = fn(&mut Ctx, &Args) -> CmdResult;
+
+/// Finds the key arguments of a command whose keys are not at fixed positions
+/// (e.g. ZUNIONSTORE's numkeys). Returns argument indexes.
+pub type KeysFn = fn(&Args) -> Vec<usize>;
+
+/// One row of the command table.
+pub struct CommandDef {
+    /// Lower case; for subcommands, the subcommand alone ("get" of "config|get").
+    pub name: &'static str,
+    pub arity: i32,
+    pub flags: u32,
+    pub first_key: i32,
+    pub last_key: i32,
+    pub key_step: i32,
+    /// Redis's documentation group: "string", "hash", "generic", "connection", "server"...
+    pub group: &'static str,
+    pub since: &'static str,
+    pub summary: &'static str,
+    pub complexity: &'static str,
+    /// The arguments after the name, in Redis's documentation syntax
+    /// ("key value [NX | XX] [GET]"); COMMAND DOCS derives its argument list from it.
+    pub syntax: &'static str,
+    pub handler: Handler,
+    pub subcommands: &'static [CommandDef],
+    pub keys_fn: Option<KeysFn>,
+}
+
+/// A row with no keys, no docs and no subcommands; refine with the builder methods.
+pub const fn cmd(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandDef {
+    CommandDef {
+        name,
+        arity,
+        flags,
+        first_key: 0,
+        last_key: 0,
+        key_step: 0,
+        group: "generic",
+        since: "1.0.0",
+        summary: "",
+        complexity: "",
+        syntax: "",
+        handler,
+        subcommands: &[],
+        keys_fn: None,
+    }
+}
+
+impl CommandDef {
+    /// Key positions: first, last (negative counts from the end), step.
+    pub const fn keys(mut self, first: i32, last: i32, step: i32) -> Self {
+        self.first_key = first;
+        self.last_key = last;
+        self.key_step = step;
+        self
+    }
+    /// Documentation: group, version it appeared in, summary, argument syntax.
+    pub const fn doc(
+        mut self,
+        group: &'static str,
+        since: &'static str,
+        summary: &'static str,
+        syntax: &'static str,
+    ) -> Self {
+        self.group = group;
+        self.since = since;
+        self.summary = summary;
+        self.syntax = syntax;
+        self
+    }
+    pub const fn complexity(mut self, c: &'static str) -> Self {
+        self.complexity = c;
+        self
+    }
+    pub const fn subs(mut self, s: &'static [CommandDef]) -> Self {
+        self.subcommands = s;
+        self
+    }
+    pub const fn keys_fn(mut self, f: KeysFn) -> Self {
+        self.keys_fn = Some(f);
+        self.flags |= flags::MOVABLE_KEYS;
+        self
+    }
+    pub fn is(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+    /// Whether `argc` arguments (the name counted) satisfy the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let a = self.arity;
+        (a > 0 && argc as i32 == a) || (a < 0 && argc as i32 >= -a)
+    }
+    /// The key argument indexes of a call.
+    pub fn key_indexes(&self, args: &Args) -> Vec<usize> {
+        if let Some(f) = self.keys_fn {
+            return f(args);
+        }
+        let mut out = Vec::new();
+        if self.first_key <= 0 {
+            return out;
+        }
+        let argc = args.len() as i32;
+        let last = if self.last_key < 0 {
+            argc + self.last_key
+        } else {
+            self.last_key
+        };
+        let step = self.key_step.max(1);
+        let mut i = self.first_key;
+        while i <= last && i < argc {
+            out.push(i as usize);
+            i += step;
+        }
+        out
+    }
+}
+
+/// Every family's rows.
+pub fn families() -> [&'static [CommandDef]; 5] {
+    [
+        strings::COMMANDS,
+        keys::COMMANDS,
+        hashes::COMMANDS,
+        connection::COMMANDS,
+        server::COMMANDS,
+    ]
+}
+
+/// The table, indexed by lower-case name.
+pub struct Table {
+    by_name: HashMap<&'static [u8], &'static CommandDef, foldhash::fast::RandomState>,
+    /// Every top-level command, in family order.
+    pub all: Vec<&'static CommandDef>,
+}
+
+pub static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let mut by_name = HashMap::default();
+    let mut all = Vec::new();
+    for fam in families() {
+        for c in fam {
+            by_name.insert(c.name.as_bytes(), c);
+            all.push(c);
+        }
+    }
+    Table { by_name, all }
+});
+
+impl Table {
+    /// Case-insensitive lookup.
+    #[inline]
+    pub fn get(&self, name: &[u8]) -> Option<&'static CommandDef> {
+        let mut low = [0u8; 32];
+        if name.len() > low.len() {
+            return None;
+        }
+        for (d, s) in low.iter_mut().zip(name) {
+            *d = s.to_ascii_lowercase();
+        }
+        self.by_name.get(&low[..name.len()]).copied()
+    }
+
+    /// Looks a subcommand up in a container command.
+    pub fn sub(parent: &'static CommandDef, name: &[u8]) -> Option<&'static CommandDef> {
+        parent
+            .subcommands
+            .iter()
+            .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+}
+
+/// The arguments of one command: spans into a buffer (the connection's read buffer, or an
+/// owned copy for queued and blocked commands). Index 0 is the command name.
+#[derive(Clone, Copy)]
+pub struct Args<'a> {
+    buf: &'a [u8],
+    spans: &'a [Span],
+}
+
+impl<'a> Args<'a> {
+    pub fn new(buf: &'a [u8], spans: &'a [Span]) -> Args<'a> {
+        Args { buf, spans }
+    }
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+    /// Argument `i`; callers rely on the arity check for the indexes they use.
+    #[inline]
+    pub fn get(&self, i: usize) -> &'a [u8] {
+        let s = self.spans[i];
+        &self.buf[s.start..s.end]
+    }
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + '_ {
+        self.spans.iter().map(|s| &self.buf[s.start..s.end])
+    }
+    /// Arguments from `i` on.
+    pub fn from(&self, i: usize) -> impl ExactSizeIterator<Item = &'a [u8]> + '_ {
+        self.spans[i.min(self.spans.len())..]
+            .iter()
+            .map(|s| &self.buf[s.start..s.end])
+    }
+    /// Whether argument `i` equals `word`, ignoring ASCII case.
+    #[inline]
+    pub fn is(&self, i: usize, word: &str) -> bool {
+        self.get(i).eq_ignore_ascii_case(word.as_bytes())
+    }
+    pub fn to_owned(&self) -> OwnedArgs {
+        OwnedArgs::from_iter(self.iter())
+    }
+    pub fn to_sds(&self) -> Vec<Sds> {
+        self.iter().map(Sds::from).collect()
+    }
+}
+
+/// Arguments that own their bytes.
+#[derive(Clone, Default, Debug)]
+pub struct OwnedArgs {
+    buf: Vec<u8>,
+    spans: Vec<Span>,
+}
+
+impl OwnedArgs {
+    pub fn args(&self) -> Args<'_> {
+        Args::new(&self.buf, &self.spans)
+    }
+    pub fn push(&mut self, a: &[u8]) {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(a);
+        self.spans.push(Span {
+            start,
+            end: self.buf.len(),
+        });
+    }
+}
+
+impl<'b> FromIterator<&'b [u8]> for OwnedArgs {
+    fn from_iter<I: IntoIterator<Item = &'b [u8]>>(it: I) -> Self {
+        let mut o = OwnedArgs::default();
+        for a in it {
+            o.push(a);
+        }
+        o
+    }
+}
+
+/// How the running command is fed to the AOF when it changed the data.
+#[derive(Default, Debug)]
+pub enum Propagate {
+    /// As received.
+    #[default]
+    AsIs,
+    /// Not at all (e.g. the handler already queued what to write in `also_propagate`).
+    Never,
+    /// As these commands instead (deterministic forms: SET EX becomes SET PXAT...).
+    Rewrite(Vec<Vec<Sds>>),
+}
+
+/// What a handler works with.
+pub struct Ctx<'a> {
+    pub store: &'a mut Store,
+    pub srv: &'a mut Core,
+    pub client: &'a mut Client,
+    pub reply: Reply<'a>,
+    pub cmd: &'static CommandDef,
+    pub propagate: Propagate,
+}
+
+impl Ctx<'_> {
+    /// Feeds `cmds` to the AOF instead of the command as received.
+    pub fn rewrite_as(&mut self, cmds: Vec<Vec<Sds>>) {
+        self.propagate = Propagate::Rewrite(cmds);
+    }
+}
+
+/// Builds a command for `Propagate::Rewrite` from byte strings.
+pub fn sds_cmd(parts: &[&[u8]]) -> Vec<Sds> {
+    parts.iter().map(|p| Sds::from(*p)).collect()
+}

@@ -1,5 +1,928 @@
-//! The event loop.
+//! The server: one `mio` poll loop that owns every socket, and the state commands share.
+//!
+//! An iteration of the loop: poll; accept on listeners; for each readable connection read
+//! until WouldBlock (capped, so one client cannot starve the others), parse every complete
+//! frame and run it, appending replies to the connection's write buffer. After the events:
+//! the cron when due (active expiry, rehashing, idle timeouts, statistics), then
+//! `before_sleep`: the AOF gets the whole iteration's writes in one write call (and an
+//! fsync under `appendfsync always`), and only then are replies written out. WRITABLE
+//! interest is registered only while a connection has output left.
 
+pub mod call;
+pub mod client;
+pub mod conn;
+pub mod logging;
+
+use crate::commands::Args;
+use crate::config::Config;
+use crate::persistence::AofFeed;
+use crate::resp::parse::{Limits, ParseError, Parsed};
+use crate::resp::reply::Reply;
+use crate::store::Store;
+use client::Client;
+use conn::Conn;
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// Tokens at and above this are listeners and signals, below it connections.
+const LISTENER_BASE: usize = usize::MAX / 2;
+const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
+/// Bytes read from one connection per event before others get their turn.
+const MAX_READ_PER_EVENT: usize = 1024 * 1024;
+/// Bytes written to one connection per iteration before others get their turn.
+const MAX_WRITE_PER_EVENT: usize = 1024 * 1024;
+const READ_CHUNK: usize = 16 * 1024;
+/// Redis's PROTO_IOBUF_LEN-style threshold: a read buffer larger than this with nothing
+/// pending is given back.
+const IDLE_BUF_KEEP: usize = 64 * 1024;
+
+/// Server-wide counters INFO reports.
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub total_connections_received: u64,
+    pub total_commands_processed: u64,
+    pub rejected_connections: u64,
+    pub rejected_calls: u64,
+    pub failed_calls: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    /// Samples of (commands processed, time) for instantaneous_ops_per_sec.
+    pub ops_samples: VecDeque<(u64, Instant)>,
+    pub instantaneous_ops_per_sec: u64,
+}
+
+/// Per-command counters (INFO commandstats).
+#[derive(Default, Debug, Clone)]
+pub struct CmdStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub failed_calls: u64,
+    pub rejected_calls: u64,
+}
+
+/// One SLOWLOG entry.
+#[derive(Debug, Clone)]
+pub struct SlowEntry {
+    pub id: u64,
+    pub time: i64,
+    pub usec: u64,
+    pub args: Vec<Vec<u8>>,
+    pub addr: String,
+    pub name: String,
+}
+
+/// Why and how the server stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shutdown {
+    pub nosave: bool,
+    pub save: bool,
+}
+
+/// The server state other than the keyspace.
+pub struct Core {
+    pub config: Config,
+    pub conns: Slab<Conn>,
+    pub stats: Stats,
+    pub cmd_stats: HashMap<usize, CmdStat>,
+    pub aof: AofFeed,
+    pub started: Instant,
+    pub started_unix: i64,
+    pub run_id: String,
+    pub next_client_id: u64,
+    pub shutdown: Option<Shutdown>,
+    pub slowlog: VecDeque<SlowEntry>,
+    pub slowlog_next_id: u64,
+    /// Tokens of MONITOR clients.
+    pub monitors: Vec<usize>,
+    /// Tokens with output to write at the end of this iteration.
+    pub pending_writes: Vec<usize>,
+    /// Tokens whose reading was capped and must continue next iteration.
+    pub pending_reads: Vec<usize>,
+    /// The TCP port actually bound.
+    pub port: u16,
+    pub last_save: i64,
+    pub executable: String,
+}
+
+impl Core {
+    pub fn new(config: Config) -> Core {
+        Core {
+            config,
+            conns: Slab::new(),
+            stats: Stats::default(),
+            cmd_stats: HashMap::new(),
+            aof: AofFeed::default(),
+            started: Instant::now(),
+            started_unix: crate::store::now_ms() / 1000,
+            run_id: random_hex(40),
+            next_client_id: 1,
+            shutdown: None,
+            slowlog: VecDeque::new(),
+            slowlog_next_id: 0,
+            monitors: Vec::new(),
+            pending_writes: Vec::new(),
+            pending_reads: Vec::new(),
+            port: 0,
+            last_save: crate::store::now_ms() / 1000,
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether clients must AUTH first.
+    pub fn auth_required(&self) -> bool {
+        self.config.requirepass.is_some()
+    }
+
+    /// Marks a connection as having output to write this iteration.
+    pub fn queue_write(&mut self, token: usize) {
+        if let Some(c) = self.conns.get_mut(token) {
+            if !c.queued_write {
+                c.queued_write = true;
+                self.pending_writes.push(token);
+            }
+        }
+    }
+
+    /// Sends a command to every MONITOR client, as Redis formats it.
+    pub fn feed_monitors(&mut self, client: &Client, args: &Args) {
+        let now = crate::store::now_us();
+        let mut line = format!(
+            "{}.{:06} [{} {}]",
+            now / 1_000_000,
+            now % 1_000_000,
+            client.db,
+            client.addr
+        );
+        for a in args.iter() {
+            line.push_str(" \"");
+            for &b in a {
+                match b {
+                    b'\\' => line.push_str("\\\\"),
+                    b'"' => line.push_str("\\\""),
+                    b'\n' => line.push_str("\\n"),
+                    b'\r' => line.push_str("\\r"),
+                    b'\t' => line.push_str("\\t"),
+                    7 => line.push_str("\\a"),
+                    8 => line.push_str("\\b"),
+                    0x20..=0x7e => line.push(b as char),
+                    _ => line.push_str(&format!("\\x{b:02x}")),
+                }
+            }
+            line.push('"');
+        }
+        let monitors = self.monitors.clone();
+        for t in monitors {
+            if t == client.token {
+                continue;
+            }
+            if let Some(c) = self.conns.get_mut(t) {
+                let resp3 = c.s.client.resp3;
+                Reply::new(&mut c.s.wbuf, resp3).simple(&line);
+                self.queue_write(t);
+            }
+        }
+    }
+
+    /// Records a command in the slow log when it took long enough.
+    pub fn slowlog_push(&mut self, client: &Client, args: &Args, usec: u64) {
+        let threshold = self.config.slowlog_log_slower_than;
+        if threshold < 0 || (usec as i64) < threshold {
+            return;
+        }
+        // Redis keeps at most 32 arguments and 128 bytes of each.
+        let mut v: Vec<Vec<u8>> = Vec::new();
+        let argc = args.len();
+        for (i, a) in args.iter().enumerate() {
+            if i == 31 && argc > 32 {
+                v.push(format!("... ({} more arguments)", argc - 31).into_bytes());
+                break;
+            }
+            if a.len() > 128 {
+                let mut s = a[..128].to_vec();
+                s.extend_from_slice(
+                    format!("... ({} more bytes)", a.len() - 128).as_bytes(),
+                );
+                v.push(s);
+            } else {
+                v.push(a.to_vec());
+            }
+        }
+        let e = SlowEntry {
+            id: self.slowlog_next_id,
+            time: crate::store::now_ms() / 1000,
+            usec,
+            args: v,
+            addr: client.addr.clone(),
+            name: client
+                .name
+                .as_ref()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .unwrap_or_default(),
+        };
+        self.slowlog_next_id += 1;
+        self.slowlog.push_front(e);
+        while self.slowlog.len() as u64 > self.config.slowlog_max_len {
+            self.slowlog.pop_back();
+        }
+    }
+
+    /// Work after a command that produced keyspace events or touched watched keys.
+    pub fn after_command(&mut self, store: &mut Store) {
+        store.events.clear();
+        store.touched.clear();
+        store.touched_dbs.clear();
+    }
+
+    /// Closes a connection now (from CLIENT KILL or the loop).
+    pub fn close_conn(&mut self, poll: &Poll, token: usize) {
+        if let Some(mut c) = self.conns.try_remove(token) {
+            let _ = poll.registry().deregister(&mut c.sock);
+            self.monitors.retain(|&t| t != token);
+        }
+    }
+}
+
+/// A hexadecimal string of `n` random digits (run_id, replication ids).
+pub fn random_hex(n: usize) -> String {
+    let mut seed = crate::store::now_us() as u64 ^ (std::process::id() as u64) << 32;
+    let mut bytes = [0u8; 64];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = f.read_exact(&mut bytes);
+    }
+    let mut s = String::with_capacity(n);
+    for i in 0..n {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let v = (bytes[i % 64] as u64 ^ seed) & 15;
+        s.push(char::from_digit(v as u32, 16).unwrap_or('0'));
+    }
+    s
+}
+
+/// The whole server: keyspace, shared state, and the poll loop's handles.
+pub struct Server {
+    pub store: Store,
+    pub core: Core,
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    signals: Option<signal_hook_mio::v1_0::Signals>,
+    last_cron: Instant,
+}
+
+impl Server {
+    /// Binds the listeners and prepares the loop.
+    pub fn new(config: Config) -> io::Result<Server> {
+        let poll = Poll::new()?;
+        let mut listeners = Vec::new();
+        let mut port = config.port;
+        for (i, b) in config.bind.iter().enumerate() {
+            let (optional, host) = match b.strip_prefix('-') {
+                Some(h) => (true, h),
+                None => (false, b.as_str()),
+            };
+            let host = if host == "*" { "0.0.0.0" } else { host };
+            let addr: SocketAddr = match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => SocketAddr::new(ip, port),
+                Err(_) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("Invalid bind address '{b}'"),
+                    ))
+                }
+            };
+            match bind_listener(addr, config.tcp_backlog) {
+                Ok(mut l) => {
+                    if port == 0 {
+                        port = l.local_addr()?.port();
+                    }
+                    poll.registry().register(
+                        &mut l,
+                        Token(LISTENER_BASE + i),
+                        Interest::READABLE,
+                    )?;
+                    listeners.push(l);
+                }
+                Err(e) if optional => {
+                    log::warn!("Warning: Could not create server TCP listening socket {b}:{port}: {e}");
+                }
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("Could not create server TCP listening socket {host}:{port}: {e}"),
+                    ))
+                }
+            }
+        }
+        if listeners.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                "Failed listening on port (tcp), aborting.",
+            ));
+        }
+        let mut signals = signal_hook_mio::v1_0::Signals::new([
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGINT,
+        ])?;
+        poll.registry()
+            .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        let mut store = Store::new(config.databases);
+        store.notify_flags = config.notify_keyspace_events;
+        let mut core = Core::new(config);
+        core.port = port;
+        Ok(Server {
+            store,
+            core,
+            poll,
+            listeners,
+            signals: Some(signals),
+            last_cron: Instant::now(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.core.port
+    }
+
+    /// Runs until shutdown; returns the exit status.
+    pub fn run(&mut self) -> i32 {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let timeout = if self.core.pending_reads.is_empty() && self.core.pending_writes.is_empty()
+            {
+                let period = Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64);
+                Some(period.saturating_sub(self.last_cron.elapsed()))
+            } else {
+                Some(Duration::ZERO)
+            };
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    log::warn!("poll failed: {e}");
+                }
+            }
+            for ev in events.iter() {
+                let t = ev.token();
+                if t == SIGNAL_TOKEN {
+                    self.handle_signals();
+                } else if t.0 >= LISTENER_BASE {
+                    self.accept(t.0 - LISTENER_BASE);
+                } else {
+                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        self.readable(t.0);
+                    }
+                    if ev.is_writable() {
+                        self.core.queue_write(t.0);
+                    }
+                }
+            }
+            for t in std::mem::take(&mut self.core.pending_reads) {
+                self.readable(t);
+            }
+            if self.last_cron.elapsed()
+                >= Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64)
+            {
+                self.cron();
+            }
+            self.before_sleep();
+            if let Some(sd) = self.core.shutdown {
+                return self.finish(sd);
+            }
+        }
+    }
+
+    fn handle_signals(&mut self) {
+        let Some(signals) = self.signals.as_mut() else {
+            return;
+        };
+        for s in signals.pending() {
+            let name = if s == signal_hook::consts::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            log::warn!("Received {name} scheduling shutdown...");
+            self.core.shutdown = Some(Shutdown {
+                nosave: false,
+                save: false,
+            });
+        }
+    }
+
+    fn finish(&mut self, _sd: Shutdown) -> i32 {
+        log::warn!("User requested shutdown...");
+        // Write out what the AOF holds before leaving.
+        self.flush_aof();
+        for t in self.core.conns.iter().map(|(k, _)| k).collect::<Vec<_>>() {
+            self.flush_conn(t);
+        }
+        log::warn!("Redis is now ready to exit, bye bye...");
+        0
+    }
+
+    fn accept(&mut self, idx: usize) {
+        loop {
+            let (sock, addr) = match self.listeners[idx].accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log::warn!("Accepting client connection: {e}");
+                    return;
+                }
+            };
+            self.core.stats.total_connections_received += 1;
+            let _ = sock.set_nodelay(true);
+            if self.core.config.tcp_keepalive > 0 {
+                set_keepalive(&sock, self.core.config.tcp_keepalive);
+            }
+            let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            let mut client = Client {
+                id: self.core.next_client_id,
+                addr: addr.to_string(),
+                laddr,
+                authenticated: !self.core.auth_required(),
+                ..Default::default()
+            };
+            self.core.next_client_id += 1;
+            if self.core.conns.len() >= self.core.config.maxclients {
+                self.core.stats.rejected_connections += 1;
+                let mut s = sock;
+                let _ = s.write_all(b"-ERR max number of clients reached\r\n");
+                continue;
+            }
+            if let Some(msg) = self.protected_mode_denial(&addr) {
+                let mut s = sock;
+                let _ = s.write_all(msg.as_bytes());
+                continue;
+            }
+            let entry = self.core.conns.vacant_entry();
+            let token = entry.key();
+            client.token = token;
+            let mut conn = Conn::new(sock, client);
+            if let Err(e) =
+                self.poll
+                    .registry()
+                    .register(&mut conn.sock, Token(token), Interest::READABLE)
+            {
+                log::warn!("Error registering fd event for the new client: {e}");
+                continue;
+            }
+            entry.insert(conn);
+            // Data may already be waiting; edge-triggered polling would not tell us again.
+            self.core.pending_reads.push(token);
+        }
+    }
+
+    /// Redis's protected mode: with no password and the default bind, only loopback
+    /// clients may connect.
+    fn protected_mode_denial(&self, addr: &SocketAddr) -> Option<String> {
+        let c = &self.core.config;
+        if !c.protected_mode || c.requirepass.is_some() || addr.ip().is_loopback() {
+            return None;
+        }
+        let default_bind = c.bind.iter().all(|b| {
+            matches!(b.trim_start_matches('-'), "127.0.0.1" | "::1" | "localhost")
+        });
+        if default_bind {
+            return None;
+        }
+        Some("-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n".to_string())
+    }
+
+    /// Reads what a connection sent and runs the complete commands in it.
+    fn readable(&mut self, token: usize) {
+        let limit = self.core.config.client_query_buffer_limit as usize;
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        if conn.s.client.close_after_reply || conn.s.client.close_asap {
+            return;
+        }
+        let mut total = 0;
+        let mut closed = false;
+        loop {
+            let s = &mut conn.s;
+            if s.rbuf.capacity() - s.rbuf.len() < READ_CHUNK {
+                s.rbuf.reserve(READ_CHUNK);
+            }
+            let len = s.rbuf.len();
+            let cap = s.rbuf.capacity();
+            s.rbuf.resize(cap, 0);
+            let r = conn.sock.read(&mut s.rbuf[len..]);
+            match r {
+                Ok(0) => {
+                    s.rbuf.truncate(len);
+                    closed = true;
+                    break;
+                }
+                Ok(n) => {
+                    s.rbuf.truncate(len + n);
+                    total += n;
+                    if total >= MAX_READ_PER_EVENT {
+                        self.core.pending_reads.push(token);
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    s.rbuf.truncate(len);
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    s.rbuf.truncate(len);
+                }
+                Err(_) => {
+                    s.rbuf.truncate(len);
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        self.core.stats.net_input_bytes += total as u64;
+        if total > 0 {
+            self.process_input(token);
+        }
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        if conn.s.rbuf.len() - conn.s.rpos > limit {
+            log::warn!(
+                "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                conn.s.client.id,
+                conn.s.client.addr,
+                conn.s.rbuf.len()
+            );
+            self.core.close_conn(&self.poll, token);
+            return;
+        }
+        if closed {
+            // Replies to what it sent before closing still go out if the peer reads.
+            self.flush_conn(token);
+            self.core.close_conn(&self.poll, token);
+        }
+    }
+
+    /// Parses and runs every complete command in the connection's read buffer.
+    pub fn process_input(&mut self, token: usize) {
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        let mut s = std::mem::take(&mut conn.s);
+        let limits = Limits {
+            proto_max_bulk_len: self.core.config.proto_max_bulk_len as usize,
+            authenticated: s.client.authenticated || !self.core.auth_required(),
+        };
+        loop {
+            if s.client.close_after_reply || s.client.close_asap || s.rpos >= s.rbuf.len() {
+                break;
+            }
+            let start = s.rpos;
+            match s.parser.parse(&mut s.rbuf[start..], &mut s.spans, &limits) {
+                Ok(Parsed::Command(n)) => {
+                    let args = Args::new(&s.rbuf[start..start + n], &s.spans);
+                    call::process_command(
+                        &mut self.store,
+                        &mut self.core,
+                        &mut s.client,
+                        &mut s.wbuf,
+                        args,
+                    );
+                    s.rpos = start + n;
+                    if self.core.shutdown.is_some() {
+                        break;
+                    }
+                }
+                Ok(Parsed::Empty(n)) => s.rpos = start + n,
+                Ok(Parsed::Incomplete) => break,
+                Err(e) => {
+                    protocol_error(&mut s.wbuf, s.client.resp3, &e, &s.client);
+                    s.client.close_after_reply = true;
+                    break;
+                }
+            }
+        }
+        // Drop the consumed prefix once per read, not once per command.
+        if s.rpos > 0 {
+            if s.rpos == s.rbuf.len() {
+                s.rbuf.clear();
+                if s.rbuf.capacity() > IDLE_BUF_KEEP {
+                    s.rbuf = Vec::new();
+                }
+            } else {
+                s.rbuf.drain(..s.rpos);
+            }
+            s.rpos = 0;
+        }
+        let has_out = s.wpos < s.wbuf.len() || s.client.close_after_reply;
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        conn.s = s;
+        if has_out {
+            self.core.queue_write(token);
+        }
+    }
+
+    /// Everything that runs `hz` times a second.
+    fn cron(&mut self) {
+        self.last_cron = Instant::now();
+        let hz = self.core.config.hz.clamp(1, 500) as u64;
+        // Active expiry gets up to 25% of the cron period, as in Redis.
+        let budget = Duration::from_micros(1_000_000 * 25 / hz / 100);
+        self.store.active_expire_cycle(budget);
+        // Incremental rehashing and shrinking of the main tables (about 1 ms).
+        let t0 = Instant::now();
+        for db in self.store.dbs.iter_mut() {
+            db.keys.shrink_if_needed();
+            db.expires.shrink_if_needed();
+            while db.keys.rehash_steps(100) || db.expires.rehash_steps(100) {
+                if t0.elapsed() > Duration::from_millis(1) {
+                    break;
+                }
+            }
+        }
+        // Idle clients.
+        let timeout = self.core.config.timeout;
+        if timeout > 0 {
+            let idle: Vec<usize> = self
+                .core
+                .conns
+                .iter()
+                .filter(|(_, c)| {
+                    !c.s.client.monitor
+                        && c.s.client.subscriptions == 0
+                        && c.s.client.last_interaction.elapsed().as_secs() > timeout
+                })
+                .map(|(k, _)| k)
+                .collect();
+            for t in idle {
+                log::debug!("Closing idle client");
+                self.core.close_conn(&self.poll, t);
+            }
+        }
+        // instantaneous_ops_per_sec over the last few samples.
+        let st = &mut self.core.stats;
+        st.ops_samples
+            .push_back((st.total_commands_processed, Instant::now()));
+        while st.ops_samples.len() > 16 {
+            st.ops_samples.pop_front();
+        }
+        if let (Some(a), Some(b)) = (st.ops_samples.front(), st.ops_samples.back()) {
+            let dt = b.1.duration_since(a.1).as_secs_f64();
+            if dt > 0.0 {
+                st.instantaneous_ops_per_sec = ((b.0 - a.0) as f64 / dt) as u64;
+            }
+        }
+    }
+
+    /// The AOF gets this iteration's writes, then replies go out.
+    fn before_sleep(&mut self) {
+        self.flush_aof();
+        let pending = std::mem::take(&mut self.core.pending_writes);
+        for t in pending {
+            if let Some(c) = self.core.conns.get_mut(t) {
+                c.queued_write = false;
+            }
+            self.flush_conn(t);
+        }
+    }
+
+    fn flush_aof(&mut self) {
+        // The persistence layer writes `core.aof.buf`; until it exists the buffer is dropped.
+        self.core.aof.buf.clear();
+    }
+
+    /// Writes as much pending output as the socket takes (up to the fairness cap).
+    fn flush_conn(&mut self, token: usize) {
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        if conn.s.client.close_asap {
+            self.core.close_conn(&self.poll, token);
+            return;
+        }
+        let mut written = 0;
+        let mut broken = false;
+        while conn.s.wpos < conn.s.wbuf.len() {
+            match conn.sock.write(&conn.s.wbuf[conn.s.wpos..]) {
+                Ok(0) => {
+                    broken = true;
+                    break;
+                }
+                Ok(n) => {
+                    conn.s.wpos += n;
+                    written += n;
+                    if written >= MAX_WRITE_PER_EVENT {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    broken = true;
+                    break;
+                }
+            }
+        }
+        self.core.stats.net_output_bytes += written as u64;
+        if broken {
+            self.core.close_conn(&self.poll, token);
+            return;
+        }
+        let conn = &mut self.core.conns[token];
+        if conn.s.wpos >= conn.s.wbuf.len() {
+            conn.s.wbuf.clear();
+            conn.s.wpos = 0;
+            if conn.s.wbuf.capacity() > IDLE_BUF_KEEP {
+                conn.s.wbuf = Vec::new();
+            }
+            if conn.s.client.close_after_reply {
+                self.core.close_conn(&self.poll, token);
+                return;
+            }
+            if conn.want_write {
+                conn.want_write = false;
+                let _ = self.poll.registry().reregister(
+                    &mut conn.sock,
+                    Token(token),
+                    Interest::READABLE,
+                );
+            }
+        } else {
+            if written >= MAX_WRITE_PER_EVENT {
+                // The socket may still take more: come back next iteration.
+                self.core.queue_write(token);
+            }
+            let conn = &mut self.core.conns[token];
+            if !conn.want_write {
+                conn.want_write = true;
+                let _ = self.poll.registry().reregister(
+                    &mut conn.sock,
+                    Token(token),
+                    Interest::READABLE | Interest::WRITABLE,
+                );
+            }
+        }
+    }
+}
+
+/// A protocol error: reply, log at verbose level as Redis does, close after the reply.
+fn protocol_error(out: &mut Vec<u8>, resp3: bool, e: &ParseError, client: &Client) {
+    log::debug!("Protocol error ({e}) from client: id={} addr={}", client.id, client.addr);
+    Reply::new(out, resp3).error(&format!("ERR {e}"));
+}
+
+fn bind_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    let domain = if addr.is_ipv6() {
+        libc::AF_INET6
+    } else {
+        libc::AF_INET
+    };
+    // std's bind uses a fixed backlog; build the socket by hand to honour tcp-backlog and
+    // to keep IPv6 listeners IPv6-only (so "127.0.0.1 ::1" binds both).
+    let std_listener = unsafe {
+        let fd = libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        use std::os::fd::FromRawFd;
+        let listener = std::net::TcpListener::from_raw_fd(fd);
+        let one: libc::c_int = 1;
+        let optp = &one as *const libc::c_int as *const libc::c_void;
+        let optl = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, optp, optl);
+        if addr.is_ipv6() {
+            libc::setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, optp, optl);
+        }
+        let (storage, len) = sockaddr_of(&addr);
+        if libc::bind(fd, &storage as *const _ as *const libc::sockaddr, len) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if libc::listen(fd, backlog as libc::c_int) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        listener
+    };
+    std_listener.set_nonblocking(true)?;
+    Ok(TcpListener::from_std(std_listener))
+}
+
+fn sockaddr_of(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain data; zeroed is a valid value.
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_in fits in sockaddr_storage.
+            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in, sin) };
+            (storage, std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t)
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sockaddr_in6 fits in sockaddr_storage.
+            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in6, sin6) };
+            (storage, std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t)
+        }
+    }
+}
+
+fn set_keepalive(sock: &TcpStream, secs: u64) {
+    use std::os::fd::AsRawFd;
+    let fd = sock.as_raw_fd();
+    let set = |level, opt, val: libc::c_int| {
+        // SAFETY: setsockopt with a valid fd and an int option.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                opt,
+                &val as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    };
+    let secs = secs.min(i32::MAX as u64) as libc::c_int;
+    set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (secs / 3).max(1));
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
+}
+
+/// The `ferrokv-server` entry point: configuration, logging, the loop. Returns the exit code.
 pub fn main_entry() -> i32 {
-    0
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "-v" || a == "--version") {
+        println!(
+            "ferrokv server v={} (Redis {} compatible) sha=00000000:0 malloc=jemalloc bits=64",
+            env!("CARGO_PKG_VERSION"),
+            crate::config::REDIS_VERSION
+        );
+        return 0;
+    }
+    if args.first().is_some_and(|a| a == "-h" || a == "--help") {
+        println!("Usage: ./ferrokv-server [/path/to/redis.conf] [options] [-]");
+        println!("       ./ferrokv-server - (read config from stdin)");
+        println!("       ./ferrokv-server -v or --version");
+        println!("       ./ferrokv-server -h or --help");
+        println!();
+        println!("Examples:");
+        println!("       ./ferrokv-server (run the server with default conf)");
+        println!("       ./ferrokv-server /etc/redis/6379.conf");
+        println!("       ./ferrokv-server --port 7777");
+        println!("       ./ferrokv-server /etc/myredis.conf --loglevel verbose");
+        return 0;
+    }
+    let config = match Config::from_args(&args) {
+        Ok(c) => c,
+        Err(msg) => {
+            eprint!("{msg}");
+            return 1;
+        }
+    };
+    logging::init(&config);
+    log::warn!("oO0OoO0OoO0Oo ferrokv is starting oO0OoO0OoO0Oo");
+    log::warn!(
+        "ferrokv version={}, redis_version={}, bits=64, pid={}, just started",
+        env!("CARGO_PKG_VERSION"),
+        crate::config::REDIS_VERSION,
+        std::process::id()
+    );
+    match &config.config_file {
+        Some(p) => log::warn!("Configuration loaded from {}", p.display()),
+        None => log::warn!(
+            "Warning: no config file specified, using the default config. In order to specify a config file use ferrokv-server /path/to/redis.conf"
+        ),
+    }
+    let mut server = match Server::new(config) {
+        Ok(s) => s,
+        Err(e) => {
+            log::warn!("{e}");
+            return 1;
+        }
+    };
+    log::info!("Running mode=standalone, port={}.", server.port());
+    log::info!("Server initialized");
+    log::info!("Ready to accept connections tcp");
+    server.run()
 }

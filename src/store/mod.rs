@@ -1,4 +1,345 @@
 //! The keyspace: databases, values and their expiry.
+//!
+//! `Store` is everything a data command touches: the databases, the command's time
+//! snapshot and selected database, and the side effects every write has (the dirty
+//! counter, keys signalled as modified for WATCH and blocked clients, keyspace events,
+//! extra commands to propagate such as the DEL of a lazily expired key). Handlers reach
+//! keys only through `Store`, so expiry and those side effects live in one place.
 
 pub mod bytes;
 pub mod dict;
+pub mod expire;
+pub mod hash;
+pub mod list;
+pub mod set;
+pub mod zset;
+
+use bytes::Sds;
+
+/// Keyspace notification classes (the letters of notify-keyspace-events).
+pub mod notify {
+    pub const KEYSPACE: u32 = 1 << 0; // K
+    pub const KEYEVENT: u32 = 1 << 1; // E
+    pub const GENERIC: u32 = 1 << 2; // g
+    pub const STRING: u32 = 1 << 3; // $
+    pub const LIST: u32 = 1 << 4; // l
+    pub const SET: u32 = 1 << 5; // s
+    pub const HASH: u32 = 1 << 6; // h
+    pub const ZSET: u32 = 1 << 7; // z
+    pub const EXPIRED: u32 = 1 << 8; // x
+    pub const EVICTED: u32 = 1 << 9; // e
+    pub const STREAM: u32 = 1 << 10; // t
+    pub const KEY_MISS: u32 = 1 << 11; // m
+    pub const MODULE: u32 = 1 << 13; // d
+    pub const NEW: u32 = 1 << 14; // n
+    /// 'A': every class but m and n.
+    pub const ALL: u32 =
+        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+}
+use dict::Dict;
+
+/// A value in the keyspace.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Str(Sds),
+    Hash(Box<hash::Hash>),
+    List(Box<list::List>),
+    Set(Box<set::Set>),
+    ZSet(Box<zset::ZSet>),
+}
+
+impl Value {
+    /// The name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+            Value::Hash(_) => "hash",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
+        }
+    }
+
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => {
+                if s.len() <= 20 && crate::util::num::parse_i64(s).is_some() {
+                    "int"
+                } else if s.len() <= 44 {
+                    "embstr"
+                } else {
+                    "raw"
+                }
+            }
+            Value::Hash(h) => h.encoding(),
+            Value::List(l) => l.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
+        }
+    }
+}
+
+/// One database: keys and, apart, the expiry times of the keys that have one (ms since
+/// the Unix epoch), as Redis keeps them.
+#[derive(Default)]
+pub struct Db {
+    pub keys: Dict<Value>,
+    pub expires: Dict<i64>,
+    /// Average TTL of keys sampled by active expiry (INFO keyspace avg_ttl).
+    pub avg_ttl: i64,
+    /// Where active expiry resumes its scan of `expires`.
+    pub expire_cursor: u64,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+    pub fn expire_at(&self, key: &[u8]) -> Option<i64> {
+        if self.expires.is_empty() {
+            return None;
+        }
+        self.expires.get(key).copied()
+    }
+    pub fn set_expire(&mut self, key: &[u8], when: i64) {
+        match self.expires.get_mut(key) {
+            Some(w) => *w = when,
+            None => {
+                self.expires.insert(Sds::from(key), when);
+            }
+        }
+    }
+    pub fn remove_expire(&mut self, key: &[u8]) -> bool {
+        !self.expires.is_empty() && self.expires.remove(key).is_some()
+    }
+    /// Removes a key and its expiry; returns the value.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        let (_, v) = self.keys.remove(key)?;
+        self.remove_expire(key);
+        Some(v)
+    }
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.expires.clear();
+        self.avg_ttl = 0;
+    }
+}
+
+/// A keyspace event waiting to be published (see `Store::notify`).
+#[derive(Debug, Clone)]
+pub struct KeyEvent {
+    pub db: usize,
+    pub class: u32,
+    pub event: &'static str,
+    pub key: Sds,
+}
+
+/// Keyspace statistics INFO reports.
+#[derive(Debug, Default, Clone)]
+pub struct KeyStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub expired: u64,
+    pub evicted: u64,
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached: u64,
+}
+
+#[derive(Default)]
+pub struct Store {
+    pub dbs: Vec<Db>,
+    /// The database of the client whose command is running.
+    pub cur: usize,
+    /// The running command's time snapshot, ms since the Unix epoch.
+    pub now: i64,
+    /// Changes since the last save (Redis's `server.dirty`).
+    pub dirty: u64,
+    pub stats: KeyStats,
+    /// While loading the AOF, keys are not expired (the file carries the DELs).
+    pub loading: bool,
+    /// Enabled keyspace-notification classes (config notify-keyspace-events).
+    pub notify_flags: u32,
+    pub events: Vec<KeyEvent>,
+    /// Commands to feed to the AOF before the running one (e.g. DEL of lazily expired keys).
+    pub also_propagate: Vec<Vec<Sds>>,
+    /// Keys signalled as modified by the running command, when someone is interested
+    /// (`track_touched`): WATCHers and clients blocked on keys.
+    pub touched: Vec<(usize, Sds)>,
+    /// Databases flushed or swapped wholesale by the running command (None = all).
+    pub touched_dbs: Vec<Option<usize>>,
+    pub track_touched: bool,
+}
+
+impl Store {
+    pub fn new(databases: usize) -> Store {
+        Store {
+            dbs: (0..databases).map(|_| Db::default()).collect(),
+            now: now_ms(),
+            ..Default::default()
+        }
+    }
+
+    #[inline]
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.dbs[self.cur]
+    }
+
+    /// Deletes `key` of database `db` if its time has come; true if it did.
+    pub fn expire_if_needed_in(&mut self, db: usize, key: &[u8]) -> bool {
+        let d = &mut self.dbs[db];
+        let when = match d.expire_at(key) {
+            Some(w) => w,
+            None => return false,
+        };
+        if when > self.now || self.loading {
+            return false;
+        }
+        d.remove(key);
+        self.stats.expired += 1;
+        self.also_propagate
+            .push(vec![Sds::from(&b"DEL"[..]), Sds::from(key)]);
+        self.notify_in(db, notify::EXPIRED, "expired", key);
+        self.signal_modified_in(db, key);
+        true
+    }
+
+    #[inline]
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        self.expire_if_needed_in(self.cur, key)
+    }
+
+    /// Looks a key up for reading: expires it if due, counts a hit or a miss.
+    #[inline]
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.expire_if_needed(key);
+        let cur = self.cur;
+        match self.dbs[cur].keys.get_mut(key) {
+            Some(v) => {
+                self.stats.hits += 1;
+                Some(v)
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks a key up for writing: expires it if due; no statistics.
+    #[inline]
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.expire_if_needed(key);
+        let cur = self.cur;
+        self.dbs[cur].keys.get_mut(key)
+    }
+
+    /// Whether the key exists (after expiry), without touching statistics.
+    pub fn exists(&mut self, key: &[u8]) -> bool {
+        self.lookup_write(key).is_some()
+    }
+
+    /// Sets a key to a value (Redis setKey): the old value and, unless `keep_ttl`, its
+    /// expiry are gone. Signals the key as modified.
+    pub fn set(&mut self, key: &[u8], v: Value, keep_ttl: bool) {
+        let cur = self.cur;
+        let db = &mut self.dbs[cur];
+        match db.keys.get_mut(key) {
+            Some(slot) => {
+                *slot = v;
+                if !keep_ttl {
+                    db.remove_expire(key);
+                }
+            }
+            None => {
+                db.keys.insert(Sds::from(key), v);
+            }
+        }
+        self.signal_modified(key);
+    }
+
+    /// Adds a key known to be absent (after `lookup_write` said so).
+    pub fn add(&mut self, key: &[u8], v: Value) {
+        let cur = self.cur;
+        self.dbs[cur].keys.insert(Sds::from(key), v);
+        self.signal_modified(key);
+    }
+
+    /// Deletes a key (after expiry); true if it existed. Signals it as modified.
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        if self.expire_if_needed(key) {
+            return false;
+        }
+        let cur = self.cur;
+        if self.dbs[cur].remove(key).is_some() {
+            self.signal_modified(key);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Records that `key` changed, for WATCH and for clients blocked on it.
+    #[inline]
+    pub fn signal_modified(&mut self, key: &[u8]) {
+        self.signal_modified_in(self.cur, key)
+    }
+
+    #[inline]
+    pub fn signal_modified_in(&mut self, db: usize, key: &[u8]) {
+        if self.track_touched {
+            self.touched.push((db, Sds::from(key)));
+        }
+    }
+
+    /// Queues a keyspace notification when its class is enabled.
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        self.notify_in(self.cur, class, event, key)
+    }
+
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
+        if self.notify_flags & class != 0 {
+            self.events.push(KeyEvent {
+                db,
+                class,
+                event,
+                key: Sds::from(key),
+            });
+        }
+    }
+
+    /// Empties one database, or all of them; returns how many keys were removed.
+    pub fn flush(&mut self, db: Option<usize>) -> usize {
+        let mut n = 0;
+        for (i, d) in self.dbs.iter_mut().enumerate() {
+            if db.is_none_or(|x| x == i) {
+                n += d.len();
+                d.clear();
+            }
+        }
+        if self.track_touched {
+            self.touched_dbs.push(db);
+        }
+        n
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}

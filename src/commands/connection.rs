@@ -1,0 +1,231 @@
+//! Connection commands: PING ECHO QUIT SELECT HELLO AUTH RESET.
+
+use super::flags::*;
+use super::{cmd, Args, CommandDef, Ctx};
+use crate::config::REDIS_VERSION;
+use crate::error::{CmdResult, Error};
+use crate::store::bytes::Sds;
+use crate::util::num::parse_i64;
+
+pub const COMMANDS: &[CommandDef] = &[
+    cmd("ping", -1, FAST | STALE, ping).doc(
+        "connection",
+        "1.0.0",
+        "Returns the server's liveliness response.",
+        "[message]",
+    ),
+    cmd("echo", 2, FAST, echo).doc(
+        "connection",
+        "1.0.0",
+        "Returns the given string.",
+        "message",
+    ),
+    cmd(
+        "quit",
+        -1,
+        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        quit,
+    )
+    .doc("connection", "1.0.0", "Closes the connection.", ""),
+    cmd("select", 2, LOADING | STALE | FAST, select).doc(
+        "connection",
+        "1.0.0",
+        "Changes the selected database.",
+        "index",
+    ),
+    cmd(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        hello,
+    )
+    .doc(
+        "connection",
+        "6.0.0",
+        "Handshakes with the Redis server.",
+        "[protover [AUTH username password] [SETNAME clientname]]",
+    ),
+    cmd(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        auth,
+    )
+    .doc(
+        "connection",
+        "1.0.0",
+        "Authenticates the connection.",
+        "[username] password",
+    ),
+    cmd(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        reset,
+    )
+    .doc("connection", "6.2.0", "Resets the connection.", ""),
+];
+
+fn ping(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    if a.len() > 2 {
+        return Err(Error::Arity("ping".into()));
+    }
+    if ctx.client.subscriptions > 0 && !ctx.client.resp3 {
+        ctx.reply.array(2);
+        ctx.reply.bulk(b"pong");
+        ctx.reply.bulk(if a.len() == 2 { a.get(1) } else { b"" });
+    } else if a.len() == 2 {
+        ctx.reply.bulk(a.get(1));
+    } else {
+        ctx.reply.simple("PONG");
+    }
+    Ok(())
+}
+
+fn echo(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ctx.reply.bulk(a.get(1));
+    Ok(())
+}
+
+fn quit(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    ctx.reply.ok();
+    ctx.client.close_after_reply = true;
+    Ok(())
+}
+
+fn select(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let idx = parse_i64(a.get(1)).ok_or(Error::NotInteger)?;
+    if idx < 0 || idx as usize >= ctx.store.dbs.len() {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    ctx.client.db = idx as usize;
+    ctx.store.cur = idx as usize;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// Checks a username/password pair against requirepass (the default user).
+fn check_password(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
+    if user != b"default" {
+        return false;
+    }
+    match &ctx.srv.config.requirepass {
+        None => true,
+        Some(p) => p.as_slice() == pass,
+    }
+}
+
+fn auth(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    if a.len() > 3 {
+        return Err(Error::Syntax);
+    }
+    let (user, pass) = if a.len() == 2 {
+        if ctx.srv.config.requirepass.is_none() {
+            return Err(Error::msg(
+                "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+            ));
+        }
+        (&b"default"[..], a.get(1))
+    } else {
+        (a.get(1), a.get(2))
+    };
+    if check_password(ctx, user, pass) {
+        ctx.client.authenticated = true;
+        ctx.reply.ok();
+        Ok(())
+    } else {
+        Err(Error::WrongPass)
+    }
+}
+
+/// Client names may not hold spaces, newlines or other special characters.
+pub fn valid_client_name(name: &[u8]) -> bool {
+    name.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+fn hello(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut ver = if ctx.client.resp3 { 3 } else { 2 };
+    let mut i = 1;
+    if a.len() >= 2 {
+        let v = parse_i64(a.get(1))
+            .ok_or_else(|| Error::msg("ERR Protocol version is not an integer or out of range"))?;
+        if !(2..=3).contains(&v) {
+            return Err(Error::msg("NOPROTO unsupported protocol version"));
+        }
+        ver = v;
+        i = 2;
+    }
+    let mut setname: Option<&[u8]> = None;
+    let mut creds: Option<(&[u8], &[u8])> = None;
+    while i < a.len() {
+        let more = a.len() - i - 1;
+        if a.is(i, "auth") && more >= 2 {
+            creds = Some((a.get(i + 1), a.get(i + 2)));
+            i += 3;
+        } else if a.is(i, "setname") && more >= 1 {
+            setname = Some(a.get(i + 1));
+            i += 2;
+        } else {
+            return Err(Error::msg(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                crate::error::sanitize(a.get(i), 128)
+            )));
+        }
+    }
+    if let Some((u, p)) = creds {
+        if !check_password(ctx, u, p) {
+            return Err(Error::WrongPass);
+        }
+        ctx.client.authenticated = true;
+    }
+    if !ctx.client.authenticated && ctx.srv.auth_required() {
+        return Err(Error::msg(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+        ));
+    }
+    if let Some(n) = setname {
+        if !valid_client_name(n) {
+            return Err(Error::msg(
+                "ERR Client names cannot contain spaces, newlines or special characters.",
+            ));
+        }
+        ctx.client.name = if n.is_empty() { None } else { Some(Sds::from(n)) };
+    }
+    ctx.client.resp3 = ver == 3;
+    ctx.reply.resp3 = ver == 3;
+    let r = &mut ctx.reply;
+    r.map(7);
+    r.bulk(b"server");
+    r.bulk(b"redis");
+    r.bulk(b"version");
+    r.bulk(REDIS_VERSION.as_bytes());
+    r.bulk(b"proto");
+    r.int(ver);
+    r.bulk(b"id");
+    r.int(ctx.client.id as i64);
+    r.bulk(b"mode");
+    r.bulk(b"standalone");
+    r.bulk(b"role");
+    r.bulk(b"master");
+    r.bulk(b"modules");
+    r.array(0);
+    Ok(())
+}
+
+fn reset(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    let c = &mut *ctx.client;
+    c.db = 0;
+    c.resp3 = false;
+    c.name = None;
+    c.reply_mode = Default::default();
+    c.no_evict = false;
+    c.authenticated = !ctx.srv.auth_required();
+    if c.monitor {
+        c.monitor = false;
+        let t = c.token;
+        ctx.srv.monitors.retain(|&m| m != t);
+    }
+    ctx.reply.resp3 = false;
+    ctx.reply.simple("RESET");
+    Ok(())
+}

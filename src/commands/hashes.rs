@@ -1,0 +1,5 @@
+//! The hashes family (placeholder until it lands).
+
+use super::CommandDef;
+
+pub const COMMANDS: &[CommandDef] = &[];

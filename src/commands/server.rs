@@ -1,0 +1,5 @@
+//! The server family (placeholder until it lands).
+
+use super::CommandDef;
+
+pub const COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,209 @@
+//! Running one command: Redis's processCommand and call().
+//!
+//! Everything that holds for every command happens here and only here: lookup, arity,
+//! authentication, the RESP2 Pub/Sub restrictions, the LOADING state, timing for
+//! SLOWLOG and INFO commandstats, and feeding the AOF with what changed the data.
+
+use super::client::{Client, ReplyMode};
+use super::Core;
+use crate::commands::{flags, Args, CommandDef, Ctx, Propagate, Table, TABLE};
+use crate::error::{sanitize, Error};
+use crate::resp::reply::Reply;
+use crate::store::Store;
+use std::time::Instant;
+
+/// The "unknown command" error, in Redis 7.0's words.
+fn unknown_command(args: &Args) -> String {
+    let mut list = String::new();
+    for a in args.from(1) {
+        if list.len() >= 128 {
+            break;
+        }
+        let room = 128 - list.len();
+        list.push('\'');
+        list.push_str(&sanitize(a, room));
+        list.push_str("' ");
+    }
+    format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        sanitize(args.get(0), 128),
+        list
+    )
+}
+
+/// Resolves the command row of a call, or the error to reply.
+pub fn resolve(args: &Args) -> Result<&'static CommandDef, String> {
+    let Some(base) = TABLE.get(args.get(0)) else {
+        return Err(unknown_command(args));
+    };
+    let cmd = if !base.subcommands.is_empty() && args.len() >= 2 {
+        match Table::sub(base, args.get(1)) {
+            Some(s) => s,
+            None => {
+                return Err(format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    sanitize(args.get(1), 128),
+                    base.name.to_ascii_uppercase()
+                ))
+            }
+        }
+    } else {
+        base
+    };
+    if !cmd.arity_ok(args.len()) {
+        return Err(Error::Arity(full_name(args, cmd)).to_string());
+    }
+    Ok(cmd)
+}
+
+/// "get", or "config|get" for a subcommand.
+pub fn full_name(args: &Args, cmd: &'static CommandDef) -> String {
+    if std::ptr::eq(cmd, TABLE.get(args.get(0)).unwrap_or(cmd)) {
+        cmd.name.to_string()
+    } else {
+        format!(
+            "{}|{}",
+            String::from_utf8_lossy(args.get(0)).to_ascii_lowercase(),
+            cmd.name
+        )
+    }
+}
+
+/// Runs one command from a client and appends its reply to `out`.
+pub fn process_command(
+    store: &mut Store,
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut Vec<u8>,
+    args: Args,
+) {
+    client.last_interaction = Instant::now();
+    // CLIENT REPLY SKIP applies to the command after it.
+    match client.reply_mode {
+        ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
+        ReplyMode::Skip => client.reply_mode = ReplyMode::On,
+        _ => {}
+    }
+    let silent = client.reply_mode != ReplyMode::On;
+    let mark = out.len();
+    run(store, core, client, out, args);
+    if silent && client.reply_mode != ReplyMode::On {
+        out.truncate(mark);
+    }
+}
+
+fn reject(core: &mut Core, out: &mut Vec<u8>, resp3: bool, text: &str) {
+    core.stats.rejected_calls += 1;
+    Reply::new(out, resp3).error(text);
+}
+
+fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>, args: Args) {
+    let cmd = match resolve(&args) {
+        Ok(c) => c,
+        Err(e) => return reject(core, out, client.resp3, &e),
+    };
+    if !client.authenticated && core.auth_required() && !cmd.is(flags::NO_AUTH) {
+        return reject(core, out, client.resp3, &Error::NoAuth.to_string());
+    }
+    if client.subscriptions > 0
+        && !client.resp3
+        && !matches!(
+            cmd.name,
+            "ping"
+                | "subscribe"
+                | "ssubscribe"
+                | "unsubscribe"
+                | "sunsubscribe"
+                | "psubscribe"
+                | "punsubscribe"
+                | "quit"
+                | "reset"
+        )
+    {
+        let text = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            full_name(&args, cmd)
+        );
+        return reject(core, out, client.resp3, &text);
+    }
+    if store.loading && !cmd.is(flags::LOADING) {
+        return reject(
+            core,
+            out,
+            client.resp3,
+            "LOADING Redis is loading the dataset in memory",
+        );
+    }
+    call(store, core, client, out, args, cmd);
+}
+
+/// Executes a resolved command: the handler, statistics, propagation.
+pub fn call(
+    store: &mut Store,
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut Vec<u8>,
+    args: Args,
+    cmd: &'static CommandDef,
+) {
+    if !core.monitors.is_empty() && !cmd.is(flags::SKIP_MONITOR | flags::ADMIN) {
+        core.feed_monitors(client, &args);
+    }
+    store.cur = client.db;
+    store.now = crate::store::now_ms();
+    let dirty = store.dirty;
+    let start = Instant::now();
+    let resp3 = client.resp3;
+    let mut ctx = Ctx {
+        store,
+        srv: core,
+        client,
+        reply: Reply::new(out, resp3),
+        cmd,
+        propagate: Propagate::AsIs,
+    };
+    let res = (cmd.handler)(&mut ctx, &args);
+    let failed = res.is_err();
+    if let Err(e) = res {
+        ctx.reply.error(&e.to_string());
+    }
+    let propagate = std::mem::take(&mut ctx.propagate);
+    let db = ctx.client.db;
+    let elapsed = start.elapsed();
+    let (store, core, client) = (ctx.store, ctx.srv, ctx.client);
+    client.last_cmd = cmd.name;
+
+    // Feed the AOF: deletions found on the way first, then the command if it changed data.
+    if !store.also_propagate.is_empty() {
+        for c in store.also_propagate.drain(..) {
+            core.aof.feed_sds(db, &c);
+        }
+    }
+    if store.dirty != dirty {
+        match propagate {
+            Propagate::AsIs => core.aof.feed_args(db, &args),
+            Propagate::Never => {}
+            Propagate::Rewrite(cmds) => {
+                for c in cmds {
+                    core.aof.feed_sds(db, &c);
+                }
+            }
+        }
+    }
+
+    let usec = elapsed.as_micros() as u64;
+    core.stats.total_commands_processed += 1;
+    let st = core.cmd_stats.entry(cmd as *const CommandDef as usize).or_default();
+    st.calls += 1;
+    st.usec += usec;
+    if failed {
+        st.failed_calls += 1;
+        core.stats.failed_calls += 1;
+    }
+    if !cmd.is(flags::SKIP_SLOWLOG) {
+        core.slowlog_push(client, &args, usec);
+    }
+    if !store.events.is_empty() || !store.touched.is_empty() || !store.touched_dbs.is_empty() {
+        core.after_command(store);
+    }
+}

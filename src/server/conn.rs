@@ -1,0 +1,49 @@
+//! One client connection: the socket, its buffers and the parser state.
+//!
+//! The part commands need (`Session`: buffers, parser, client state) is moved out of the
+//! slab while the connection's commands run, so handlers can borrow the rest of the
+//! server freely; it is put back afterwards.
+
+use super::client::Client;
+use crate::resp::parse::{Parser, Span};
+use mio::net::TcpStream;
+
+#[derive(Default)]
+pub struct Session {
+    pub rbuf: Vec<u8>,
+    /// Start of the first unparsed frame in `rbuf`.
+    pub rpos: usize,
+    pub wbuf: Vec<u8>,
+    /// How much of `wbuf` is already written.
+    pub wpos: usize,
+    pub parser: Parser,
+    pub spans: Vec<Span>,
+    pub client: Client,
+}
+
+pub struct Conn {
+    pub sock: TcpStream,
+    pub s: Session,
+    /// Queued in the server's list of connections with output to write.
+    pub queued_write: bool,
+    /// WRITABLE interest is registered.
+    pub want_write: bool,
+}
+
+impl Conn {
+    pub fn new(sock: TcpStream, client: Client) -> Conn {
+        Conn {
+            sock,
+            s: Session {
+                client,
+                ..Default::default()
+            },
+            queued_write: false,
+            want_write: false,
+        }
+    }
+
+    pub fn has_output(&self) -> bool {
+        self.s.wpos < self.s.wbuf.len()
+    }
+}

@@ -1,0 +1,18 @@
+//! The list value type (placeholder until its family lands).
+
+/// A list value.
+#[derive(Debug, Default, Clone)]
+pub struct List {}
+
+impl List {
+    pub fn len(&self) -> usize {
+        0
+    }
+    pub fn is_empty(&self) -> bool {
+        true
+    }
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding(&self) -> &'static str {
+        "hashtable"
+    }
+}

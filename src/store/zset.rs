@@ -1,0 +1,18 @@
+//! The zset value type (placeholder until its family lands).
+
+/// A zset value.
+#[derive(Debug, Default, Clone)]
+pub struct ZSet {}
+
+impl ZSet {
+    pub fn len(&self) -> usize {
+        0
+    }
+    pub fn is_empty(&self) -> bool {
+        true
+    }
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding(&self) -> &'static str {
+        "hashtable"
+    }
+}
