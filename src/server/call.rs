@@ -96,6 +96,7 @@ pub fn process_command(
 /// A command refused before running: the error, and a pending transaction is doomed.
 fn reject(core: &mut Core, client: &mut Client, out: &mut Vec<u8>, text: &str) {
     core.stats.rejected_calls += 1;
+    crate::commands::server::record_error(core, text);
     if let Some(m) = client.multi.as_mut() {
         m.abort = true;
     }
@@ -189,13 +190,19 @@ pub fn call(
     let res = (cmd.handler)(&mut ctx, &args);
     let failed = res.is_err();
     if let Err(e) = res {
-        ctx.reply.error(&e.to_string());
+        let text = e.to_string();
+        crate::commands::server::record_error(ctx.srv, &text);
+        ctx.reply.error(&text);
     }
     let propagate = std::mem::take(&mut ctx.propagate);
     let db = ctx.client.db;
     let elapsed = start.elapsed();
     let (store, core, client, out) = (ctx.store, ctx.srv, ctx.client, ctx.reply.buf);
-    client.last_cmd = cmd.name;
+    client.last_cmd = if args.get(0).eq_ignore_ascii_case(cmd.name.as_bytes()) {
+        cmd.name
+    } else {
+        crate::commands::server::full_name(cmd)
+    };
 
     // Feed the AOF: deletions found on the way first, then the command if it changed data.
     if !store.also_propagate.is_empty() {
@@ -230,6 +237,7 @@ pub fn call(
     if !cmd.is(flags::SKIP_SLOWLOG) {
         core.slowlog_push(client, &args, usec);
     }
+    crate::commands::server::latency::record_command(core, cmd, usec);
     if let Some((keys, timeout)) = client.block_request.take() {
         core.block_client(store, client, keys, timeout, args, cmd);
     }
