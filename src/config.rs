@@ -2751,3 +2751,660 @@ impl Config {
         write_atomically(path, &st.content()).map_err(io_err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmpdir(tag: &str) -> PathBuf {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let d = std::env::temp_dir().join(format!(
+            "ferrokv-config-{}-{}-{}",
+            tag,
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn args(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn get1(c: &Config, name: &str) -> String {
+        let r = c.get(name.as_bytes());
+        assert_eq!(r.len(), 1, "{}", name);
+        r[0].1.clone()
+    }
+
+    fn fatal_at(line: usize, text: &str, msg: &str) -> String {
+        format!(
+            "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line {}\n>>> '{}'\n{}\n",
+            line, text, msg
+        )
+    }
+
+    #[test]
+    fn defaults_are_redis_defaults() {
+        let c = Config::default();
+        assert_eq!(c.port, 6379);
+        assert_eq!(c.bind, vec!["*", "-::*"]);
+        assert!(!c.appendonly);
+        assert_eq!(c.save, vec![(3600, 1), (300, 100), (60, 10000)]);
+        assert_eq!(c.hash_max_listpack_entries, 512);
+        assert_eq!(c.client_output_buffer_limit_pubsub, (32 << 20, 8 << 20, 60));
+        assert_eq!(
+            c.client_output_buffer_limit_replica,
+            (256 << 20, 64 << 20, 60)
+        );
+        assert_eq!(c.enable_debug_command, "no");
+        assert_eq!(c.latency_tracking_info_percentiles, vec![50.0, 99.0, 99.9]);
+        assert_eq!(get1(&c, "save"), "3600 1 300 100 60 10000");
+        assert_eq!(get1(&c, "bind"), "* -::*");
+        assert_eq!(
+            get1(&c, "client-output-buffer-limit"),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+        );
+        assert_eq!(get1(&c, "proto-max-bulk-len"), "536870912");
+        assert_eq!(
+            get1(&c, "proc-title-template"),
+            "{title} {listen-addr} {server-mode}"
+        );
+        assert_eq!(get1(&c, "latency-tracking-info-percentiles"), "50 99 99.9");
+        assert_eq!(get1(&c, "shutdown-on-sigint"), "default");
+        assert_eq!(get1(&c, "unixsocketperm"), "0");
+        assert_eq!(get1(&c, "pidfile"), "");
+        assert_eq!(get1(&c, "replicaof"), "");
+        assert_eq!(get1(&c, "oom-score-adj-values"), "0 200 800");
+    }
+
+    #[test]
+    fn table_names_are_unique_and_lowercase() {
+        let mut seen = HashSet::new();
+        for e in entries() {
+            assert_eq!(e.name, e.name.to_ascii_lowercase());
+            assert!(seen.insert(e.name), "duplicate {}", e.name);
+        }
+        assert!(seen.len() > 170);
+    }
+
+    #[test]
+    fn parses_sample_file() {
+        let dir = tmpdir("sample");
+        let inc = dir.join("extra.conf");
+        std::fs::write(&inc, "hz 20\n").unwrap();
+        let path = dir.join("redis.conf");
+        let text = format!(
+            "# comment\n\
+             \n\
+             bind 127.0.0.1 -::1\n\
+             port 7000\n\
+             protected-mode NO\n\
+             requirepass \"se cr\\x01et\"\n\
+             dir {dir}\n\
+             maxmemory 1gb\n\
+             maxmemory-clients 10%\n\
+             auto-aof-rewrite-min-size 100k\n\
+             unixsocketperm 700\n\
+             maxmemory-policy ALLKEYS-LRU\n\
+             appendfsync always\n\
+             loglevel warning\n\
+             shutdown-on-sigint nosave now\n\
+             save 900 1\n\
+             save 300 10\n\
+             notify-keyspace-events KEA\n\
+             hash-max-ziplist-entries 64\n\
+             slave-read-only no\n\
+             lua-time-limit 100\n\
+             client-output-buffer-limit pubsub 64mb 16mb 90 replica 1gb 0 0\n\
+             enable-debug-command local\n\
+             logfile ''\n\
+             appendonly yes\n\
+             replicaof 10.0.0.1 6380\n\
+             rename-command FLUSHALL \"\"\n\
+             list-max-ziplist-entries 5\n\
+             include {inc}\n\
+             slowlog-log-slower-than -1\n\
+             list-max-listpack-size -3\n",
+            dir = dir.display(),
+            inc = inc.display()
+        );
+        std::fs::write(&path, text).unwrap();
+        let c = Config::from_args(&args(&[path.to_str().unwrap()])).unwrap();
+        assert_eq!(c.config_file.as_deref(), Some(path.as_path()));
+        assert_eq!(c.bind, vec!["127.0.0.1", "-::1"]);
+        assert_eq!(c.port, 7000);
+        assert!(!c.protected_mode);
+        assert_eq!(c.requirepass.as_deref(), Some(&b"se cr\x01et"[..]));
+        assert_eq!(c.dir, std::fs::canonicalize(&dir).unwrap());
+        assert_eq!(c.maxmemory, 1 << 30);
+        assert_eq!(c.maxmemory_clients, -10);
+        assert_eq!(get1(&c, "maxmemory-clients"), "10%");
+        assert_eq!(c.auto_aof_rewrite_min_size, 100_000);
+        assert_eq!(c.unixsocketperm, 0o700);
+        assert_eq!(get1(&c, "unixsocketperm"), "700");
+        assert_eq!(c.maxmemory_policy, MaxmemoryPolicy::AllkeysLru);
+        assert_eq!(c.appendfsync, AppendFsync::Always);
+        assert_eq!(c.loglevel, LogLevel::Warning);
+        assert_eq!(
+            c.shutdown_on_sigint,
+            shutdown_flags::NOSAVE | shutdown_flags::NOW
+        );
+        assert_eq!(get1(&c, "shutdown-on-sigint"), "nosave now");
+        assert_eq!(c.save, vec![(900, 1), (300, 10)]);
+        assert_eq!(get1(&c, "notify-keyspace-events"), "AKE");
+        assert_eq!(
+            c.notify_keyspace_events,
+            notify_flags::ALL | notify_flags::KEYSPACE | notify_flags::KEYEVENT
+        );
+        assert_eq!(c.hash_max_listpack_entries, 64);
+        assert!(!c.replica_read_only);
+        assert_eq!(c.busy_reply_threshold, 100);
+        assert_eq!(
+            c.client_output_buffer_limit_pubsub,
+            (64 << 20, 16 << 20, 90)
+        );
+        assert_eq!(c.client_output_buffer_limit_replica, (1 << 30, 0, 0));
+        assert_eq!(c.client_output_buffer_limit_normal, (0, 0, 0));
+        assert_eq!(c.enable_debug_command, "local");
+        assert_eq!(c.logfile, "");
+        assert!(c.appendonly);
+        assert_eq!(c.replicaof, Some(("10.0.0.1".to_string(), 6380)));
+        assert_eq!(get1(&c, "slaveof"), "10.0.0.1 6380");
+        assert_eq!(
+            c.rename_commands,
+            vec![("FLUSHALL".to_string(), String::new())]
+        );
+        assert_eq!(c.hz, 20);
+        assert_eq!(c.slowlog_log_slower_than, -1);
+        assert_eq!(c.list_max_listpack_size, -3);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn command_line_overrides_file() {
+        let dir = tmpdir("cmdline");
+        let path = dir.join("a.conf");
+        std::fs::write(&path, "port 7001\nsave 100 1\nmaxmemory 10mb\n").unwrap();
+        let p = path.to_str().unwrap();
+        let c = Config::from_args(&args(&[p, "--port", "7002", "--maxmemory", "2mb"])).unwrap();
+        assert_eq!(c.port, 7002);
+        assert_eq!(c.maxmemory, 2 << 20);
+        // Command-line save lines add to the file's, like Redis.
+        let c = Config::from_args(&args(&[p, "--save", "60", "5"])).unwrap();
+        assert_eq!(c.save, vec![(100, 1), (60, 5)]);
+        let c = Config::from_args(&args(&[p, "--save", ""])).unwrap();
+        assert!(c.save.is_empty());
+        std::fs::write(&path, "save 100 1\nsave \"\"\nsave 5 5\n").unwrap();
+        let c = Config::from_args(&args(&[p])).unwrap();
+        assert_eq!(c.save, vec![(5, 5)]);
+        assert_eq!(get1(&c, "save"), "5 5");
+        let c = Config::from_args(&args(&["--save", "--port", "7003"])).unwrap();
+        assert!(c.save.is_empty());
+        assert_eq!(c.port, 7003);
+        let c = Config::from_args(&args(&["--port", "7004", "--save"])).unwrap();
+        assert!(c.save.is_empty());
+        // Several values, and an option with its value in one argument.
+        let c = Config::from_args(&args(&["--bind", "127.0.0.1", "::1", "--port 7005"])).unwrap();
+        assert_eq!(c.bind, vec!["127.0.0.1", "::1"]);
+        assert_eq!(c.port, 7005);
+        // Values with spaces and quotes survive.
+        let c = Config::from_args(&args(&["--requirepass", "a \"b\" c"])).unwrap();
+        assert_eq!(c.requirepass.as_deref(), Some(&b"a \"b\" c"[..]));
+        let c = Config::from_args(&[]).unwrap();
+        assert_eq!(c.port, 6379);
+        assert!(c.config_file.is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn fatal_error_texts() {
+        let e = Config::from_args(&args(&["--port", "abc"])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(
+                2,
+                "port \"abc\"",
+                "argument couldn't be parsed into an integer"
+            )
+        );
+        let e = Config::from_args(&args(&["--port", "1", "--version"])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(3, "version", "Bad directive or wrong number of arguments")
+        );
+        let e = Config::from_args(&args(&["--protected-mode", "maybe"])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(
+                2,
+                "protected-mode \"maybe\"",
+                "argument must be 'yes' or 'no'"
+            )
+        );
+        let e = Config::from_args(&args(&["--port", "70000"])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(
+                2,
+                "port \"70000\"",
+                "argument must be between 0 and 65535 inclusive"
+            )
+        );
+        let e = Config::from_args(&args(&["--loglevel", "foo"])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(
+                2,
+                "loglevel \"foo\"",
+                "argument(s) must be one of the following: debug, verbose, notice, warning"
+            )
+        );
+        let e = Config::from_args(&args(&["--maxmemory", "1x"])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(2, "maxmemory \"1x\"", "argument must be a memory value")
+        );
+        let e = Config::from_args(&args(&["--port"])).unwrap_err();
+        assert_eq!(e, fatal_at(2, "port", "wrong number of arguments"));
+        let e = Config::from_args(&args(&["--port", "1", "2"])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(2, "port \"1\" \"2\"", "wrong number of arguments")
+        );
+        let e = Config::from_args(&args(&["--daemonize", "yes"])).unwrap_err();
+        assert!(
+            e.contains(">>> 'daemonize \"yes\"'\ndaemonize yes is not supported"),
+            "{}",
+            e
+        );
+
+        let dir = tmpdir("fatal");
+        let path = dir.join("bad.conf");
+        let p = path.to_str().unwrap();
+        std::fs::write(&path, "port 7000\nport \"abc\"\n").unwrap();
+        let e = Config::from_args(&args(&[p, "--port", "1"])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(
+                2,
+                "port \"abc\"",
+                "argument couldn't be parsed into an integer"
+            )
+        );
+        std::fs::write(&path, "  foo bar  \r\n").unwrap();
+        let e = Config::from_args(&args(&[p])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(1, "foo bar", "Bad directive or wrong number of arguments")
+        );
+        std::fs::write(&path, "port \"abc\n").unwrap();
+        let e = Config::from_args(&args(&[p])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(1, "port \"abc", "Unbalanced quotes in configuration line")
+        );
+        std::fs::write(&path, "port 7001\n").unwrap();
+        let e = Config::from_args(&args(&[p, "--hz", "x"])).unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(3, "hz \"x\"", "argument couldn't be parsed into an integer")
+        );
+        std::fs::write(&path, "save 0 1\n").unwrap();
+        let e = Config::from_args(&args(&[p])).unwrap_err();
+        assert_eq!(e, fatal_at(1, "save 0 1", "Invalid save parameters"));
+        std::fs::write(&path, "logfile /nonexistent-dir-xyz/x.log\n").unwrap();
+        let e = Config::from_args(&args(&[p])).unwrap_err();
+        assert_eq!(
+            e,
+            "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nCan't open the log file: No such file or directory\n"
+        );
+        let missing = dir.join("missing.conf");
+        let e = Config::from_args(&args(&[missing.to_str().unwrap()])).unwrap_err();
+        assert_eq!(
+            e,
+            format!(
+                "Fatal error, can't open config file '{}': No such file or directory",
+                missing.display()
+            )
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn early_exit_flags() {
+        assert_eq!(Config::early_exit(&args(&["-v"])), Some(EarlyExit::Version));
+        assert_eq!(
+            Config::early_exit(&args(&["--help"])),
+            Some(EarlyExit::Help)
+        );
+        assert_eq!(Config::early_exit(&args(&["--port", "1", "--help"])), None);
+        assert!(version_line().starts_with("Redis server v=7.0.15 "));
+    }
+
+    #[test]
+    fn config_get() {
+        let c = Config::default();
+        assert_eq!(
+            c.get(b"port"),
+            vec![("port".to_string(), "6379".to_string())]
+        );
+        // Exact names answer under the name as given, aliases included.
+        assert_eq!(
+            c.get(b"PORT"),
+            vec![("PORT".to_string(), "6379".to_string())]
+        );
+        assert_eq!(
+            c.get(b"hash-max-ziplist-entries"),
+            vec![("hash-max-ziplist-entries".to_string(), "512".to_string())]
+        );
+        assert!(c.get(b"nosuch").is_empty());
+        // Hidden directives only by exact name.
+        assert_eq!(get1(&c, "key-load-delay"), "0");
+        let all = c.get(b"*");
+        assert!(all.iter().all(|(n, _)| n != "key-load-delay"));
+        assert!(all.iter().any(|(n, _)| n == "slave-read-only"));
+        assert!(all.iter().any(|(n, _)| n == "save"));
+        assert_eq!(
+            all.len(),
+            entries().filter(|e| e.d.flags & HIDDEN == 0).count()
+        );
+        let many = c.get_many(&[b"port", b"PORT", b"save"]);
+        assert_eq!(many.len(), 2);
+        // Real glob patterns (needs the Redis glob matcher).
+        if glob_match(b"max*", b"maxmemory", true) {
+            let mut names: Vec<String> = c.get(b"maxmemory*").into_iter().map(|(n, _)| n).collect();
+            names.sort();
+            assert_eq!(
+                names,
+                vec![
+                    "maxmemory",
+                    "maxmemory-clients",
+                    "maxmemory-eviction-tenacity",
+                    "maxmemory-policy",
+                    "maxmemory-samples"
+                ]
+            );
+            assert_eq!(c.get(b"PORT*").len(), 1);
+        }
+    }
+
+    #[test]
+    fn config_set_is_atomic() {
+        let mut c = Config::default();
+        let r = c.set(&[(b"maxmemory", b"100mb"), (b"port", b"abc"), (b"hz", b"50")]);
+        assert_eq!(
+            r.unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'port') - argument couldn't be parsed into an integer"
+        );
+        assert_eq!(c.maxmemory, 0);
+        assert_eq!(c.port, 6379);
+        let r = c
+            .set(&[
+                (b"maxmemory", b"100mb"),
+                (b"Port", b"7000"),
+                (b"hz", b"10"),
+                (b"save", b""),
+            ])
+            .unwrap();
+        assert_eq!(r, vec!["maxmemory", "port", "save"]);
+        assert_eq!(c.maxmemory, 100 << 20);
+        assert_eq!(c.port, 7000);
+        assert!(c.save.is_empty());
+        c.set(&[(b"save", b"3600 1 300 100")]).unwrap();
+        assert_eq!(get1(&c, "save"), "3600 1 300 100");
+    }
+
+    #[test]
+    fn config_set_errors() {
+        let mut c = Config::default();
+        let e = |c: &mut Config, p: &[(&[u8], &[u8])]| c.set(p).unwrap_err();
+        assert_eq!(
+            e(&mut c, &[(b"foo", b"bar")]),
+            "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"DAEMONIZE", b"no")]),
+            "ERR CONFIG SET failed (possibly related to argument 'DAEMONIZE') - can't set immutable config"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"daemonize", b"yes"), (b"foo", b"bar")]),
+            "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"foo", b"bar"), (b"daemonize", b"yes")]),
+            "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"Port", b"1"), (b"port", b"2")]),
+            "ERR CONFIG SET failed (possibly related to argument 'port') - duplicate parameter"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"dir", b"/tmp")]),
+            "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"PORT", b"x")]),
+            "ERR CONFIG SET failed (possibly related to argument 'port') - argument couldn't be parsed into an integer"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"hash-max-ziplist-entries", b"x")]),
+            "ERR CONFIG SET failed (possibly related to argument 'hash-max-ziplist-entries') - argument couldn't be parsed into an integer"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"maxmemory-policy", b"x")]),
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"notify-keyspace-events", b"Q")]),
+            "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+        );
+        assert_eq!(
+            e(&mut c, &[(b"client-output-buffer-limit", b"master 1 2 3")]),
+            "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Invalid client class specified in buffer limit configuration."
+        );
+        assert_eq!(
+            e(&mut c, &[(b"maxmemory-clients", b"101%")]),
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - percentage argument must be less or equal to 100"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"proto-max-bulk-len", b"99999999999999999999")]),
+            "ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument must be between 1048576 and 9223372036854775807 inclusive"
+        );
+        assert_eq!(
+            e(&mut c, &[(b"shutdown-on-sigint", b"save nosave")]),
+            "ERR CONFIG SET failed (possibly related to argument 'shutdown-on-sigint') - shutdown options SAVE and NOSAVE can't be used simultaneously"
+        );
+    }
+
+    #[test]
+    fn config_set_context_and_quirks() {
+        let mut c = Config::default();
+        let loading = SetContext {
+            loading: true,
+            ..SetContext::default()
+        };
+        assert_eq!(
+            c.set_with(&[(b"appendonly", b"yes")], loading).unwrap_err(),
+            "LOADING Redis is loading the dataset in memory"
+        );
+        c.enable_protected_configs = "local";
+        let local = SetContext {
+            client_is_local: true,
+            ..SetContext::default()
+        };
+        let dir = tmpdir("setdir");
+        c.set_with(&[(b"dir", dir.to_str().unwrap().as_bytes())], local)
+            .unwrap();
+        assert_eq!(c.dir, std::fs::canonicalize(&dir).unwrap());
+        assert!(c
+            .set_with(&[(b"dbfilename", b"x.rdb")], SetContext::default())
+            .is_err());
+        assert_eq!(
+            c.set_with(&[(b"dbfilename", b"a/b")], local).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - dbfilename can't be a path, just a filename"
+        );
+        assert_eq!(
+            c.set_with(&[(b"dir", b"nosuch-subdir")], local).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory"
+        );
+        // An alias and its directive are different entries, as in Redis: the last wins.
+        c.set(&[
+            (b"hash-max-ziplist-entries", b"128"),
+            (b"hash-max-listpack-entries", b"3"),
+        ])
+        .unwrap();
+        assert_eq!(c.hash_max_listpack_entries, 3);
+        // hz is clamped; unchanged values are not reported.
+        c.set(&[(b"hz", b"0")]).unwrap();
+        assert_eq!(c.hz, 1);
+        c.set(&[(b"hz", b"100000")]).unwrap();
+        assert_eq!(get1(&c, "hz"), "500");
+        assert_eq!(c.set(&[(b"hz", b"500")]).unwrap(), Vec::<&str>::new());
+        // Flag rendering follows Redis.
+        for (set, shown) in [
+            ("A", "A"),
+            ("KEA", "AKE"),
+            ("mKEA", "AKEm"),
+            ("Kx", "xK"),
+            ("nd", "dn"),
+        ] {
+            c.set(&[(b"notify-keyspace-events", set.as_bytes())])
+                .unwrap();
+            assert_eq!(get1(&c, "notify-keyspace-events"), shown);
+        }
+        c.set(&[(
+            b"client-output-buffer-limit",
+            b"pubsub 1mb 2k 0 normal 1 2 3",
+        )])
+        .unwrap();
+        assert_eq!(
+            get1(&c, "client-output-buffer-limit"),
+            "normal 1 2 3 slave 268435456 67108864 60 pubsub 1048576 2000 0"
+        );
+        c.set(&[(b"oom-score-adj", b"relative")]).unwrap();
+        assert_eq!(get1(&c, "oom-score-adj"), "yes");
+        c.set(&[(b"maxmemory", b"99999999999999999999")]).unwrap();
+        assert_eq!(get1(&c, "maxmemory"), "18446744073709551615");
+        c.set(&[(b"latency-tracking-info-percentiles", b"50 99.5 100")])
+            .unwrap();
+        assert_eq!(get1(&c, "latency-tracking-info-percentiles"), "50 99.5 100");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn rewrite_round_trip() {
+        let dir = tmpdir("rewrite");
+        let path = dir.join("r.conf");
+        std::fs::write(
+            &path,
+            "# top comment\nport 7778\nsave 100 1\nsave 200 2\n# mid comment\n\
+             hash-max-ziplist-entries 100\nslave-read-only yes\nmaxmemory 100mb\n\
+             rename-command KEYS \"\"\ntimeout 0\n\n\n",
+        )
+        .unwrap();
+        let mut c = Config::from_args(&args(&[path.to_str().unwrap()])).unwrap();
+        assert_eq!(
+            Config::default().rewrite().unwrap_err(),
+            "ERR The server is running without a config file"
+        );
+        c.set(&[
+            (b"maxmemory", b"2gb"),
+            (b"hz", b"20"),
+            (b"timeout", b"5"),
+            (b"notify-keyspace-events", b"KEA"),
+            (b"requirepass", b"a b\x01"),
+            (b"client-output-buffer-limit", b"replica 1 2 3"),
+        ])
+        .unwrap();
+        c.rewrite().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected_head = "# top comment\nport 7778\nsave 100 1\nsave 200 2\n# mid comment\n\
+             hash-max-listpack-entries 100\nreplica-read-only yes\nmaxmemory 2gb\n\
+             rename-command KEYS \"\"\ntimeout 5\n\n# Generated by CONFIG REWRITE\n";
+        assert!(text.starts_with(expected_head), "{}", text);
+        assert!(text.contains("\nhz 20\n"));
+        assert!(text.contains("\nnotify-keyspace-events \"AKE\"\n"));
+        assert!(text.contains("\nrequirepass \"a b\\x01\"\n"));
+        assert!(text.contains("\nclient-output-buffer-limit replica 1 2 3\n"));
+        assert!(text.contains(&format!("\ndir \"{}\"\n", c.dir.display())));
+        assert!(!text.contains("bind"));
+
+        let back = Config::from_args(&args(&[path.to_str().unwrap()])).unwrap();
+        assert_eq!(back.get(b"*"), c.get(b"*"));
+        assert_eq!(back.requirepass, c.requirepass);
+
+        // Back to defaults: reused lines stay, extra save lines go.
+        c.set(&[(b"save", b""), (b"maxmemory", b"0"), (b"hz", b"10")])
+            .unwrap();
+        c.rewrite().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# top comment\nport 7778\nsave \"\"\n\n# mid comment\n"),
+            "{}",
+            text
+        );
+        assert!(text.contains("\nmaxmemory 0\n"));
+        // A line that exists is reused even for a default value.
+        assert!(text.contains("\nhz 10\n"));
+        let back = Config::from_args(&args(&[path.to_str().unwrap()])).unwrap();
+        assert_eq!(back.get(b"*"), c.get(b"*"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn split_args_and_repr() {
+        let s = |l: &str| split_args(l.as_bytes());
+        let v = |x: &[&str]| Some(x.iter().map(|a| a.as_bytes().to_vec()).collect::<Vec<_>>());
+        assert_eq!(s("  a  b\tc "), v(&["a", "b", "c"]));
+        assert_eq!(s("a \"b c\" 'd e'"), v(&["a", "b c", "d e"]));
+        assert_eq!(s("\"\\x41\\n\\\"\""), v(&["A\n\""]));
+        assert_eq!(s("'it\\'s'"), v(&["it's"]));
+        assert_eq!(s("x\"y z\""), v(&["xy z"]));
+        assert_eq!(s("\"\""), v(&[""]));
+        assert_eq!(s("\"a\"b"), None);
+        assert_eq!(s("'a"), None);
+        let mut out = Vec::new();
+        repr_into(b"a\"b\\\n\x01\x7f", &mut out);
+        assert_eq!(out, b"\"a\\\"b\\\\\\n\\x01\\x7f\"");
+        assert_eq!(
+            split_args(&out).unwrap(),
+            vec![b"a\"b\\\n\x01\x7f".to_vec()]
+        );
+    }
+
+    #[test]
+    fn memory_and_notify_helpers() {
+        assert_eq!(parse_memory(b"1gb"), Some(1 << 30));
+        assert_eq!(parse_memory(b"1GB"), Some(1 << 30));
+        assert_eq!(parse_memory(b"100mb"), Some(100 << 20));
+        assert_eq!(parse_memory(b"1k"), Some(1000));
+        assert_eq!(parse_memory(b"1kb"), Some(1024));
+        assert_eq!(parse_memory(b"5b"), Some(5));
+        assert_eq!(parse_memory(b"kb"), Some(0));
+        assert_eq!(parse_memory(b"-1"), None);
+        assert_eq!(parse_memory(b" 1"), None);
+        assert_eq!(parse_memory(b"1x"), None);
+        assert_eq!(format_memory(2 << 30), "2gb");
+        assert_eq!(format_memory(1536), "1536");
+        assert_eq!(format_memory(3072), "3kb");
+        assert_eq!(format_memory(0), "0");
+        assert_eq!(
+            parse_notify_flags(b"Ex"),
+            Some(notify_flags::KEYEVENT | notify_flags::EXPIRED)
+        );
+        assert_eq!(parse_notify_flags(b"Q"), None);
+        assert_eq!(
+            notify_flags_to_string(notify_flags::ALL | notify_flags::NEW),
+            "A"
+        );
+        assert_eq!(notify_flags_to_string(0), "");
+        assert_eq!(strtoll_all(b"", 10), Some((0, false)));
+        assert_eq!(strtoll_all(b" +5", 10), Some((5, false)));
+        assert_eq!(strtoll_all(b"5x", 10), None);
+        assert_eq!(strtoll_all(b"777", 8), Some((511, false)));
+        assert_eq!(strtoll_all(b"8", 8), None);
+    }
+}
