@@ -2662,8 +2662,8 @@ impl Config {
     /// CONFIG SET with the client/server context: `enable-protected-configs local`
     /// allows protected directives for local clients, and some directives refuse changes
     /// while loading (`LOADING ...` error). Every pair is validated and applied to a copy
-    /// first; on any error nothing changes. Changed names are returned once each, in
-    /// table order of first appearance in `pairs`.
+    /// first; on any error nothing changes. The names whose value actually changed are
+    /// returned once each, canonical, in the order of `pairs`.
     pub fn set_with(
         &mut self,
         pairs: &[(&[u8], &[u8])],
@@ -3351,6 +3351,40 @@ mod tests {
         assert!(text.contains("\nhz 10\n"));
         let back = Config::from_args(&args(&[path.to_str().unwrap()])).unwrap();
         assert_eq!(back.get(b"*"), c.get(b"*"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn include_patterns_and_stdin_style_text() {
+        let dir = tmpdir("include");
+        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+        std::fs::write(dir.join("conf.d/a.conf"), "port 7100\n").unwrap();
+        std::fs::write(dir.join("conf.d/b.conf"), "port 7200\ntimeout 9\n").unwrap();
+        std::fs::write(dir.join("conf.d/c.txt"), "port 7300\n").unwrap();
+        let mut c = Config::default();
+        let text = format!("dir {}\ninclude conf.d/b.conf\n", dir.display());
+        c.load_str(text.as_bytes()).unwrap();
+        assert_eq!((c.port, c.timeout), (7200, 9));
+        // A pattern that matches nothing is not an error.
+        c.load_str(b"include conf.d/*.none\n").unwrap();
+        let e = c.load_str(b"include conf.d/missing.conf\n").unwrap_err();
+        assert_eq!(
+            e,
+            "Fatal error, can't open config file 'conf.d/missing.conf': No such file or directory"
+        );
+        // Errors inside an included file count lines in that file.
+        std::fs::write(dir.join("conf.d/bad.conf"), "\nhz x\n").unwrap();
+        let e = c
+            .load_str(b"port 1\ninclude conf.d/bad.conf\n")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            fatal_at(2, "hz x", "argument couldn't be parsed into an integer")
+        );
+        if glob_match(b"*.conf", b"a.conf", false) {
+            c.load_str(b"include conf.d/[ab].conf\n").unwrap();
+            assert_eq!(c.port, 7200);
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
