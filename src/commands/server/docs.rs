@@ -180,14 +180,14 @@ fn leaf_kind(name: &str, h: Hints) -> &'static str {
         "count" | "offset" | "seconds" | "milliseconds" | "microseconds" | "index" | "start"
         | "end" | "stop" | "numkeys" | "numreplicas" | "db" | "port" | "cursor" | "increment"
         | "decrement" | "rank" | "len" | "limit" | "num-matches" | "timeout" | "client-id"
-        | "destination-db" | "min-idle-time" | "numsub" | "samples" => "integer",
+        | "destination-db" | "min-idle-time" | "numsub" | "samples" | "protover" => "integer",
         _ => "string",
     }
 }
 
 fn group_name(args: &[DocArg]) -> String {
     let names: Vec<&str> = args.iter().map(|a| a.name.as_str()).collect();
-    names.join("-")
+    names.join("_")
 }
 
 /// One element of a sequence after repetition was resolved.
@@ -440,8 +440,8 @@ mod tests {
         );
         assert_eq!(
             show(&a),
-            "key:key value:string nx-xx:oneof?{nx:pure-token(NX) xx:pure-token(XX)} get:pure-token(GET)? \
-             seconds-milliseconds-unix-time-seconds-unix-time-milliseconds-keepttl:oneof?{seconds:integer(EX) \
+            "key:key value:string nx_xx:oneof?{nx:pure-token(NX) xx:pure-token(XX)} get:pure-token(GET)? \
+             seconds_milliseconds_unix-time-seconds_unix-time-milliseconds_keepttl:oneof?{seconds:integer(EX) \
              milliseconds:integer(PX) unix-time-seconds:unix-time(EXAT) unix-time-milliseconds:unix-time(PXAT) \
              keepttl:pure-token(KEEPTTL)}"
         );
@@ -452,7 +452,7 @@ mod tests {
         assert_eq!(show(&parse_syntax("key [key ...]", H)), "key:key*");
         assert_eq!(
             show(&parse_syntax("key field value [field value ...]", H)),
-            "key:key field-value:block*{field:string value:string}"
+            "key:key field_value:block*{field:string value:string}"
         );
         assert_eq!(
             show(&parse_syntax("[GET pattern [GET pattern ...]]", H)),
@@ -487,7 +487,7 @@ mod tests {
         );
         assert_eq!(
             show(&parse_syntax("<ON | OFF | SKIP>", H)),
-            "on-off-skip:oneof{on:pure-token(ON) off:pure-token(OFF) skip:pure-token(SKIP)}"
+            "on_off_skip:oneof{on:pure-token(ON) off:pure-token(OFF) skip:pure-token(SKIP)}"
         );
     }
 
