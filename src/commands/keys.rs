@@ -1,5 +1,1093 @@
-//! The keys family (placeholder until it lands).
+//! The keyspace family: commands on keys whatever their type, and on whole databases.
+//!
+//! DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX COPY MOVE DBSIZE FLUSHDB
+//! FLUSHALL SWAPDB, the EXPIRE family with its NX/XX/GT/LT conditions, TTL and friends,
+//! PERSIST, TOUCH and OBJECT. Replies and error texts are Redis 7.0's. An expiry set in the
+//! past deletes the key at once and is fed to the AOF as DEL; relative expiries are fed as
+//! PEXPIREAT with the absolute time, so replaying the file gives the same keyspace.
 
-use super::CommandDef;
+use super::flags::*;
+use super::strings::notify_new;
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use crate::config::MaxmemoryPolicy;
+use crate::error::{sanitize, CmdResult, Error};
+use crate::store::bytes::Sds;
+use crate::store::{notify, Value};
+use crate::util::glob::glob_match;
+use crate::util::num::parse_i64;
 
-pub const COMMANDS: &[CommandDef] = &[];
+pub const COMMANDS: &[CommandDef] = &[
+    cmd("del", -2, WRITE, del)
+        .keys(1, -1, 1)
+        .doc("generic", "1.0.0", "Delete a key", "key [key ...]")
+        .complexity("O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1)."),
+    cmd("unlink", -2, WRITE | FAST, unlink)
+        .keys(1, -1, 1)
+        .doc(
+            "generic",
+            "4.0.0",
+            "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+            "key [key ...]",
+        )
+        .complexity("O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of."),
+    cmd("exists", -2, READONLY | FAST, exists)
+        .keys(1, -1, 1)
+        .doc("generic", "1.0.0", "Determine if a key exists", "key [key ...]")
+        .complexity("O(N) where N is the number of keys to check."),
+    cmd("type", 2, READONLY | FAST, type_)
+        .keys(1, 1, 1)
+        .doc("generic", "1.0.0", "Determine the type stored at key", "key")
+        .complexity("O(1)"),
+    cmd("keys", 2, READONLY, keys)
+        .doc("generic", "1.0.0", "Find all keys matching the given pattern", "pattern")
+        .complexity("O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length."),
+    cmd("scan", -2, READONLY, scan)
+        .doc(
+            "generic",
+            "2.8.0",
+            "Incrementally iterate the keys space",
+            "cursor [MATCH pattern] [COUNT count] [TYPE type]",
+        )
+        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
+    cmd("randomkey", 1, READONLY, randomkey)
+        .doc("generic", "1.0.0", "Return a random key from the keyspace", "")
+        .complexity("O(1)"),
+    cmd("rename", 3, WRITE, rename)
+        .keys(1, 2, 1)
+        .doc("generic", "1.0.0", "Rename a key", "key newkey")
+        .complexity("O(1)"),
+    cmd("renamenx", 3, WRITE | FAST, renamenx)
+        .keys(1, 2, 1)
+        .doc(
+            "generic",
+            "1.0.0",
+            "Rename a key, only if the new key does not exist",
+            "key newkey",
+        )
+        .complexity("O(1)"),
+    cmd("copy", -3, WRITE | DENYOOM, copy)
+        .keys(1, 2, 1)
+        .doc(
+            "generic",
+            "6.2.0",
+            "Copy a key",
+            "source destination [DB destination-db] [REPLACE]",
+        )
+        .complexity("O(N) worst case for collections, where N is the number of nested items. O(1) for string values."),
+    cmd("move", 3, WRITE | FAST, move_)
+        .keys(1, 1, 1)
+        .doc("generic", "1.0.0", "Move a key to another database", "key db")
+        .complexity("O(1)"),
+    cmd("dbsize", 1, READONLY | FAST, dbsize)
+        .doc(
+            "server",
+            "1.0.0",
+            "Return the number of keys in the selected database",
+            "",
+        )
+        .complexity("O(1)"),
+    cmd("flushdb", -1, WRITE, flushdb)
+        .doc(
+            "server",
+            "1.0.0",
+            "Remove all keys from the current database",
+            "[ASYNC | SYNC]",
+        )
+        .complexity("O(N) where N is the number of keys in the selected database"),
+    cmd("flushall", -1, WRITE, flushall)
+        .doc(
+            "server",
+            "1.0.0",
+            "Remove all keys from all databases",
+            "[ASYNC | SYNC]",
+        )
+        .complexity("O(N) where N is the total number of keys in all databases"),
+    cmd("swapdb", 3, WRITE | FAST, swapdb)
+        .doc("server", "4.0.0", "Swaps two Redis databases", "index1 index2")
+        .complexity("O(N) where N is the count of clients watching or blocking on keys from both databases."),
+    cmd("expire", -3, WRITE | FAST, expire)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "1.0.0",
+            "Set a key's time to live in seconds",
+            "key seconds [NX | XX | GT | LT]",
+        )
+        .complexity("O(1)"),
+    cmd("pexpire", -3, WRITE | FAST, pexpire)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "2.6.0",
+            "Set a key's time to live in milliseconds",
+            "key milliseconds [NX | XX | GT | LT]",
+        )
+        .complexity("O(1)"),
+    cmd("expireat", -3, WRITE | FAST, expireat)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "1.2.0",
+            "Set the expiration for a key as a UNIX timestamp",
+            "key unix-time-seconds [NX | XX | GT | LT]",
+        )
+        .complexity("O(1)"),
+    cmd("pexpireat", -3, WRITE | FAST, pexpireat)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "2.6.0",
+            "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+            "key unix-time-milliseconds [NX | XX | GT | LT]",
+        )
+        .complexity("O(1)"),
+    cmd("ttl", 2, READONLY | FAST, ttl)
+        .keys(1, 1, 1)
+        .doc("generic", "1.0.0", "Get the time to live for a key in seconds", "key")
+        .complexity("O(1)"),
+    cmd("pttl", 2, READONLY | FAST, pttl)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "2.6.0",
+            "Get the time to live for a key in milliseconds",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("expiretime", 2, READONLY | FAST, expiretime)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "7.0.0",
+            "Get the expiration Unix timestamp for a key",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("pexpiretime", 2, READONLY | FAST, pexpiretime)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "7.0.0",
+            "Get the expiration Unix timestamp for a key in milliseconds",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("persist", 2, WRITE | FAST, persist)
+        .keys(1, 1, 1)
+        .doc("generic", "2.2.0", "Remove the expiration from a key", "key")
+        .complexity("O(1)"),
+    cmd("touch", -2, READONLY | FAST, touch)
+        .keys(1, -1, 1)
+        .doc(
+            "generic",
+            "3.2.1",
+            "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+            "key [key ...]",
+        )
+        .complexity("O(N) where N is the number of keys that will be touched."),
+    cmd("object", -2, 0, object)
+        .doc(
+            "generic",
+            "2.2.3",
+            "A container for object introspection commands",
+            "",
+        )
+        .complexity("Depends on subcommand.")
+        .subs(OBJECT_SUBCOMMANDS),
+];
+
+const OBJECT_SUBCOMMANDS: &[CommandDef] = &[
+    cmd("encoding", 3, READONLY, object_encoding)
+        .keys(2, 2, 1)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Inspect the internal encoding of a Redis object",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("refcount", 3, READONLY, object_refcount)
+        .keys(2, 2, 1)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Get the number of references to the value of the key",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("idletime", 3, READONLY, object_idletime)
+        .keys(2, 2, 1)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Get the time since a Redis object was last accessed",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("freq", 3, READONLY, object_freq)
+        .keys(2, 2, 1)
+        .doc(
+            "generic",
+            "4.0.0",
+            "Get the logarithmic access frequency counter of a Redis object",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("help", 2, LOADING | STALE, object_help)
+        .doc(
+            "generic",
+            "6.2.0",
+            "Show helpful text about the different subcommands",
+            "",
+        )
+        .complexity("O(1)"),
+];
+
+/// DEL and UNLINK: deletes the keys that exist, replies how many.
+fn delete_keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut n = 0;
+    for key in a.from(1) {
+        if ctx.store.delete(key) {
+            ctx.store.notify(notify::GENERIC, "del", key);
+            ctx.store.dirty += 1;
+            n += 1;
+        }
+    }
+    ctx.reply.int(n);
+    Ok(())
+}
+
+/// DEL key [key ...]
+fn del(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    delete_keys(ctx, a)
+}
+
+/// UNLINK key [key ...]
+fn unlink(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    delete_keys(ctx, a)
+}
+
+/// EXISTS key [key ...]
+fn exists(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut n = 0;
+    for key in a.from(1) {
+        if ctx.store.lookup_read(key).is_some() {
+            n += 1;
+        }
+    }
+    ctx.reply.int(n);
+    Ok(())
+}
+
+/// TYPE key
+fn type_(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let t = match ctx.store.lookup_read(a.get(1)) {
+        Some(v) => v.type_name(),
+        None => "none",
+    };
+    ctx.reply.simple(t);
+    Ok(())
+}
+
+/// KEYS pattern
+fn keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let pattern = a.get(1);
+    let all = pattern == b"*";
+    let (now, loading) = (ctx.store.now, ctx.store.loading);
+    let db = &ctx.store.dbs[ctx.store.cur];
+    let live = |k: &[u8]| loading || db.expire_at(k).is_none_or(|w| w > now);
+    let r = &mut ctx.reply;
+    let d = r.begin(crate::resp::reply::Agg::Array);
+    let mut n = 0;
+    for (k, _) in db.keys.iter() {
+        if (all || glob_match(pattern, k, false)) && live(k) {
+            r.bulk(k);
+            n += 1;
+        }
+    }
+    r.end(d, n);
+    Ok(())
+}
+
+/// Parses a SCAN cursor as Redis does (C `strtoul`: optional sign, decimal digits, no
+/// leading space, no trailing bytes, no overflow; an empty string is 0).
+pub(crate) fn parse_cursor(b: &[u8]) -> Option<u64> {
+    let Some(&first) = b.first() else {
+        return Some(0);
+    };
+    if matches!(first, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        return None;
+    }
+    let (neg, digits) = match first {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+fn scan(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut cursor = parse_cursor(a.get(1)).ok_or_else(|| Error::msg("ERR invalid cursor"))?;
+    let mut count: i64 = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut type_name: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < a.len() {
+        let more = a.len() - i;
+        if a.is(i, "count") && more >= 2 {
+            count = parse_i64(a.get(i + 1)).ok_or(Error::NotInteger)?;
+            if count < 1 {
+                return Err(Error::Syntax);
+            }
+        } else if a.is(i, "match") && more >= 2 {
+            let p = a.get(i + 1);
+            pattern = if p == b"*" { None } else { Some(p) };
+        } else if a.is(i, "type") && more >= 2 {
+            type_name = Some(a.get(i + 1));
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 2;
+    }
+    let mut found: Vec<Sds> = Vec::new();
+    {
+        let db = &ctx.store.dbs[ctx.store.cur];
+        let mut budget = count.saturating_mul(10);
+        loop {
+            cursor = db.keys.scan(cursor, |k, _| found.push(k.clone()));
+            if cursor == 0 || budget == 0 {
+                break;
+            }
+            budget -= 1;
+            if found.len() as i64 >= count {
+                break;
+            }
+        }
+    }
+    let store = &mut *ctx.store;
+    found.retain(|k| {
+        if let Some(p) = pattern {
+            if !glob_match(p, k, false) {
+                return false;
+            }
+        }
+        let expired = store.expire_if_needed(k);
+        match type_name {
+            // Redis checks the type before the expiry: an expired key is of type "none".
+            Some(t) => {
+                let name = match store.dbs[store.cur].keys.get(k) {
+                    Some(v) => v.type_name(),
+                    None => "none",
+                };
+                name.as_bytes().eq_ignore_ascii_case(t)
+            }
+            None => !expired,
+        }
+    });
+    let r = &mut ctx.reply;
+    r.array(2);
+    r.bulk(itoa::Buffer::new().format(cursor).as_bytes());
+    r.array(found.len());
+    for k in &found {
+        r.bulk(k);
+    }
+    Ok(())
+}
+
+/// RANDOMKEY
+fn randomkey(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    loop {
+        let cur = ctx.store.cur;
+        let key = match ctx.store.dbs[cur].keys.random_entry() {
+            Some((k, _)) => k.clone(),
+            None => {
+                ctx.reply.null();
+                return Ok(());
+            }
+        };
+        if ctx.store.expire_if_needed(&key) {
+            continue;
+        }
+        ctx.reply.bulk(&key);
+        return Ok(());
+    }
+}
+
+/// RENAME and RENAMENX.
+fn rename_generic(ctx: &mut Ctx, a: &Args, nx: bool) -> CmdResult {
+    let (src, dst) = (a.get(1), a.get(2));
+    if ctx.store.lookup_write(src).is_none() {
+        return Err(Error::NoSuchKey);
+    }
+    if src == dst {
+        if nx {
+            ctx.reply.int(0);
+        } else {
+            ctx.reply.ok();
+        }
+        return Ok(());
+    }
+    let dst_exists = ctx.store.lookup_write(dst).is_some();
+    if dst_exists && nx {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    let db = ctx.store.db();
+    let expire = db.expire_at(src);
+    if dst_exists {
+        db.remove(dst);
+    }
+    if let Some(v) = db.remove(src) {
+        db.keys.insert(Sds::from(dst), v);
+        if let Some(w) = expire {
+            db.set_expire(dst, w);
+        }
+    }
+    notify_new(ctx.store, dst);
+    ctx.store.signal_modified(src);
+    ctx.store.signal_modified(dst);
+    ctx.store.notify(notify::GENERIC, "rename_from", src);
+    ctx.store.notify(notify::GENERIC, "rename_to", dst);
+    ctx.store.dirty += 1;
+    if nx {
+        ctx.reply.int(1);
+    } else {
+        ctx.reply.ok();
+    }
+    Ok(())
+}
+
+/// RENAME key newkey
+fn rename(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    rename_generic(ctx, a, false)
+}
+
+/// RENAMENX key newkey
+fn renamenx(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    rename_generic(ctx, a, true)
+}
+
+/// A database index argument (Redis getIntFromObject, then the range check).
+fn db_index(ctx: &Ctx, b: &[u8]) -> Result<usize, Error> {
+    let v = parse_i64(b)
+        .filter(|v| i32::try_from(*v).is_ok())
+        .ok_or(Error::NotInteger)?;
+    if v < 0 || v as usize >= ctx.store.dbs.len() {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    Ok(v as usize)
+}
+
+fn same_object() -> Error {
+    Error::msg("ERR source and destination objects are the same")
+}
+
+/// COPY source destination [DB destination-db] [REPLACE]
+fn copy(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let (src, dst) = (a.get(1), a.get(2));
+    let cur = ctx.store.cur;
+    let mut target = cur;
+    let mut replace = false;
+    let mut j = 3;
+    while j < a.len() {
+        if a.is(j, "replace") {
+            replace = true;
+        } else if a.is(j, "db") && j + 1 < a.len() {
+            target = db_index(ctx, a.get(j + 1))?;
+            j += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    if target == cur && src == dst {
+        return Err(same_object());
+    }
+    if ctx.store.lookup_read(src).is_none() {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    let expire = ctx.store.dbs[cur].expire_at(src);
+    ctx.store.expire_if_needed_in(target, dst);
+    if ctx.store.dbs[target].keys.contains_key(dst) {
+        if !replace {
+            ctx.reply.int(0);
+            return Ok(());
+        }
+        ctx.store.dbs[target].remove(dst);
+    }
+    let Some(v) = ctx.store.dbs[cur].keys.get(src).cloned() else {
+        ctx.reply.int(0);
+        return Ok(());
+    };
+    let tdb = &mut ctx.store.dbs[target];
+    tdb.keys.insert(Sds::from(dst), v);
+    if let Some(w) = expire {
+        tdb.set_expire(dst, w);
+    }
+    if ctx.store.notify_flags & notify::NEW != 0 {
+        ctx.store.notify_in(target, notify::NEW, "new", dst);
+    }
+    ctx.store.signal_modified_in(target, dst);
+    ctx.store.notify_in(target, notify::GENERIC, "copy_to", dst);
+    ctx.store.dirty += 1;
+    ctx.reply.int(1);
+    Ok(())
+}
+
+/// MOVE key db
+fn move_(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    let cur = ctx.store.cur;
+    let target = db_index(ctx, a.get(2))?;
+    if target == cur {
+        return Err(same_object());
+    }
+    if ctx.store.lookup_write(key).is_none() {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    ctx.store.expire_if_needed_in(target, key);
+    if ctx.store.dbs[target].keys.contains_key(key) {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    let src = &mut ctx.store.dbs[cur];
+    let expire = src.expire_at(key);
+    let Some((k, v)) = src.keys.remove(key) else {
+        ctx.reply.int(0);
+        return Ok(());
+    };
+    src.remove_expire(key);
+    let tdb = &mut ctx.store.dbs[target];
+    tdb.keys.insert(k, v);
+    if let Some(w) = expire {
+        tdb.set_expire(key, w);
+    }
+    if ctx.store.notify_flags & notify::NEW != 0 {
+        ctx.store.notify_in(target, notify::NEW, "new", key);
+    }
+    ctx.store.signal_modified_in(cur, key);
+    ctx.store.signal_modified_in(target, key);
+    ctx.store.notify_in(cur, notify::GENERIC, "move_from", key);
+    ctx.store.notify_in(target, notify::GENERIC, "move_to", key);
+    ctx.store.dirty += 1;
+    ctx.reply.int(1);
+    Ok(())
+}
+
+/// DBSIZE
+fn dbsize(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    let n = ctx.store.db().len();
+    ctx.reply.int(n as i64);
+    Ok(())
+}
+
+/// The optional [ASYNC | SYNC] of FLUSHDB and FLUSHALL (both free the memory at once).
+fn flush_mode(a: &Args) -> CmdResult {
+    match a.len() {
+        1 => Ok(()),
+        2 if a.is(1, "sync") || a.is(1, "async") => Ok(()),
+        _ => Err(Error::Syntax),
+    }
+}
+
+/// FLUSHDB [ASYNC | SYNC]
+fn flushdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    flush_mode(a)?;
+    let n = ctx.store.flush(Some(ctx.store.cur));
+    // Always fed to the AOF, even when the database was already empty.
+    ctx.store.dirty += n.max(1) as u64;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// FLUSHALL [ASYNC | SYNC]
+fn flushall(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    flush_mode(a)?;
+    let n = ctx.store.flush(None);
+    ctx.store.dirty += n as u64 + 1;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// SWAPDB index1 index2
+fn swapdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let index = |b: &[u8], text: &'static str| {
+        parse_i64(b)
+            .filter(|v| i32::try_from(*v).is_ok())
+            .ok_or_else(|| Error::msg(text))
+    };
+    let first = index(a.get(1), "ERR invalid first DB index")?;
+    let second = index(a.get(2), "ERR invalid second DB index")?;
+    let n = ctx.store.dbs.len() as i64;
+    if first < 0 || first >= n || second < 0 || second >= n {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    if first != second {
+        ctx.store.swap_dbs(first as usize, second as usize);
+    }
+    ctx.store.dirty += 1;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// EXPIRE family conditions.
+#[derive(Default)]
+struct ExpireCond {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+fn parse_expire_cond(a: &Args) -> Result<ExpireCond, Error> {
+    let mut c = ExpireCond::default();
+    for j in 3..a.len() {
+        if a.is(j, "nx") {
+            c.nx = true;
+        } else if a.is(j, "xx") {
+            c.xx = true;
+        } else if a.is(j, "gt") {
+            c.gt = true;
+        } else if a.is(j, "lt") {
+            c.lt = true;
+        } else {
+            return Err(Error::msg(format!(
+                "ERR Unsupported option {}",
+                sanitize(a.get(j), usize::MAX)
+            )));
+        }
+    }
+    if c.nx && (c.xx || c.gt || c.lt) {
+        return Err(Error::msg(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if c.gt && c.lt {
+        return Err(Error::msg(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
+    }
+    Ok(c)
+}
+
+/// EXPIRE PEXPIRE EXPIREAT PEXPIREAT: `relative` adds the command time, `seconds` scales.
+fn expire_generic(ctx: &mut Ctx, a: &Args, relative: bool, seconds: bool) -> CmdResult {
+    let key = a.get(1);
+    let cond = parse_expire_cond(a)?;
+    let mut when = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    let name = ctx.cmd.name;
+    if seconds {
+        when = when.checked_mul(1000).ok_or(Error::InvalidExpire(name))?;
+    }
+    if relative {
+        when = when
+            .checked_add(ctx.store.now)
+            .ok_or(Error::InvalidExpire(name))?;
+    }
+    if ctx.store.lookup_write(key).is_none() {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    let current = ctx.store.db().expire_at(key);
+    let refused = (cond.nx && current.is_some())
+        || (cond.xx && current.is_none())
+        || (cond.gt && current.is_none_or(|c| when <= c))
+        || (cond.lt && current.is_some_and(|c| when >= c));
+    if refused {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    if when <= ctx.store.now && !ctx.store.loading {
+        ctx.store.db().remove(key);
+        ctx.store.dirty += 1;
+        ctx.rewrite_as(vec![sds_cmd(&[b"DEL", key])]);
+        ctx.store.signal_modified(key);
+        ctx.store.notify(notify::GENERIC, "del", key);
+        ctx.reply.int(1);
+        return Ok(());
+    }
+    ctx.store.db().set_expire(key, when);
+    ctx.reply.int(1);
+    if relative || seconds {
+        // Fed as PEXPIREAT with the absolute time, keeping the condition arguments.
+        let ms = itoa::Buffer::new().format(when).as_bytes().to_vec();
+        let mut c = sds_cmd(&[b"PEXPIREAT", key, &ms]);
+        c.extend(a.from(3).map(Sds::from));
+        ctx.rewrite_as(vec![c]);
+    }
+    ctx.store.signal_modified(key);
+    ctx.store.notify(notify::GENERIC, "expire", key);
+    ctx.store.dirty += 1;
+    Ok(())
+}
+
+/// EXPIRE key seconds [NX | XX | GT | LT]
+fn expire(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    expire_generic(ctx, a, true, true)
+}
+
+/// PEXPIRE key milliseconds [NX | XX | GT | LT]
+fn pexpire(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    expire_generic(ctx, a, true, false)
+}
+
+/// EXPIREAT key unix-time-seconds [NX | XX | GT | LT]
+fn expireat(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    expire_generic(ctx, a, false, true)
+}
+
+/// PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]
+fn pexpireat(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    expire_generic(ctx, a, false, false)
+}
+
+/// TTL PTTL EXPIRETIME PEXPIRETIME: -2 without the key, -1 without an expiry.
+fn ttl_generic(ctx: &mut Ctx, a: &Args, ms: bool, absolute: bool) -> CmdResult {
+    let key = a.get(1);
+    if ctx.store.lookup_read(key).is_none() {
+        ctx.reply.int(-2);
+        return Ok(());
+    }
+    let Some(when) = ctx.store.db().expire_at(key) else {
+        ctx.reply.int(-1);
+        return Ok(());
+    };
+    let t = if absolute {
+        when
+    } else {
+        when.saturating_sub(ctx.store.now).max(0)
+    };
+    // Seconds are rounded to the nearest, computed wide (PEXPIRETIME may be i64::MAX).
+    let v = if ms {
+        t
+    } else {
+        ((t as i128 + 500) / 1000) as i64
+    };
+    ctx.reply.int(v);
+    Ok(())
+}
+
+/// TTL key
+fn ttl(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ttl_generic(ctx, a, false, false)
+}
+
+/// PTTL key
+fn pttl(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ttl_generic(ctx, a, true, false)
+}
+
+/// EXPIRETIME key
+fn expiretime(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ttl_generic(ctx, a, false, true)
+}
+
+/// PEXPIRETIME key
+fn pexpiretime(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ttl_generic(ctx, a, true, true)
+}
+
+/// PERSIST key
+fn persist(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    if ctx.store.lookup_write(key).is_none() || !ctx.store.db().remove_expire(key) {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    ctx.store.signal_modified(key);
+    ctx.store.notify(notify::GENERIC, "persist", key);
+    ctx.store.dirty += 1;
+    ctx.reply.int(1);
+    Ok(())
+}
+
+/// TOUCH key [key ...]
+fn touch(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut n = 0;
+    for key in a.from(1) {
+        if ctx.store.lookup_read(key).is_some() {
+            n += 1;
+        }
+    }
+    ctx.reply.int(n);
+    Ok(())
+}
+
+/// OBJECT <subcommand> [<arg> ...]: the dispatcher routes every call to a subcommand row.
+fn object(_ctx: &mut Ctx, a: &Args) -> CmdResult {
+    Err(Error::UnknownSubcommand(
+        sanitize(a.get(1), 128),
+        "OBJECT".into(),
+    ))
+}
+
+/// OBJECT ENCODING key
+fn object_encoding(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    match ctx.store.lookup_read(a.get(2)) {
+        Some(v) => {
+            let e = v.encoding();
+            ctx.reply.bulk(e.as_bytes());
+        }
+        None => ctx.reply.null(),
+    }
+    Ok(())
+}
+
+/// Redis shares the values 0..9999 between keys (refcount INT_MAX) unless an LRU/LFU
+/// eviction policy with a memory limit needs per-key access data.
+const OBJ_SHARED_INTEGERS: i64 = 10000;
+const OBJ_SHARED_REFCOUNT: i64 = i32::MAX as i64;
+
+/// OBJECT REFCOUNT key
+fn object_refcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let cfg = &ctx.srv.config;
+    let sharing = cfg.maxmemory == 0
+        || !matches!(
+            cfg.maxmemory_policy,
+            MaxmemoryPolicy::VolatileLru
+                | MaxmemoryPolicy::AllkeysLru
+                | MaxmemoryPolicy::VolatileLfu
+                | MaxmemoryPolicy::AllkeysLfu
+        );
+    let n = match ctx.store.lookup_read(a.get(2)) {
+        None => {
+            ctx.reply.null();
+            return Ok(());
+        }
+        Some(v) if sharing && v.encoding() == "int" => match v {
+            Value::Str(s) => match parse_i64(s) {
+                Some(i) if (0..OBJ_SHARED_INTEGERS).contains(&i) => OBJ_SHARED_REFCOUNT,
+                _ => 1,
+            },
+            _ => 1,
+        },
+        Some(_) => 1,
+    };
+    ctx.reply.int(n);
+    Ok(())
+}
+
+fn lfu_policy(ctx: &Ctx) -> bool {
+    matches!(
+        ctx.srv.config.maxmemory_policy,
+        MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
+    )
+}
+
+/// OBJECT IDLETIME key
+fn object_idletime(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    if ctx.store.lookup_read(a.get(2)).is_none() {
+        ctx.reply.null();
+        return Ok(());
+    }
+    if lfu_policy(ctx) {
+        return Err(Error::msg(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ));
+    }
+    // Values carry no access clock: say so rather than report a made-up time.
+    Err(Error::msg(
+        "ERR idle time not tracked: keys carry no access clock",
+    ))
+}
+
+/// OBJECT FREQ key
+fn object_freq(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    if ctx.store.lookup_read(a.get(2)).is_none() {
+        ctx.reply.null();
+        return Ok(());
+    }
+    if !lfu_policy(ctx) {
+        return Err(Error::msg(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ));
+    }
+    // Values carry no access counter: say so rather than report a made-up count.
+    Err(Error::msg(
+        "ERR access frequency not tracked: keys carry no access counter",
+    ))
+}
+
+const OBJECT_HELP: &[&str] = &[
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// OBJECT HELP
+fn object_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    ctx.reply.array(OBJECT_HELP.len());
+    for line in OBJECT_HELP {
+        ctx.reply.simple(line);
+    }
+    Ok(())
+}
+
+/// A small harness for the handler tests of this family and of strings: runs commands
+/// through the table (arity and subcommand checks included) on a private keyspace with a
+/// controllable clock, and records replies, AOF feeds, keyspace events and signals.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use crate::commands::{Ctx, OwnedArgs, Propagate};
+    use crate::config::Config;
+    use crate::resp::reply::Reply;
+    use crate::server::call::resolve;
+    use crate::server::client::Client;
+    use crate::server::Core;
+    use crate::store::{notify, Store};
+
+    pub struct Kit {
+        pub store: Store,
+        pub core: Core,
+        pub client: Client,
+        /// The command time; tests move it to make keys expire.
+        pub now: i64,
+        /// Commands fed to the AOF, each as its words joined by spaces.
+        pub aof: Vec<String>,
+        /// Keyspace events as "db event key".
+        pub events: Vec<String>,
+        /// Keys signalled as modified, as "db key".
+        pub touched: Vec<String>,
+    }
+
+    impl Kit {
+        pub fn new() -> Kit {
+            let mut store = Store::new(16);
+            store.notify_flags = notify::ALL | notify::NEW | notify::KEYEVENT;
+            store.track_touched = true;
+            Kit {
+                store,
+                core: Core::new(Config::default()),
+                client: Client::default(),
+                now: 1_700_000_000_000,
+                aof: Vec::new(),
+                events: Vec::new(),
+                touched: Vec::new(),
+            }
+        }
+
+        /// Runs one command given as its arguments; returns the raw reply.
+        pub fn call(&mut self, args: &[&[u8]]) -> String {
+            let owned: OwnedArgs = args.iter().copied().collect();
+            let a = owned.args();
+            let mut out = Vec::new();
+            let cmd = match resolve(&a) {
+                Ok(c) => c,
+                Err(e) => {
+                    Reply::new(&mut out, self.client.resp3).error(&e);
+                    return String::from_utf8_lossy(&out).into_owned();
+                }
+            };
+            self.store.cur = self.client.db;
+            self.store.now = self.now;
+            let dirty = self.store.dirty;
+            let resp3 = self.client.resp3;
+            let mut ctx = Ctx {
+                store: &mut self.store,
+                srv: &mut self.core,
+                client: &mut self.client,
+                reply: Reply::new(&mut out, resp3),
+                cmd,
+                propagate: Propagate::AsIs,
+            };
+            let res = (cmd.handler)(&mut ctx, &a);
+            if let Err(e) = res {
+                assert!(ctx.reply.buf.is_empty(), "reply written before an error");
+                ctx.reply.error(&e.to_string());
+            }
+            let propagate = std::mem::take(&mut ctx.propagate);
+            let words = |c: &[crate::store::bytes::Sds]| {
+                c.iter()
+                    .map(|w| String::from_utf8_lossy(w).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            for c in self.store.also_propagate.drain(..) {
+                self.aof.push(words(&c));
+            }
+            if self.store.dirty != dirty {
+                match propagate {
+                    Propagate::AsIs => self.aof.push(
+                        a.iter()
+                            .map(|w| String::from_utf8_lossy(w).into_owned())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                    Propagate::Never => {}
+                    Propagate::Rewrite(cmds) => {
+                        for c in cmds {
+                            self.aof.push(words(&c));
+                        }
+                    }
+                }
+            }
+            for e in self.store.events.drain(..) {
+                self.events.push(format!(
+                    "{} {} {}",
+                    e.db,
+                    e.event,
+                    String::from_utf8_lossy(&e.key)
+                ));
+            }
+            for (db, k) in self.store.touched.drain(..) {
+                self.touched
+                    .push(format!("{} {}", db, String::from_utf8_lossy(&k)));
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+
+        /// Runs a command written as words separated by single spaces.
+        pub fn run(&mut self, line: &str) -> String {
+            let words: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+            self.call(&words)
+        }
+
+        /// Stores a value of another type than string under `key` (a list).
+        pub fn put_list(&mut self, key: &str) {
+            let db = &mut self.store.dbs[self.client.db];
+            db.keys.insert(
+                crate::store::bytes::Sds::from(key.as_bytes()),
+                crate::store::Value::List(Box::default()),
+            );
+        }
+
+        /// Forgets the AOF feeds, events and signals recorded so far.
+        pub fn clear(&mut self) {
+            self.aof.clear();
+            self.events.clear();
+            self.touched.clear();
+        }
+
+        /// Runs each line and checks its reply.
+        pub fn expect(&mut self, cases: &[(&str, &str)]) {
+            for (line, want) in cases {
+                assert_eq!(self.run(line), *want, "command: {line}");
+            }
+        }
+    }
+}
