@@ -1091,3 +1091,564 @@ pub(crate) mod testkit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cursor;
+    use super::testkit::Kit;
+    use crate::config::MaxmemoryPolicy;
+
+    const NIL: &str = "$-1\r\n";
+    const OK: &str = "+OK\r\n";
+    const NOTINT: &str = "-ERR value is not an integer or out of range\r\n";
+    const SYNTAX: &str = "-ERR syntax error\r\n";
+    const RANGE: &str = "-ERR DB index is out of range\r\n";
+    const SAME: &str = "-ERR source and destination objects are the same\r\n";
+
+    #[test]
+    fn del_unlink_exists_type() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("mset a 1 b 2 c 3", OK),
+            ("del a a b x", ":2\r\n"),
+            ("exists c c x", ":2\r\n"),
+            ("type c", "+string\r\n"),
+            ("type l", "+list\r\n"),
+            ("type nokey", "+none\r\n"),
+            ("unlink c l", ":2\r\n"),
+            ("del x", ":0\r\n"),
+            ("del", "-ERR wrong number of arguments for 'del' command\r\n"),
+        ]);
+        assert_eq!(k.aof, ["mset a 1 b 2 c 3", "del a a b x", "unlink c l"]);
+        assert_eq!(k.events[6..], ["0 del a", "0 del b", "0 del c", "0 del l"]);
+    }
+
+    #[test]
+    fn lazily_expired_keys_are_gone_and_fed_as_del() {
+        let mut k = Kit::new();
+        k.expect(&[("set k v px 100", OK)]);
+        k.clear();
+        k.now += 100;
+        k.expect(&[
+            ("exists k", ":0\r\n"),
+            ("del k", ":0\r\n"),
+            ("ttl k", ":-2\r\n"),
+        ]);
+        assert_eq!(k.aof, ["DEL k"]);
+        assert_eq!(k.events, ["0 expired k"]);
+        assert_eq!(k.store.stats.expired, 1);
+    }
+
+    #[test]
+    fn keys_skips_expired_keys() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("mset a 1 b 2", OK),
+            ("pexpire b 10", ":1\r\n"),
+        ]);
+        assert!(k.run("keys *").starts_with("*2\r\n"));
+        k.now += 10;
+        k.expect(&[
+            ("keys *", "*1\r\n$1\r\na\r\n"),
+            ("keys", "-ERR wrong number of arguments for 'keys' command\r\n"),
+            ("flushall", OK),
+            ("keys *", "*0\r\n"),
+        ]);
+        // KEYS does not delete what it skips.
+        assert_eq!(k.aof.last().map(String::as_str), Some("flushall"));
+    }
+
+    #[test]
+    fn keys_sorted_matches() {
+        let mut k = Kit::new();
+        k.run("mset a 1 b 2");
+        let r = k.run("keys *");
+        assert!(r == "*2\r\n$1\r\na\r\n$1\r\nb\r\n" || r == "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
+        assert_eq!(k.run("keys a"), "*1\r\n$1\r\na\r\n");
+    }
+
+    #[test]
+    fn scan_cursor_parsing() {
+        assert_eq!(parse_cursor(b""), Some(0));
+        assert_eq!(parse_cursor(b"0"), Some(0));
+        assert_eq!(parse_cursor(b"+5"), Some(5));
+        assert_eq!(parse_cursor(b"007"), Some(7));
+        assert_eq!(parse_cursor(b"-0"), Some(0));
+        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"-18446744073709551615"), Some(1));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551616"), None);
+        assert_eq!(parse_cursor(b" 5"), None);
+        assert_eq!(parse_cursor(b"5 "), None);
+        assert_eq!(parse_cursor(b"+"), None);
+        assert_eq!(parse_cursor(b"-"), None);
+        assert_eq!(parse_cursor(b"x"), None);
+        assert_eq!(parse_cursor(b"1x"), None);
+    }
+
+    #[test]
+    fn scan_options_and_errors() {
+        let mut k = Kit::new();
+        let empty = "*2\r\n$1\r\n0\r\n*0\r\n";
+        k.expect(&[
+            ("scan 0", empty),
+            ("scan x", "-ERR invalid cursor\r\n"),
+            ("scan 18446744073709551616", "-ERR invalid cursor\r\n"),
+            ("scan 0 count 0", SYNTAX),
+            ("scan 0 count -1", SYNTAX),
+            ("scan 0 count x", NOTINT),
+            ("scan 0 count 9223372036854775808", NOTINT),
+            ("scan 0 match", SYNTAX),
+            ("scan 0 foo", SYNTAX),
+            ("scan 0 type", SYNTAX),
+            ("scan 0 type foo", empty),
+            ("scan 0 count 1 count 2", empty),
+            ("scan 0 count 9223372036854775807", empty),
+            ("scan 0 count 10 match * type string", empty),
+            ("scan", "-ERR wrong number of arguments for 'scan' command\r\n"),
+        ]);
+        // The invalid cursor is reported before any option error.
+        assert_eq!(k.run("scan x foo"), "-ERR invalid cursor\r\n");
+    }
+
+    #[test]
+    fn scan_filters() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("mset a1 1 a2 2 b1 3", OK),
+            ("pexpire a2 10", ":1\r\n"),
+            ("scan 0 match b*", "*2\r\n$1\r\n0\r\n*1\r\n$2\r\nb1\r\n"),
+            ("scan 0 type LIST", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nl\r\n"),
+        ]);
+        k.now += 10;
+        let r = k.run("scan 0 match a*");
+        assert_eq!(r, "*2\r\n$1\r\n0\r\n*1\r\n$2\r\na1\r\n");
+        assert_eq!(k.run("dbsize"), ":3\r\n");
+    }
+
+    #[test]
+    fn scan_walks_the_whole_keyspace() {
+        let mut k = Kit::new();
+        for i in 0..500 {
+            k.run(&format!("set key:{i} v"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = "0".to_string();
+        let mut rounds = 0;
+        loop {
+            let owned = k.run(&format!("scan {cursor} count 7"));
+            let parts: Vec<&str> = owned.split("\r\n").collect();
+            cursor = parts[2].to_string();
+            for w in parts.iter().skip(5).step_by(2) {
+                if w.starts_with("key:") {
+                    seen.insert(w.to_string());
+                }
+            }
+            rounds += 1;
+            if cursor == "0" || rounds > 10_000 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 500);
+    }
+
+    #[test]
+    fn randomkey_and_dbsize() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("randomkey", NIL),
+            ("dbsize", ":0\r\n"),
+            ("set a 1", OK),
+            ("randomkey", "$1\r\na\r\n"),
+            ("pexpire a 5", ":1\r\n"),
+            ("set b 1", OK),
+            ("dbsize", ":2\r\n"),
+        ]);
+        k.now += 5;
+        k.clear();
+        k.expect(&[("randomkey", "$1\r\nb\r\n"), ("randomkey", "$1\r\nb\r\n")]);
+        assert!(k.aof.iter().all(|c| c == "DEL a"));
+        k.run("pexpire b 1");
+        k.now += 1;
+        assert_eq!(k.run("randomkey"), NIL);
+    }
+
+    #[test]
+    fn rename_and_renamenx() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set c 1", OK),
+            ("rename c d", OK),
+            ("rename nokey e", "-ERR no such key\r\n"),
+            ("rename d d", OK),
+            ("rename nokey nokey", "-ERR no such key\r\n"),
+            ("renamenx d d", ":0\r\n"),
+            ("renamenx nokey e", "-ERR no such key\r\n"),
+            ("set e 1", OK),
+            ("renamenx d e", ":0\r\n"),
+            ("expire d 100", ":1\r\n"),
+            ("rename d e", OK),
+            ("ttl e", ":100\r\n"),
+            ("exists d", ":0\r\n"),
+            ("renamenx e f", ":1\r\n"),
+            ("ttl f", ":100\r\n"),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "set c 1",
+                "rename c d",
+                "set e 1",
+                "PEXPIREAT d 1700000100000",
+                "rename d e",
+                "renamenx e f"
+            ]
+        );
+        assert_eq!(
+            k.events[2..5],
+            ["0 new d", "0 rename_from c", "0 rename_to d"]
+        );
+    }
+
+    #[test]
+    fn copy_command() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set e 1", OK),
+            ("expire e 100", ":1\r\n"),
+            ("copy e f", ":1\r\n"),
+            ("ttl f", ":100\r\n"),
+            ("copy e f", ":0\r\n"),
+            ("copy e f replace", ":1\r\n"),
+            ("copy e e", SAME),
+            ("copy nokey f", ":0\r\n"),
+            ("copy e g db 1", ":1\r\n"),
+            ("copy e g db 16", RANGE),
+            ("copy e g db -1", RANGE),
+            ("copy e g db 4294967296", NOTINT),
+            ("copy e g db x", NOTINT),
+            ("copy e g db", SYNTAX),
+            ("copy e g foo", SYNTAX),
+            ("copy e g replace replace", ":1\r\n"),
+            ("copy e e db 1", ":1\r\n"),
+            ("copy e e db 1", ":0\r\n"),
+        ]);
+        k.client.db = 1;
+        k.expect(&[("get g", "$1\r\n1\r\n"), ("ttl e", ":100\r\n")]);
+        assert!(k.events.contains(&"1 copy_to g".to_string()));
+        assert!(k.events.contains(&"1 new g".to_string()));
+        assert!(k.touched.contains(&"1 g".to_string()));
+    }
+
+    #[test]
+    fn copy_is_deep() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set a x", OK),
+            ("copy a b", ":1\r\n"),
+            ("append b y", ":2\r\n"),
+            ("get a", "$1\r\nx\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn move_command() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set f 1", OK),
+            ("move f 0", SAME),
+            ("move f 16", RANGE),
+            ("move f x", NOTINT),
+            ("move f -1", RANGE),
+            ("move f 99999999999", NOTINT),
+            ("move nokey 1", ":0\r\n"),
+            ("pexpire f 100000", ":1\r\n"),
+            ("move f 1", ":1\r\n"),
+            ("exists f", ":0\r\n"),
+            ("set f 2", OK),
+            ("move f 1", ":0\r\n"),
+        ]);
+        k.client.db = 1;
+        k.expect(&[("get f", "$1\r\n1\r\n"), ("pttl f", ":100000\r\n")]);
+        assert!(k.events.contains(&"0 move_from f".to_string()));
+        assert!(k.events.contains(&"1 move_to f".to_string()));
+        assert!(k.touched.contains(&"0 f".to_string()) && k.touched.contains(&"1 f".to_string()));
+    }
+
+    #[test]
+    fn flush_and_swapdb() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("mset a 1 b 2", OK),
+            ("swapdb 0 1", OK),
+            ("dbsize", ":0\r\n"),
+            ("swapdb 0 16", RANGE),
+            ("swapdb x 1", "-ERR invalid first DB index\r\n"),
+            ("swapdb 0 x", "-ERR invalid second DB index\r\n"),
+            ("swapdb 0 4294967296", "-ERR invalid second DB index\r\n"),
+            ("swapdb -1 0", RANGE),
+            ("swapdb 0 0", OK),
+            ("swapdb 1 0", OK),
+            ("dbsize", ":2\r\n"),
+            ("flushdb foo", SYNTAX),
+            ("flushdb async sync", SYNTAX),
+            ("flushall foo", SYNTAX),
+            ("flushall sync extra", SYNTAX),
+            ("flushdb ASYNC", OK),
+            ("dbsize", ":0\r\n"),
+            ("flushdb sync", OK),
+            ("flushall", OK),
+            ("flushall async", OK),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "mset a 1 b 2",
+                "swapdb 0 1",
+                "swapdb 0 0",
+                "swapdb 1 0",
+                "flushdb ASYNC",
+                "flushdb sync",
+                "flushall",
+                "flushall async"
+            ]
+        );
+        k.client.db = 3;
+        k.run("set x 1");
+        k.client.db = 0;
+        k.run("flushdb");
+        k.client.db = 3;
+        assert_eq!(k.run("dbsize"), ":1\r\n");
+        k.run("flushall");
+        assert_eq!(k.run("dbsize"), ":0\r\n");
+    }
+
+    #[test]
+    fn expire_conditions() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set k v", OK),
+            ("expire k 100", ":1\r\n"),
+            ("expire k 100 nx", ":0\r\n"),
+            ("expire k 200 xx", ":1\r\n"),
+            ("expire nokey 100", ":0\r\n"),
+            ("expire k 50 gt", ":0\r\n"),
+            ("expire k 500 gt", ":1\r\n"),
+            ("expire k 50 lt", ":1\r\n"),
+            ("expire k 50 LT xx", ":0\r\n"),
+            ("expire k 100 xx gt", ":1\r\n"),
+            ("persist k", ":1\r\n"),
+            ("expire k 100 xx", ":0\r\n"),
+            ("expire k 100 gt", ":0\r\n"),
+            ("expire k 100 lt", ":1\r\n"),
+            ("ttl k", ":100\r\n"),
+            ("persist k", ":1\r\n"),
+            ("expire k -1 gt", ":0\r\n"),
+            ("exists k", ":1\r\n"),
+            ("expire k -1 lt", ":1\r\n"),
+            ("exists k", ":0\r\n"),
+            ("set k v", OK),
+            ("expire k -1 nx", ":1\r\n"),
+            ("exists k", ":0\r\n"),
+            ("expire nokey -1", ":0\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn expire_errors() {
+        let mut k = Kit::new();
+        let both = "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n";
+        k.expect(&[
+            ("set k v", OK),
+            ("expire k 100 nx xx", both),
+            ("expire k 100 nx gt", both),
+            ("expire k 100 lt nx", both),
+            (
+                "expire k 100 gt lt",
+                "-ERR GT and LT options at the same time are not compatible\r\n",
+            ),
+            ("expire k 100 foo", "-ERR Unsupported option foo\r\n"),
+            ("expire nokey 100 foo", "-ERR Unsupported option foo\r\n"),
+            ("expire k abc", NOTINT),
+            ("expire k abc foo", "-ERR Unsupported option foo\r\n"),
+            (
+                "expire k 9223372036854775807",
+                "-ERR invalid expire time in 'expire' command\r\n",
+            ),
+            (
+                "expire k 9223372036854774",
+                "-ERR invalid expire time in 'expire' command\r\n",
+            ),
+            (
+                "expire k -9223372036854776",
+                "-ERR invalid expire time in 'expire' command\r\n",
+            ),
+            (
+                "pexpire k 9223372036854775000",
+                "-ERR invalid expire time in 'pexpire' command\r\n",
+            ),
+            (
+                "expireat k 9223372036854775807",
+                "-ERR invalid expire time in 'expireat' command\r\n",
+            ),
+            ("expireat k 9223372036854775", ":1\r\n"),
+            ("expiretime k", ":9223372036854775\r\n"),
+            ("pexpireat k 9223372036854775807", ":1\r\n"),
+            ("pexpiretime k", ":9223372036854775807\r\n"),
+            ("expiretime k", ":9223372036854776\r\n"),
+            ("expire k", "-ERR wrong number of arguments for 'expire' command\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn expire_propagation_and_events() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("mset a 1 b 2", OK),
+            ("expire a 100 nx", ":1\r\n"),
+            ("pexpire a 100000 xx", ":1\r\n"),
+            ("expireat a 99999999999 gt", ":1\r\n"),
+            ("pexpireat a 99999999999000 lt", ":0\r\n"),
+            ("pexpireat a 99999999990000 lt", ":1\r\n"),
+            ("expire a -1", ":1\r\n"),
+            ("expire b 0 gt", ":0\r\n"),
+            ("persist b", ":0\r\n"),
+            ("expire b 100", ":1\r\n"),
+            ("persist b", ":1\r\n"),
+            ("pexpireat b 1", ":1\r\n"),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "mset a 1 b 2",
+                "PEXPIREAT a 1700000100000 nx",
+                "PEXPIREAT a 1700000100000 xx",
+                "PEXPIREAT a 99999999999000 gt",
+                "pexpireat a 99999999990000 lt",
+                "DEL a",
+                "PEXPIREAT b 1700000100000",
+                "persist b",
+                "DEL b"
+            ]
+        );
+        assert_eq!(
+            k.events[4..],
+            [
+                "0 expire a",
+                "0 expire a",
+                "0 expire a",
+                "0 expire a",
+                "0 del a",
+                "0 expire b",
+                "0 persist b",
+                "0 del b"
+            ]
+        );
+    }
+
+    #[test]
+    fn ttl_family() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("ttl nokey", ":-2\r\n"),
+            ("pttl nokey", ":-2\r\n"),
+            ("expiretime nokey", ":-2\r\n"),
+            ("pexpiretime nokey", ":-2\r\n"),
+            ("set k v", OK),
+            ("ttl k", ":-1\r\n"),
+            ("pttl k", ":-1\r\n"),
+            ("expiretime k", ":-1\r\n"),
+            ("pexpiretime k", ":-1\r\n"),
+            ("pexpire k 1499", ":1\r\n"),
+            ("ttl k", ":1\r\n"),
+            ("pttl k", ":1499\r\n"),
+            ("pexpiretime k", ":1700000001499\r\n"),
+            ("expiretime k", ":1700000001\r\n"),
+            ("pexpire k 1500", ":1\r\n"),
+            ("ttl k", ":2\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn touch_counts_existing_keys() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("touch a b", ":0\r\n"),
+            ("mset a 1 b 2", OK),
+            ("touch a b c a", ":3\r\n"),
+        ]);
+        assert_eq!(k.aof, ["mset a 1 b 2"]);
+    }
+
+    #[test]
+    fn object_subcommands() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("mset a 123 b abc d 10000 e -1", OK),
+            ("set c 12345678901234567890123", OK),
+            ("object encoding a", "$3\r\nint\r\n"),
+            ("object encoding b", "$6\r\nembstr\r\n"),
+            ("object encoding c", "$6\r\nembstr\r\n"),
+            ("object encoding nokey", NIL),
+            ("object refcount a", ":2147483647\r\n"),
+            ("object refcount b", ":1\r\n"),
+            ("object refcount d", ":1\r\n"),
+            ("object refcount e", ":1\r\n"),
+            ("object refcount nokey", NIL),
+            ("object idletime nokey", NIL),
+            ("object freq nokey", NIL),
+            (
+                "object freq a",
+                "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n",
+            ),
+            ("object", "-ERR wrong number of arguments for 'object' command\r\n"),
+            ("object foo", "-ERR unknown subcommand 'foo'. Try OBJECT HELP.\r\n"),
+            (
+                "object encoding",
+                "-ERR wrong number of arguments for 'object|encoding' command\r\n",
+            ),
+            (
+                "object encoding a b",
+                "-ERR wrong number of arguments for 'object|encoding' command\r\n",
+            ),
+            (
+                "object help x",
+                "-ERR wrong number of arguments for 'object|help' command\r\n",
+            ),
+        ]);
+        k.core.config.maxmemory_policy = MaxmemoryPolicy::AllkeysLfu;
+        k.expect(&[(
+            "object idletime a",
+            "-ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n",
+        )]);
+        k.core.config.maxmemory = 1 << 30;
+        k.expect(&[("object refcount a", ":1\r\n")]);
+    }
+
+    #[test]
+    fn object_help() {
+        let mut k = Kit::new();
+        let want = "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ENCODING <key>\r\n+    Return the kind of internal representation used in order to store the value\r\n+    associated with a <key>.\r\n+FREQ <key>\r\n+    Return the access frequency index of the <key>. The returned integer is\r\n+    proportional to the logarithm of the recent access frequency of the key.\r\n+IDLETIME <key>\r\n+    Return the idle time of the <key>, that is the approximated number of\r\n+    seconds elapsed since the last access to the key.\r\n+REFCOUNT <key>\r\n+    Return the number of references of the value associated with the specified\r\n+    <key>.\r\n+HELP\r\n+    Prints this help.\r\n";
+        assert_eq!(k.run("object help"), want);
+        assert_eq!(k.run("OBJECT HELP"), want);
+    }
+
+    #[test]
+    fn writes_signal_their_keys() {
+        let mut k = Kit::new();
+        k.run("set a 1");
+        k.run("incr a");
+        k.run("append a x");
+        k.run("setrange a 0 y");
+        k.run("expire a 10");
+        k.run("persist a");
+        k.run("rename a b");
+        k.run("del b");
+        assert_eq!(
+            k.touched,
+            ["0 a", "0 a", "0 a", "0 a", "0 a", "0 a", "0 a", "0 b", "0 b"]
+        );
+    }
+}
