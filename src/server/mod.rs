@@ -512,6 +512,13 @@ impl Server {
         let mut closed = false;
         loop {
             let s = &mut conn.s;
+            // A large bulk in progress: size the buffer once for the whole frame.
+            if let Some(frame) = s.parser.frame_len_hint() {
+                let want = s.rpos + frame;
+                if want > s.rbuf.capacity() && frame <= limit {
+                    s.rbuf.reserve(want - s.rbuf.len());
+                }
+            }
             if s.rbuf.capacity() - s.rbuf.len() < READ_CHUNK {
                 s.rbuf.reserve(READ_CHUNK);
             }
