@@ -480,9 +480,12 @@ fn renamenx(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// A database index argument (Redis getIntFromObject, then the range check).
 fn db_index(ctx: &Ctx, b: &[u8]) -> Result<usize, Error> {
-    let v = parse_i64(b)
-        .filter(|v| i32::try_from(*v).is_ok())
-        .ok_or(Error::NotInteger)?;
+    let v = parse_i64(b).ok_or(Error::NotInteger)?;
+    if i32::try_from(v).is_err() {
+        return Err(Error::msg(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
     if v < 0 || v as usize >= ctx.store.dbs.len() {
         return Err(Error::DbIndexOutOfRange);
     }
@@ -1103,6 +1106,8 @@ mod tests {
     const NOTINT: &str = "-ERR value is not an integer or out of range\r\n";
     const SYNTAX: &str = "-ERR syntax error\r\n";
     const RANGE: &str = "-ERR DB index is out of range\r\n";
+    const INT_RANGE: &str =
+        "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n";
     const SAME: &str = "-ERR source and destination objects are the same\r\n";
 
     #[test]
@@ -1327,7 +1332,8 @@ mod tests {
             ("copy e g db 1", ":1\r\n"),
             ("copy e g db 16", RANGE),
             ("copy e g db -1", RANGE),
-            ("copy e g db 4294967296", NOTINT),
+            ("copy e g db 4294967296", INT_RANGE),
+            ("copy e g db -4294967296", INT_RANGE),
             ("copy e g db x", NOTINT),
             ("copy e g db", SYNTAX),
             ("copy e g foo", SYNTAX),
@@ -1362,7 +1368,8 @@ mod tests {
             ("move f 16", RANGE),
             ("move f x", NOTINT),
             ("move f -1", RANGE),
-            ("move f 99999999999", NOTINT),
+            ("move f 99999999999", INT_RANGE),
+            ("move f 2147483647", RANGE),
             ("move nokey 1", ":0\r\n"),
             ("pexpire f 100000", ":1\r\n"),
             ("move f 1", ":1\r\n"),
