@@ -1123,7 +1123,10 @@ mod tests {
             ("type nokey", "+none\r\n"),
             ("unlink c l", ":2\r\n"),
             ("del x", ":0\r\n"),
-            ("del", "-ERR wrong number of arguments for 'del' command\r\n"),
+            (
+                "del",
+                "-ERR wrong number of arguments for 'del' command\r\n",
+            ),
         ]);
         assert_eq!(k.aof, ["mset a 1 b 2 c 3", "del a a b x", "unlink c l"]);
         assert_eq!(k.events[6..], ["0 del a", "0 del b", "0 del c", "0 del l"]);
@@ -1148,15 +1151,15 @@ mod tests {
     #[test]
     fn keys_skips_expired_keys() {
         let mut k = Kit::new();
-        k.expect(&[
-            ("mset a 1 b 2", OK),
-            ("pexpire b 10", ":1\r\n"),
-        ]);
+        k.expect(&[("mset a 1 b 2", OK), ("pexpire b 10", ":1\r\n")]);
         assert!(k.run("keys *").starts_with("*2\r\n"));
         k.now += 10;
         k.expect(&[
             ("keys *", "*1\r\n$1\r\na\r\n"),
-            ("keys", "-ERR wrong number of arguments for 'keys' command\r\n"),
+            (
+                "keys",
+                "-ERR wrong number of arguments for 'keys' command\r\n",
+            ),
             ("flushall", OK),
             ("keys *", "*0\r\n"),
         ]);
@@ -1211,7 +1214,10 @@ mod tests {
             ("scan 0 count 1 count 2", empty),
             ("scan 0 count 9223372036854775807", empty),
             ("scan 0 count 10 match * type string", empty),
-            ("scan", "-ERR wrong number of arguments for 'scan' command\r\n"),
+            (
+                "scan",
+                "-ERR wrong number of arguments for 'scan' command\r\n",
+            ),
         ]);
         // The invalid cursor is reported before any option error.
         assert_eq!(k.run("scan x foo"), "-ERR invalid cursor\r\n");
@@ -1505,7 +1511,10 @@ mod tests {
             ("pexpireat k 9223372036854775807", ":1\r\n"),
             ("pexpiretime k", ":9223372036854775807\r\n"),
             ("expiretime k", ":9223372036854776\r\n"),
-            ("expire k", "-ERR wrong number of arguments for 'expire' command\r\n"),
+            (
+                "expire k",
+                "-ERR wrong number of arguments for 'expire' command\r\n",
+            ),
         ]);
     }
 
