@@ -7,6 +7,7 @@
 //! AOF, and COMMAND INFO/DOCS/LIST/GETKEYS read the same rows. A handler only does its
 //! command's work and writes its reply.
 
+pub mod bitops;
 pub mod connection;
 pub mod hashes;
 pub mod keys;
@@ -194,17 +195,16 @@ impl CommandDef {
 }
 
 /// Every family's rows.
-pub fn families() -> [&'static [CommandDef]; 7] {
-    [
-        strings::COMMANDS,
-        keys::COMMANDS,
-        hashes::COMMANDS,
-        connection::COMMANDS,
-        server::COMMANDS,
-        multi::COMMANDS,
-        pubsub::COMMANDS,
-    ]
-}
+pub const FAMILIES: &[&[CommandDef]] = &[
+    strings::COMMANDS,
+    keys::COMMANDS,
+    hashes::COMMANDS,
+    bitops::COMMANDS,
+    connection::COMMANDS,
+    server::COMMANDS,
+    multi::COMMANDS,
+    pubsub::COMMANDS,
+];
 
 /// The table, indexed by lower-case name.
 pub struct Table {
@@ -216,7 +216,7 @@ pub struct Table {
 pub static TABLE: LazyLock<Table> = LazyLock::new(|| {
     let mut by_name = HashMap::default();
     let mut all = Vec::new();
-    for fam in families() {
+    for &fam in FAMILIES {
         for c in fam {
             by_name.insert(c.name.as_bytes(), c);
             all.push(c);
