@@ -94,8 +94,21 @@ pub fn process_command(
 }
 
 /// A command refused before running: the error, and a pending transaction is doomed.
-fn reject(core: &mut Core, client: &mut Client, out: &mut Vec<u8>, text: &str) {
+fn reject(
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut Vec<u8>,
+    text: &str,
+    cmd: Option<&'static CommandDef>,
+) {
     core.stats.rejected_calls += 1;
+    if let Some(c) = cmd {
+        let st = core
+            .cmd_stats
+            .entry(c as *const CommandDef as usize)
+            .or_default();
+        st.rejected_calls += 1;
+    }
     crate::commands::server::record_error(core, text);
     if let Some(m) = client.multi.as_mut() {
         m.abort = true;
@@ -106,10 +119,20 @@ fn reject(core: &mut Core, client: &mut Client, out: &mut Vec<u8>, text: &str) {
 fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>, args: Args) {
     let cmd = match resolve(&args) {
         Ok(c) => c,
-        Err(e) => return reject(core, client, out, &e),
+        Err(e) => {
+            // A known command with the wrong arity still counts in its statistics.
+            let known = TABLE.get(args.get(0)).and_then(|b| {
+                if !b.subcommands.is_empty() && args.len() >= 2 {
+                    Table::sub(b, args.get(1))
+                } else {
+                    Some(b)
+                }
+            });
+            return reject(core, client, out, &e, known);
+        }
     };
     if !client.authenticated && core.auth_required() && !cmd.is(flags::NO_AUTH) {
-        return reject(core, client, out, &Error::NoAuth.to_string());
+        return reject(core, client, out, &Error::NoAuth.to_string(), Some(cmd));
     }
     if client.multi.is_some() && cmd.is(flags::NO_MULTI) {
         return reject(
@@ -117,6 +140,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             client,
             out,
             "ERR Command not allowed inside a transaction",
+            Some(cmd),
         );
     }
     if client.subscriptions > 0
@@ -138,7 +162,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             full_name(&args, cmd)
         );
-        return reject(core, client, out, &text);
+        return reject(core, client, out, &text, Some(cmd));
     }
     if store.loading && !cmd.is(flags::LOADING) {
         return reject(
@@ -146,6 +170,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             client,
             out,
             "LOADING Redis is loading the dataset in memory",
+            Some(cmd),
         );
     }
     if let Some(m) = client.multi.as_mut() {

@@ -665,10 +665,14 @@ mod tests {
         e.run(&["time"]);
         e.run(&["config", "foo"]);
         e.run(&["client", "reply", "bad"]);
+        e.run(&["lastsave", "extra"]);
         let r = e.run(&["info", "commandstats", "errorstats"]);
+        assert!(r.contains(
+            "cmdstat_lastsave:calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0\r\n"
+        ));
         assert!(r.contains("cmdstat_time:calls=1,usec="));
         assert!(r.contains("cmdstat_client|reply:calls=1,"));
         assert!(r.contains(",rejected_calls=0,failed_calls=1\r\n"));
-        assert!(r.contains("errorstat_ERR:count=2\r\n"));
+        assert!(r.contains("errorstat_ERR:count=3\r\n"));
     }
 }
