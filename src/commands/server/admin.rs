@@ -192,9 +192,11 @@ fn value_usage(v: &Value, _samples: usize) -> usize {
                 Value::ZSet(z) => (z.len(), 2),
                 Value::Str(_) => (0, 0),
             };
+            // A listpack/intset entry of a short element takes a few bytes; a hash-table
+            // element an entry, its strings and their headers.
             let compact = matches!(v.encoding(), "listpack" | "intset" | "quicklist");
-            let elem = if compact { 12 } else { 40 };
-            ROBJ + size_class(16 + len * per * elem)
+            let (head, elem) = if compact { (7, 4) } else { (16, 40) };
+            ROBJ + size_class(head + len * per * elem)
         }
     }
 }

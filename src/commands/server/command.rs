@@ -588,6 +588,29 @@ mod tests {
     }
 
     #[test]
+    fn every_row_documents_cleanly() {
+        fn check(a: &DocArg, cmd: &str) {
+            assert!(
+                !a.name.is_empty() || a.token.is_some(),
+                "{cmd}: unnamed argument"
+            );
+            if matches!(a.kind, "oneof" | "block") {
+                assert!(!a.args.is_empty(), "{cmd}: empty {}", a.kind);
+            }
+            for s in &a.args {
+                check(s, cmd);
+            }
+        }
+        for &c in &TABLE.all {
+            for row in std::iter::once(c).chain(c.subcommands.iter()) {
+                for a in doc_args(row) {
+                    check(&a, full_name(row));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn count_matches_table() {
         let mut e = Env::new();
         assert_eq!(

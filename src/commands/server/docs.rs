@@ -117,6 +117,46 @@ fn tokenize(s: &str) -> Vec<Tok> {
     out
 }
 
+/// `A | B | C [A | B | C ...]` (a choice followed by its own repetition, the way
+/// redis-cli prints a repeated oneof) becomes `<A | B | C> ...`.
+fn fold_repeated_alts(mut alts: Vec<Vec<Node>>) -> Vec<Vec<Node>> {
+    let n = alts.len();
+    if n < 2 {
+        return alts;
+    }
+    let Some(Node::Group {
+        optional: true,
+        alts: rep,
+    }) = alts[n - 1].last()
+    else {
+        return alts;
+    };
+    let mut rep = rep.clone();
+    if rep.len() != n || rep[n - 1].last() != Some(&Node::Ellipsis) {
+        return alts;
+    }
+    rep[n - 1].pop();
+    alts[n - 1].pop();
+    if rep == alts {
+        vec![vec![
+            Node::Group {
+                optional: false,
+                alts,
+            },
+            Node::Ellipsis,
+        ]]
+    } else {
+        alts[n - 1].push(Node::Group {
+            optional: true,
+            alts: {
+                rep[n - 1].push(Node::Ellipsis);
+                rep
+            },
+        });
+        alts
+    }
+}
+
 /// Reads alternatives until a closing bracket (consumed) or the end.
 fn parse_alts(toks: &[Tok], pos: &mut usize) -> Vec<Vec<Node>> {
     let mut alts = vec![Vec::new()];
@@ -127,7 +167,7 @@ fn parse_alts(toks: &[Tok], pos: &mut usize) -> Vec<Vec<Node>> {
             Tok::Close => break,
             Tok::Bar => alts.push(Vec::new()),
             Tok::Open(optional) => {
-                let inner = parse_alts(toks, pos);
+                let inner = fold_repeated_alts(parse_alts(toks, pos));
                 if let Some(last) = alts.last_mut() {
                     last.push(Node::Group {
                         optional: *optional,
@@ -465,6 +505,17 @@ mod tests {
         assert_eq!(
             show(&parse_syntax("[KEYS key [key ...]]", H)),
             "key:key(KEYS)?*"
+        );
+    }
+
+    #[test]
+    fn repeated_choice() {
+        assert_eq!(
+            show(&parse_syntax(
+                "key [GET x | SET x v [GET x | SET x v ...]]",
+                H
+            )),
+            "key:key x_set:oneof?*{x:string(GET) set:block(SET){x:string v:string}}"
         );
     }
 
