@@ -287,7 +287,11 @@ impl Server {
                 Some(h) => (true, h),
                 None => (false, b.as_str()),
             };
-            let host = if host == "*" { "0.0.0.0" } else { host };
+            let host = match host {
+                "*" => "0.0.0.0",
+                "::*" => "::",
+                h => h,
+            };
             let addr: SocketAddr = match host.parse::<std::net::IpAddr>() {
                 Ok(ip) => SocketAddr::new(ip, port),
                 Err(_) => {
