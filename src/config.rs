@@ -71,9 +71,6 @@ pub mod shutdown_flags {
     pub const FORCE: u32 = 1 << 3;
 }
 
-/// The Redis version ferrokv is compatible with, as INFO and the logs report it.
-pub const REDIS_VERSION: &str = "7.0.15";
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppendFsync {
     Always,
@@ -600,7 +597,9 @@ const ULLONG_MAX: i64 = -1;
 const MIN_HZ: u32 = 1;
 const MAX_HZ: u32 = 500;
 const BINDADDR_MAX: usize = 16;
-const DEFAULT_BIND: &str = "* -::*";
+/// ferrokv's embedded default is a local development server's (redis.conf's), not
+/// the all-interfaces built-in of a bare redis-server.
+const DEFAULT_BIND: &str = "127.0.0.1 -::1";
 const OBUF_DEFAULTS: [(u64, u64, u64); 3] = [
     (0, 0, 0),
     (256 * 1024 * 1024, 64 * 1024 * 1024, 60),
@@ -688,7 +687,8 @@ static DIRECTIVES: &[Directive] = &[
     boolean!("activedefrag", None, 0, activedefrag, false, Some(check_activedefrag)),
     boolean!("syslog-enabled", None, IMMUTABLE, syslog_enabled, false),
     boolean!("cluster-enabled", None, IMMUTABLE, cluster_enabled, false, Some(check_cluster_enabled)),
-    boolean!("appendonly", None, DENY_LOADING, appendonly, false),
+    // Durable by default: ferrokv is a database first.
+    boolean!("appendonly", None, DENY_LOADING, appendonly, true),
     boolean!("cluster-allow-reads-when-down", None, 0, cluster_allow_reads_when_down, false),
     boolean!("cluster-allow-pubsubshard-when-down", None, 0, cluster_allow_pubsubshard_when_down, true),
     boolean!("crash-log-enabled", None, 0, crash_log_enabled, true),
@@ -2793,8 +2793,8 @@ mod tests {
     fn defaults_are_redis_defaults() {
         let c = Config::default();
         assert_eq!(c.port, 6379);
-        assert_eq!(c.bind, vec!["*", "-::*"]);
-        assert!(!c.appendonly);
+        assert_eq!(c.bind, vec!["127.0.0.1", "-::1"]);
+        assert!(c.appendonly);
         assert_eq!(c.save, vec![(3600, 1), (300, 100), (60, 10000)]);
         assert_eq!(c.hash_max_listpack_entries, 512);
         assert_eq!(c.client_output_buffer_limit_pubsub, (32 << 20, 8 << 20, 60));
@@ -2805,7 +2805,7 @@ mod tests {
         assert_eq!(c.enable_debug_command, "no");
         assert_eq!(c.latency_tracking_info_percentiles, vec![50.0, 99.0, 99.9]);
         assert_eq!(get1(&c, "save"), "3600 1 300 100 60 10000");
-        assert_eq!(get1(&c, "bind"), "* -::*");
+        assert_eq!(get1(&c, "bind"), "127.0.0.1 -::1");
         assert_eq!(
             get1(&c, "client-output-buffer-limit"),
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
