@@ -24,15 +24,6 @@ pub struct Limits {
     pub value: usize,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            entries: 128,
-            value: 64,
-        }
-    }
-}
-
 impl Limits {
     /// The limits configured on the server.
     pub fn from_config(c: &crate::config::Config) -> Limits {
@@ -450,6 +441,12 @@ pub fn random_below(n: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// redis.conf's values (the built-in entry limit is 512).
+    const CONF: Limits = Limits {
+        entries: 128,
+        value: 64,
+    };
+
     fn lim(entries: usize, value: usize) -> Limits {
         Limits { entries, value }
     }
@@ -475,7 +472,7 @@ mod tests {
 
     #[test]
     fn compact_set_get_update_remove() {
-        let l = Limits::default();
+        let l = CONF;
         let mut h = Hash::new();
         assert!(h.is_empty());
         assert_eq!(h.encoding(), "listpack");
@@ -506,7 +503,7 @@ mod tests {
 
     #[test]
     fn field_prefix_is_not_a_match() {
-        let l = Limits::default();
+        let l = CONF;
         let mut h = Hash::new();
         h.set(b"abc", b"1", l);
         h.set(b"ab", b"2", l);
@@ -534,7 +531,7 @@ mod tests {
 
     #[test]
     fn converts_past_the_entry_limit() {
-        let l = Limits::default();
+        let l = CONF;
         let mut h = Hash::new();
         for i in 0..128 {
             assert!(h.set(format!("f{i}").as_bytes(), b"v", l));
@@ -559,7 +556,7 @@ mod tests {
 
     #[test]
     fn converts_on_long_field_or_value() {
-        let l = Limits::default();
+        let l = CONF;
         let mut h = Hash::new();
         h.set(b"f", &[b'x'; 64], l);
         h.set(&[b'k'; 64], b"v", l);
@@ -615,7 +612,7 @@ mod tests {
     fn scan_both_encodings() {
         let mut h = Hash::new();
         for i in 0..10 {
-            h.set(format!("f{i}").as_bytes(), b"v", Limits::default());
+            h.set(format!("f{i}").as_bytes(), b"v", CONF);
         }
         let mut n = 0;
         assert_eq!(h.scan(12345, |_, _| n += 1), 0);
@@ -639,7 +636,7 @@ mod tests {
         let mut h = Hash::new();
         assert!(h.random_pair().is_none());
         for i in 0..5 {
-            h.set(format!("f{i}").as_bytes(), b"v", Limits::default());
+            h.set(format!("f{i}").as_bytes(), b"v", CONF);
         }
         let mut seen = std::collections::HashSet::new();
         for _ in 0..500 {
@@ -657,10 +654,40 @@ mod tests {
     fn compact_form_is_small() {
         let mut h = Hash::new();
         for i in 0..10 {
-            h.set(format!("field:{i}").as_bytes(), b"value", Limits::default());
+            h.set(format!("field:{i}").as_bytes(), b"value", CONF);
         }
         // 10 * (1 + 7 + 1 + 5) bytes of payload, no per-field node.
         assert_eq!(h.heap_bytes(), 140);
         assert!(std::mem::size_of::<Hash>() <= 40);
+    }
+
+    #[test]
+    fn matches_a_model_under_random_operations() {
+        use std::collections::BTreeMap;
+        for limits in [lim(1000, 1000), lim(40, 200)] {
+            let mut h = Hash::new();
+            let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+            for step in 0..5000 {
+                let field = format!("f{}", random_below(60)).into_bytes();
+                if random_below(3) == 0 {
+                    assert_eq!(h.remove(&field), model.remove(&field).is_some());
+                } else {
+                    let n = [0, 1, 5, 127, 128, 129, 190][random_below(7)];
+                    let value = vec![b'a' + (step % 26) as u8; n];
+                    let new = h.set(&field, &value, limits);
+                    assert_eq!(new, model.insert(field.clone(), value).is_none());
+                }
+                assert_eq!(h.len(), model.len());
+                if step % 97 == 0 {
+                    let mut got: Vec<_> = h.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+                    got.sort();
+                    let want: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    assert_eq!(got, want);
+                    for (k, v) in &model {
+                        assert_eq!(h.get(k), Some(&v[..]));
+                    }
+                }
+            }
+        }
     }
 }
