@@ -623,9 +623,11 @@ fn hscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let next = if h.is_compact() {
         h.scan(cursor, &mut emit)
     } else {
-        // Up to 10 * COUNT buckets, stopping once COUNT elements (fields and values both
-        // count, matching or not) were gathered.
-        let mut budget = count.saturating_mul(10);
+        // Redis doubles COUNT for hashes (fields and values are both elements) and then
+        // visits up to 10 * that many buckets, stopping once that many elements were
+        // gathered, matching or not: about COUNT fields per call.
+        let limit = count.saturating_mul(2);
+        let mut budget = limit.saturating_mul(10);
         let mut gathered: i64 = 0;
         let mut cur = cursor;
         loop {
@@ -633,7 +635,7 @@ fn hscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
                 gathered += 2;
                 emit(f, v);
             });
-            if cur == 0 || budget == 0 || gathered >= count {
+            if cur == 0 || budget == 0 || gathered >= limit {
                 break;
             }
             budget -= 1;
@@ -1240,11 +1242,21 @@ mod tests {
             k.r(&format!("HSET h f{i} v{i}"));
         }
         assert_eq!(k.encoding("h"), "hashtable");
+        // COUNT bounds one call: about COUNT fields (at least COUNT here, where buckets
+        // are dense enough for the bucket budget).
+        for count in [1usize, 3, 10, 33] {
+            let items = bulks(&k.r(&format!("HSCAN h 0 COUNT {count}")));
+            assert_ne!(items[0], "0");
+            let fields = (items.len() - 1) / 2;
+            assert!(fields >= count && fields < count + 10, "{count}: {fields}");
+        }
         let mut cursor = "0".to_string();
         let mut seen = std::collections::HashSet::new();
+        let mut calls = 0;
         let mut matched = std::collections::HashSet::new();
         loop {
             let items = bulks(&k.r(&format!("HSCAN h {cursor} COUNT 20")));
+            calls += 1;
             for p in items[1..].chunks(2) {
                 assert_eq!(p[1], format!("v{}", &p[0][1..]));
                 seen.insert(p[0].clone());
@@ -1255,6 +1267,7 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 500);
+        assert!(calls > 10, "{calls}");
         loop {
             let items = bulks(&k.r(&format!("HSCAN h {cursor} MATCH f1?")));
             for p in items[1..].chunks(2) {

@@ -129,7 +129,15 @@ impl Hash {
             Repr::Table(d) => {
                 let (v, created) = d.get_or_insert_with(field, || Sds::from(value));
                 if !created {
-                    *v = Sds::from(value);
+                    // Reuse a heap buffer that fits snugly; otherwise a fresh string
+                    // (inline when short, and no large buffer kept for a small value).
+                    let cap = v.heap_size();
+                    if cap >= value.len() && cap - value.len() <= value.len() / 8 {
+                        v.truncate(0);
+                        v.push_slice(value);
+                    } else {
+                        *v = Sds::from(value);
+                    }
                 }
                 created
             }
@@ -606,6 +614,12 @@ mod tests {
         assert_eq!(h.len(), 1);
         assert_eq!(c.len(), 2);
         assert_eq!(c.encoding(), "hashtable");
+        // Updates with long values, same size, larger and smaller.
+        for n in [100, 100, 90, 300, 30, 5, 100] {
+            let v = vec![b'z'; n];
+            assert!(!h.set(b"b", &v, l));
+            assert_eq!(h.get(b"b"), Some(&v[..]));
+        }
     }
 
     #[test]
