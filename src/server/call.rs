@@ -220,7 +220,7 @@ pub fn call(
     }
     let propagate = std::mem::take(&mut ctx.propagate);
     let db = ctx.client.db;
-    let usec = (crate::util::clock::mono_ns().saturating_sub(start) / 1000) as u64;
+    let usec = crate::util::clock::mono_ns().saturating_sub(start) / 1000;
     let (store, core, client, out) = (ctx.store, ctx.srv, ctx.client, ctx.reply.buf);
     client.last_cmd = if args.get(0).eq_ignore_ascii_case(cmd.name.as_bytes()) {
         cmd.name
