@@ -1,0 +1,809 @@
+//! Differential tests: every case of the corpus (`tests/corpus/*.txt`) is run against
+//! ferrokv and against the real redis-server, in RESP2 and again after `HELLO 3`, and the
+//! replies are compared byte for byte.
+//!
+//! The corpus format is described in `tests/corpus/README.md`. In short: one command per
+//! line with redis-cli quoting, a blank line between independent cases (each case runs on
+//! fresh connections after FLUSHALL), `# marker` at the end of a line to relax the
+//! comparison of that reply (`unordered`, `pairs`, `ignore`, `type`, `range LO HI`,
+//! `anyint`, `replies N`), and `#pending: reason` lines for cases (or, before the first
+//! case, `#pending-file: reason` for files) that are known not to pass yet: those still
+//! run and are reported, but do not fail the test.
+//!
+//! Environment: `FERROKV_CORPUS=strings,keys` runs only those files;
+//! `FERROKV_CORPUS_SELFTEST=1` compares redis-server with a second redis-server instead of
+//! ferrokv (to check that a corpus is deterministic and its markers are right);
+//! `FERROKV_REQUIRE_REDIS=1` turns a missing redis-server into a failure.
+
+mod common;
+
+use common::{
+    encode, escape, loud, loud_banner, reply_len, split_aggregate, RawConn, ReadError, RedisRef,
+    Server,
+};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+// ---------------------------------------------------------------------------------------
+// Corpus parsing
+// ---------------------------------------------------------------------------------------
+
+/// How one reply is compared.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Markers {
+    unordered: bool,
+    pairs: bool,
+    ignore: bool,
+    type_only: bool,
+    anyint: bool,
+    range: Option<(i64, i64)>,
+    replies: usize,
+}
+
+impl Markers {
+    fn describe(&self) -> String {
+        let mut v = Vec::new();
+        if self.unordered {
+            v.push("unordered".to_string());
+        }
+        if self.pairs {
+            v.push("pairs".into());
+        }
+        if self.ignore {
+            v.push("ignore".into());
+        }
+        if self.type_only {
+            v.push("type".into());
+        }
+        if self.anyint {
+            v.push("anyint".into());
+        }
+        if let Some((lo, hi)) = self.range {
+            v.push(format!("range {lo} {hi}"));
+        }
+        if self.replies != 1 {
+            v.push(format!("replies {}", self.replies));
+        }
+        v.join(", ")
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Line {
+    lineno: usize,
+    text: String,
+    args: Vec<Vec<u8>>,
+    markers: Markers,
+}
+
+#[derive(Clone, Debug)]
+struct Case {
+    file: String,
+    lineno: usize,
+    lines: Vec<Line>,
+    pending: Option<String>,
+    /// Which protocols to run: RESP2, RESP3.
+    resp2: bool,
+    resp3: bool,
+}
+
+impl Case {
+    fn id(&self) -> String {
+        format!("{}:{}", self.file, self.lineno)
+    }
+    fn title(&self) -> String {
+        let first = self.lines.first().map(|l| l.text.as_str()).unwrap_or("");
+        format!("{} `{}`", self.id(), first)
+    }
+}
+
+/// Splits a line the way redis-cli does (sdssplitargs): whitespace separates arguments;
+/// "double quotes" take \n \r \t \b \a \\ \" \xHH escapes; 'single quotes' take \' only;
+/// a closing quote must be followed by whitespace or the end. Returns each argument and
+/// whether any of it was quoted.
+fn split_args(line: &str) -> Result<Vec<(Vec<u8>, bool)>, String> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Ok(out);
+        }
+        let mut cur = Vec::new();
+        let mut quoted = false;
+        loop {
+            let Some(&c) = b.get(i) else { break };
+            if c.is_ascii_whitespace() {
+                break;
+            }
+            if c == b'"' {
+                quoted = true;
+                i += 1;
+                loop {
+                    let Some(&c) = b.get(i) else {
+                        return Err("unbalanced double quotes".into());
+                    };
+                    i += 1;
+                    match c {
+                        b'"' => break,
+                        b'\\' => {
+                            let Some(&e) = b.get(i) else {
+                                return Err("unbalanced double quotes".into());
+                            };
+                            i += 1;
+                            match e {
+                                b'n' => cur.push(b'\n'),
+                                b'r' => cur.push(b'\r'),
+                                b't' => cur.push(b'\t'),
+                                b'b' => cur.push(8),
+                                b'a' => cur.push(7),
+                                b'x' => {
+                                    let hex = b.get(i..i + 2).and_then(|h| {
+                                        std::str::from_utf8(h)
+                                            .ok()
+                                            .and_then(|h| u8::from_str_radix(h, 16).ok())
+                                    });
+                                    match hex {
+                                        Some(v) => {
+                                            cur.push(v);
+                                            i += 2;
+                                        }
+                                        None => cur.push(b'x'),
+                                    }
+                                }
+                                other => cur.push(other),
+                            }
+                        }
+                        other => cur.push(other),
+                    }
+                }
+                if b.get(i).is_some_and(|c| !c.is_ascii_whitespace()) {
+                    return Err("closing quote must be followed by a space".into());
+                }
+            } else if c == b'\'' {
+                quoted = true;
+                i += 1;
+                loop {
+                    let Some(&c) = b.get(i) else {
+                        return Err("unbalanced single quotes".into());
+                    };
+                    i += 1;
+                    match c {
+                        b'\'' => break,
+                        b'\\' if b.get(i) == Some(&b'\'') => {
+                            cur.push(b'\'');
+                            i += 1;
+                        }
+                        other => cur.push(other),
+                    }
+                }
+                if b.get(i).is_some_and(|c| !c.is_ascii_whitespace()) {
+                    return Err("closing quote must be followed by a space".into());
+                }
+            } else {
+                cur.push(c);
+                i += 1;
+            }
+        }
+        out.push((cur, quoted));
+    }
+}
+
+fn parse_markers(words: &[(Vec<u8>, bool)]) -> Result<Markers, String> {
+    let mut m = Markers {
+        replies: 1,
+        ..Default::default()
+    };
+    let words: Vec<String> = words
+        .iter()
+        .map(|(w, _)| String::from_utf8_lossy(w).into_owned())
+        .collect();
+    let mut i = 0;
+    let num = |i: usize| -> Result<i64, String> {
+        words
+            .get(i)
+            .and_then(|w| w.parse::<i64>().ok())
+            .ok_or_else(|| format!("marker `{}` needs a number", words[i - 1]))
+    };
+    while i < words.len() {
+        match words[i].as_str() {
+            "unordered" => m.unordered = true,
+            "pairs" => m.pairs = true,
+            "ignore" => m.ignore = true,
+            "type" => m.type_only = true,
+            "anyint" => m.anyint = true,
+            "range" => {
+                m.range = Some((num(i + 1)?, num(i + 2)?));
+                i += 2;
+            }
+            "replies" => {
+                m.replies = num(i + 1)?.max(0) as usize;
+                i += 1;
+            }
+            other => return Err(format!("unknown marker `{other}`")),
+        }
+        i += 1;
+    }
+    Ok(m)
+}
+
+fn parse_corpus(file: &str, text: &str) -> Result<Vec<Case>, String> {
+    let mut cases = Vec::new();
+    let mut file_pending: Option<String> = None;
+    let mut cur: Option<Case> = None;
+    let new_case = |lineno: usize| Case {
+        file: file.to_string(),
+        lineno,
+        lines: Vec::new(),
+        pending: None,
+        resp2: true,
+        resp3: true,
+    };
+    let flush = |cur: &mut Option<Case>, cases: &mut Vec<Case>| {
+        if let Some(c) = cur.take() {
+            if !c.lines.is_empty() {
+                cases.push(c);
+            }
+        }
+    };
+    for (n, raw) in text.lines().enumerate() {
+        let lineno = n + 1;
+        let t = raw.trim();
+        if t.is_empty() {
+            flush(&mut cur, &mut cases);
+            continue;
+        }
+        if let Some(d) = t.strip_prefix('#') {
+            let d = d.trim_start();
+            if let Some(reason) = d.strip_prefix("pending-file:") {
+                if !cases.is_empty() || cur.as_ref().is_some_and(|c| !c.lines.is_empty()) {
+                    return Err(format!(
+                        "{file}:{lineno}: #pending-file must come before the first case"
+                    ));
+                }
+                file_pending = Some(reason.trim().to_string());
+            } else if let Some(reason) = d.strip_prefix("pending:") {
+                cur.get_or_insert_with(|| new_case(lineno)).pending =
+                    Some(reason.trim().to_string());
+            } else if d == "resp2-only" {
+                cur.get_or_insert_with(|| new_case(lineno)).resp3 = false;
+            } else if d == "resp3-only" {
+                cur.get_or_insert_with(|| new_case(lineno)).resp2 = false;
+            }
+            continue;
+        }
+        let words = split_args(t).map_err(|e| format!("{file}:{lineno}: {e}: {t}"))?;
+        let cut = words
+            .iter()
+            .position(|(w, q)| !q && w.first() == Some(&b'#'))
+            .unwrap_or(words.len());
+        let mut mwords = words[cut..].to_vec();
+        if let Some(first) = mwords.first_mut() {
+            // "#unordered" (no space) is accepted too.
+            first.0.remove(0);
+            if first.0.is_empty() {
+                mwords.remove(0);
+            }
+        }
+        let markers = parse_markers(&mwords).map_err(|e| format!("{file}:{lineno}: {e}"))?;
+        let args: Vec<Vec<u8>> = words[..cut].iter().map(|(w, _)| w.clone()).collect();
+        if args.is_empty() {
+            return Err(format!("{file}:{lineno}: markers without a command"));
+        }
+        let text = t.to_string();
+        let case = cur.get_or_insert_with(|| new_case(lineno));
+        if case.lines.is_empty() {
+            case.lineno = case.lineno.min(lineno);
+        }
+        case.lines.push(Line {
+            lineno,
+            text,
+            args,
+            markers,
+        });
+    }
+    flush(&mut cur, &mut cases);
+    if let Some(reason) = file_pending {
+        for c in cases.iter_mut() {
+            c.pending.get_or_insert_with(|| reason.clone());
+        }
+    }
+    Ok(cases)
+}
+
+// ---------------------------------------------------------------------------------------
+// Normalising replies for comparison
+// ---------------------------------------------------------------------------------------
+
+/// Replaces the value of every integer reply (at any depth) by `?`.
+fn mask_ints(reply: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(reply.len());
+    let mut i = 0;
+    while i < reply.len() {
+        let Ok(Some(n)) = reply_len(&reply[i..]) else {
+            out.extend_from_slice(&reply[i..]);
+            break;
+        };
+        let item = &reply[i..i + n];
+        match item[0] {
+            b':' => out.extend_from_slice(b":?\r\n"),
+            b'*' | b'~' | b'>' | b'%' | b'|' => {
+                // Header, then the elements (handled by continuing the scan inside).
+                let hl = item.windows(2).position(|w| w == b"\r\n").unwrap_or(0) + 2;
+                out.extend_from_slice(&item[..hl]);
+                out.extend(mask_ints(&item[hl..]));
+            }
+            _ => out.extend_from_slice(item),
+        }
+        i += n;
+    }
+    out
+}
+
+/// Sorts the elements (or key/value pairs) of an aggregate reply; with `deep`, nested
+/// aggregates are sorted too.
+fn sort_aggregate(reply: &[u8], pairs: bool, deep: bool) -> Vec<u8> {
+    let Some((head, elems)) = split_aggregate(reply) else {
+        return reply.to_vec();
+    };
+    let by_pairs = pairs || head.first() == Some(&b'%');
+    let elems: Vec<Vec<u8>> = elems
+        .iter()
+        .map(|e| {
+            if deep {
+                sort_aggregate(e, false, true)
+            } else {
+                e.to_vec()
+            }
+        })
+        .collect();
+    let mut groups: Vec<Vec<u8>> = if by_pairs {
+        elems.chunks(2).map(|c| c.concat()).collect()
+    } else {
+        elems
+    };
+    groups.sort();
+    let mut out = head.to_vec();
+    for g in groups {
+        out.extend(g);
+    }
+    out
+}
+
+fn int_value(reply: &[u8]) -> Option<i64> {
+    let body = match reply.first()? {
+        b':' => &reply[1..],
+        b'$' => {
+            let p = reply.windows(2).position(|w| w == b"\r\n")? + 2;
+            &reply[p..]
+        }
+        _ => return None,
+    };
+    let end = body.windows(2).position(|w| w == b"\r\n")?;
+    std::str::from_utf8(&body[..end]).ok()?.parse().ok()
+}
+
+/// What is compared of one reply under `m`.
+fn normalize(reply: &[u8], m: &Markers) -> Vec<u8> {
+    if m.ignore {
+        return b"(ignored)".to_vec();
+    }
+    if m.type_only {
+        return reply.first().map(|c| vec![*c]).unwrap_or_default();
+    }
+    if let Some((lo, hi)) = m.range {
+        return match int_value(reply) {
+            Some(v) if v >= lo && v <= hi => format!("(integer in [{lo}, {hi}])").into_bytes(),
+            _ => reply.to_vec(),
+        };
+    }
+    let mut r = reply.to_vec();
+    if m.anyint {
+        r = mask_ints(&r);
+    }
+    if m.unordered || m.pairs {
+        r = sort_aggregate(&r, m.pairs, m.unordered);
+    }
+    r
+}
+
+// ---------------------------------------------------------------------------------------
+// Running
+// ---------------------------------------------------------------------------------------
+
+/// The server under test: ferrokv normally, a second redis-server in self-test mode.
+enum Subject {
+    Ferrokv(Server),
+    Redis(RedisRef),
+}
+
+impl Subject {
+    fn start(selftest: bool) -> Subject {
+        if selftest {
+            Subject::Redis(RedisRef::start().expect("redis-server for the self-test"))
+        } else {
+            Subject::Ferrokv(Server::with_args(&["--save", ""]))
+        }
+    }
+    fn name(&self) -> &'static str {
+        match self {
+            Subject::Ferrokv(_) => "ferrokv",
+            Subject::Redis(_) => "redis#2",
+        }
+    }
+    fn connect(&self) -> std::io::Result<RawConn> {
+        match self {
+            Subject::Ferrokv(s) => RawConn::connect(&s.addr()),
+            Subject::Redis(r) => RawConn::connect(&r.addr()),
+        }
+    }
+    /// Whether it still answers a PING on a new connection (a crashed or wedged server
+    /// does not; it is then restarted so later cases are unaffected).
+    fn healthy(&self) -> bool {
+        let Ok(mut c) = self.connect() else {
+            return false;
+        };
+        if c.try_send(b"*1\r\n$4\r\nPING\r\n").is_err() {
+            return false;
+        }
+        matches!(c.try_read_reply(), Ok(r) if r == b"+PONG\r\n")
+    }
+    fn log_tail(&self) -> String {
+        let lines = match self {
+            Subject::Ferrokv(s) => s.log().lines(),
+            Subject::Redis(r) => r.log().lines(),
+        };
+        let from = lines.len().saturating_sub(30);
+        lines[from..].join("\n")
+    }
+}
+
+struct Failure {
+    case: String,
+    proto: u8,
+    text: String,
+}
+
+#[derive(Default)]
+struct Outcome {
+    cases: usize,
+    commands: usize,
+    failures: Vec<Failure>,
+    /// (case title, reason, None if it passes now or the first difference).
+    pending: Vec<(String, String, Option<String>)>,
+    notes: Vec<String>,
+}
+
+fn read_n(c: &mut RawConn, n: usize) -> Result<Vec<Vec<u8>>, ReadError> {
+    (0..n).map(|_| c.try_read_reply()).collect()
+}
+
+/// Opens a connection in the given protocol on a flushed keyspace.
+fn open(
+    connect: impl Fn() -> std::io::Result<RawConn>,
+    proto: u8,
+    who: &str,
+    notes: &mut Vec<String>,
+) -> Result<RawConn, String> {
+    let mut c = connect().map_err(|e| format!("{who}: cannot connect: {e}"))?;
+    if proto == 3 {
+        c.send(&encode(&["HELLO", "3"]));
+        let r = c
+            .try_read_reply()
+            .map_err(|e| format!("{who}: HELLO 3: {e}"))?;
+        if !r.starts_with(b"%") {
+            return Err(format!("{who}: HELLO 3 replied \"{}\"", escape(&r)));
+        }
+    }
+    c.send(&encode(&["FLUSHALL"]));
+    let r = c
+        .try_read_reply()
+        .map_err(|e| format!("{who}: FLUSHALL: {e}"))?;
+    if r != b"+OK\r\n" {
+        let note = format!(
+            "{who}: FLUSHALL replied \"{}\" (cases are not isolated)",
+            escape(&r)
+        );
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    Ok(c)
+}
+
+/// Runs one case in one protocol; returns the description of every difference.
+fn run_case(
+    case: &Case,
+    proto: u8,
+    subject: &mut Subject,
+    reference: &RedisRef,
+    notes: &mut Vec<String>,
+    commands: &mut usize,
+) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let name = subject.name();
+    let mut s = match open(|| subject.connect(), proto, name, notes) {
+        Ok(c) => c,
+        Err(e) => return vec![e],
+    };
+    let mut r = match open(|| RawConn::connect(&reference.addr()), proto, "redis", notes) {
+        Ok(c) => c,
+        Err(e) => return vec![e],
+    };
+    let listing: String = case
+        .lines
+        .iter()
+        .map(|l| format!("      {:>4} | {}\n", l.lineno, l.text))
+        .collect();
+    for line in &case.lines {
+        *commands += 1;
+        let frame = encode(&line.args);
+        r.send(&frame);
+        let want = match read_n(&mut r, line.markers.replies) {
+            Ok(v) => v,
+            Err(e) => {
+                diffs.push(format!(
+                    "  line {}: {}\n    redis-server itself failed: {e}\n    (a command whose reply never comes, or a wrong `replies N` marker?)",
+                    line.lineno, line.text
+                ));
+                return diffs;
+            }
+        };
+        let got = match s.try_send(&frame) {
+            Ok(()) => read_n(&mut s, line.markers.replies),
+            Err(e) => Err(ReadError::Io(e)),
+        };
+        let got = match got {
+            Ok(v) => v,
+            Err(e) => {
+                let d = format!(
+                    "  line {}: {}\n    {name}: {e}\n    redis:   \"{}\"",
+                    line.lineno,
+                    line.text,
+                    escape(&want.concat())
+                );
+                diffs.push(d);
+                return diffs;
+            }
+        };
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            if normalize(g, &line.markers) != normalize(w, &line.markers) {
+                let which = if line.markers.replies > 1 {
+                    format!(" (reply {} of {})", k + 1, line.markers.replies)
+                } else {
+                    String::new()
+                };
+                let m = line.markers.describe();
+                let m = if m.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n    compared as: {m}")
+                };
+                diffs.push(format!(
+                    "  line {}: {}{which}\n    {name}: \"{}\"\n    redis:   \"{}\"{m}",
+                    line.lineno,
+                    line.text,
+                    escape(g),
+                    escape(w)
+                ));
+            }
+        }
+    }
+    if !diffs.is_empty() {
+        diffs.insert(0, format!("    case:\n{listing}"));
+    }
+    diffs
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("corpus")
+}
+
+fn corpus_files() -> Vec<PathBuf> {
+    let only: Option<Vec<String>> = std::env::var("FERROKV_CORPUS").ok().map(|s| {
+        s.split(',')
+            .map(|x| x.trim().trim_end_matches(".txt").to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    });
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .expect("tests/corpus")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .filter(|p| {
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            only.as_ref().is_none_or(|o| o.contains(&stem))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn corpus_parses() {
+    let mut n = 0;
+    for f in corpus_files() {
+        let name = f.file_name().map(|s| s.to_string_lossy().into_owned());
+        let text = std::fs::read_to_string(&f).expect("read corpus file");
+        let cases = parse_corpus(&name.unwrap_or_default(), &text).unwrap_or_else(|e| panic!("{e}"));
+        n += cases.len();
+    }
+    assert!(n > 0, "the corpus has no case");
+}
+
+#[test]
+fn split_args_follows_redis_cli() {
+    let t = |s: &str| -> Vec<Vec<u8>> {
+        split_args(s)
+            .expect("parses")
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect()
+    };
+    assert_eq!(t("SET a b"), vec![b"SET".to_vec(), b"a".to_vec(), b"b".to_vec()]);
+    assert_eq!(t("  x   \"a b\"  "), vec![b"x".to_vec(), b"a b".to_vec()]);
+    assert_eq!(t(r#""\x41\n\"\\""#), vec![b"A\n\"\\".to_vec()]);
+    assert_eq!(t(r"'it\'s' '\n'"), vec![b"it's".to_vec(), b"\\n".to_vec()]);
+    assert_eq!(t("\"\" ''"), vec![Vec::new(), Vec::new()]);
+    assert!(split_args("\"abc").is_err());
+    assert!(split_args("\"a\"b").is_err());
+    let m = parse_corpus("t", "GET k # unordered\nGET \"#\" #range 1 5\nX '#' a#b\n")
+        .expect("parses");
+    assert_eq!(m[0].lines[0].args, vec![b"GET".to_vec(), b"k".to_vec()]);
+    assert!(m[0].lines[0].markers.unordered);
+    assert_eq!(m[0].lines[1].args[1], b"#".to_vec());
+    assert_eq!(m[0].lines[1].markers.range, Some((1, 5)));
+    assert_eq!(m[0].lines[2].args.len(), 3);
+}
+
+#[test]
+fn normalize_markers() {
+    let m = |s: &str| parse_markers(&split_args(s).expect("split")).expect("markers");
+    let a = b"*3\r\n$1\r\nb\r\n$1\r\na\r\n:1\r\n";
+    let b = b"*3\r\n:1\r\n$1\r\na\r\n$1\r\nb\r\n";
+    assert_eq!(normalize(a, &m("unordered")), normalize(b, &m("unordered")));
+    assert_ne!(normalize(a, &m("")), normalize(b, &m("")));
+    let p1 = b"*4\r\n$1\r\nk\r\n$1\r\n1\r\n$1\r\nj\r\n$1\r\n2\r\n";
+    let p2 = b"*4\r\n$1\r\nj\r\n$1\r\n2\r\n$1\r\nk\r\n$1\r\n1\r\n";
+    let p3 = b"*4\r\n$1\r\nj\r\n$1\r\n1\r\n$1\r\nk\r\n$1\r\n2\r\n";
+    assert_eq!(normalize(p1, &m("pairs")), normalize(p2, &m("pairs")));
+    assert_ne!(normalize(p1, &m("pairs")), normalize(p3, &m("pairs")));
+    assert_eq!(normalize(b":5\r\n", &m("range 0 10")), normalize(b":9\r\n", &m("range 0 10")));
+    assert_ne!(normalize(b":11\r\n", &m("range 0 10")), normalize(b":9\r\n", &m("range 0 10")));
+    assert_eq!(
+        normalize(b"%1\r\n$2\r\nid\r\n:7\r\n", &m("anyint")),
+        normalize(b"%1\r\n$2\r\nid\r\n:12\r\n", &m("anyint"))
+    );
+    assert_eq!(normalize(b"-ERR a\r\n", &m("type")), normalize(b"-ERR b\r\n", &m("type")));
+}
+
+#[test]
+fn corpus_matches_redis() {
+    let selftest = std::env::var("FERROKV_CORPUS_SELFTEST").is_ok_and(|v| v == "1");
+    let Some(reference) = RedisRef::with_args_or_skip("corpus_matches_redis", &[]) else {
+        return;
+    };
+    let mut subject = Subject::start(selftest);
+    let mut out = Outcome::default();
+    for path in corpus_files() {
+        let file = path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&path).expect("read corpus file");
+        let cases = parse_corpus(&file, &text).unwrap_or_else(|e| panic!("{e}"));
+        for case in &cases {
+            out.cases += 1;
+            let mut first_diff: Option<String> = None;
+            for proto in [2u8, 3] {
+                if (proto == 2 && !case.resp2) || (proto == 3 && !case.resp3) {
+                    continue;
+                }
+                let diffs = run_case(
+                    case,
+                    proto,
+                    &mut subject,
+                    &reference,
+                    &mut out.notes,
+                    &mut out.commands,
+                );
+                let mut diffs = diffs;
+                if !diffs.is_empty() && !subject.healthy() {
+                    out.notes.push(format!(
+                        "{} stopped answering during {} (RESP{proto}); restarted",
+                        subject.name(),
+                        case.id()
+                    ));
+                    diffs.push(format!(
+                        "    {} stopped answering; its last output:\n{}",
+                        subject.name(),
+                        subject.log_tail()
+                    ));
+                    subject = Subject::start(selftest);
+                }
+                if diffs.is_empty() {
+                    continue;
+                }
+                let text = diffs.join("\n");
+                if case.pending.is_some() {
+                    first_diff.get_or_insert(format!("RESP{proto}:\n{text}"));
+                } else {
+                    out.failures.push(Failure {
+                        case: case.title(),
+                        proto,
+                        text,
+                    });
+                }
+            }
+            if let Some(reason) = &case.pending {
+                out.pending.push((case.title(), reason.clone(), first_diff));
+            }
+        }
+    }
+
+    // The report: always printed (past the output capture) and written to a file.
+    let mut rep = String::new();
+    let still: Vec<_> = out.pending.iter().filter(|p| p.2.is_some()).collect();
+    let fixed: Vec<_> = out.pending.iter().filter(|p| p.2.is_none()).collect();
+    let _ = writeln!(
+        rep,
+        "differential corpus ({} vs redis-server): {} cases, {} command runs, {} failures, {} pending ({} still differ, {} now pass)",
+        subject.name(),
+        out.cases,
+        out.commands,
+        out.failures.len(),
+        out.pending.len(),
+        still.len(),
+        fixed.len()
+    );
+    for n in &out.notes {
+        let _ = writeln!(rep, "note: {n}");
+    }
+    if !still.is_empty() {
+        let _ = writeln!(rep, "\nPENDING cases that still differ (not failures):");
+        for (title, reason, diff) in &still {
+            let _ = writeln!(rep, "  - {title}  [{reason}]");
+            if std::env::var("FERROKV_CORPUS_VERBOSE").is_ok_and(|v| v == "1") {
+                let _ = writeln!(rep, "{}", diff.as_deref().unwrap_or(""));
+            }
+        }
+    }
+    if !fixed.is_empty() {
+        let _ = writeln!(
+            rep,
+            "\nPENDING cases that now PASS (remove their #pending marker):"
+        );
+        for (title, reason, _) in &fixed {
+            let _ = writeln!(rep, "  - {title}  [{reason}]");
+        }
+    }
+    for f in &out.failures {
+        let _ = writeln!(rep, "\nFAILED {} [RESP{}]\n{}", f.case, f.proto, f.text);
+    }
+    let report_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-report.txt");
+    let _ = std::fs::write(&report_path, &rep);
+    if out.pending.is_empty() && out.failures.is_empty() {
+        loud(rep.lines().next().unwrap_or(""));
+    } else {
+        let head: Vec<String> = rep
+            .lines()
+            .take_while(|l| !l.starts_with("FAILED"))
+            .map(str::to_string)
+            .collect();
+        loud_banner("DIFFERENTIAL CORPUS REPORT", &head);
+        loud(&format!("(full report: {})", report_path.display()));
+    }
+    if !out.failures.is_empty() {
+        panic!(
+            "{} corpus case runs differ from redis-server:\n{}",
+            out.failures.len(),
+            rep
+        );
+    }
+}
