@@ -55,9 +55,9 @@ impl fmt::Display for Error {
             Error::InvalidDbIndex => f.write_str("ERR invalid DB index"),
             Error::DbIndexOutOfRange => f.write_str("ERR DB index is out of range"),
             Error::NoAuth => f.write_str("NOAUTH Authentication required."),
-            Error::WrongPass => f.write_str(
-                "WRONGPASS invalid username-password pair or user is disabled.",
-            ),
+            Error::WrongPass => {
+                f.write_str("WRONGPASS invalid username-password pair or user is disabled.")
+            }
             Error::Arity(name) => {
                 write!(f, "ERR wrong number of arguments for '{name}' command")
             }

@@ -189,7 +189,11 @@ fn hello(ctx: &mut Ctx, a: &Args) -> CmdResult {
                 "ERR Client names cannot contain spaces, newlines or special characters.",
             ));
         }
-        ctx.client.name = if n.is_empty() { None } else { Some(Sds::from(n)) };
+        ctx.client.name = if n.is_empty() {
+            None
+        } else {
+            Some(Sds::from(n))
+        };
     }
     ctx.client.resp3 = ver == 3;
     ctx.reply.resp3 = ver == 3;

@@ -10,6 +10,8 @@
 pub mod connection;
 pub mod hashes;
 pub mod keys;
+pub mod multi;
+pub mod pubsub;
 pub mod server;
 pub mod strings;
 
@@ -117,6 +119,12 @@ pub const fn cmd(name: &'static str, arity: i32, flags: u32, handler: Handler) -
     }
 }
 
+impl std::fmt::Debug for CommandDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CommandDef({})", self.name)
+    }
+}
+
 impl CommandDef {
     /// Key positions: first, last (negative counts from the end), step.
     pub const fn keys(mut self, first: i32, last: i32, step: i32) -> Self {
@@ -186,13 +194,15 @@ impl CommandDef {
 }
 
 /// Every family's rows.
-pub fn families() -> [&'static [CommandDef]; 5] {
+pub fn families() -> [&'static [CommandDef]; 7] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
         hashes::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
+        multi::COMMANDS,
+        pubsub::COMMANDS,
     ]
 }
 

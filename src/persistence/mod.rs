@@ -15,9 +15,27 @@ pub struct AofFeed {
     pub buf: Vec<u8>,
     /// The database the file is at, as far as the last SELECT written says.
     pub selected_db: Option<usize>,
+    /// Inside EXEC: the first command fed opens a MULTI.
+    in_exec: bool,
+    multi_written: bool,
 }
 
 impl AofFeed {
+    /// EXEC starts: what it feeds is wrapped in MULTI ... EXEC.
+    pub fn begin_exec(&mut self) {
+        self.in_exec = true;
+        self.multi_written = false;
+    }
+
+    /// EXEC ends: closes the MULTI if one was opened.
+    pub fn end_exec(&mut self) {
+        if self.multi_written {
+            self.buf.extend_from_slice(b"*1\r\n$4\r\nEXEC\r\n");
+        }
+        self.in_exec = false;
+        self.multi_written = false;
+    }
+
     fn select(&mut self, db: usize) {
         if self.selected_db != Some(db) {
             let mut n = itoa::Buffer::new();
@@ -29,6 +47,10 @@ impl AofFeed {
             self.buf.extend_from_slice(d.as_bytes());
             self.buf.extend_from_slice(b"\r\n");
             self.selected_db = Some(db);
+        }
+        if self.in_exec && !self.multi_written {
+            self.multi_written = true;
+            self.buf.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n");
         }
     }
 

@@ -33,15 +33,27 @@ pub enum ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ParseError::InvalidMultibulkLength => f.write_str("Protocol error: invalid multibulk length"),
+            ParseError::InvalidMultibulkLength => {
+                f.write_str("Protocol error: invalid multibulk length")
+            }
             ParseError::InvalidBulkLength => f.write_str("Protocol error: invalid bulk length"),
-            ParseError::ExpectedDollar(c) => write!(f, "Protocol error: expected '$', got '{}'", *c as char),
-            ParseError::UnbalancedQuotes => f.write_str("Protocol error: unbalanced quotes in request"),
+            ParseError::ExpectedDollar(c) => {
+                write!(f, "Protocol error: expected '$', got '{}'", *c as char)
+            }
+            ParseError::UnbalancedQuotes => {
+                f.write_str("Protocol error: unbalanced quotes in request")
+            }
             ParseError::TooBigInline => f.write_str("Protocol error: too big inline request"),
-            ParseError::TooBigMbulkCount => f.write_str("Protocol error: too big mbulk count string"),
+            ParseError::TooBigMbulkCount => {
+                f.write_str("Protocol error: too big mbulk count string")
+            }
             ParseError::TooBigBulkCount => f.write_str("Protocol error: too big bulk count string"),
-            ParseError::UnauthenticatedMultibulk => f.write_str("Protocol error: unauthenticated multibulk length"),
-            ParseError::UnauthenticatedBulk => f.write_str("Protocol error: unauthenticated bulk length"),
+            ParseError::UnauthenticatedMultibulk => {
+                f.write_str("Protocol error: unauthenticated multibulk length")
+            }
+            ParseError::UnauthenticatedBulk => {
+                f.write_str("Protocol error: unauthenticated bulk length")
+            }
         }
     }
 }
@@ -68,7 +80,12 @@ impl Parser {
     }
     /// Parses one frame from the start of `buf` (which may be rewritten in place: inline
     /// arguments are unquoted there). On `Command`, `args` holds the argument spans.
-    pub fn parse(&mut self, _buf: &mut [u8], _args: &mut Vec<Span>, _limits: &Limits) -> Result<Parsed, ParseError> {
+    pub fn parse(
+        &mut self,
+        _buf: &mut [u8],
+        _args: &mut Vec<Span>,
+        _limits: &Limits,
+    ) -> Result<Parsed, ParseError> {
         todo!()
     }
 }

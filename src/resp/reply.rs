@@ -69,7 +69,8 @@ impl<'a> Reply<'a> {
         self.buf.push(b'-');
         for &b in text.as_bytes() {
             // A reply line can never be broken by the text.
-            self.buf.push(if b == b'\r' || b == b'\n' { b' ' } else { b });
+            self.buf
+                .push(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }
         self.buf.extend_from_slice(b"\r\n");
     }

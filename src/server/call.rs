@@ -5,6 +5,7 @@
 //! SLOWLOG and INFO commandstats, and feeding the AOF with what changed the data.
 
 use super::client::{Client, ReplyMode};
+use super::pubsub::Current;
 use super::Core;
 use crate::commands::{flags, Args, CommandDef, Ctx, Propagate, Table, TABLE};
 use crate::error::{sanitize, Error};
@@ -92,18 +93,30 @@ pub fn process_command(
     }
 }
 
-fn reject(core: &mut Core, out: &mut Vec<u8>, resp3: bool, text: &str) {
+/// A command refused before running: the error, and a pending transaction is doomed.
+fn reject(core: &mut Core, client: &mut Client, out: &mut Vec<u8>, text: &str) {
     core.stats.rejected_calls += 1;
-    Reply::new(out, resp3).error(text);
+    if let Some(m) = client.multi.as_mut() {
+        m.abort = true;
+    }
+    Reply::new(out, client.resp3).error(text);
 }
 
 fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>, args: Args) {
     let cmd = match resolve(&args) {
         Ok(c) => c,
-        Err(e) => return reject(core, out, client.resp3, &e),
+        Err(e) => return reject(core, client, out, &e),
     };
     if !client.authenticated && core.auth_required() && !cmd.is(flags::NO_AUTH) {
-        return reject(core, out, client.resp3, &Error::NoAuth.to_string());
+        return reject(core, client, out, &Error::NoAuth.to_string());
+    }
+    if client.multi.is_some() && cmd.is(flags::NO_MULTI) {
+        return reject(
+            core,
+            client,
+            out,
+            "ERR Command not allowed inside a transaction",
+        );
     }
     if client.subscriptions > 0
         && !client.resp3
@@ -124,15 +137,25 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             full_name(&args, cmd)
         );
-        return reject(core, out, client.resp3, &text);
+        return reject(core, client, out, &text);
     }
     if store.loading && !cmd.is(flags::LOADING) {
         return reject(
             core,
+            client,
             out,
-            client.resp3,
             "LOADING Redis is loading the dataset in memory",
         );
+    }
+    if let Some(m) = client.multi.as_mut() {
+        if !matches!(
+            cmd.name,
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        ) {
+            m.cmds.push((args.to_owned(), cmd));
+            Reply::new(out, client.resp3).simple("QUEUED");
+            return;
+        }
     }
     call(store, core, client, out, args, cmd);
 }
@@ -149,6 +172,7 @@ pub fn call(
     if !core.monitors.is_empty() && !cmd.is(flags::SKIP_MONITOR | flags::ADMIN) {
         core.feed_monitors(client, &args);
     }
+    let saved_db = store.cur;
     store.cur = client.db;
     store.now = crate::store::now_ms();
     let dirty = store.dirty;
@@ -170,7 +194,7 @@ pub fn call(
     let propagate = std::mem::take(&mut ctx.propagate);
     let db = ctx.client.db;
     let elapsed = start.elapsed();
-    let (store, core, client) = (ctx.store, ctx.srv, ctx.client);
+    let (store, core, client, out) = (ctx.store, ctx.srv, ctx.client, ctx.reply.buf);
     client.last_cmd = cmd.name;
 
     // Feed the AOF: deletions found on the way first, then the command if it changed data.
@@ -193,7 +217,10 @@ pub fn call(
 
     let usec = elapsed.as_micros() as u64;
     core.stats.total_commands_processed += 1;
-    let st = core.cmd_stats.entry(cmd as *const CommandDef as usize).or_default();
+    let st = core
+        .cmd_stats
+        .entry(cmd as *const CommandDef as usize)
+        .or_default();
     st.calls += 1;
     st.usec += usec;
     if failed {
@@ -203,7 +230,16 @@ pub fn call(
     if !cmd.is(flags::SKIP_SLOWLOG) {
         core.slowlog_push(client, &args, usec);
     }
-    if !store.events.is_empty() || !store.touched.is_empty() || !store.touched_dbs.is_empty() {
-        core.after_command(store);
+    if let Some((keys, timeout)) = client.block_request.take() {
+        core.block_client(store, client, keys, timeout, args, cmd);
     }
+    if !store.touched.is_empty() {
+        core.process_touched(store, client);
+    }
+    if !store.events.is_empty() {
+        let mut events = std::mem::take(&mut store.events);
+        core.publish_events(&mut events, Some(Current { client, out }));
+        store.events = events;
+    }
+    store.cur = saved_db;
 }

@@ -1,7 +1,37 @@
 //! The per-connection state commands see (Redis's `client` minus the socket and buffers).
 
+use crate::commands::{CommandDef, OwnedArgs};
 use crate::store::bytes::Sds;
-use std::time::Instant;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// A transaction being queued (MULTI ... EXEC).
+#[derive(Debug, Default)]
+pub struct MultiState {
+    pub cmds: Vec<(OwnedArgs, &'static CommandDef)>,
+    /// A command failed to queue: EXEC answers EXECABORT.
+    pub abort: bool,
+}
+
+/// A WATCHed key.
+#[derive(Debug, Clone)]
+pub struct Watched {
+    pub db: usize,
+    pub key: Sds,
+    /// The key was already logically expired when WATCHed (its expiry then does not count).
+    pub expired_at_watch: bool,
+}
+
+/// A client waiting on keys (BLPOP and friends).
+#[derive(Debug)]
+pub struct Blocked {
+    pub db: usize,
+    pub keys: Vec<Sds>,
+    pub deadline: Option<Instant>,
+    /// The command to run again when a key is ready.
+    pub args: OwnedArgs,
+    pub cmd: &'static CommandDef,
+}
 
 /// CLIENT REPLY modes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,9 +68,24 @@ pub struct Client {
     pub close_after_reply: bool,
     /// Close without writing anything more.
     pub close_asap: bool,
-    /// Pub/Sub: channels and patterns this client is subscribed to.
+    /// Pub/Sub: how many channels and patterns this client is subscribed to (shard
+    /// channels counted apart).
     pub subscriptions: usize,
+    pub channels: HashSet<Sds>,
+    pub patterns: Vec<Sds>,
+    pub shard_channels: HashSet<Sds>,
     pub monitor: bool,
+    pub multi: Option<MultiState>,
+    /// Running the commands of an EXEC: blocking commands do not block.
+    pub in_exec: bool,
+    pub watched: Vec<Watched>,
+    /// A watched key was touched: the next EXEC fails.
+    pub dirty_cas: bool,
+    pub blocked: Option<Blocked>,
+    /// Set by a handler that wants to block: (keys, timeout). `call` turns it into `blocked`.
+    pub block_request: Option<(Vec<Sds>, Option<Duration>)>,
+    /// When the output buffer went over the soft limit (client-output-buffer-limit).
+    pub obuf_soft_since: Option<Instant>,
 }
 
 impl Default for Client {
@@ -65,7 +110,17 @@ impl Default for Client {
             close_after_reply: false,
             close_asap: false,
             subscriptions: 0,
+            channels: HashSet::new(),
+            patterns: Vec::new(),
+            shard_channels: HashSet::new(),
             monitor: false,
+            multi: None,
+            in_exec: false,
+            watched: Vec::new(),
+            dirty_cas: false,
+            blocked: None,
+            block_request: None,
+            obuf_soft_since: None,
         }
     }
 }

@@ -8,10 +8,12 @@
 //! fsync under `appendfsync always`), and only then are replies written out. WRITABLE
 //! interest is registered only while a connection has output left.
 
+pub mod blocking;
 pub mod call;
 pub mod client;
 pub mod conn;
 pub mod logging;
+pub mod pubsub;
 
 use crate::commands::Args;
 use crate::config::Config;
@@ -99,6 +101,11 @@ pub struct Core {
     pub slowlog_next_id: u64,
     /// Tokens of MONITOR clients.
     pub monitors: Vec<usize>,
+    pub pubsub: pubsub::PubSub,
+    /// Tokens of clients blocked on keys.
+    pub blocked: Vec<usize>,
+    /// Clients just unblocked whose pending input must be processed.
+    pub unblocked: Vec<usize>,
     /// Tokens with output to write at the end of this iteration.
     pub pending_writes: Vec<usize>,
     /// Tokens whose reading was capped and must continue next iteration.
@@ -125,6 +132,9 @@ impl Core {
             slowlog: VecDeque::new(),
             slowlog_next_id: 0,
             monitors: Vec::new(),
+            pubsub: Default::default(),
+            blocked: Vec::new(),
+            unblocked: Vec::new(),
             pending_writes: Vec::new(),
             pending_reads: Vec::new(),
             port: 0,
@@ -206,9 +216,7 @@ impl Core {
             }
             if a.len() > 128 {
                 let mut s = a[..128].to_vec();
-                s.extend_from_slice(
-                    format!("... ({} more bytes)", a.len() - 128).as_bytes(),
-                );
+                s.extend_from_slice(format!("... ({} more bytes)", a.len() - 128).as_bytes());
                 v.push(s);
             } else {
                 v.push(a.to_vec());
@@ -230,21 +238,6 @@ impl Core {
         self.slowlog.push_front(e);
         while self.slowlog.len() as u64 > self.config.slowlog_max_len {
             self.slowlog.pop_back();
-        }
-    }
-
-    /// Work after a command that produced keyspace events or touched watched keys.
-    pub fn after_command(&mut self, store: &mut Store) {
-        store.events.clear();
-        store.touched.clear();
-        store.touched_dbs.clear();
-    }
-
-    /// Closes a connection now (from CLIENT KILL or the loop).
-    pub fn close_conn(&mut self, poll: &Poll, token: usize) {
-        if let Some(mut c) = self.conns.try_remove(token) {
-            let _ = poll.registry().deregister(&mut c.sock);
-            self.monitors.retain(|&t| t != token);
         }
     }
 }
@@ -311,7 +304,9 @@ impl Server {
                     listeners.push(l);
                 }
                 Err(e) if optional => {
-                    log::warn!("Warning: Could not create server TCP listening socket {b}:{port}: {e}");
+                    log::warn!(
+                        "Warning: Could not create server TCP listening socket {b}:{port}: {e}"
+                    );
                 }
                 Err(e) => {
                     return Err(io::Error::new(
@@ -355,10 +350,15 @@ impl Server {
     pub fn run(&mut self) -> i32 {
         let mut events = Events::with_capacity(1024);
         loop {
-            let timeout = if self.core.pending_reads.is_empty() && self.core.pending_writes.is_empty()
+            let timeout = if self.core.pending_reads.is_empty()
+                && self.core.pending_writes.is_empty()
             {
                 let period = Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64);
-                Some(period.saturating_sub(self.last_cron.elapsed()))
+                let mut t = period.saturating_sub(self.last_cron.elapsed());
+                if let Some(d) = self.nearest_deadline() {
+                    t = t.min(d.saturating_duration_since(Instant::now()));
+                }
+                Some(t)
             } else {
                 Some(Duration::ZERO)
             };
@@ -385,6 +385,8 @@ impl Server {
             for t in std::mem::take(&mut self.core.pending_reads) {
                 self.readable(t);
             }
+            self.check_blocked_timeouts();
+            self.process_unblocked();
             if self.last_cron.elapsed()
                 >= Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64)
             {
@@ -487,9 +489,10 @@ impl Server {
         if !c.protected_mode || c.requirepass.is_some() || addr.ip().is_loopback() {
             return None;
         }
-        let default_bind = c.bind.iter().all(|b| {
-            matches!(b.trim_start_matches('-'), "127.0.0.1" | "::1" | "localhost")
-        });
+        let default_bind = c
+            .bind
+            .iter()
+            .all(|b| matches!(b.trim_start_matches('-'), "127.0.0.1" | "::1" | "localhost"));
         if default_bind {
             return None;
         }
@@ -558,13 +561,13 @@ impl Server {
                 conn.s.client.addr,
                 conn.s.rbuf.len()
             );
-            self.core.close_conn(&self.poll, token);
+            self.close_conn(token);
             return;
         }
         if closed {
             // Replies to what it sent before closing still go out if the peer reads.
             self.flush_conn(token);
-            self.core.close_conn(&self.poll, token);
+            self.close_conn(token);
         }
     }
 
@@ -579,7 +582,11 @@ impl Server {
             authenticated: s.client.authenticated || !self.core.auth_required(),
         };
         loop {
-            if s.client.close_after_reply || s.client.close_asap || s.rpos >= s.rbuf.len() {
+            if s.client.close_after_reply
+                || s.client.close_asap
+                || s.client.blocked.is_some()
+                || s.rpos >= s.rbuf.len()
+            {
                 break;
             }
             let start = s.rpos;
@@ -594,6 +601,9 @@ impl Server {
                         args,
                     );
                     s.rpos = start + n;
+                    if !self.store.ready_keys.is_empty() {
+                        self.handle_ready_keys();
+                    }
                     if self.core.shutdown.is_some() {
                         break;
                     }
@@ -636,6 +646,7 @@ impl Server {
         // Active expiry gets up to 25% of the cron period, as in Redis.
         let budget = Duration::from_micros(1_000_000 * 25 / hz / 100);
         self.store.active_expire_cycle(budget);
+        self.after_background_changes();
         // Incremental rehashing and shrinking of the main tables (about 1 ms).
         let t0 = Instant::now();
         for db in self.store.dbs.iter_mut() {
@@ -663,7 +674,7 @@ impl Server {
                 .collect();
             for t in idle {
                 log::debug!("Closing idle client");
-                self.core.close_conn(&self.poll, t);
+                self.close_conn(t);
             }
         }
         // instantaneous_ops_per_sec over the last few samples.
@@ -678,6 +689,27 @@ impl Server {
             if dt > 0.0 {
                 st.instantaneous_ops_per_sec = ((b.0 - a.0) as f64 / dt) as u64;
             }
+        }
+    }
+
+    /// Delivers the effects of changes made outside any command (active expiry):
+    /// keyspace events, WATCH invalidation, blocked clients.
+    pub fn after_background_changes(&mut self) {
+        if !self.store.touched.is_empty() {
+            let mut nobody = Client::default();
+            self.core.process_touched(&mut self.store, &mut nobody);
+        }
+        if !self.store.events.is_empty() {
+            let mut events = std::mem::take(&mut self.store.events);
+            self.core.publish_events(&mut events, None);
+        }
+        if !self.store.also_propagate.is_empty() {
+            for c in std::mem::take(&mut self.store.also_propagate) {
+                self.core.aof.feed_sds(self.store.cur, &c);
+            }
+        }
+        if !self.store.ready_keys.is_empty() {
+            self.handle_ready_keys();
         }
     }
 
@@ -704,7 +736,7 @@ impl Server {
             return;
         };
         if conn.s.client.close_asap {
-            self.core.close_conn(&self.poll, token);
+            self.close_conn(token);
             return;
         }
         let mut written = 0;
@@ -732,7 +764,7 @@ impl Server {
         }
         self.core.stats.net_output_bytes += written as u64;
         if broken {
-            self.core.close_conn(&self.poll, token);
+            self.close_conn(token);
             return;
         }
         let conn = &mut self.core.conns[token];
@@ -743,7 +775,7 @@ impl Server {
                 conn.s.wbuf = Vec::new();
             }
             if conn.s.client.close_after_reply {
-                self.core.close_conn(&self.poll, token);
+                self.close_conn(token);
                 return;
             }
             if conn.want_write {
@@ -774,7 +806,11 @@ impl Server {
 
 /// A protocol error: reply, log at verbose level as Redis does, close after the reply.
 fn protocol_error(out: &mut Vec<u8>, resp3: bool, e: &ParseError, client: &Client) {
-    log::debug!("Protocol error ({e}) from client: id={} addr={}", client.id, client.addr);
+    log::debug!(
+        "Protocol error ({e}) from client: id={} addr={}",
+        client.id,
+        client.addr
+    );
     Reply::new(out, resp3).error(&format!("ERR {e}"));
 }
 
@@ -828,7 +864,10 @@ fn sockaddr_of(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
             };
             // SAFETY: sockaddr_in fits in sockaddr_storage.
             unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in, sin) };
-            (storage, std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t)
+            (
+                storage,
+                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+            )
         }
         SocketAddr::V6(a) => {
             let sin6 = libc::sockaddr_in6 {
@@ -842,7 +881,10 @@ fn sockaddr_of(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
             };
             // SAFETY: sockaddr_in6 fits in sockaddr_storage.
             unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in6, sin6) };
-            (storage, std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t)
+            (
+                storage,
+                std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+            )
         }
     }
 }

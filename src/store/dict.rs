@@ -15,7 +15,9 @@ impl<V> Default for Dict<V> {
 
 impl<V> Dict<V> {
     pub fn new() -> Self {
-        Dict { map: HashMap::new() }
+        Dict {
+            map: HashMap::new(),
+        }
     }
     pub fn len(&self) -> usize {
         self.map.len()

@@ -50,8 +50,7 @@ impl Store {
                         }
                     });
                     buckets += 1;
-                    if cursor == 0 || sampled >= KEYS_PER_ROUND || buckets >= KEYS_PER_ROUND * 20
-                    {
+                    if cursor == 0 || sampled >= KEYS_PER_ROUND || buckets >= KEYS_PER_ROUND * 20 {
                         break;
                     }
                 }

@@ -15,6 +15,7 @@ pub mod set;
 pub mod zset;
 
 use bytes::Sds;
+use std::collections::{HashMap, VecDeque};
 
 /// Keyspace notification classes (the letters of notify-keyspace-events).
 pub mod notify {
@@ -169,9 +170,13 @@ pub struct Store {
     /// Keys signalled as modified by the running command, when someone is interested
     /// (`track_touched`): WATCHers and clients blocked on keys.
     pub touched: Vec<(usize, Sds)>,
-    /// Databases flushed or swapped wholesale by the running command (None = all).
-    pub touched_dbs: Vec<Option<usize>>,
     pub track_touched: bool,
+    /// WATCHed keys: (db, key) → tokens of the watching connections.
+    pub watched_keys: HashMap<(usize, Sds), Vec<usize>>,
+    /// Keys clients are blocked on: (db, key) → tokens, in the order they blocked.
+    pub blocking_keys: HashMap<(usize, Sds), VecDeque<usize>>,
+    /// Keys with blocked clients that a write may have made ready, in signal order.
+    pub ready_keys: Vec<(usize, Sds)>,
 }
 
 impl Store {
@@ -312,19 +317,61 @@ impl Store {
         }
     }
 
+    /// Re-evaluates whether signals must be recorded (someone watches or blocks).
+    pub fn update_tracking(&mut self) {
+        self.track_touched = !self.watched_keys.is_empty() || !self.blocking_keys.is_empty();
+    }
+
+    /// Signals the WATCHed keys of database `db` that exist in `db` or in `other`
+    /// (what a flush or a swap changes, as Redis's touchAllWatchedKeysInDb decides).
+    fn touch_watched_in_db(&mut self, db: usize, other: Option<usize>) {
+        let keys: Vec<Sds> = self
+            .watched_keys
+            .keys()
+            .filter(|(d, k)| {
+                *d == db
+                    && (self.dbs[db].keys.contains_key(k)
+                        || other.is_some_and(|o| self.dbs[o].keys.contains_key(k)))
+            })
+            .map(|(_, k)| k.clone())
+            .collect();
+        for k in keys {
+            self.touched.push((db, k));
+        }
+    }
+
     /// Empties one database, or all of them; returns how many keys were removed.
     pub fn flush(&mut self, db: Option<usize>) -> usize {
         let mut n = 0;
-        for (i, d) in self.dbs.iter_mut().enumerate() {
+        for i in 0..self.dbs.len() {
             if db.is_none_or(|x| x == i) {
-                n += d.len();
-                d.clear();
+                if !self.watched_keys.is_empty() {
+                    self.touch_watched_in_db(i, None);
+                }
+                n += self.dbs[i].len();
+                self.dbs[i].clear();
             }
         }
-        if self.track_touched {
-            self.touched_dbs.push(db);
-        }
         n
+    }
+
+    /// SWAPDB: exchanges two databases. WATCHers of keys in either are signalled, and
+    /// clients blocked on keys that now exist are woken.
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        if !self.watched_keys.is_empty() {
+            self.touch_watched_in_db(a, Some(b));
+            self.touch_watched_in_db(b, Some(a));
+        }
+        self.dbs.swap(a, b);
+        if !self.blocking_keys.is_empty() {
+            let ready: Vec<(usize, Sds)> = self
+                .blocking_keys
+                .keys()
+                .filter(|(d, k)| (*d == a || *d == b) && self.dbs[*d].keys.contains_key(k))
+                .cloned()
+                .collect();
+            self.ready_keys.extend(ready);
+        }
     }
 }
 

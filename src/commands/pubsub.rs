@@ -1,0 +1,323 @@
+//! Pub/Sub commands: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB and the
+//! shard variants SSUBSCRIBE SUNSUBSCRIBE SPUBLISH.
+
+use super::flags::*;
+use super::{cmd, Args, CommandDef, Ctx};
+use crate::error::CmdResult;
+use crate::server::pubsub::{Current, SubKind};
+use crate::store::bytes::Sds;
+use crate::util::glob::glob_match;
+
+const SUBSCRIBE_FLAGS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
+
+pub const COMMANDS: &[CommandDef] = &[
+    cmd("subscribe", -2, SUBSCRIBE_FLAGS, subscribe).doc(
+        "pubsub",
+        "2.0.0",
+        "Listens for messages published to channels.",
+        "channel [channel ...]",
+    ),
+    cmd("unsubscribe", -1, SUBSCRIBE_FLAGS, unsubscribe).doc(
+        "pubsub",
+        "2.0.0",
+        "Stops listening to messages posted to channels.",
+        "[channel [channel ...]]",
+    ),
+    cmd("psubscribe", -2, SUBSCRIBE_FLAGS, psubscribe).doc(
+        "pubsub",
+        "2.0.0",
+        "Listens for messages published to channels that match one or more patterns.",
+        "pattern [pattern ...]",
+    ),
+    cmd("punsubscribe", -1, SUBSCRIBE_FLAGS, punsubscribe).doc(
+        "pubsub",
+        "2.0.0",
+        "Stops listening to messages published to channels that match one or more patterns.",
+        "[pattern [pattern ...]]",
+    ),
+    cmd("ssubscribe", -2, SUBSCRIBE_FLAGS, ssubscribe)
+        .keys(1, -1, 1)
+        .doc(
+            "pubsub",
+            "7.0.0",
+            "Listens for messages published to shard channels.",
+            "shardchannel [shardchannel ...]",
+        ),
+    cmd("sunsubscribe", -1, SUBSCRIBE_FLAGS, sunsubscribe)
+        .keys(1, -1, 1)
+        .doc(
+            "pubsub",
+            "7.0.0",
+            "Stops listening to messages posted to shard channels.",
+            "[shardchannel [shardchannel ...]]",
+        ),
+    cmd(
+        "publish",
+        3,
+        PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
+        publish,
+    )
+    .doc(
+        "pubsub",
+        "2.0.0",
+        "Posts a message to a channel.",
+        "channel message",
+    ),
+    cmd(
+        "spublish",
+        3,
+        PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
+        spublish,
+    )
+    .keys(1, 1, 1)
+    .doc(
+        "pubsub",
+        "7.0.0",
+        "Post a message to a shard channel",
+        "shardchannel message",
+    ),
+    cmd("pubsub", -2, 0, pubsub_help)
+        .doc("pubsub", "2.8.0", "A container for Pub/Sub commands.", "")
+        .subs(PUBSUB_SUBS),
+];
+
+const PUBSUB_SUBS: &[CommandDef] = &[
+    cmd("channels", -2, PUBSUB | LOADING | STALE, pubsub_channels).doc(
+        "pubsub",
+        "2.8.0",
+        "Returns the active channels.",
+        "[pattern]",
+    ),
+    cmd("numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub).doc(
+        "pubsub",
+        "2.8.0",
+        "Returns a count of subscribers to channels.",
+        "[channel [channel ...]]",
+    ),
+    cmd("numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat).doc(
+        "pubsub",
+        "2.8.0",
+        "Returns a count of unique pattern subscriptions.",
+        "",
+    ),
+    cmd(
+        "shardchannels",
+        -2,
+        PUBSUB | LOADING | STALE,
+        pubsub_shardchannels,
+    )
+    .doc(
+        "pubsub",
+        "7.0.0",
+        "Returns the active shard channels.",
+        "[pattern]",
+    ),
+    cmd(
+        "shardnumsub",
+        -2,
+        PUBSUB | LOADING | STALE,
+        pubsub_shardnumsub,
+    )
+    .doc(
+        "pubsub",
+        "7.0.0",
+        "Returns the count of subscribers of shard channels.",
+        "[shardchannel [shardchannel ...]]",
+    ),
+    cmd("help", 2, LOADING | STALE, pubsub_help).doc(
+        "pubsub",
+        "6.2.0",
+        "Returns helpful text about the different subcommands.",
+        "",
+    ),
+];
+
+/// The confirmation each (un)subscription gets: [kind, name, count].
+fn confirm(ctx: &mut Ctx, what: &[u8], name: Option<&[u8]>, count: usize) {
+    ctx.reply.push(3);
+    ctx.reply.bulk(what);
+    match name {
+        Some(n) => ctx.reply.bulk(n),
+        None => ctx.reply.null(),
+    }
+    ctx.reply.int(count as i64);
+}
+
+fn sub_generic(ctx: &mut Ctx, a: &Args, kind: SubKind, what: &[u8]) -> CmdResult {
+    for name in a.from(1) {
+        ctx.srv.subscribe(ctx.client, kind, name);
+        let n = if kind == SubKind::Shard {
+            ctx.client.shard_channels.len()
+        } else {
+            ctx.client.subscriptions
+        };
+        confirm(ctx, what, Some(name), n);
+    }
+    Ok(())
+}
+
+fn unsub_generic(ctx: &mut Ctx, a: &Args, kind: SubKind, what: &[u8]) -> CmdResult {
+    let names: Vec<Sds> = if a.len() > 1 {
+        a.from(1).map(Sds::from).collect()
+    } else {
+        match kind {
+            SubKind::Channel => ctx.client.channels.iter().cloned().collect(),
+            SubKind::Pattern => ctx.client.patterns.clone(),
+            SubKind::Shard => ctx.client.shard_channels.iter().cloned().collect(),
+        }
+    };
+    let count = |ctx: &Ctx| {
+        if kind == SubKind::Shard {
+            ctx.client.shard_channels.len()
+        } else {
+            ctx.client.subscriptions
+        }
+    };
+    if names.is_empty() {
+        let n = count(ctx);
+        confirm(ctx, what, None, n);
+        return Ok(());
+    }
+    for name in names {
+        ctx.srv.unsubscribe(ctx.client, kind, &name);
+        let n = count(ctx);
+        confirm(ctx, what, Some(&name), n);
+    }
+    Ok(())
+}
+
+/// SUBSCRIBE channel [channel ...]
+fn subscribe(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    sub_generic(ctx, a, SubKind::Channel, b"subscribe")
+}
+
+/// UNSUBSCRIBE [channel ...]
+fn unsubscribe(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    unsub_generic(ctx, a, SubKind::Channel, b"unsubscribe")
+}
+
+/// PSUBSCRIBE pattern [pattern ...]
+fn psubscribe(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    sub_generic(ctx, a, SubKind::Pattern, b"psubscribe")
+}
+
+/// PUNSUBSCRIBE [pattern ...]
+fn punsubscribe(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    unsub_generic(ctx, a, SubKind::Pattern, b"punsubscribe")
+}
+
+/// SSUBSCRIBE shardchannel [shardchannel ...]
+fn ssubscribe(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    sub_generic(ctx, a, SubKind::Shard, b"ssubscribe")
+}
+
+/// SUNSUBSCRIBE [shardchannel ...]
+fn sunsubscribe(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    unsub_generic(ctx, a, SubKind::Shard, b"sunsubscribe")
+}
+
+/// PUBLISH channel message
+fn publish(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let cur = Current {
+        client: ctx.client,
+        out: ctx.reply.buf,
+    };
+    let n = ctx.srv.publish(a.get(1), a.get(2), Some(cur));
+    ctx.reply.int(n as i64);
+    Ok(())
+}
+
+/// SPUBLISH shardchannel message
+fn spublish(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let cur = Current {
+        client: ctx.client,
+        out: ctx.reply.buf,
+    };
+    let n = ctx.srv.spublish(a.get(1), a.get(2), Some(cur));
+    ctx.reply.int(n as i64);
+    Ok(())
+}
+
+fn list_channels(ctx: &mut Ctx, a: &Args, shard: bool) -> CmdResult {
+    let pat = if a.len() > 2 { Some(a.get(2)) } else { None };
+    let map = if shard {
+        &ctx.srv.pubsub.shard_channels
+    } else {
+        &ctx.srv.pubsub.channels
+    };
+    let names: Vec<&Sds> = map
+        .keys()
+        .filter(|c| pat.is_none_or(|p| glob_match(p, c, false)))
+        .collect();
+    ctx.reply.array(names.len());
+    for n in names {
+        ctx.reply.bulk(n);
+    }
+    Ok(())
+}
+
+/// PUBSUB CHANNELS [pattern]
+fn pubsub_channels(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    list_channels(ctx, a, false)
+}
+
+/// PUBSUB SHARDCHANNELS [pattern]
+fn pubsub_shardchannels(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    list_channels(ctx, a, true)
+}
+
+fn numsub(ctx: &mut Ctx, a: &Args, shard: bool) -> CmdResult {
+    ctx.reply.map(a.len() - 2);
+    for ch in a.from(2) {
+        let map = if shard {
+            &ctx.srv.pubsub.shard_channels
+        } else {
+            &ctx.srv.pubsub.channels
+        };
+        let n = map.get(ch).map_or(0, |v| v.len());
+        ctx.reply.bulk(ch);
+        ctx.reply.int(n as i64);
+    }
+    Ok(())
+}
+
+/// PUBSUB NUMSUB [channel ...]
+fn pubsub_numsub(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    numsub(ctx, a, false)
+}
+
+/// PUBSUB SHARDNUMSUB [shardchannel ...]
+fn pubsub_shardnumsub(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    numsub(ctx, a, true)
+}
+
+/// PUBSUB NUMPAT
+fn pubsub_numpat(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    ctx.reply.int(ctx.srv.pubsub.patterns.len() as i64);
+    Ok(())
+}
+
+/// PUBSUB HELP
+fn pubsub_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    const LINES: &[&str] = &[
+        "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CHANNELS [<pattern>]",
+        "    Return the currently active channels matching a <pattern> (default: '*').",
+        "NUMPAT",
+        "    Return number of subscriptions to patterns.",
+        "NUMSUB [<channel> ...]",
+        "    Return the number of subscribers for the specified channels, excluding",
+        "    pattern subscriptions(default: no channels).",
+        "SHARDCHANNELS [<pattern>]",
+        "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+        "SHARDNUMSUB [<shardchannel> ...]",
+        "    Return the number of subscribers for the specified shard level channel(s)",
+        "HELP",
+        "    Prints this help.",
+    ];
+    ctx.reply.array(LINES.len());
+    for l in LINES {
+        ctx.reply.simple(l);
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! Blocking commands (BLPOP and friends), WATCH invalidation, and closing connections.
+//!
+//! A handler that finds nothing to serve calls `Ctx::block(keys, timeout)` and writes no
+//! reply. The dispatcher then parks the client: its command is kept, its keys are
+//! registered in `Store::blocking_keys` in arrival order, and its further pipelined input
+//! waits. A write signals the key (`Store::signal_modified`); after the command the loop
+//! re-runs each parked command on that key, oldest first, while the key still holds a
+//! value of the awaited type. A re-run that finds nothing parks the client again with its
+//! original deadline. Deadlines are checked every iteration, and the poll never sleeps
+//! past the nearest one.
+
+use super::client::{Blocked, Client};
+use super::{Core, Server};
+use crate::commands::{Args, CommandDef, Ctx};
+use crate::error::Error;
+use crate::resp::reply::Reply;
+use crate::store::bytes::Sds;
+use crate::store::Store;
+use crate::util::num::parse_f64;
+use std::time::{Duration, Instant};
+
+/// Parses a blocking timeout in seconds (fractions allowed; 0 = forever), with Redis's
+/// error texts.
+pub fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, Error> {
+    let secs = parse_f64(arg)
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| Error::msg("ERR timeout is not a float or out of range"))?;
+    let ms = (secs * 1000.0) as i64;
+    if ms < 0 {
+        return Err(Error::msg("ERR timeout is negative"));
+    }
+    if ms as f64 > (i64::MAX / 2) as f64 {
+        return Err(Error::msg("ERR timeout is out of range"));
+    }
+    Ok(if ms == 0 {
+        None
+    } else {
+        Some(Duration::from_millis(ms as u64))
+    })
+}
+
+impl Ctx<'_> {
+    /// Asks to block the client on `keys` until one is ready or `timeout` passes. Returns
+    /// false when blocking is not allowed (inside MULTI/EXEC): the handler then replies as
+    /// on a timeout.
+    pub fn block(&mut self, keys: &[&[u8]], timeout: Option<Duration>) -> bool {
+        if self.client.in_exec {
+            return false;
+        }
+        let keys = keys.iter().map(|k| Sds::from(*k)).collect();
+        self.client.block_request = Some((keys, timeout));
+        true
+    }
+}
+
+/// The value type a blocked command waits for, from its group.
+fn awaited_type(cmd: &CommandDef) -> &'static str {
+    match cmd.group {
+        "sorted-set" => "zset",
+        "stream" => "stream",
+        _ => "list",
+    }
+}
+
+impl Core {
+    /// Parks a client whose handler asked to block.
+    pub fn block_client(
+        &mut self,
+        store: &mut Store,
+        client: &mut Client,
+        keys: Vec<Sds>,
+        timeout: Option<Duration>,
+        args: Args,
+        cmd: &'static CommandDef,
+    ) {
+        let db = client.db;
+        for k in &keys {
+            let q = store.blocking_keys.entry((db, k.clone())).or_default();
+            if !q.contains(&client.token) {
+                q.push_back(client.token);
+            }
+        }
+        store.update_tracking();
+        client.blocked = Some(Blocked {
+            db,
+            keys,
+            deadline: timeout.map(|t| Instant::now() + t),
+            args: args.to_owned(),
+            cmd,
+        });
+        if !self.blocked.contains(&client.token) {
+            self.blocked.push(client.token);
+        }
+    }
+
+    /// Acts on the keys the last command signalled: WATCHers are invalidated, keys with
+    /// blocked clients become ready.
+    pub fn process_touched(&mut self, store: &mut Store, cur: &mut Client) {
+        for (db, key) in std::mem::take(&mut store.touched) {
+            let k = (db, key);
+            if let Some(tokens) = store.watched_keys.get(&k) {
+                for &t in tokens {
+                    if t == cur.token {
+                        cur.dirty_cas = true;
+                    } else if let Some(c) = self.conns.get_mut(t) {
+                        c.s.client.dirty_cas = true;
+                    }
+                }
+            }
+            if store.blocking_keys.contains_key(&k) && !store.ready_keys.contains(&k) {
+                store.ready_keys.push(k);
+            }
+        }
+    }
+}
+
+/// Removes a client from the blocking registry.
+fn unregister(store: &mut Store, core: &mut Core, token: usize, b: &Blocked) {
+    for k in &b.keys {
+        let key = (b.db, k.clone());
+        if let Some(q) = store.blocking_keys.get_mut(&key) {
+            q.retain(|&t| t != token);
+            if q.is_empty() {
+                store.blocking_keys.remove(&key);
+            }
+        }
+    }
+    core.blocked.retain(|&t| t != token);
+    store.update_tracking();
+}
+
+impl Server {
+    /// Serves clients blocked on keys that became ready, oldest first.
+    pub fn handle_ready_keys(&mut self) {
+        while !self.store.ready_keys.is_empty() {
+            let ready = std::mem::take(&mut self.store.ready_keys);
+            for (db, key) in ready {
+                // Each client is tried once per readiness signal.
+                let waiting: Vec<usize> = match self.store.blocking_keys.get(&(db, key.clone())) {
+                    Some(q) => q.iter().copied().collect(),
+                    None => continue,
+                };
+                for t in waiting {
+                    let want = match self
+                        .core
+                        .conns
+                        .get(t)
+                        .and_then(|c| c.s.client.blocked.as_ref())
+                    {
+                        Some(b) => awaited_type(b.cmd),
+                        None => continue,
+                    };
+                    let holds = self.store.dbs[db]
+                        .keys
+                        .get(&key)
+                        .is_some_and(|v| v.type_name() == want);
+                    if !holds {
+                        break;
+                    }
+                    self.rerun_blocked(t);
+                }
+            }
+        }
+    }
+
+    /// Runs a parked command again; it either replies or parks again.
+    fn rerun_blocked(&mut self, token: usize) {
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        let Some(b) = conn.s.client.blocked.take() else {
+            return;
+        };
+        let mut s = std::mem::take(&mut conn.s);
+        unregister(&mut self.store, &mut self.core, token, &b);
+        let saved_db = s.client.db;
+        s.client.db = b.db;
+        super::call::call(
+            &mut self.store,
+            &mut self.core,
+            &mut s.client,
+            &mut s.wbuf,
+            b.args.args(),
+            b.cmd,
+        );
+        s.client.db = saved_db;
+        if let Some(nb) = s.client.blocked.as_mut() {
+            nb.deadline = b.deadline;
+        } else {
+            self.core.unblocked.push(token);
+        }
+        if let Some(conn) = self.core.conns.get_mut(token) {
+            conn.s = s;
+        }
+        self.core.queue_write(token);
+    }
+
+    /// Unblocks a client with the timeout reply (or an error, for CLIENT UNBLOCK ERROR).
+    pub fn unblock_with(&mut self, token: usize, error: Option<&str>) {
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        let Some(b) = conn.s.client.blocked.take() else {
+            return;
+        };
+        let resp3 = conn.s.client.resp3;
+        match error {
+            Some(e) => Reply::new(&mut conn.s.wbuf, resp3).error(e),
+            None => Reply::new(&mut conn.s.wbuf, resp3).null_array(),
+        }
+        unregister(&mut self.store, &mut self.core, token, &b);
+        self.core.unblocked.push(token);
+        self.core.queue_write(token);
+    }
+
+    /// Times out blocked clients whose deadline passed.
+    pub fn check_blocked_timeouts(&mut self) {
+        if self.core.blocked.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let due: Vec<usize> = self
+            .core
+            .blocked
+            .iter()
+            .copied()
+            .filter(|&t| {
+                self.core
+                    .conns
+                    .get(t)
+                    .and_then(|c| c.s.client.blocked.as_ref())
+                    .and_then(|b| b.deadline)
+                    .is_some_and(|d| d <= now)
+            })
+            .collect();
+        for t in due {
+            self.unblock_with(t, None);
+        }
+    }
+
+    /// The nearest deadline of a blocked client, if any.
+    pub fn nearest_deadline(&self) -> Option<Instant> {
+        self.core
+            .blocked
+            .iter()
+            .filter_map(|&t| self.core.conns.get(t)?.s.client.blocked.as_ref()?.deadline)
+            .min()
+    }
+
+    /// Processes the pending input of clients that were just unblocked.
+    pub fn process_unblocked(&mut self) {
+        while !self.core.unblocked.is_empty() {
+            for t in std::mem::take(&mut self.core.unblocked) {
+                self.process_input(t);
+            }
+        }
+    }
+
+    /// Closes a connection and forgets everything the server keeps about it.
+    pub fn close_conn(&mut self, token: usize) {
+        let Some(mut c) = self.core.conns.try_remove(token) else {
+            return;
+        };
+        let _ = self.poll.registry().deregister(&mut c.sock);
+        let client = &mut c.s.client;
+        self.core.monitors.retain(|&t| t != token);
+        self.core.pubsub_forget(client);
+        if let Some(b) = client.blocked.take() {
+            unregister(&mut self.store, &mut self.core, token, &b);
+        }
+        for w in client.watched.drain(..) {
+            let k = (w.db, w.key);
+            if let Some(v) = self.store.watched_keys.get_mut(&k) {
+                v.retain(|&t| t != token);
+                if v.is_empty() {
+                    self.store.watched_keys.remove(&k);
+                }
+            }
+        }
+        self.store.update_tracking();
+    }
+}
