@@ -10,7 +10,9 @@
 
 mod common;
 
-use common::{assert_bytes_eq, encode, escape, has_command, loud_banner, RawConn, Server};
+use common::{
+    assert_bytes_eq, encode, escape, has_command, has_commands, loud_banner, RawConn, Server,
+};
 
 /// A round trip on another connection: the server has consumed what was sent before.
 fn barrier(other: &mut RawConn) {
@@ -85,11 +87,7 @@ fn check_replies(a: &mut RawConn, s: &Sample, how: &str) {
         assert_bytes_eq(
             &got,
             want,
-            &format!(
-                "{} ({how}): reply {i} to \"{}\"",
-                s.name,
-                escape(&s.bytes)
-            ),
+            &format!("{} ({how}): reply {i} to \"{}\"", s.name, escape(&s.bytes)),
         );
     }
     let got = a.read_reply();
@@ -219,12 +217,22 @@ fn ten_thousand_pings_in_one_write() {
 fn ten_thousand_sets_and_gets_in_one_write() {
     let srv = Server::start();
     let mut a = srv.connect();
-    if !has_command(&mut a, &["GET", "probe"], "ten_thousand_sets_and_gets_in_one_write") {
+    let probes: &[&[&str]] = &[
+        &["SET", "probe", "1"],
+        &["GET", "probe"],
+        &["DEL", "probe"],
+        &["DBSIZE"],
+    ];
+    if !has_commands(&mut a, probes, "ten_thousand_sets_and_gets_in_one_write") {
         return;
     }
     let mut buf = Vec::new();
     for i in 0..10_000 {
-        buf.extend_from_slice(&encode(&["SET", &format!("key:{i}"), &format!("value:{i}")]));
+        buf.extend_from_slice(&encode(&[
+            "SET",
+            &format!("key:{i}"),
+            &format!("value:{i}"),
+        ]));
     }
     for i in 0..10_000 {
         buf.extend_from_slice(&encode(&["GET", &format!("key:{i}")]));
@@ -261,15 +269,24 @@ fn inline_commands_and_quoting() {
         (b"ECHO \"\\x41\\n\"\r\n", b"$2\r\nA\n\r\n"),
         (b"ECHO \"\\xzz\"\r\n", b"$3\r\nxzz\r\n"),
         (b"ECHO \"a\\tb\\\"c\"\r\n", b"$5\r\na\tb\"c\r\n"),
-        (b"ECHO \"\\r\\n\\a\\b\\\\\"\r\n", b"$5\r\n\r\n\x07\x08\\\r\n"),
+        (
+            b"ECHO \"\\r\\n\\a\\b\\\\\"\r\n",
+            b"$5\r\n\r\n\x07\x08\\\r\n",
+        ),
         (b"ECHO 'it\\'s'\r\n", b"$4\r\nit's\r\n"),
         (b"ECHO 'no\\nescape'\r\n", b"$10\r\nno\\nescape\r\n"),
         (b"ECHO \"\"\r\n", b"$0\r\n\r\n"),
         (b"ECHO ''\r\n", b"$0\r\n\r\n"),
         (b"PING\rPING\r\n", b"$4\r\nPING\r\n"),
         (b"\r\n\r\nPING\r\n", b"+PONG\r\n"),
-        (b"ECHO\r\n", b"-ERR wrong number of arguments for 'echo' command\r\n"),
-        (b"echo a b\r\n", b"-ERR wrong number of arguments for 'echo' command\r\n"),
+        (
+            b"ECHO\r\n",
+            b"-ERR wrong number of arguments for 'echo' command\r\n",
+        ),
+        (
+            b"echo a b\r\n",
+            b"-ERR wrong number of arguments for 'echo' command\r\n",
+        ),
         (
             b"FOO a b\r\n",
             b"-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n",
@@ -377,7 +394,11 @@ fn unauthenticated_frame_limits() {
         );
         return;
     }
-    assert_bytes_eq(&r, b"-NOAUTH Authentication required.\r\n", "PING before AUTH");
+    assert_bytes_eq(
+        &r,
+        b"-NOAUTH Authentication required.\r\n",
+        "PING before AUTH",
+    );
     let mbulk: &[u8] = b"-ERR Protocol error: unauthenticated multibulk length\r\n";
     let bulk: &[u8] = b"-ERR Protocol error: unauthenticated bulk length\r\n";
     expect_error_then_close(&srv, b"*11\r\n", &[mbulk]);
@@ -610,7 +631,11 @@ fn graceful_stop_exits_zero() {
     let mut srv = Server::start();
     assert_bytes_eq(&srv.call(&["PING"]), b"+PONG\r\n", "PING");
     let st = srv.stop_gracefully().expect("server exits after SIGTERM");
-    assert!(st.success(), "exit status after SIGTERM: {st:?}\n{}", srv.log().text());
+    assert!(
+        st.success(),
+        "exit status after SIGTERM: {st:?}\n{}",
+        srv.log().text()
+    );
     assert!(
         srv.log().contains("Received SIGTERM"),
         "log:\n{}",

@@ -180,7 +180,9 @@ fn spawn_until(
                 let _ = r.join();
             }
             let text = log.text();
-            Err(format!("{what} did not become ready: {why}\n--- its output ---\n{text}"))
+            Err(format!(
+                "{what} did not become ready: {why}\n--- its output ---\n{text}"
+            ))
         }
     }
 }
@@ -502,7 +504,8 @@ impl RedisRef {
                     &[
                         "redis-server was not found (/usr/bin/redis-server or on PATH),".into(),
                         "so nothing was compared against the reference.".into(),
-                        "Install it (apt-get install redis-server) or set FERROKV_REDIS_SERVER;".into(),
+                        "Install it (apt-get install redis-server) or set FERROKV_REDIS_SERVER;"
+                            .into(),
                         "set FERROKV_REQUIRE_REDIS=1 to make this a failure.".into(),
                     ],
                 );
@@ -580,11 +583,18 @@ pub struct RawConn {
 #[derive(Debug)]
 pub enum ReadError {
     /// The peer closed the connection (`partial` holds bytes of an incomplete reply).
-    Closed { partial: Vec<u8> },
+    Closed {
+        partial: Vec<u8>,
+    },
     /// No complete reply within the timeout.
-    Timeout { partial: Vec<u8> },
+    Timeout {
+        partial: Vec<u8>,
+    },
     /// The bytes are not RESP.
-    Malformed { bytes: Vec<u8>, why: String },
+    Malformed {
+        bytes: Vec<u8>,
+        why: String,
+    },
     Io(io::Error),
 }
 
@@ -592,7 +602,11 @@ impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReadError::Closed { partial } => {
-                write!(f, "connection closed (pending bytes: \"{}\")", escape(partial))
+                write!(
+                    f,
+                    "connection closed (pending bytes: \"{}\")",
+                    escape(partial)
+                )
             }
             ReadError::Timeout { partial } => write!(
                 f,
@@ -838,7 +852,11 @@ pub fn split_aggregate(reply: &[u8]) -> Option<(&[u8], Vec<&[u8]>)> {
     if n < 0 {
         return None;
     }
-    let count = if t == b'%' { n as usize * 2 } else { n as usize };
+    let count = if t == b'%' {
+        n as usize * 2
+    } else {
+        n as usize
+    };
     let mut off = hl;
     let mut elems = Vec::with_capacity(count);
     for _ in 0..count {
@@ -879,19 +897,27 @@ pub fn assert_bytes_eq(got: &[u8], want: &[u8], context: &str) {
     }
 }
 
-/// Whether the server knows a command (its reply is not "unknown command"), for tests of
-/// families that may not have landed yet. Prints a loud notice when it does not.
-pub fn has_command(conn: &mut RawConn, probe: &[&str], test: &str) -> bool {
-    let r = conn.call(probe);
-    if r.starts_with(b"-ERR unknown command") {
-        loud_banner(
-            &format!("NOT RUN YET: {test}"),
-            &[format!(
-                "the server does not know `{}` yet; this test starts checking once it does",
-                probe.join(" ")
-            )],
-        );
-        return false;
+/// Whether the server knows every one of some commands (each probe's reply is not
+/// "unknown command"), for tests of families that may not have landed yet. Prints a loud
+/// notice naming the first missing one when it does not.
+pub fn has_commands(conn: &mut RawConn, probes: &[&[&str]], test: &str) -> bool {
+    for probe in probes {
+        let r = conn.call(probe);
+        if r.starts_with(b"-ERR unknown command") || r.starts_with(b"-ERR unknown subcommand") {
+            loud_banner(
+                &format!("NOT RUN YET: {test}"),
+                &[format!(
+                    "the server does not know `{}` yet; this test starts checking once it does",
+                    probe.join(" ")
+                )],
+            );
+            return false;
+        }
     }
     true
+}
+
+/// `has_commands` with one probe.
+pub fn has_command(conn: &mut RawConn, probe: &[&str], test: &str) -> bool {
+    has_commands(conn, &[probe], test)
 }
