@@ -66,8 +66,13 @@ impl<'a> Reply<'a> {
 
     /// An error line; `text` is the whole message including its code ("ERR ...").
     pub fn error(&mut self, text: &str) {
+        self.error_bytes(text.as_bytes())
+    }
+
+    /// An error line from raw bytes (CR and LF become spaces, as Redis does).
+    pub fn error_bytes(&mut self, text: &[u8]) {
         self.buf.push(b'-');
-        for &b in text.as_bytes() {
+        for &b in text {
             // A reply line can never be broken by the text.
             self.buf
                 .push(if b == b'\r' || b == b'\n' { b' ' } else { b });

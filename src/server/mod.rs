@@ -512,6 +512,13 @@ impl Server {
         let mut closed = false;
         loop {
             let s = &mut conn.s;
+            // A large bulk in progress: size the buffer once for the whole frame.
+            if let Some(frame) = s.parser.frame_len_hint() {
+                let want = s.rpos + frame;
+                if want > s.rbuf.capacity() && frame <= limit {
+                    s.rbuf.reserve(want - s.rbuf.len());
+                }
+            }
             if s.rbuf.capacity() - s.rbuf.len() < READ_CHUNK {
                 s.rbuf.reserve(READ_CHUNK);
             }
@@ -914,26 +921,16 @@ fn set_keepalive(sock: &TcpStream, secs: u64) {
 /// The `ferrokv-server` entry point: configuration, logging, the loop. Returns the exit code.
 pub fn main_entry() -> i32 {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().is_some_and(|a| a == "-v" || a == "--version") {
-        println!(
-            "ferrokv server v={} (Redis {} compatible) sha=00000000:0 malloc=jemalloc bits=64",
-            env!("CARGO_PKG_VERSION"),
-            crate::config::REDIS_VERSION
-        );
-        return 0;
-    }
-    if args.first().is_some_and(|a| a == "-h" || a == "--help") {
-        println!("Usage: ./ferrokv-server [/path/to/redis.conf] [options] [-]");
-        println!("       ./ferrokv-server - (read config from stdin)");
-        println!("       ./ferrokv-server -v or --version");
-        println!("       ./ferrokv-server -h or --help");
-        println!();
-        println!("Examples:");
-        println!("       ./ferrokv-server (run the server with default conf)");
-        println!("       ./ferrokv-server /etc/redis/6379.conf");
-        println!("       ./ferrokv-server --port 7777");
-        println!("       ./ferrokv-server /etc/myredis.conf --loglevel verbose");
-        return 0;
+    match Config::early_exit(&args) {
+        Some(crate::config::EarlyExit::Version) => {
+            println!("{}", crate::config::version_line());
+            return 0;
+        }
+        Some(crate::config::EarlyExit::Help) => {
+            eprint!("{}", crate::config::usage_text("./ferrokv-server"));
+            return 1;
+        }
+        None => {}
     }
     let config = match Config::from_args(&args) {
         Ok(c) => c,

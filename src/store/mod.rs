@@ -18,25 +18,7 @@ use bytes::Sds;
 use std::collections::{HashMap, VecDeque};
 
 /// Keyspace notification classes (the letters of notify-keyspace-events).
-pub mod notify {
-    pub const KEYSPACE: u32 = 1 << 0; // K
-    pub const KEYEVENT: u32 = 1 << 1; // E
-    pub const GENERIC: u32 = 1 << 2; // g
-    pub const STRING: u32 = 1 << 3; // $
-    pub const LIST: u32 = 1 << 4; // l
-    pub const SET: u32 = 1 << 5; // s
-    pub const HASH: u32 = 1 << 6; // h
-    pub const ZSET: u32 = 1 << 7; // z
-    pub const EXPIRED: u32 = 1 << 8; // x
-    pub const EVICTED: u32 = 1 << 9; // e
-    pub const STREAM: u32 = 1 << 10; // t
-    pub const KEY_MISS: u32 = 1 << 11; // m
-    pub const MODULE: u32 = 1 << 13; // d
-    pub const NEW: u32 = 1 << 14; // n
-    /// 'A': every class but m and n.
-    pub const ALL: u32 =
-        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
-}
+pub use crate::config::notify_flags as notify;
 use dict::Dict;
 
 /// A value in the keyspace.
@@ -200,7 +182,8 @@ impl Store {
             Some(w) => w,
             None => return false,
         };
-        if when > self.now || self.loading {
+        // Expired once the time is past the deadline, as Redis's keyIsExpired decides.
+        if when >= self.now || self.loading {
             return false;
         }
         d.remove(key);
