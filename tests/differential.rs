@@ -548,6 +548,42 @@ struct CaseRun {
     no_flushall: bool,
 }
 
+/// Replies longer than this are shown around their first difference only.
+const SHOW_MAX: usize = 240;
+
+/// Both replies, escaped; long ones cut to the region of their first difference.
+fn show_pair(name: &str, got: &[u8], want: &[u8]) -> String {
+    if got.len() <= SHOW_MAX && want.len() <= SHOW_MAX {
+        return format!(
+            "    {name}: \"{}\"\n    redis:   \"{}\"",
+            escape(got),
+            escape(want)
+        );
+    }
+    let first = got
+        .iter()
+        .zip(want)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.len().min(want.len()));
+    let from = first.saturating_sub(SHOW_MAX / 3);
+    let cut = |r: &[u8]| {
+        let end = (from + SHOW_MAX).min(r.len());
+        let start = from.min(end);
+        format!(
+            "{}\"{}\"{} ({} bytes)",
+            if start > 0 { "..." } else { "" },
+            escape(&r[start..end]),
+            if end < r.len() { "..." } else { "" },
+            r.len()
+        )
+    };
+    format!(
+        "    first difference at byte {first}\n    {name}: {}\n    redis:   {}",
+        cut(got),
+        cut(want)
+    )
+}
+
 /// Runs one case in one protocol.
 fn run_case(
     case: &Case,
@@ -634,11 +670,10 @@ fn run_case(
                     format!("\n    compared as: {m}")
                 };
                 run.diffs.push(format!(
-                    "  line {}: {}{which}\n    {name}: \"{}\"\n    redis:   \"{}\"{m}",
+                    "  line {}: {}{which}\n{}{m}",
                     line.lineno,
                     line.text,
-                    escape(g),
-                    escape(w)
+                    show_pair(name, g, w)
                 ));
             }
         }
