@@ -30,8 +30,8 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("pfmerge", -2, WRITE | DENYOOM, pfmerge).keys(1, -1, 1).doc(
         "hyperloglog",
         "2.8.9",
-        "Merges one or more HyperLogLog values into a single key.",
-        "destkey [sourcekey [sourcekey ...]]",
+        "Merge N different HyperLogLogs into a single one.",
+        "destkey sourcekey [sourcekey ...]",
     ),
 ];
 
