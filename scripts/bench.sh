@@ -65,6 +65,11 @@ if [ "$BUILD" = 1 ]; then
 fi
 [ -x "$FERROKV_BIN" ] || { echo "missing $FERROKV_BIN" >&2; exit 2; }
 
+case "$("$REDIS_BIN" --version)" in
+    *v=7.0.*) ;;
+    *) echo "warning: the reference is not redis-server 7.0: $("$REDIS_BIN" --version)" >&2 ;;
+esac
+
 TICKS=$(getconf CLK_TCK)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferrokv-bench.XXXXXX")
 PIDS=()
