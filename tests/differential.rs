@@ -1,6 +1,6 @@
 //! Differential tests: every case of the corpus (`tests/corpus/*.txt`) is run against
-//! ferrokv and against the real redis-server, in RESP2 and again after `HELLO 3`, and the
-//! replies are compared byte for byte.
+//! ferrokv and against the real redis-server, in RESP2, again after `HELLO 3`, and (once
+//! it passes those) as one pipelined write, and the replies are compared byte for byte.
 //!
 //! The corpus format is described in `tests/corpus/README.md`. In short: one command per
 //! line with redis-cli quoting, a blank line between independent cases (each case runs on
@@ -472,9 +472,38 @@ impl Subject {
     }
 }
 
+/// How a case is run: in RESP2, in RESP3 (after HELLO 3), or in RESP2 with all its
+/// commands written at once (a pipeline; replies are still compared one by one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Resp2,
+    Resp3,
+    Pipelined,
+}
+
+impl Mode {
+    fn proto(self) -> u8 {
+        if self == Mode::Resp3 {
+            3
+        } else {
+            2
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Resp2 => "RESP2",
+            Mode::Resp3 => "RESP3",
+            Mode::Pipelined => "RESP2 pipelined",
+        })
+    }
+}
+
 struct Failure {
     case: String,
-    proto: u8,
+    mode: Mode,
     text: String,
 }
 
@@ -584,16 +613,17 @@ fn show_pair(name: &str, got: &[u8], want: &[u8]) -> String {
     )
 }
 
-/// Runs one case in one protocol.
+/// Runs one case in one mode.
 fn run_case(
     case: &Case,
-    proto: u8,
+    mode: Mode,
     subject: &Subject,
     reference: &RedisRef,
     commands: &mut usize,
 ) -> CaseRun {
     let mut run = CaseRun::default();
     let name = subject.name();
+    let proto = mode.proto();
     let mut s = match open(|| subject.connect(), proto, name) {
         Ok((c, flushed)) => {
             run.no_flushall = !flushed;
@@ -617,10 +647,30 @@ fn run_case(
         .map(|l| format!("      {:>4} | {}\n", l.lineno, l.text))
         .collect();
     let strict = std::env::var("FERROKV_CORPUS_STRICT").is_ok_and(|v| v == "1");
+    let pipelined = mode == Mode::Pipelined;
+    let mut writers = Vec::new();
+    if pipelined {
+        let all: Vec<u8> = case.lines.iter().flat_map(|l| encode(&l.args)).collect();
+        // From other threads: neither side reads its replies before all is written.
+        let writer = |c: &RawConn| {
+            let mut w = c.stream().try_clone();
+            let all = all.clone();
+            std::thread::spawn(move || {
+                use std::io::Write;
+                if let Ok(w) = w.as_mut() {
+                    let _ = w.write_all(&all);
+                }
+            })
+        };
+        writers.push(writer(&r));
+        writers.push(writer(&s));
+    }
     for line in &case.lines {
         *commands += 1;
         let frame = encode(&line.args);
-        r.send(&frame);
+        if !pipelined {
+            r.send(&frame);
+        }
         let want = match read_n(&mut r, line.markers.replies) {
             Ok(v) => v,
             Err(e) => {
@@ -631,7 +681,12 @@ fn run_case(
                 break;
             }
         };
-        let got = match s.try_send(&frame) {
+        let sent = if pipelined {
+            Ok(())
+        } else {
+            s.try_send(&frame)
+        };
+        let got = match sent {
             Ok(()) => read_n(&mut s, line.markers.replies),
             Err(e) => Err(ReadError::Io(e)),
         };
@@ -677,6 +732,13 @@ fn run_case(
                 ));
             }
         }
+    }
+    // A writer still blocked (replies not read after a difference) ends with the sockets.
+    for c in [&r, &s] {
+        let _ = c.stream().shutdown(std::net::Shutdown::Both);
+    }
+    for w in writers {
+        let _ = w.join();
     }
     if !run.diffs.is_empty() {
         run.diffs.insert(0, format!("    case:\n{listing}"));
@@ -805,14 +867,22 @@ fn corpus_matches_redis() {
             out.cases += 1;
             let mut first_diff: Option<String> = None;
             let mut unimplemented: Option<String> = None;
-            for proto in [2u8, 3] {
-                if (proto == 2 && !case.resp2) || (proto == 3 && !case.resp3) {
+            let mut clean = true;
+            for mode in [Mode::Resp2, Mode::Resp3, Mode::Pipelined] {
+                let skip = match mode {
+                    Mode::Resp2 => !case.resp2,
+                    Mode::Resp3 => !case.resp3,
+                    // Only once the case passes one command at a time.
+                    Mode::Pipelined => !case.resp2 || !clean || case.pending.is_some(),
+                };
+                if skip {
                     continue;
                 }
                 if restart_each_case {
                     subject = Subject::start(selftest);
                 }
-                let run = run_case(case, proto, &subject, &reference, &mut out.commands);
+                let run = run_case(case, mode, &subject, &reference, &mut out.commands);
+                clean &= run.diffs.is_empty() && run.unimplemented.is_none();
                 if run.no_flushall && !restart_each_case {
                     out.note(format!(
                         "{} has no FLUSHALL: every case runs on a freshly started server",
@@ -823,7 +893,7 @@ fn corpus_matches_redis() {
                 let mut diffs = run.diffs;
                 if !diffs.is_empty() && !subject.healthy() {
                     out.note(format!(
-                        "{} stopped answering during {} (RESP{proto}); restarted",
+                        "{} stopped answering during {} ({mode}); restarted",
                         subject.name(),
                         case.id()
                     ));
@@ -841,9 +911,8 @@ fn corpus_matches_redis() {
                 }
                 if let Some(cmd) = run.unimplemented {
                     if case.pending.is_some() {
-                        first_diff.get_or_insert(format!(
-                            "RESP{proto}: ferrokv does not know `{cmd}` yet"
-                        ));
+                        first_diff
+                            .get_or_insert(format!("{mode}: ferrokv does not know `{cmd}` yet"));
                     }
                     unimplemented.get_or_insert(cmd);
                 }
@@ -852,11 +921,11 @@ fn corpus_matches_redis() {
                 }
                 let text = diffs.join("\n");
                 if case.pending.is_some() || unimplemented.is_some() {
-                    first_diff.get_or_insert(format!("RESP{proto}:\n{text}"));
+                    first_diff.get_or_insert(format!("{mode}:\n{text}"));
                 } else {
                     out.failures.push(Failure {
                         case: case.title(),
-                        proto,
+                        mode,
                         text,
                     });
                 }
@@ -917,7 +986,7 @@ fn corpus_matches_redis() {
         }
     }
     for f in &out.failures {
-        let _ = writeln!(rep, "\nFAILED {} [RESP{}]\n{}", f.case, f.proto, f.text);
+        let _ = writeln!(rep, "\nFAILED {} [{}]\n{}", f.case, f.mode, f.text);
     }
     let report_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-report.txt");
     let _ = std::fs::write(&report_path, &rep);
