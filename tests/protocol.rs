@@ -730,3 +730,28 @@ fn raw_inputs_match_reference() {
         );
     }
 }
+
+#[test]
+fn server_guard_passes_directives_and_restarts() {
+    let mut srv = Server::with_args(&["--databases", "4"]);
+    assert_bytes_eq(&srv.call(&["SELECT", "3"]), b"+OK\r\n", "SELECT 3");
+    assert_bytes_eq(
+        &srv.call(&["SELECT", "4"]),
+        b"-ERR DB index is out of range\r\n",
+        "SELECT 4 with --databases 4",
+    );
+    let dir = srv.dir().to_path_buf();
+    let mut srv = srv.restart();
+    assert_eq!(srv.dir(), dir, "a restart keeps the directory");
+    assert_bytes_eq(
+        &srv.call(&["SELECT", "4"]),
+        b"-ERR DB index is out of range\r\n",
+        "SELECT 4 after a restart",
+    );
+    // A bad directive makes startup fail with the server's own words.
+    let err = match Server::try_with_args(&["--no-such-directive", "1"]) {
+        Ok(_) => panic!("the server started with an unknown directive"),
+        Err(e) => e,
+    };
+    assert!(err.contains("no-such-directive"), "startup failure: {err}");
+}
