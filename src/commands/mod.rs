@@ -10,9 +10,11 @@
 pub mod connection;
 pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod multi;
 pub mod pubsub;
 pub mod server;
+pub mod sets;
 pub mod strings;
 
 use crate::error::CmdResult;
@@ -194,7 +196,7 @@ impl CommandDef {
 }
 
 /// Every family's rows.
-pub fn families() -> [&'static [CommandDef]; 7] {
+pub fn families() -> [&'static [CommandDef]; 9] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -203,6 +205,8 @@ pub fn families() -> [&'static [CommandDef]; 7] {
         server::COMMANDS,
         multi::COMMANDS,
         pubsub::COMMANDS,
+        lists::COMMANDS,
+        sets::COMMANDS,
     ]
 }
 

@@ -14,7 +14,7 @@ use crate::util::num::parse_i64;
 use std::cell::Cell;
 
 /// A member as stored: an integer of an intset, or bytes of a hash table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Member<'a> {
     Int(i64),
     Str(&'a [u8]),
