@@ -664,7 +664,8 @@ fn parse_mpop(a: &Args, numkeys_idx: usize) -> Result<MPop, Error> {
             count = Some(
                 parse_i64(a.get(j))
                     .filter(|&c| c >= 1)
-                    .ok_or(Error::msg("ERR count should be greater than 0"))? as u64,
+                    .ok_or(Error::msg("ERR count should be greater than 0"))?
+                    as u64,
             );
         } else {
             return Err(Error::Syntax);
@@ -719,7 +720,9 @@ pub(crate) fn numkeys_keys(a: &Args, idx: usize) -> Vec<usize> {
     let Some(n) = parse_i64(a.get(idx)).filter(|&n| n > 0) else {
         return Vec::new();
     };
-    let end = (idx as u64 + 1).saturating_add(n as u64).min(a.len() as u64) as usize;
+    let end = (idx as u64 + 1)
+        .saturating_add(n as u64)
+        .min(a.len() as u64) as usize;
     (idx + 1..end).collect()
 }
 
@@ -828,4 +831,487 @@ fn blmpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
         ctx.reply.null_array();
     }
     Ok(())
+}
+
+/// A harness for the unit tests of the list and set families: runs commands through the
+/// same resolution and handler call as the dispatcher, and records what a command asked
+/// of the server (propagation, dirty count, events, signals, blocking).
+#[cfg(test)]
+pub(crate) mod testkit {
+    use crate::commands::{Ctx, OwnedArgs, Propagate};
+    use crate::config::Config;
+    use crate::resp::reply::Reply;
+    use crate::server::client::Client;
+    use crate::server::{call, Core};
+    use crate::store::bytes::Sds;
+    use crate::store::{notify, Store, Value};
+
+    pub struct Kit {
+        pub store: Store,
+        pub core: Core,
+        pub client: Client,
+        pub propagate: Propagate,
+        pub dirty: u64,
+        pub events: Vec<(&'static str, String)>,
+        pub touched: Vec<String>,
+        /// The keys a command asked to block on.
+        pub blocked: Option<Vec<String>>,
+    }
+
+    impl Kit {
+        pub fn new() -> Kit {
+            let mut store = Store::new(16);
+            store.notify_flags = notify::ALL;
+            store.track_touched = true;
+            Kit {
+                store,
+                core: Core::new(Config::default()),
+                client: Client::default(),
+                propagate: Propagate::AsIs,
+                dirty: 0,
+                events: Vec::new(),
+                touched: Vec::new(),
+                blocked: None,
+            }
+        }
+
+        pub fn resp3() -> Kit {
+            let mut k = Kit::new();
+            k.client.resp3 = true;
+            k
+        }
+
+        pub fn run(&mut self, args: &[&[u8]]) -> String {
+            let owned: OwnedArgs = args.iter().copied().collect();
+            let a = owned.args();
+            let cmd = match call::resolve(&a) {
+                Ok(c) => c,
+                Err(e) => return format!("-{e}\r\n"),
+            };
+            self.store.events.clear();
+            self.store.touched.clear();
+            self.store.now = crate::store::now_ms();
+            let dirty = self.store.dirty;
+            let resp3 = self.client.resp3;
+            let mut out = Vec::new();
+            let mut ctx = Ctx {
+                store: &mut self.store,
+                srv: &mut self.core,
+                client: &mut self.client,
+                reply: Reply::new(&mut out, resp3),
+                cmd,
+                propagate: Propagate::AsIs,
+            };
+            if let Err(e) = (cmd.handler)(&mut ctx, &a) {
+                assert!(ctx.reply.buf.is_empty(), "reply written before an error");
+                ctx.reply.error(&e.to_string());
+            }
+            self.propagate = std::mem::take(&mut ctx.propagate);
+            self.dirty = self.store.dirty - dirty;
+            self.events = self
+                .store
+                .events
+                .iter()
+                .map(|e| (e.event, String::from_utf8_lossy(&e.key).into_owned()))
+                .collect();
+            self.touched = self
+                .store
+                .touched
+                .iter()
+                .map(|(_, k)| String::from_utf8_lossy(k).into_owned())
+                .collect();
+            self.blocked = self.client.block_request.take().map(|(keys, _)| {
+                keys.iter()
+                    .map(|k| String::from_utf8_lossy(k).into_owned())
+                    .collect()
+            });
+            String::from_utf8_lossy(&out).into_owned()
+        }
+
+        /// Runs a command given as space-separated words.
+        pub fn r(&mut self, line: &str) -> String {
+            let parts: Vec<&[u8]> = line.split(' ').map(|s| s.as_bytes()).collect();
+            self.run(&parts)
+        }
+
+        pub fn events(&self) -> Vec<&str> {
+            self.events.iter().map(|e| e.0).collect()
+        }
+
+        /// What the last command feeds to the AOF: None for "as received".
+        pub fn propagated(&self) -> Option<Vec<String>> {
+            match &self.propagate {
+                Propagate::AsIs => None,
+                Propagate::Never => Some(Vec::new()),
+                Propagate::Rewrite(cmds) => Some(
+                    cmds.iter()
+                        .map(|c| {
+                            c.iter()
+                                .map(|p| String::from_utf8_lossy(p).into_owned())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .collect(),
+                ),
+            }
+        }
+
+        pub fn set_string(&mut self, key: &str) {
+            self.store
+                .add(key.as_bytes(), Value::Str(Sds::from(&b"x"[..])));
+        }
+
+        pub fn encoding(&mut self, key: &str) -> &'static str {
+            self.store
+                .db()
+                .keys
+                .get(key.as_bytes())
+                .map_or("none", |v| v.encoding())
+        }
+
+        pub fn exists(&mut self, key: &str) -> bool {
+            self.store.db().keys.contains_key(key.as_bytes())
+        }
+    }
+
+    pub fn bulk(s: &str) -> String {
+        format!("${}\r\n{}\r\n", s.len(), s)
+    }
+
+    pub fn int(n: i64) -> String {
+        format!(":{n}\r\n")
+    }
+
+    /// The bulk strings of a reply, in order, whatever their nesting.
+    pub fn bulks(s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut lines = s.split("\r\n");
+        while let Some(l) = lines.next() {
+            if l.starts_with('$') && l != "$-1" {
+                out.push(lines.next().unwrap_or_default().to_string());
+            }
+        }
+        out
+    }
+
+    pub const NIL: &str = "$-1\r\n";
+    pub const NIL_ARRAY: &str = "*-1\r\n";
+    pub const NULL3: &str = "_\r\n";
+    pub const OK: &str = "+OK\r\n";
+    pub const EMPTY: &str = "*0\r\n";
+    pub const WRONGTYPE: &str =
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    pub const NOTINT: &str = "-ERR value is not an integer or out of range\r\n";
+    pub const SYNTAX: &str = "-ERR syntax error\r\n";
+    pub const NOTPOS: &str = "-ERR value is out of range, must be positive\r\n";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+
+    fn arr(items: &[&str]) -> String {
+        let mut s = format!("*{}\r\n", items.len());
+        for i in items {
+            s.push_str(&bulk(i));
+        }
+        s
+    }
+
+    #[test]
+    fn push_and_range() {
+        let mut k = Kit::new();
+        assert_eq!(k.r("LPUSH l a b c"), int(3));
+        assert_eq!(k.dirty, 3);
+        assert_eq!(k.events(), vec!["lpush"]);
+        assert_eq!(k.touched, vec!["l"]);
+        assert_eq!(k.r("RPUSH l d"), int(4));
+        assert_eq!(k.touched, vec!["l"]);
+        assert_eq!(k.r("LRANGE l 0 -1"), arr(&["c", "b", "a", "d"]));
+        assert_eq!(k.r("LPUSHX nosuch a"), int(0));
+        assert_eq!(k.dirty, 0);
+        assert!(k.events.is_empty() && k.touched.is_empty());
+        assert!(!k.exists("nosuch"));
+        assert_eq!(k.r("RPUSHX l e f"), int(6));
+        assert_eq!(k.events(), vec!["rpush"]);
+        assert_eq!(k.r("LLEN l"), int(6));
+        assert_eq!(k.r("LLEN nosuch"), int(0));
+        assert_eq!(k.encoding("l"), "quicklist");
+        k.set_string("s");
+        for c in [
+            "LPUSH s a",
+            "RPUSHX s a",
+            "LLEN s",
+            "LRANGE s 0 1",
+            "LINDEX s 0",
+        ] {
+            assert_eq!(k.r(c), WRONGTYPE, "{c}");
+        }
+    }
+
+    #[test]
+    fn pop_reply_shapes() {
+        let mut k = Kit::new();
+        k.r("RPUSH l a b c d e");
+        assert_eq!(k.r("LPOP l"), bulk("a"));
+        assert_eq!(k.events(), vec!["lpop"]);
+        assert_eq!(k.r("RPOP l"), bulk("e"));
+        assert_eq!(k.r("LPOP l 0"), EMPTY);
+        assert_eq!(k.dirty, 0);
+        assert_eq!(k.r("RPOP l 2"), arr(&["d", "c"]));
+        assert_eq!(k.dirty, 2);
+        assert_eq!(k.r("LPOP l 5"), arr(&["b"]));
+        assert_eq!(k.events(), vec!["lpop", "del"]);
+        assert!(!k.exists("l"));
+        assert_eq!(k.r("LPOP l"), NIL);
+        assert_eq!(k.r("LPOP l 0"), NIL_ARRAY);
+        assert_eq!(k.r("RPOP l 3"), NIL_ARRAY);
+        assert_eq!(k.r("LPOP l -1"), NOTPOS);
+        assert_eq!(k.r("LPOP l x"), NOTPOS);
+        assert_eq!(
+            k.r("LPOP l 1 2"),
+            "-ERR wrong number of arguments for 'lpop' command\r\n"
+        );
+        let mut k = Kit::resp3();
+        assert_eq!(k.r("LPOP l"), NULL3);
+        assert_eq!(k.r("LPOP l 1"), NULL3);
+        assert_eq!(k.propagated(), None);
+    }
+
+    #[test]
+    fn index_set_insert() {
+        let mut k = Kit::new();
+        k.r("RPUSH l a b c");
+        assert_eq!(k.r("LINDEX l -1"), bulk("c"));
+        assert_eq!(k.r("LINDEX l 3"), NIL);
+        assert_eq!(k.r("LINDEX l x"), NOTINT);
+        assert_eq!(k.r("LINDEX nosuch x"), NIL);
+        assert_eq!(k.r("LSET l 1 B"), OK);
+        assert_eq!(k.events(), vec!["lset"]);
+        assert_eq!(k.r("LSET l 5 B"), "-ERR index out of range\r\n");
+        assert_eq!(k.r("LSET nosuch x B"), "-ERR no such key\r\n");
+        assert_eq!(k.r("LSET l x B"), NOTINT);
+        assert_eq!(k.r("LINSERT l before B x"), int(4));
+        assert_eq!(k.events(), vec!["linsert"]);
+        assert_eq!(k.r("LINSERT l AFTER c y"), int(5));
+        assert_eq!(k.r("LINSERT l AFTER zz y"), int(-1));
+        assert_eq!(k.dirty, 0);
+        assert_eq!(k.r("LINSERT l middle c y"), SYNTAX);
+        assert_eq!(k.r("LINSERT nosuch before c y"), int(0));
+        assert_eq!(k.r("LRANGE l 0 -1"), arr(&["a", "x", "B", "c", "y"]));
+    }
+
+    #[test]
+    fn rem_and_trim() {
+        let mut k = Kit::new();
+        k.r("RPUSH l a b a c a");
+        assert_eq!(k.r("LREM l -2 a"), int(2));
+        assert_eq!(k.events(), vec!["lrem"]);
+        assert_eq!(k.r("LRANGE l 0 -1"), arr(&["a", "b", "c"]));
+        assert_eq!(k.r("LREM l 0 z"), int(0));
+        assert!(k.events.is_empty());
+        assert_eq!(k.r("LREM l x a"), NOTINT);
+        assert_eq!(k.r("LTRIM l 1 1"), OK);
+        assert_eq!(k.dirty, 2);
+        assert_eq!(k.events(), vec!["ltrim"]);
+        assert_eq!(k.r("LTRIM l 0 -1"), OK);
+        assert_eq!(k.events(), vec!["ltrim"]);
+        assert_eq!(k.dirty, 0);
+        assert_eq!(k.r("LTRIM l 2 1"), OK);
+        assert_eq!(k.events(), vec!["ltrim", "del"]);
+        assert!(!k.exists("l"));
+        assert_eq!(k.r("LTRIM l x 1"), NOTINT);
+        assert_eq!(k.r("LTRIM nosuch 0 1"), OK);
+        k.r("RPUSH l q");
+        assert_eq!(k.r("LREM l 1 q"), int(1));
+        assert_eq!(k.events(), vec!["lrem", "del"]);
+    }
+
+    #[test]
+    fn lpos_options() {
+        let mut k = Kit::new();
+        k.r("RPUSH l a b c d a b c d a");
+        assert_eq!(k.r("LPOS l a"), int(0));
+        assert_eq!(k.r("LPOS l a RANK 2"), int(4));
+        assert_eq!(k.r("LPOS l a RANK -1"), int(8));
+        assert_eq!(k.r("LPOS l a RANK -3"), int(0));
+        assert_eq!(k.r("LPOS l a RANK 4"), NIL);
+        assert_eq!(k.r("LPOS l a COUNT 0"), "*3\r\n:0\r\n:4\r\n:8\r\n");
+        assert_eq!(k.r("LPOS l a RANK -1 COUNT 2"), "*2\r\n:8\r\n:4\r\n");
+        assert_eq!(k.r("LPOS l a MAXLEN 4 COUNT 0"), "*1\r\n:0\r\n");
+        assert_eq!(k.r("LPOS l z COUNT 2"), EMPTY);
+        assert_eq!(
+            k.r("LPOS l a RANK -9223372036854775808 COUNT 1"),
+            "*3\r\n:8\r\n:4\r\n:0\r\n"
+        );
+        assert!(k
+            .r("LPOS l a RANK 0")
+            .starts_with("-ERR RANK can't be zero"));
+        assert_eq!(k.r("LPOS l a COUNT x"), "-ERR COUNT can't be negative\r\n");
+        assert_eq!(
+            k.r("LPOS l a MAXLEN -1"),
+            "-ERR MAXLEN can't be negative\r\n"
+        );
+        assert_eq!(k.r("LPOS l a RANK"), SYNTAX);
+        assert_eq!(k.r("LPOS nosuch a"), NIL);
+        assert_eq!(k.r("LPOS nosuch a COUNT 1"), EMPTY);
+    }
+
+    #[test]
+    fn lmove_between_and_within() {
+        let mut k = Kit::new();
+        k.r("RPUSH src a b");
+        assert_eq!(k.r("LMOVE src dst LEFT RIGHT"), bulk("a"));
+        assert_eq!(k.events(), vec!["rpush", "lpop"]);
+        assert_eq!(k.dirty, 1);
+        assert_eq!(k.r("RPOPLPUSH src dst"), bulk("b"));
+        assert_eq!(k.events(), vec!["lpush", "rpop", "del"]);
+        assert!(!k.exists("src"));
+        assert_eq!(k.r("LRANGE dst 0 -1"), arr(&["b", "a"]));
+        assert_eq!(k.r("LMOVE dst dst LEFT RIGHT"), bulk("b"));
+        assert_eq!(k.r("LRANGE dst 0 -1"), arr(&["a", "b"]));
+        assert_eq!(k.r("LMOVE nosuch dst LEFT RIGHT"), NIL);
+        assert_eq!(k.r("LMOVE dst x UP RIGHT"), SYNTAX);
+        k.set_string("s");
+        assert_eq!(k.r("LMOVE dst s LEFT LEFT"), WRONGTYPE);
+        assert_eq!(k.r("LMOVE s dst LEFT LEFT"), WRONGTYPE);
+        assert_eq!(k.r("LLEN dst"), int(2));
+        k.r("RPUSH one x");
+        assert_eq!(k.r("LMOVE one one LEFT LEFT"), bulk("x"));
+        assert!(k.exists("one"));
+    }
+
+    #[test]
+    fn lmpop_parsing_and_propagation() {
+        let mut k = Kit::new();
+        k.r("RPUSH b 1 2 3");
+        assert_eq!(
+            k.r("LMPOP 2 a b RIGHT COUNT 2"),
+            "*2\r\n$1\r\nb\r\n*2\r\n$1\r\n3\r\n$1\r\n2\r\n"
+        );
+        assert_eq!(k.propagated(), Some(vec!["RPOP b 2".to_string()]));
+        assert_eq!(
+            k.r("LMPOP 1 b LEFT COUNT 9"),
+            "*2\r\n$1\r\nb\r\n*1\r\n$1\r\n1\r\n"
+        );
+        assert_eq!(k.propagated(), Some(vec!["LPOP b 1".to_string()]));
+        assert_eq!(k.events(), vec!["lpop", "del"]);
+        assert_eq!(k.r("LMPOP 1 b LEFT"), NIL_ARRAY);
+        let numkeys = "-ERR numkeys should be greater than 0\r\n";
+        assert_eq!(k.r("LMPOP 0 a LEFT"), numkeys);
+        assert_eq!(k.r("LMPOP x a LEFT"), numkeys);
+        assert_eq!(k.r("LMPOP 2 a LEFT"), SYNTAX);
+        assert_eq!(k.r("LMPOP 9223372036854775807 a LEFT"), SYNTAX);
+        assert_eq!(
+            k.r("LMPOP 1 a LEFT COUNT 0"),
+            "-ERR count should be greater than 0\r\n"
+        );
+        assert_eq!(k.r("LMPOP 1 a LEFT COUNT 1 COUNT 1"), SYNTAX);
+        assert_eq!(k.r("LMPOP 1 a UP"), SYNTAX);
+    }
+
+    #[test]
+    fn keys_of_numkeys_commands() {
+        use crate::commands::OwnedArgs;
+        let o: OwnedArgs = [&b"LMPOP"[..], b"2", b"a", b"b", b"LEFT"]
+            .into_iter()
+            .collect();
+        assert_eq!(super::numkeys_keys(&o.args(), 1), vec![2, 3]);
+        let o: OwnedArgs = [&b"LMPOP"[..], b"9", b"a"].into_iter().collect();
+        assert_eq!(super::numkeys_keys(&o.args(), 1), vec![2]);
+        let o: OwnedArgs = [&b"LMPOP"[..], b"x", b"a"].into_iter().collect();
+        assert!(super::numkeys_keys(&o.args(), 1).is_empty());
+        let o: OwnedArgs = [&b"BLMPOP"[..], b"0", b"1", b"k", b"LEFT"]
+            .into_iter()
+            .collect();
+        assert_eq!(super::blmpop_keys(&o.args()), vec![3]);
+    }
+
+    #[test]
+    fn blocking_forms_serve_or_block() {
+        let mut k = Kit::new();
+        k.r("RPUSH a x y");
+        assert_eq!(k.r("BLPOP nosuch a 0"), "*2\r\n$1\r\na\r\n$1\r\nx\r\n");
+        assert_eq!(k.propagated(), Some(vec!["LPOP a".to_string()]));
+        assert_eq!(k.r("BRPOP a 0"), "*2\r\n$1\r\na\r\n$1\r\ny\r\n");
+        assert_eq!(k.propagated(), Some(vec!["RPOP a".to_string()]));
+        assert_eq!(k.events(), vec!["rpop", "del"]);
+        // Nothing to pop: no reply, a block request on every key.
+        assert_eq!(k.r("BLPOP a b 0"), "");
+        assert_eq!(k.blocked, Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(k.r("BLMOVE a b LEFT LEFT 1.5"), "");
+        assert_eq!(k.blocked, Some(vec!["a".to_string()]));
+        assert_eq!(k.r("BLMPOP 0 2 a b LEFT"), "");
+        assert_eq!(k.blocked, Some(vec!["a".to_string(), "b".to_string()]));
+        // Inside EXEC they answer as on a timeout.
+        k.client.in_exec = true;
+        assert_eq!(k.r("BLPOP a 0"), NIL_ARRAY);
+        assert_eq!(k.r("BLMPOP 0 1 a LEFT"), NIL_ARRAY);
+        assert_eq!(k.r("BLMOVE a b LEFT LEFT 0"), NIL);
+        assert_eq!(k.r("BRPOPLPUSH a b 0"), NIL);
+        assert_eq!(k.blocked, None);
+        k.client.in_exec = false;
+        assert_eq!(k.r("BLPOP a -1"), "-ERR timeout is negative\r\n");
+        assert_eq!(
+            k.r("BLPOP a x"),
+            "-ERR timeout is not a float or out of range\r\n"
+        );
+        assert_eq!(
+            k.r("BLMPOP x 0 a LEFT"),
+            "-ERR numkeys should be greater than 0\r\n"
+        );
+        assert_eq!(
+            k.r("BLMPOP x 1 a LEFT"),
+            "-ERR timeout is not a float or out of range\r\n"
+        );
+        assert_eq!(k.r("BLMOVE a b UP LEFT x"), SYNTAX);
+    }
+
+    #[test]
+    fn blocking_moves_propagate_as_moves() {
+        let mut k = Kit::new();
+        k.r("RPUSH src a b c");
+        assert_eq!(k.r("BLMOVE src dst RIGHT LEFT 0"), bulk("c"));
+        assert_eq!(
+            k.propagated(),
+            Some(vec!["LMOVE src dst RIGHT LEFT".to_string()])
+        );
+        assert_eq!(k.r("BRPOPLPUSH src dst 0"), bulk("b"));
+        assert_eq!(k.propagated(), Some(vec!["RPOPLPUSH src dst".to_string()]));
+        assert_eq!(
+            k.r("BLMPOP 0 1 src LEFT COUNT 3"),
+            "*2\r\n$3\r\nsrc\r\n*1\r\n$1\r\na\r\n"
+        );
+        assert_eq!(k.propagated(), Some(vec!["LPOP src 1".to_string()]));
+        k.set_string("s");
+        k.r("RPUSH src q");
+        assert_eq!(k.r("BLMOVE src s LEFT LEFT 0"), WRONGTYPE);
+        assert_eq!(k.r("LLEN src"), int(1));
+        assert_eq!(k.r("BLPOP s 0"), WRONGTYPE);
+    }
+
+    #[test]
+    fn big_lists_through_commands() {
+        let mut k = Kit::new();
+        for chunk in 0..100 {
+            let mut cmd = vec![b"RPUSH".to_vec(), b"l".to_vec()];
+            for i in 0..100 {
+                cmd.push(format!("{}", chunk * 100 + i).into_bytes());
+            }
+            let parts: Vec<&[u8]> = cmd.iter().map(|v| v.as_slice()).collect();
+            k.run(&parts);
+        }
+        assert_eq!(k.r("LLEN l"), int(10000));
+        assert_eq!(k.r("LINDEX l 5000"), bulk("5000"));
+        assert_eq!(k.r("LINDEX l -1"), bulk("9999"));
+        assert_eq!(bulks(&k.r("LRANGE l 9990 10005")).len(), 10);
+        assert_eq!(k.r("LPOS l 7777"), int(7777));
+        assert_eq!(k.r("LINSERT l BEFORE 5000 x"), int(10001));
+        assert_eq!(k.r("LINDEX l 5000"), bulk("x"));
+        assert_eq!(k.r("LREM l 0 x"), int(1));
+        assert_eq!(k.r("LTRIM l 100 -101"), OK);
+        assert_eq!(k.r("LLEN l"), int(9800));
+        assert_eq!(k.r("LINDEX l 0"), bulk("100"));
+        assert_eq!(bulks(&k.r("RPOP l 3")), vec!["9899", "9898", "9897"]);
+    }
 }

@@ -847,3 +847,279 @@ fn sscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
     ctx.reply.buf.extend_from_slice(&items);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::lists::testkit::*;
+
+    fn sorted(mut v: Vec<String>) -> Vec<String> {
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn add_remove_and_encodings() {
+        let mut k = Kit::new();
+        assert_eq!(k.r("SADD s 3 1 2 1"), int(3));
+        assert_eq!(k.dirty, 3);
+        assert_eq!(k.events(), vec!["sadd"]);
+        assert_eq!(k.encoding("s"), "intset");
+        assert_eq!(k.r("SMEMBERS s"), "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
+        assert_eq!(k.r("SADD s 1"), int(0));
+        assert!(k.events.is_empty() && k.touched.is_empty());
+        assert_eq!(k.r("SADD s x"), int(1));
+        assert_eq!(k.encoding("s"), "hashtable");
+        assert_eq!(k.r("SISMEMBER s x"), int(1));
+        assert_eq!(k.r("SISMEMBER s 01"), int(0));
+        assert_eq!(k.r("SMISMEMBER s 1 y x"), "*3\r\n:1\r\n:0\r\n:1\r\n");
+        assert_eq!(k.r("SMISMEMBER nosuch a"), "*1\r\n:0\r\n");
+        assert_eq!(k.r("SCARD s"), int(4));
+        assert_eq!(k.r("SREM s x 9 1"), int(2));
+        assert_eq!(k.events(), vec!["srem"]);
+        assert_eq!(k.encoding("s"), "hashtable");
+        assert_eq!(k.r("SREM s 2 3"), int(2));
+        assert_eq!(k.events(), vec!["srem", "del"]);
+        assert!(!k.exists("s"));
+        assert_eq!(k.r("SREM s 2"), int(0));
+        k.core.config.set_max_intset_entries = 2;
+        k.r("SADD t 1 2");
+        assert_eq!(k.encoding("t"), "intset");
+        k.r("SADD t 3");
+        assert_eq!(k.encoding("t"), "hashtable");
+        k.set_string("str");
+        for c in [
+            "SADD str a",
+            "SREM str a",
+            "SCARD str",
+            "SMEMBERS str",
+            "SPOP str",
+            "SSCAN str 0",
+        ] {
+            assert_eq!(k.r(c), WRONGTYPE, "{c}");
+        }
+        let mut k = Kit::resp3();
+        assert_eq!(k.r("SMEMBERS nosuch"), "~0\r\n");
+        k.r("SADD s 1");
+        assert_eq!(k.r("SMEMBERS s"), "~1\r\n$1\r\n1\r\n");
+    }
+
+    #[test]
+    fn spop_single_and_counted() {
+        let mut k = Kit::new();
+        k.r("SADD s 7");
+        assert_eq!(k.r("SPOP s"), bulk("7"));
+        assert_eq!(k.propagated(), Some(vec!["SREM s 7".to_string()]));
+        assert_eq!(k.events(), vec!["spop", "del"]);
+        assert_eq!(k.r("SPOP s"), NIL);
+        assert_eq!(k.r("SPOP s 3"), EMPTY);
+        assert_eq!(k.r("SPOP s -1"), NOTPOS);
+        assert_eq!(k.r("SPOP s 1 2"), SYNTAX);
+        k.r("SADD s a b c");
+        assert_eq!(k.r("SPOP s 0"), EMPTY);
+        assert_eq!(k.dirty, 0);
+        assert_eq!(sorted(bulks(&k.r("SPOP s 5"))), vec!["a", "b", "c"]);
+        assert_eq!(k.propagated(), Some(vec!["DEL s".to_string()]));
+        assert_eq!(k.events(), vec!["spop", "del"]);
+        assert_eq!(k.dirty, 3);
+        assert!(!k.exists("s"));
+        let mut k3 = Kit::resp3();
+        assert_eq!(k3.r("SPOP s 2"), "~0\r\n");
+    }
+
+    /// Both SPOP strategies: members go out once, the AOF gets SREMs of exactly them.
+    #[test]
+    fn spop_count_strategies_propagate_srem_batches() {
+        for (size, count) in [(3000usize, 100usize), (3000, 2900), (10, 9), (10, 2)] {
+            let mut k = Kit::new();
+            for i in 0..size {
+                k.r(&format!("SADD s m{i}"));
+            }
+            let out = bulks(&k.r(&format!("SPOP s {count}")));
+            assert_eq!(out.len(), count);
+            let mut uniq = out.clone();
+            uniq.sort();
+            uniq.dedup();
+            assert_eq!(uniq.len(), count);
+            assert_eq!(k.dirty, count as u64);
+            assert_eq!(k.events(), vec!["spop"]);
+            let cmds = k.propagated().unwrap_or_default();
+            let mut fed: Vec<String> = Vec::new();
+            for c in &cmds {
+                let words: Vec<&str> = c.split(' ').collect();
+                assert_eq!(&words[..2], &["SREM", "s"]);
+                assert!(words.len() - 2 <= 1024);
+                fed.extend(words[2..].iter().map(|w| w.to_string()));
+            }
+            fed.sort();
+            assert_eq!(fed, uniq);
+            assert_eq!(k.r("SCARD s"), int((size - count) as i64));
+            for m in &out {
+                assert_eq!(k.r(&format!("SISMEMBER s {m}")), int(0));
+            }
+        }
+    }
+
+    #[test]
+    fn spop_keeping_few_rebuilds_with_intset_rules() {
+        let mut k = Kit::new();
+        for i in 0..600 {
+            k.r(&format!("SADD s {i}"));
+        }
+        assert_eq!(k.encoding("s"), "hashtable");
+        k.r("SPOP s 598");
+        assert_eq!(k.r("SCARD s"), int(2));
+        // The members that stay were put in a new set, which starts as an intset.
+        assert_eq!(k.encoding("s"), "intset");
+    }
+
+    #[test]
+    fn srandmember_cases() {
+        let mut k = Kit::new();
+        assert_eq!(k.r("SRANDMEMBER nosuch"), NIL);
+        assert_eq!(k.r("SRANDMEMBER nosuch 3"), EMPTY);
+        assert_eq!(k.r("SRANDMEMBER nosuch x"), NOTINT);
+        assert_eq!(
+            k.r("SRANDMEMBER nosuch -9223372036854775808"),
+            "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"
+        );
+        assert_eq!(k.r("SRANDMEMBER nosuch 1 2"), SYNTAX);
+        for i in 0..100 {
+            k.r(&format!("SADD s {i}"));
+            k.r(&format!("SADD h h{i}"));
+        }
+        for key in ["s", "h"] {
+            assert_eq!(k.r(&format!("SRANDMEMBER {key} 0")), EMPTY);
+            assert_eq!(bulks(&k.r(&format!("SRANDMEMBER {key}"))).len(), 1);
+            // Negative: repeats allowed, exactly |count| members.
+            assert_eq!(bulks(&k.r(&format!("SRANDMEMBER {key} -250"))).len(), 250);
+            // Positive: distinct, in each of the strategies.
+            for count in [1usize, 10, 40, 90, 100, 150] {
+                let got = bulks(&k.r(&format!("SRANDMEMBER {key} {count}")));
+                let mut u = got.clone();
+                u.sort();
+                u.dedup();
+                assert_eq!(got.len(), count.min(100), "{key} {count}");
+                assert_eq!(u.len(), got.len(), "{key} {count}");
+            }
+        }
+        assert_eq!(k.dirty, 0);
+        assert_eq!(k.r("SCARD s"), int(100));
+    }
+
+    #[test]
+    fn smove_rules() {
+        let mut k = Kit::new();
+        k.r("SADD s 1 2");
+        assert_eq!(k.r("SMOVE s d 1"), int(1));
+        assert_eq!(k.events(), vec!["srem", "sadd"]);
+        assert_eq!(k.dirty, 2);
+        assert_eq!(k.encoding("d"), "intset");
+        assert_eq!(k.r("SMOVE s d 9"), int(0));
+        assert_eq!(k.r("SMOVE s s 2"), int(1));
+        assert_eq!(k.dirty, 0);
+        k.r("SADD d 2");
+        assert_eq!(k.r("SMOVE s d 2"), int(1));
+        assert_eq!(k.events(), vec!["srem", "del"]);
+        assert_eq!(k.dirty, 1);
+        assert!(!k.exists("s"));
+        k.set_string("str");
+        assert_eq!(k.r("SMOVE nosuch str 1"), int(0));
+        assert_eq!(k.r("SMOVE d str 1"), WRONGTYPE);
+        assert_eq!(k.r("SMOVE str d 1"), WRONGTYPE);
+    }
+
+    #[test]
+    fn algebra_and_store_forms() {
+        let mut k = Kit::new();
+        k.r("SADD a 1 2 3 4");
+        k.r("SADD b 2 3 4 5");
+        k.r("SADD c 3 4 x");
+        assert_eq!(bulks(&k.r("SINTER a b")), vec!["2", "3", "4"]);
+        assert_eq!(sorted(bulks(&k.r("SINTER a b c"))), vec!["3", "4"]);
+        assert_eq!(k.r("SINTER a nosuch"), EMPTY);
+        assert_eq!(bulks(&k.r("SUNION a b")), vec!["1", "2", "3", "4", "5"]);
+        assert_eq!(bulks(&k.r("SDIFF a b")), vec!["1"]);
+        assert_eq!(sorted(bulks(&k.r("SDIFF c a"))), vec!["x"]);
+        assert_eq!(k.r("SDIFF a b a"), EMPTY);
+        assert_eq!(k.r("SDIFF nosuch a"), EMPTY);
+        assert_eq!(k.r("SINTERCARD 2 a b"), int(3));
+        assert_eq!(k.r("SINTERCARD 2 a b LIMIT 2"), int(2));
+        assert_eq!(k.r("SINTERCARD 2 a nosuch"), int(0));
+        assert_eq!(
+            k.r("SINTERCARD 3 a b"),
+            "-ERR Number of keys can't be greater than number of args\r\n"
+        );
+        assert_eq!(
+            k.r("SINTERCARD 1 a LIMIT -1"),
+            "-ERR LIMIT can't be negative\r\n"
+        );
+        k.set_string("str");
+        assert_eq!(k.r("SINTER nosuch str"), WRONGTYPE);
+        assert_eq!(k.r("SUNION str"), WRONGTYPE);
+
+        assert_eq!(k.r("SINTERSTORE d a b"), int(3));
+        assert_eq!(k.events(), vec!["sinterstore"]);
+        assert_eq!(k.dirty, 1);
+        assert_eq!(k.encoding("d"), "intset");
+        assert_eq!(k.r("SUNIONSTORE d a c"), int(5));
+        assert_eq!(k.events(), vec!["sunionstore"]);
+        assert_eq!(k.encoding("d"), "hashtable");
+        assert_eq!(k.r("SDIFFSTORE d a b"), int(1));
+        assert_eq!(k.events(), vec!["sdiffstore"]);
+        assert_eq!(k.r("SDIFFSTORE d a a"), int(0));
+        assert_eq!(k.events(), vec!["del"]);
+        assert!(!k.exists("d"));
+        assert_eq!(k.r("SDIFFSTORE d a a"), int(0));
+        assert!(k.events.is_empty());
+        assert_eq!(k.dirty, 0);
+        assert_eq!(k.r("SINTERSTORE str a nosuch"), int(0));
+        assert_eq!(k.events(), vec!["del"]);
+        // The destination may be one of the sources.
+        assert_eq!(k.r("SUNIONSTORE a a b"), int(5));
+        assert_eq!(k.r("SCARD a"), int(5));
+    }
+
+    #[test]
+    fn sscan_intset_and_table() {
+        let mut k = Kit::new();
+        k.r("SADD s 1 2 3");
+        assert_eq!(bulks(&k.r("SSCAN s 7")), vec!["0", "1", "2", "3"]);
+        assert_eq!(bulks(&k.r("SSCAN s 0 MATCH 2")), vec!["0", "2"]);
+        assert_eq!(k.r("SSCAN s 0 COUNT 0"), SYNTAX);
+        assert_eq!(k.r("SSCAN s 0 COUNT x"), NOTINT);
+        assert_eq!(k.r("SSCAN s 0 TYPE set"), SYNTAX);
+        assert_eq!(k.r("SSCAN s x"), "-ERR invalid cursor\r\n");
+        assert_eq!(k.r("SSCAN nosuch 0 COUNT 0"), "*2\r\n$1\r\n0\r\n*0\r\n");
+        for i in 0..300 {
+            k.r(&format!("SADD h m{i}"));
+        }
+        let mut cursor = "0".to_string();
+        let mut seen = Vec::new();
+        loop {
+            let got = bulks(&k.r(&format!("SSCAN h {cursor} COUNT 20")));
+            cursor = got[0].clone();
+            seen.extend(got[1..].iter().cloned());
+            if cursor == "0" {
+                break;
+            }
+        }
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 300);
+        let m: Vec<String> = bulks(&k.r("SSCAN h 0 MATCH m1? COUNT 1000"));
+        assert_eq!(m.len(), 1 + 10);
+    }
+
+    #[test]
+    fn cursor_like_strtoul() {
+        use super::parse_cursor;
+        assert_eq!(parse_cursor(b""), Some(0));
+        assert_eq!(parse_cursor(b"+5"), Some(5));
+        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551616"), None);
+        assert_eq!(parse_cursor(b" 1"), None);
+        assert_eq!(parse_cursor(b"1 "), None);
+        assert_eq!(parse_cursor(b"-"), None);
+    }
+}
