@@ -276,14 +276,7 @@ impl Set {
             }
         }
         match &mut self.repr {
-            Repr::Table(d) => {
-                if d.contains_key(m) {
-                    false
-                } else {
-                    d.insert(Sds::from(m), ());
-                    true
-                }
-            }
+            Repr::Table(d) => d.get_or_insert_with(m, || ()).1,
             Repr::Ints(_) => false,
         }
     }
