@@ -1,5 +1,1668 @@
-//! The keys family (placeholder until it lands).
+//! The keyspace family: commands on keys whatever their type, and on whole databases.
+//!
+//! DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX COPY MOVE DBSIZE FLUSHDB
+//! FLUSHALL SWAPDB, the EXPIRE family with its NX/XX/GT/LT conditions, TTL and friends,
+//! PERSIST, TOUCH and OBJECT. Replies and error texts are Redis 7.0's. An expiry set in the
+//! past deletes the key at once and is fed to the AOF as DEL; relative expiries are fed as
+//! PEXPIREAT with the absolute time, so replaying the file gives the same keyspace.
 
-use super::CommandDef;
+use super::flags::*;
+use super::strings::notify_new;
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use crate::config::MaxmemoryPolicy;
+use crate::error::{sanitize, CmdResult, Error};
+use crate::store::bytes::Sds;
+use crate::store::{notify, Value};
+use crate::util::glob::glob_match;
+use crate::util::num::parse_i64;
 
-pub const COMMANDS: &[CommandDef] = &[];
+pub const COMMANDS: &[CommandDef] = &[
+    cmd("del", -2, WRITE, del)
+        .keys(1, -1, 1)
+        .doc("generic", "1.0.0", "Delete a key", "key [key ...]")
+        .complexity("O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1)."),
+    cmd("unlink", -2, WRITE | FAST, unlink)
+        .keys(1, -1, 1)
+        .doc(
+            "generic",
+            "4.0.0",
+            "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+            "key [key ...]",
+        )
+        .complexity("O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of."),
+    cmd("exists", -2, READONLY | FAST, exists)
+        .keys(1, -1, 1)
+        .doc("generic", "1.0.0", "Determine if a key exists", "key [key ...]")
+        .complexity("O(N) where N is the number of keys to check."),
+    cmd("type", 2, READONLY | FAST, type_)
+        .keys(1, 1, 1)
+        .doc("generic", "1.0.0", "Determine the type stored at key", "key")
+        .complexity("O(1)"),
+    cmd("keys", 2, READONLY, keys)
+        .doc("generic", "1.0.0", "Find all keys matching the given pattern", "pattern")
+        .complexity("O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length."),
+    cmd("scan", -2, READONLY, scan)
+        .doc(
+            "generic",
+            "2.8.0",
+            "Incrementally iterate the keys space",
+            "cursor [MATCH pattern] [COUNT count] [TYPE type]",
+        )
+        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
+    cmd("randomkey", 1, READONLY, randomkey)
+        .doc("generic", "1.0.0", "Return a random key from the keyspace", "")
+        .complexity("O(1)"),
+    cmd("rename", 3, WRITE, rename)
+        .keys(1, 2, 1)
+        .doc("generic", "1.0.0", "Rename a key", "key newkey")
+        .complexity("O(1)"),
+    cmd("renamenx", 3, WRITE | FAST, renamenx)
+        .keys(1, 2, 1)
+        .doc(
+            "generic",
+            "1.0.0",
+            "Rename a key, only if the new key does not exist",
+            "key newkey",
+        )
+        .complexity("O(1)"),
+    cmd("copy", -3, WRITE | DENYOOM, copy)
+        .keys(1, 2, 1)
+        .doc(
+            "generic",
+            "6.2.0",
+            "Copy a key",
+            "source destination [DB destination-db] [REPLACE]",
+        )
+        .complexity("O(N) worst case for collections, where N is the number of nested items. O(1) for string values."),
+    cmd("move", 3, WRITE | FAST, move_)
+        .keys(1, 1, 1)
+        .doc("generic", "1.0.0", "Move a key to another database", "key db")
+        .complexity("O(1)"),
+    cmd("dbsize", 1, READONLY | FAST, dbsize)
+        .doc(
+            "server",
+            "1.0.0",
+            "Return the number of keys in the selected database",
+            "",
+        )
+        .complexity("O(1)"),
+    cmd("flushdb", -1, WRITE, flushdb)
+        .doc(
+            "server",
+            "1.0.0",
+            "Remove all keys from the current database",
+            "[ASYNC | SYNC]",
+        )
+        .complexity("O(N) where N is the number of keys in the selected database"),
+    cmd("flushall", -1, WRITE, flushall)
+        .doc(
+            "server",
+            "1.0.0",
+            "Remove all keys from all databases",
+            "[ASYNC | SYNC]",
+        )
+        .complexity("O(N) where N is the total number of keys in all databases"),
+    cmd("swapdb", 3, WRITE | FAST, swapdb)
+        .doc("server", "4.0.0", "Swaps two Redis databases", "index1 index2")
+        .complexity("O(N) where N is the count of clients watching or blocking on keys from both databases."),
+    cmd("expire", -3, WRITE | FAST, expire)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "1.0.0",
+            "Set a key's time to live in seconds",
+            "key seconds [NX | XX | GT | LT]",
+        )
+        .complexity("O(1)"),
+    cmd("pexpire", -3, WRITE | FAST, pexpire)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "2.6.0",
+            "Set a key's time to live in milliseconds",
+            "key milliseconds [NX | XX | GT | LT]",
+        )
+        .complexity("O(1)"),
+    cmd("expireat", -3, WRITE | FAST, expireat)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "1.2.0",
+            "Set the expiration for a key as a UNIX timestamp",
+            "key unix-time-seconds [NX | XX | GT | LT]",
+        )
+        .complexity("O(1)"),
+    cmd("pexpireat", -3, WRITE | FAST, pexpireat)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "2.6.0",
+            "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+            "key unix-time-milliseconds [NX | XX | GT | LT]",
+        )
+        .complexity("O(1)"),
+    cmd("ttl", 2, READONLY | FAST, ttl)
+        .keys(1, 1, 1)
+        .doc("generic", "1.0.0", "Get the time to live for a key in seconds", "key")
+        .complexity("O(1)"),
+    cmd("pttl", 2, READONLY | FAST, pttl)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "2.6.0",
+            "Get the time to live for a key in milliseconds",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("expiretime", 2, READONLY | FAST, expiretime)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "7.0.0",
+            "Get the expiration Unix timestamp for a key",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("pexpiretime", 2, READONLY | FAST, pexpiretime)
+        .keys(1, 1, 1)
+        .doc(
+            "generic",
+            "7.0.0",
+            "Get the expiration Unix timestamp for a key in milliseconds",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("persist", 2, WRITE | FAST, persist)
+        .keys(1, 1, 1)
+        .doc("generic", "2.2.0", "Remove the expiration from a key", "key")
+        .complexity("O(1)"),
+    cmd("touch", -2, READONLY | FAST, touch)
+        .keys(1, -1, 1)
+        .doc(
+            "generic",
+            "3.2.1",
+            "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+            "key [key ...]",
+        )
+        .complexity("O(N) where N is the number of keys that will be touched."),
+    cmd("object", -2, 0, object)
+        .doc(
+            "generic",
+            "2.2.3",
+            "A container for object introspection commands",
+            "",
+        )
+        .complexity("Depends on subcommand.")
+        .subs(OBJECT_SUBCOMMANDS),
+];
+
+const OBJECT_SUBCOMMANDS: &[CommandDef] = &[
+    cmd("encoding", 3, READONLY, object_encoding)
+        .keys(2, 2, 1)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Inspect the internal encoding of a Redis object",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("refcount", 3, READONLY, object_refcount)
+        .keys(2, 2, 1)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Get the number of references to the value of the key",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("idletime", 3, READONLY, object_idletime)
+        .keys(2, 2, 1)
+        .doc(
+            "generic",
+            "2.2.3",
+            "Get the time since a Redis object was last accessed",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("freq", 3, READONLY, object_freq)
+        .keys(2, 2, 1)
+        .doc(
+            "generic",
+            "4.0.0",
+            "Get the logarithmic access frequency counter of a Redis object",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("help", 2, LOADING | STALE, object_help)
+        .doc(
+            "generic",
+            "6.2.0",
+            "Show helpful text about the different subcommands",
+            "",
+        )
+        .complexity("O(1)"),
+];
+
+/// DEL and UNLINK: deletes the keys that exist, replies how many.
+fn delete_keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut n = 0;
+    for key in a.from(1) {
+        if ctx.store.delete(key) {
+            ctx.store.notify(notify::GENERIC, "del", key);
+            ctx.store.dirty += 1;
+            n += 1;
+        }
+    }
+    ctx.reply.int(n);
+    Ok(())
+}
+
+/// DEL key [key ...]
+fn del(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    delete_keys(ctx, a)
+}
+
+/// UNLINK key [key ...]
+fn unlink(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    delete_keys(ctx, a)
+}
+
+/// EXISTS key [key ...]
+fn exists(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut n = 0;
+    for key in a.from(1) {
+        if ctx.store.lookup_read(key).is_some() {
+            n += 1;
+        }
+    }
+    ctx.reply.int(n);
+    Ok(())
+}
+
+/// TYPE key
+fn type_(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let t = match ctx.store.lookup_read(a.get(1)) {
+        Some(v) => v.type_name(),
+        None => "none",
+    };
+    ctx.reply.simple(t);
+    Ok(())
+}
+
+/// KEYS pattern
+fn keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let pattern = a.get(1);
+    let all = pattern == b"*";
+    let (now, loading) = (ctx.store.now, ctx.store.loading);
+    let db = &ctx.store.dbs[ctx.store.cur];
+    let live = |k: &[u8]| loading || db.expire_at(k).is_none_or(|w| w >= now);
+    let r = &mut ctx.reply;
+    let d = r.begin(crate::resp::reply::Agg::Array);
+    let mut n = 0;
+    for (k, _) in db.keys.iter() {
+        if (all || glob_match(pattern, k, false)) && live(k) {
+            r.bulk(k);
+            n += 1;
+        }
+    }
+    r.end(d, n);
+    Ok(())
+}
+
+/// Parses a SCAN cursor as Redis does (C `strtoul`: optional sign, decimal digits, no
+/// leading space, no trailing bytes, no overflow; an empty string is 0).
+pub(crate) fn parse_cursor(b: &[u8]) -> Option<u64> {
+    let Some(&first) = b.first() else {
+        return Some(0);
+    };
+    if matches!(first, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        return None;
+    }
+    let (neg, digits) = match first {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+fn scan(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut cursor = parse_cursor(a.get(1)).ok_or_else(|| Error::msg("ERR invalid cursor"))?;
+    let mut count: i64 = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut type_name: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < a.len() {
+        let more = a.len() - i;
+        if a.is(i, "count") && more >= 2 {
+            count = parse_i64(a.get(i + 1)).ok_or(Error::NotInteger)?;
+            if count < 1 {
+                return Err(Error::Syntax);
+            }
+        } else if a.is(i, "match") && more >= 2 {
+            let p = a.get(i + 1);
+            pattern = if p == b"*" { None } else { Some(p) };
+        } else if a.is(i, "type") && more >= 2 {
+            type_name = Some(a.get(i + 1));
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 2;
+    }
+    let mut found: Vec<Sds> = Vec::new();
+    {
+        let db = &ctx.store.dbs[ctx.store.cur];
+        let mut budget = count.saturating_mul(10);
+        loop {
+            cursor = db.keys.scan(cursor, |k, _| found.push(k.clone()));
+            if cursor == 0 || budget == 0 {
+                break;
+            }
+            budget -= 1;
+            if found.len() as i64 >= count {
+                break;
+            }
+        }
+    }
+    let store = &mut *ctx.store;
+    found.retain(|k| {
+        if let Some(p) = pattern {
+            if !glob_match(p, k, false) {
+                return false;
+            }
+        }
+        let expired = store.expire_if_needed(k);
+        match type_name {
+            // Redis checks the type before the expiry: an expired key is of type "none".
+            Some(t) => {
+                let name = match store.dbs[store.cur].keys.get(k) {
+                    Some(v) => v.type_name(),
+                    None => "none",
+                };
+                name.as_bytes().eq_ignore_ascii_case(t)
+            }
+            None => !expired,
+        }
+    });
+    let r = &mut ctx.reply;
+    r.array(2);
+    r.bulk(itoa::Buffer::new().format(cursor).as_bytes());
+    r.array(found.len());
+    for k in &found {
+        r.bulk(k);
+    }
+    Ok(())
+}
+
+/// RANDOMKEY
+fn randomkey(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    loop {
+        let cur = ctx.store.cur;
+        let key = match ctx.store.dbs[cur].keys.random_entry() {
+            Some((k, _)) => k.clone(),
+            None => {
+                ctx.reply.null();
+                return Ok(());
+            }
+        };
+        if ctx.store.expire_if_needed(&key) {
+            continue;
+        }
+        ctx.reply.bulk(&key);
+        return Ok(());
+    }
+}
+
+/// RENAME and RENAMENX.
+fn rename_generic(ctx: &mut Ctx, a: &Args, nx: bool) -> CmdResult {
+    let (src, dst) = (a.get(1), a.get(2));
+    if ctx.store.lookup_write(src).is_none() {
+        return Err(Error::NoSuchKey);
+    }
+    if src == dst {
+        if nx {
+            ctx.reply.int(0);
+        } else {
+            ctx.reply.ok();
+        }
+        return Ok(());
+    }
+    let dst_exists = ctx.store.lookup_write(dst).is_some();
+    if dst_exists && nx {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    let db = ctx.store.db();
+    let expire = db.expire_at(src);
+    if dst_exists {
+        db.remove(dst);
+    }
+    if let Some(v) = db.remove(src) {
+        db.keys.insert(Sds::from(dst), v);
+        if let Some(w) = expire {
+            db.set_expire(dst, w);
+        }
+    }
+    notify_new(ctx.store, dst);
+    ctx.store.signal_modified(src);
+    ctx.store.signal_modified(dst);
+    ctx.store.notify(notify::GENERIC, "rename_from", src);
+    ctx.store.notify(notify::GENERIC, "rename_to", dst);
+    ctx.store.dirty += 1;
+    if nx {
+        ctx.reply.int(1);
+    } else {
+        ctx.reply.ok();
+    }
+    Ok(())
+}
+
+/// RENAME key newkey
+fn rename(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    rename_generic(ctx, a, false)
+}
+
+/// RENAMENX key newkey
+fn renamenx(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    rename_generic(ctx, a, true)
+}
+
+/// A database index argument (Redis getIntFromObject, then the range check).
+fn db_index(ctx: &Ctx, b: &[u8]) -> Result<usize, Error> {
+    let v = parse_i64(b).ok_or(Error::NotInteger)?;
+    if i32::try_from(v).is_err() {
+        return Err(Error::msg(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
+    if v < 0 || v as usize >= ctx.store.dbs.len() {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    Ok(v as usize)
+}
+
+fn same_object() -> Error {
+    Error::msg("ERR source and destination objects are the same")
+}
+
+/// COPY source destination [DB destination-db] [REPLACE]
+fn copy(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let (src, dst) = (a.get(1), a.get(2));
+    let cur = ctx.store.cur;
+    let mut target = cur;
+    let mut replace = false;
+    let mut j = 3;
+    while j < a.len() {
+        if a.is(j, "replace") {
+            replace = true;
+        } else if a.is(j, "db") && j + 1 < a.len() {
+            target = db_index(ctx, a.get(j + 1))?;
+            j += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    if target == cur && src == dst {
+        return Err(same_object());
+    }
+    if ctx.store.lookup_read(src).is_none() {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    let expire = ctx.store.dbs[cur].expire_at(src);
+    ctx.store.expire_if_needed_in(target, dst);
+    if ctx.store.dbs[target].keys.contains_key(dst) {
+        if !replace {
+            ctx.reply.int(0);
+            return Ok(());
+        }
+        ctx.store.dbs[target].remove(dst);
+    }
+    let Some(v) = ctx.store.dbs[cur].keys.get(src).cloned() else {
+        ctx.reply.int(0);
+        return Ok(());
+    };
+    let tdb = &mut ctx.store.dbs[target];
+    tdb.keys.insert(Sds::from(dst), v);
+    if let Some(w) = expire {
+        tdb.set_expire(dst, w);
+    }
+    if ctx.store.notify_flags & notify::NEW != 0 {
+        ctx.store.notify_in(target, notify::NEW, "new", dst);
+    }
+    ctx.store.signal_modified_in(target, dst);
+    ctx.store.notify_in(target, notify::GENERIC, "copy_to", dst);
+    ctx.store.dirty += 1;
+    ctx.reply.int(1);
+    Ok(())
+}
+
+/// MOVE key db
+fn move_(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    let cur = ctx.store.cur;
+    let target = db_index(ctx, a.get(2))?;
+    if target == cur {
+        return Err(same_object());
+    }
+    if ctx.store.lookup_write(key).is_none() {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    ctx.store.expire_if_needed_in(target, key);
+    if ctx.store.dbs[target].keys.contains_key(key) {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    let src = &mut ctx.store.dbs[cur];
+    let expire = src.expire_at(key);
+    let Some((k, v)) = src.keys.remove(key) else {
+        ctx.reply.int(0);
+        return Ok(());
+    };
+    src.remove_expire(key);
+    let tdb = &mut ctx.store.dbs[target];
+    tdb.keys.insert(k, v);
+    if let Some(w) = expire {
+        tdb.set_expire(key, w);
+    }
+    if ctx.store.notify_flags & notify::NEW != 0 {
+        ctx.store.notify_in(target, notify::NEW, "new", key);
+    }
+    ctx.store.signal_modified_in(cur, key);
+    ctx.store.signal_modified_in(target, key);
+    ctx.store.notify_in(cur, notify::GENERIC, "move_from", key);
+    ctx.store.notify_in(target, notify::GENERIC, "move_to", key);
+    ctx.store.dirty += 1;
+    ctx.reply.int(1);
+    Ok(())
+}
+
+/// DBSIZE
+fn dbsize(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    let n = ctx.store.db().len();
+    ctx.reply.int(n as i64);
+    Ok(())
+}
+
+/// The optional [ASYNC | SYNC] of FLUSHDB and FLUSHALL (both free the memory at once).
+fn flush_mode(a: &Args) -> CmdResult {
+    match a.len() {
+        1 => Ok(()),
+        2 if a.is(1, "sync") || a.is(1, "async") => Ok(()),
+        _ => Err(Error::Syntax),
+    }
+}
+
+/// FLUSHDB [ASYNC | SYNC]
+fn flushdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    flush_mode(a)?;
+    let n = ctx.store.flush(Some(ctx.store.cur));
+    // Always fed to the AOF, even when the database was already empty.
+    ctx.store.dirty += n.max(1) as u64;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// FLUSHALL [ASYNC | SYNC]
+fn flushall(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    flush_mode(a)?;
+    let n = ctx.store.flush(None);
+    ctx.store.dirty += n as u64 + 1;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// SWAPDB index1 index2
+fn swapdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let index = |b: &[u8], text: &'static str| {
+        parse_i64(b)
+            .filter(|v| i32::try_from(*v).is_ok())
+            .ok_or_else(|| Error::msg(text))
+    };
+    let first = index(a.get(1), "ERR invalid first DB index")?;
+    let second = index(a.get(2), "ERR invalid second DB index")?;
+    let n = ctx.store.dbs.len() as i64;
+    if first < 0 || first >= n || second < 0 || second >= n {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    if first != second {
+        ctx.store.swap_dbs(first as usize, second as usize);
+    }
+    ctx.store.dirty += 1;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// EXPIRE family conditions.
+#[derive(Default)]
+struct ExpireCond {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+fn parse_expire_cond(a: &Args) -> Result<ExpireCond, Error> {
+    let mut c = ExpireCond::default();
+    for j in 3..a.len() {
+        if a.is(j, "nx") {
+            c.nx = true;
+        } else if a.is(j, "xx") {
+            c.xx = true;
+        } else if a.is(j, "gt") {
+            c.gt = true;
+        } else if a.is(j, "lt") {
+            c.lt = true;
+        } else {
+            return Err(Error::msg(format!(
+                "ERR Unsupported option {}",
+                sanitize(a.get(j), usize::MAX)
+            )));
+        }
+    }
+    if c.nx && (c.xx || c.gt || c.lt) {
+        return Err(Error::msg(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if c.gt && c.lt {
+        return Err(Error::msg(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
+    }
+    Ok(c)
+}
+
+/// EXPIRE PEXPIRE EXPIREAT PEXPIREAT: `relative` adds the command time, `seconds` scales.
+fn expire_generic(ctx: &mut Ctx, a: &Args, relative: bool, seconds: bool) -> CmdResult {
+    let key = a.get(1);
+    let cond = parse_expire_cond(a)?;
+    let mut when = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    let name = ctx.cmd.name;
+    if seconds {
+        when = when.checked_mul(1000).ok_or(Error::InvalidExpire(name))?;
+    }
+    if relative {
+        when = when
+            .checked_add(ctx.store.now)
+            .ok_or(Error::InvalidExpire(name))?;
+    }
+    if ctx.store.lookup_write(key).is_none() {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    let current = ctx.store.db().expire_at(key);
+    let refused = (cond.nx && current.is_some())
+        || (cond.xx && current.is_none())
+        || (cond.gt && current.is_none_or(|c| when <= c))
+        || (cond.lt && current.is_some_and(|c| when >= c));
+    if refused {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    if when <= ctx.store.now && !ctx.store.loading {
+        ctx.store.db().remove(key);
+        ctx.store.dirty += 1;
+        ctx.rewrite_as(vec![sds_cmd(&[b"DEL", key])]);
+        ctx.store.signal_modified(key);
+        ctx.store.notify(notify::GENERIC, "del", key);
+        ctx.reply.int(1);
+        return Ok(());
+    }
+    ctx.store.db().set_expire(key, when);
+    ctx.reply.int(1);
+    if relative || seconds {
+        // Fed as PEXPIREAT with the absolute time, keeping the condition arguments.
+        let ms = itoa::Buffer::new().format(when).as_bytes().to_vec();
+        let mut c = sds_cmd(&[b"PEXPIREAT", key, &ms]);
+        c.extend(a.from(3).map(Sds::from));
+        ctx.rewrite_as(vec![c]);
+    }
+    ctx.store.signal_modified(key);
+    ctx.store.notify(notify::GENERIC, "expire", key);
+    ctx.store.dirty += 1;
+    Ok(())
+}
+
+/// EXPIRE key seconds [NX | XX | GT | LT]
+fn expire(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    expire_generic(ctx, a, true, true)
+}
+
+/// PEXPIRE key milliseconds [NX | XX | GT | LT]
+fn pexpire(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    expire_generic(ctx, a, true, false)
+}
+
+/// EXPIREAT key unix-time-seconds [NX | XX | GT | LT]
+fn expireat(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    expire_generic(ctx, a, false, true)
+}
+
+/// PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]
+fn pexpireat(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    expire_generic(ctx, a, false, false)
+}
+
+/// TTL PTTL EXPIRETIME PEXPIRETIME: -2 without the key, -1 without an expiry.
+fn ttl_generic(ctx: &mut Ctx, a: &Args, ms: bool, absolute: bool) -> CmdResult {
+    let key = a.get(1);
+    if ctx.store.lookup_read(key).is_none() {
+        ctx.reply.int(-2);
+        return Ok(());
+    }
+    let Some(when) = ctx.store.db().expire_at(key) else {
+        ctx.reply.int(-1);
+        return Ok(());
+    };
+    let t = if absolute {
+        when
+    } else {
+        when.saturating_sub(ctx.store.now).max(0)
+    };
+    // Seconds are rounded to the nearest, computed wide (PEXPIRETIME may be i64::MAX).
+    let v = if ms {
+        t
+    } else {
+        ((t as i128 + 500) / 1000) as i64
+    };
+    ctx.reply.int(v);
+    Ok(())
+}
+
+/// TTL key
+fn ttl(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ttl_generic(ctx, a, false, false)
+}
+
+/// PTTL key
+fn pttl(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ttl_generic(ctx, a, true, false)
+}
+
+/// EXPIRETIME key
+fn expiretime(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ttl_generic(ctx, a, false, true)
+}
+
+/// PEXPIRETIME key
+fn pexpiretime(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ttl_generic(ctx, a, true, true)
+}
+
+/// PERSIST key
+fn persist(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    if ctx.store.lookup_write(key).is_none() || !ctx.store.db().remove_expire(key) {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    ctx.store.signal_modified(key);
+    ctx.store.notify(notify::GENERIC, "persist", key);
+    ctx.store.dirty += 1;
+    ctx.reply.int(1);
+    Ok(())
+}
+
+/// TOUCH key [key ...]
+fn touch(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut n = 0;
+    for key in a.from(1) {
+        if ctx.store.lookup_read(key).is_some() {
+            n += 1;
+        }
+    }
+    ctx.reply.int(n);
+    Ok(())
+}
+
+/// OBJECT <subcommand> [<arg> ...]: the dispatcher routes every call to a subcommand row.
+fn object(_ctx: &mut Ctx, a: &Args) -> CmdResult {
+    Err(Error::UnknownSubcommand(
+        sanitize(a.get(1), 128),
+        "OBJECT".into(),
+    ))
+}
+
+/// OBJECT ENCODING key
+fn object_encoding(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    match ctx.store.lookup_read(a.get(2)) {
+        Some(v) => {
+            let e = v.encoding();
+            ctx.reply.bulk(e.as_bytes());
+        }
+        None => ctx.reply.null(),
+    }
+    Ok(())
+}
+
+/// Redis shares the values 0..9999 between keys (refcount INT_MAX) unless an LRU/LFU
+/// eviction policy with a memory limit needs per-key access data.
+const OBJ_SHARED_INTEGERS: i64 = 10000;
+const OBJ_SHARED_REFCOUNT: i64 = i32::MAX as i64;
+
+/// OBJECT REFCOUNT key
+fn object_refcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let cfg = &ctx.srv.config;
+    let sharing = cfg.maxmemory == 0
+        || !matches!(
+            cfg.maxmemory_policy,
+            MaxmemoryPolicy::VolatileLru
+                | MaxmemoryPolicy::AllkeysLru
+                | MaxmemoryPolicy::VolatileLfu
+                | MaxmemoryPolicy::AllkeysLfu
+        );
+    let n = match ctx.store.lookup_read(a.get(2)) {
+        None => {
+            ctx.reply.null();
+            return Ok(());
+        }
+        Some(v) if sharing && v.encoding() == "int" => match v {
+            Value::Str(s) => match parse_i64(s) {
+                Some(i) if (0..OBJ_SHARED_INTEGERS).contains(&i) => OBJ_SHARED_REFCOUNT,
+                _ => 1,
+            },
+            _ => 1,
+        },
+        Some(_) => 1,
+    };
+    ctx.reply.int(n);
+    Ok(())
+}
+
+fn lfu_policy(ctx: &Ctx) -> bool {
+    matches!(
+        ctx.srv.config.maxmemory_policy,
+        MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
+    )
+}
+
+/// OBJECT IDLETIME key
+fn object_idletime(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let Some((_, meta)) = ctx.store.lookup_quiet(a.get(2)) else {
+        ctx.reply.null();
+        return Ok(());
+    };
+    if lfu_policy(ctx) {
+        return Err(Error::msg(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ));
+    }
+    let idle = ctx.store.access.idle_ms(meta, ctx.store.now) / 1000;
+    ctx.reply.int(idle as i64);
+    Ok(())
+}
+
+/// OBJECT FREQ key
+fn object_freq(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let Some((_, meta)) = ctx.store.lookup_quiet(a.get(2)) else {
+        ctx.reply.null();
+        return Ok(());
+    };
+    if !lfu_policy(ctx) {
+        return Err(Error::msg(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ));
+    }
+    let freq = ctx.store.access.lfu_counter(meta, ctx.store.now);
+    ctx.reply.int(freq as i64);
+    Ok(())
+}
+
+const OBJECT_HELP: &[&str] = &[
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// OBJECT HELP
+fn object_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    ctx.reply.array(OBJECT_HELP.len());
+    for line in OBJECT_HELP {
+        ctx.reply.simple(line);
+    }
+    Ok(())
+}
+
+/// A small harness for the handler tests of this family and of strings: runs commands
+/// through the table (arity and subcommand checks included) on a private keyspace with a
+/// controllable clock, and records replies, AOF feeds, keyspace events and signals.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use crate::commands::{Ctx, OwnedArgs, Propagate};
+    use crate::config::Config;
+    use crate::resp::reply::Reply;
+    use crate::server::call::resolve;
+    use crate::server::client::Client;
+    use crate::server::Core;
+    use crate::store::{notify, Store};
+
+    pub struct Kit {
+        pub store: Store,
+        pub core: Core,
+        pub client: Client,
+        /// The command time; tests move it to make keys expire.
+        pub now: i64,
+        /// Commands fed to the AOF, each as its words joined by spaces.
+        pub aof: Vec<String>,
+        /// Keyspace events as "db event key".
+        pub events: Vec<String>,
+        /// Keys signalled as modified, as "db key".
+        pub touched: Vec<String>,
+    }
+
+    impl Kit {
+        pub fn new() -> Kit {
+            let mut store = Store::new(16);
+            store.notify_flags = notify::ALL | notify::NEW | notify::KEYEVENT;
+            store.track_touched = true;
+            Kit {
+                store,
+                core: Core::new(Config::default()),
+                client: Client::default(),
+                now: 1_700_000_000_000,
+                aof: Vec::new(),
+                events: Vec::new(),
+                touched: Vec::new(),
+            }
+        }
+
+        /// Runs one command given as its arguments; returns the raw reply.
+        pub fn call(&mut self, args: &[&[u8]]) -> String {
+            let owned: OwnedArgs = args.iter().copied().collect();
+            let a = owned.args();
+            let mut out = Vec::new();
+            let cmd = match resolve(&a) {
+                Ok(c) => c,
+                Err(e) => {
+                    Reply::new(&mut out, self.client.resp3).error(&e);
+                    return String::from_utf8_lossy(&out).into_owned();
+                }
+            };
+            self.store.cur = self.client.db;
+            self.store.now = self.now;
+            let dirty = self.store.dirty;
+            let resp3 = self.client.resp3;
+            let mut ctx = Ctx {
+                store: &mut self.store,
+                srv: &mut self.core,
+                client: &mut self.client,
+                reply: Reply::new(&mut out, resp3),
+                cmd,
+                propagate: Propagate::AsIs,
+            };
+            let res = (cmd.handler)(&mut ctx, &a);
+            if let Err(e) = res {
+                assert!(ctx.reply.buf.is_empty(), "reply written before an error");
+                ctx.reply.error(&e.to_string());
+            }
+            let propagate = std::mem::take(&mut ctx.propagate);
+            let words = |c: &[crate::store::bytes::Sds]| {
+                c.iter()
+                    .map(|w| String::from_utf8_lossy(w).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            for c in self.store.also_propagate.drain(..) {
+                self.aof.push(words(&c));
+            }
+            if self.store.dirty != dirty {
+                match propagate {
+                    Propagate::AsIs => self.aof.push(
+                        a.iter()
+                            .map(|w| String::from_utf8_lossy(w).into_owned())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                    Propagate::Never => {}
+                    Propagate::Rewrite(cmds) => {
+                        for c in cmds {
+                            self.aof.push(words(&c));
+                        }
+                    }
+                }
+            }
+            for e in self.store.events.drain(..) {
+                self.events.push(format!(
+                    "{} {} {}",
+                    e.db,
+                    e.event,
+                    String::from_utf8_lossy(&e.key)
+                ));
+            }
+            for (db, k) in self.store.touched.drain(..) {
+                self.touched
+                    .push(format!("{} {}", db, String::from_utf8_lossy(&k)));
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+
+        /// Runs a command written as words separated by single spaces.
+        pub fn run(&mut self, line: &str) -> String {
+            let words: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+            self.call(&words)
+        }
+
+        /// Stores a value of another type than string under `key` (a list).
+        pub fn put_list(&mut self, key: &str) {
+            let db = &mut self.store.dbs[self.client.db];
+            db.keys.insert(
+                crate::store::bytes::Sds::from(key.as_bytes()),
+                crate::store::Value::List(Box::default()),
+            );
+        }
+
+        /// Forgets the AOF feeds, events and signals recorded so far.
+        pub fn clear(&mut self) {
+            self.aof.clear();
+            self.events.clear();
+            self.touched.clear();
+        }
+
+        /// Runs each line and checks its reply.
+        pub fn expect(&mut self, cases: &[(&str, &str)]) {
+            for (line, want) in cases {
+                assert_eq!(self.run(line), *want, "command: {line}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cursor;
+    use super::testkit::Kit;
+    use crate::config::MaxmemoryPolicy;
+
+    const NIL: &str = "$-1\r\n";
+    const OK: &str = "+OK\r\n";
+    const NOTINT: &str = "-ERR value is not an integer or out of range\r\n";
+    const SYNTAX: &str = "-ERR syntax error\r\n";
+    const RANGE: &str = "-ERR DB index is out of range\r\n";
+    const INT_RANGE: &str =
+        "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n";
+    const SAME: &str = "-ERR source and destination objects are the same\r\n";
+
+    #[test]
+    fn del_unlink_exists_type() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("mset a 1 b 2 c 3", OK),
+            ("del a a b x", ":2\r\n"),
+            ("exists c c x", ":2\r\n"),
+            ("type c", "+string\r\n"),
+            ("type l", "+list\r\n"),
+            ("type nokey", "+none\r\n"),
+            ("unlink c l", ":2\r\n"),
+            ("del x", ":0\r\n"),
+            (
+                "del",
+                "-ERR wrong number of arguments for 'del' command\r\n",
+            ),
+        ]);
+        assert_eq!(k.aof, ["mset a 1 b 2 c 3", "del a a b x", "unlink c l"]);
+        assert_eq!(k.events[6..], ["0 del a", "0 del b", "0 del c", "0 del l"]);
+    }
+
+    #[test]
+    fn lazily_expired_keys_are_gone_and_fed_as_del() {
+        let mut k = Kit::new();
+        k.expect(&[("set k v px 100", OK)]);
+        k.clear();
+        k.now += 101;
+        k.expect(&[
+            ("exists k", ":0\r\n"),
+            ("del k", ":0\r\n"),
+            ("ttl k", ":-2\r\n"),
+        ]);
+        assert_eq!(k.aof, ["DEL k"]);
+        assert_eq!(k.events, ["0 expired k"]);
+        assert_eq!(k.store.stats.expired, 1);
+    }
+
+    #[test]
+    fn keys_skips_expired_keys() {
+        let mut k = Kit::new();
+        k.expect(&[("mset a 1 b 2", OK), ("pexpire b 10", ":1\r\n")]);
+        assert!(k.run("keys *").starts_with("*2\r\n"));
+        k.now += 11;
+        k.expect(&[
+            ("keys *", "*1\r\n$1\r\na\r\n"),
+            (
+                "keys",
+                "-ERR wrong number of arguments for 'keys' command\r\n",
+            ),
+            ("flushall", OK),
+            ("keys *", "*0\r\n"),
+        ]);
+        // KEYS does not delete what it skips.
+        assert_eq!(k.aof.last().map(String::as_str), Some("flushall"));
+    }
+
+    #[test]
+    fn keys_sorted_matches() {
+        let mut k = Kit::new();
+        k.run("mset a 1 b 2");
+        let r = k.run("keys *");
+        assert!(r == "*2\r\n$1\r\na\r\n$1\r\nb\r\n" || r == "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
+        assert_eq!(k.run("keys a"), "*1\r\n$1\r\na\r\n");
+    }
+
+    #[test]
+    fn scan_cursor_parsing() {
+        assert_eq!(parse_cursor(b""), Some(0));
+        assert_eq!(parse_cursor(b"0"), Some(0));
+        assert_eq!(parse_cursor(b"+5"), Some(5));
+        assert_eq!(parse_cursor(b"007"), Some(7));
+        assert_eq!(parse_cursor(b"-0"), Some(0));
+        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"-18446744073709551615"), Some(1));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551616"), None);
+        assert_eq!(parse_cursor(b" 5"), None);
+        assert_eq!(parse_cursor(b"5 "), None);
+        assert_eq!(parse_cursor(b"+"), None);
+        assert_eq!(parse_cursor(b"-"), None);
+        assert_eq!(parse_cursor(b"x"), None);
+        assert_eq!(parse_cursor(b"1x"), None);
+    }
+
+    #[test]
+    fn scan_options_and_errors() {
+        let mut k = Kit::new();
+        let empty = "*2\r\n$1\r\n0\r\n*0\r\n";
+        k.expect(&[
+            ("scan 0", empty),
+            ("scan x", "-ERR invalid cursor\r\n"),
+            ("scan 18446744073709551616", "-ERR invalid cursor\r\n"),
+            ("scan 0 count 0", SYNTAX),
+            ("scan 0 count -1", SYNTAX),
+            ("scan 0 count x", NOTINT),
+            ("scan 0 count 9223372036854775808", NOTINT),
+            ("scan 0 match", SYNTAX),
+            ("scan 0 foo", SYNTAX),
+            ("scan 0 type", SYNTAX),
+            ("scan 0 type foo", empty),
+            ("scan 0 count 1 count 2", empty),
+            ("scan 0 count 9223372036854775807", empty),
+            ("scan 0 count 10 match * type string", empty),
+            (
+                "scan",
+                "-ERR wrong number of arguments for 'scan' command\r\n",
+            ),
+        ]);
+        // The invalid cursor is reported before any option error.
+        assert_eq!(k.run("scan x foo"), "-ERR invalid cursor\r\n");
+    }
+
+    #[test]
+    fn scan_filters() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("mset a1 1 a2 2 b1 3", OK),
+            ("pexpire a2 10", ":1\r\n"),
+            ("scan 0 match b*", "*2\r\n$1\r\n0\r\n*1\r\n$2\r\nb1\r\n"),
+            ("scan 0 type LIST", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nl\r\n"),
+        ]);
+        k.now += 11;
+        let r = k.run("scan 0 match a*");
+        assert_eq!(r, "*2\r\n$1\r\n0\r\n*1\r\n$2\r\na1\r\n");
+        assert_eq!(k.run("dbsize"), ":3\r\n");
+    }
+
+    #[test]
+    fn scan_walks_the_whole_keyspace() {
+        let mut k = Kit::new();
+        for i in 0..500 {
+            k.run(&format!("set key:{i} v"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = "0".to_string();
+        let mut rounds = 0;
+        loop {
+            let owned = k.run(&format!("scan {cursor} count 7"));
+            let parts: Vec<&str> = owned.split("\r\n").collect();
+            cursor = parts[2].to_string();
+            for w in parts.iter().skip(5).step_by(2) {
+                if w.starts_with("key:") {
+                    seen.insert(w.to_string());
+                }
+            }
+            rounds += 1;
+            if cursor == "0" || rounds > 10_000 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 500);
+    }
+
+    #[test]
+    fn randomkey_and_dbsize() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("randomkey", NIL),
+            ("dbsize", ":0\r\n"),
+            ("set a 1", OK),
+            ("randomkey", "$1\r\na\r\n"),
+            ("pexpire a 5", ":1\r\n"),
+            ("set b 1", OK),
+            ("dbsize", ":2\r\n"),
+        ]);
+        k.now += 6;
+        k.clear();
+        k.expect(&[("randomkey", "$1\r\nb\r\n"), ("randomkey", "$1\r\nb\r\n")]);
+        assert!(k.aof.iter().all(|c| c == "DEL a"));
+        k.run("pexpire b 1");
+        k.now += 2;
+        assert_eq!(k.run("randomkey"), NIL);
+    }
+
+    #[test]
+    fn rename_and_renamenx() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set c 1", OK),
+            ("rename c d", OK),
+            ("rename nokey e", "-ERR no such key\r\n"),
+            ("rename d d", OK),
+            ("rename nokey nokey", "-ERR no such key\r\n"),
+            ("renamenx d d", ":0\r\n"),
+            ("renamenx nokey e", "-ERR no such key\r\n"),
+            ("set e 1", OK),
+            ("renamenx d e", ":0\r\n"),
+            ("expire d 100", ":1\r\n"),
+            ("rename d e", OK),
+            ("ttl e", ":100\r\n"),
+            ("exists d", ":0\r\n"),
+            ("renamenx e f", ":1\r\n"),
+            ("ttl f", ":100\r\n"),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "set c 1",
+                "rename c d",
+                "set e 1",
+                "PEXPIREAT d 1700000100000",
+                "rename d e",
+                "renamenx e f"
+            ]
+        );
+        assert_eq!(
+            k.events[2..5],
+            ["0 new d", "0 rename_from c", "0 rename_to d"]
+        );
+    }
+
+    #[test]
+    fn copy_command() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set e 1", OK),
+            ("expire e 100", ":1\r\n"),
+            ("copy e f", ":1\r\n"),
+            ("ttl f", ":100\r\n"),
+            ("copy e f", ":0\r\n"),
+            ("copy e f replace", ":1\r\n"),
+            ("copy e e", SAME),
+            ("copy nokey f", ":0\r\n"),
+            ("copy e g db 1", ":1\r\n"),
+            ("copy e g db 16", RANGE),
+            ("copy e g db -1", RANGE),
+            ("copy e g db 4294967296", INT_RANGE),
+            ("copy e g db -4294967296", INT_RANGE),
+            ("copy e g db x", NOTINT),
+            ("copy e g db", SYNTAX),
+            ("copy e g foo", SYNTAX),
+            ("copy e g replace replace", ":1\r\n"),
+            ("copy e e db 1", ":1\r\n"),
+            ("copy e e db 1", ":0\r\n"),
+        ]);
+        k.client.db = 1;
+        k.expect(&[("get g", "$1\r\n1\r\n"), ("ttl e", ":100\r\n")]);
+        assert!(k.events.contains(&"1 copy_to g".to_string()));
+        assert!(k.events.contains(&"1 new g".to_string()));
+        assert!(k.touched.contains(&"1 g".to_string()));
+    }
+
+    #[test]
+    fn copy_is_deep() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set a x", OK),
+            ("copy a b", ":1\r\n"),
+            ("append b y", ":2\r\n"),
+            ("get a", "$1\r\nx\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn move_command() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set f 1", OK),
+            ("move f 0", SAME),
+            ("move f 16", RANGE),
+            ("move f x", NOTINT),
+            ("move f -1", RANGE),
+            ("move f 99999999999", INT_RANGE),
+            ("move f 2147483647", RANGE),
+            ("move nokey 1", ":0\r\n"),
+            ("pexpire f 100000", ":1\r\n"),
+            ("move f 1", ":1\r\n"),
+            ("exists f", ":0\r\n"),
+            ("set f 2", OK),
+            ("move f 1", ":0\r\n"),
+        ]);
+        k.client.db = 1;
+        k.expect(&[("get f", "$1\r\n1\r\n"), ("pttl f", ":100000\r\n")]);
+        assert!(k.events.contains(&"0 move_from f".to_string()));
+        assert!(k.events.contains(&"1 move_to f".to_string()));
+        assert!(k.touched.contains(&"0 f".to_string()) && k.touched.contains(&"1 f".to_string()));
+    }
+
+    #[test]
+    fn flush_and_swapdb() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("mset a 1 b 2", OK),
+            ("swapdb 0 1", OK),
+            ("dbsize", ":0\r\n"),
+            ("swapdb 0 16", RANGE),
+            ("swapdb x 1", "-ERR invalid first DB index\r\n"),
+            ("swapdb 0 x", "-ERR invalid second DB index\r\n"),
+            ("swapdb 0 4294967296", "-ERR invalid second DB index\r\n"),
+            ("swapdb -1 0", RANGE),
+            ("swapdb 0 0", OK),
+            ("swapdb 1 0", OK),
+            ("dbsize", ":2\r\n"),
+            ("flushdb foo", SYNTAX),
+            ("flushdb async sync", SYNTAX),
+            ("flushall foo", SYNTAX),
+            ("flushall sync extra", SYNTAX),
+            ("flushdb ASYNC", OK),
+            ("dbsize", ":0\r\n"),
+            ("flushdb sync", OK),
+            ("flushall", OK),
+            ("flushall async", OK),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "mset a 1 b 2",
+                "swapdb 0 1",
+                "swapdb 0 0",
+                "swapdb 1 0",
+                "flushdb ASYNC",
+                "flushdb sync",
+                "flushall",
+                "flushall async"
+            ]
+        );
+        k.client.db = 3;
+        k.run("set x 1");
+        k.client.db = 0;
+        k.run("flushdb");
+        k.client.db = 3;
+        assert_eq!(k.run("dbsize"), ":1\r\n");
+        k.run("flushall");
+        assert_eq!(k.run("dbsize"), ":0\r\n");
+    }
+
+    #[test]
+    fn expire_conditions() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set k v", OK),
+            ("expire k 100", ":1\r\n"),
+            ("expire k 100 nx", ":0\r\n"),
+            ("expire k 200 xx", ":1\r\n"),
+            ("expire nokey 100", ":0\r\n"),
+            ("expire k 50 gt", ":0\r\n"),
+            ("expire k 500 gt", ":1\r\n"),
+            ("expire k 50 lt", ":1\r\n"),
+            ("expire k 50 LT xx", ":0\r\n"),
+            ("expire k 100 xx gt", ":1\r\n"),
+            ("persist k", ":1\r\n"),
+            ("expire k 100 xx", ":0\r\n"),
+            ("expire k 100 gt", ":0\r\n"),
+            ("expire k 100 lt", ":1\r\n"),
+            ("ttl k", ":100\r\n"),
+            ("persist k", ":1\r\n"),
+            ("expire k -1 gt", ":0\r\n"),
+            ("exists k", ":1\r\n"),
+            ("expire k -1 lt", ":1\r\n"),
+            ("exists k", ":0\r\n"),
+            ("set k v", OK),
+            ("expire k -1 nx", ":1\r\n"),
+            ("exists k", ":0\r\n"),
+            ("expire nokey -1", ":0\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn expire_errors() {
+        let mut k = Kit::new();
+        let both = "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n";
+        k.expect(&[
+            ("set k v", OK),
+            ("expire k 100 nx xx", both),
+            ("expire k 100 nx gt", both),
+            ("expire k 100 lt nx", both),
+            (
+                "expire k 100 gt lt",
+                "-ERR GT and LT options at the same time are not compatible\r\n",
+            ),
+            ("expire k 100 foo", "-ERR Unsupported option foo\r\n"),
+            ("expire nokey 100 foo", "-ERR Unsupported option foo\r\n"),
+            ("expire k abc", NOTINT),
+            ("expire k abc foo", "-ERR Unsupported option foo\r\n"),
+            (
+                "expire k 9223372036854775807",
+                "-ERR invalid expire time in 'expire' command\r\n",
+            ),
+            (
+                "expire k 9223372036854774",
+                "-ERR invalid expire time in 'expire' command\r\n",
+            ),
+            (
+                "expire k -9223372036854776",
+                "-ERR invalid expire time in 'expire' command\r\n",
+            ),
+            (
+                "pexpire k 9223372036854775000",
+                "-ERR invalid expire time in 'pexpire' command\r\n",
+            ),
+            (
+                "expireat k 9223372036854775807",
+                "-ERR invalid expire time in 'expireat' command\r\n",
+            ),
+            ("expireat k 9223372036854775", ":1\r\n"),
+            ("expiretime k", ":9223372036854775\r\n"),
+            ("pexpireat k 9223372036854775807", ":1\r\n"),
+            ("pexpiretime k", ":9223372036854775807\r\n"),
+            ("expiretime k", ":9223372036854776\r\n"),
+            (
+                "expire k",
+                "-ERR wrong number of arguments for 'expire' command\r\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn expire_propagation_and_events() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("mset a 1 b 2", OK),
+            ("expire a 100 nx", ":1\r\n"),
+            ("pexpire a 100000 xx", ":1\r\n"),
+            ("expireat a 99999999999 gt", ":1\r\n"),
+            ("pexpireat a 99999999999000 lt", ":0\r\n"),
+            ("pexpireat a 99999999990000 lt", ":1\r\n"),
+            ("expire a -1", ":1\r\n"),
+            ("expire b 0 gt", ":0\r\n"),
+            ("persist b", ":0\r\n"),
+            ("expire b 100", ":1\r\n"),
+            ("persist b", ":1\r\n"),
+            ("pexpireat b 1", ":1\r\n"),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "mset a 1 b 2",
+                "PEXPIREAT a 1700000100000 nx",
+                "PEXPIREAT a 1700000100000 xx",
+                "PEXPIREAT a 99999999999000 gt",
+                "pexpireat a 99999999990000 lt",
+                "DEL a",
+                "PEXPIREAT b 1700000100000",
+                "persist b",
+                "DEL b"
+            ]
+        );
+        assert_eq!(
+            k.events[4..],
+            [
+                "0 expire a",
+                "0 expire a",
+                "0 expire a",
+                "0 expire a",
+                "0 del a",
+                "0 expire b",
+                "0 persist b",
+                "0 del b"
+            ]
+        );
+    }
+
+    #[test]
+    fn ttl_family() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("ttl nokey", ":-2\r\n"),
+            ("pttl nokey", ":-2\r\n"),
+            ("expiretime nokey", ":-2\r\n"),
+            ("pexpiretime nokey", ":-2\r\n"),
+            ("set k v", OK),
+            ("ttl k", ":-1\r\n"),
+            ("pttl k", ":-1\r\n"),
+            ("expiretime k", ":-1\r\n"),
+            ("pexpiretime k", ":-1\r\n"),
+            ("pexpire k 1499", ":1\r\n"),
+            ("ttl k", ":1\r\n"),
+            ("pttl k", ":1499\r\n"),
+            ("pexpiretime k", ":1700000001499\r\n"),
+            ("expiretime k", ":1700000001\r\n"),
+            ("pexpire k 1500", ":1\r\n"),
+            ("ttl k", ":2\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn touch_counts_existing_keys() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("touch a b", ":0\r\n"),
+            ("mset a 1 b 2", OK),
+            ("touch a b c a", ":3\r\n"),
+        ]);
+        assert_eq!(k.aof, ["mset a 1 b 2"]);
+    }
+
+    #[test]
+    fn object_subcommands() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("mset a 123 b abc d 10000 e -1", OK),
+            ("set c 12345678901234567890123", OK),
+            ("object encoding a", "$3\r\nint\r\n"),
+            ("object encoding b", "$6\r\nembstr\r\n"),
+            ("object encoding c", "$6\r\nembstr\r\n"),
+            ("object encoding nokey", NIL),
+            ("object refcount a", ":2147483647\r\n"),
+            ("object refcount b", ":1\r\n"),
+            ("object refcount d", ":1\r\n"),
+            ("object refcount e", ":1\r\n"),
+            ("object refcount nokey", NIL),
+            ("object idletime nokey", NIL),
+            ("object freq nokey", NIL),
+            (
+                "object freq a",
+                "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n",
+            ),
+            ("object", "-ERR wrong number of arguments for 'object' command\r\n"),
+            ("object foo", "-ERR unknown subcommand 'foo'. Try OBJECT HELP.\r\n"),
+            (
+                "object encoding",
+                "-ERR wrong number of arguments for 'object|encoding' command\r\n",
+            ),
+            (
+                "object encoding a b",
+                "-ERR wrong number of arguments for 'object|encoding' command\r\n",
+            ),
+            (
+                "object help x",
+                "-ERR wrong number of arguments for 'object|help' command\r\n",
+            ),
+        ]);
+        k.core.config.maxmemory_policy = MaxmemoryPolicy::AllkeysLfu;
+        k.expect(&[(
+            "object idletime a",
+            "-ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n",
+        )]);
+        k.core.config.maxmemory = 1 << 30;
+        k.expect(&[("object refcount a", ":1\r\n")]);
+    }
+
+    #[test]
+    fn object_help() {
+        let mut k = Kit::new();
+        let want = "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ENCODING <key>\r\n+    Return the kind of internal representation used in order to store the value\r\n+    associated with a <key>.\r\n+FREQ <key>\r\n+    Return the access frequency index of the <key>. The returned integer is\r\n+    proportional to the logarithm of the recent access frequency of the key.\r\n+IDLETIME <key>\r\n+    Return the idle time of the <key>, that is the approximated number of\r\n+    seconds elapsed since the last access to the key.\r\n+REFCOUNT <key>\r\n+    Return the number of references of the value associated with the specified\r\n+    <key>.\r\n+HELP\r\n+    Prints this help.\r\n";
+        assert_eq!(k.run("object help"), want);
+        assert_eq!(k.run("OBJECT HELP"), want);
+    }
+
+    #[test]
+    fn writes_signal_their_keys() {
+        let mut k = Kit::new();
+        k.run("set a 1");
+        k.run("incr a");
+        k.run("append a x");
+        k.run("setrange a 0 y");
+        k.run("expire a 10");
+        k.run("persist a");
+        k.run("rename a b");
+        k.run("del b");
+        assert_eq!(
+            k.touched,
+            ["0 a", "0 a", "0 a", "0 a", "0 a", "0 a", "0 a", "0 b", "0 b"]
+        );
+    }
+}

@@ -1,5 +1,1584 @@
-//! The strings family (placeholder until it lands).
+//! The strings family: GET SET and its variants, MGET MSET, APPEND, ranges, counters, LCS.
+//!
+//! Replies, error texts and option rules follow Redis 7.0: SET and GETEX share one option
+//! parser with Redis's conflict rules (NX/XX, GET, KEEPTTL/PERSIST and the four expiry
+//! forms); relative expiry times become absolute before anything is stored, and every
+//! non-deterministic form is fed to the AOF rewritten (SET ... PXAT, PEXPIREAT, DEL,
+//! SET ... KEEPTTL for INCRBYFLOAT). GET, SET and the counters are the hot paths: they do
+//! one keyspace lookup where they can and allocate nothing beyond the stored value.
 
-use super::CommandDef;
+use super::flags::*;
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use crate::error::{CmdResult, Error};
+use crate::store::bytes::Sds;
+use crate::store::{notify, Store, Value};
+use crate::util::num::{incr_by_float, parse_i64, FloatIncr};
 
-pub const COMMANDS: &[CommandDef] = &[];
+pub const COMMANDS: &[CommandDef] = &[
+    cmd("get", 2, READONLY | FAST, get)
+        .keys(1, 1, 1)
+        .doc("string", "1.0.0", "Get the value of a key", "key")
+        .complexity("O(1)"),
+    cmd("set", -3, WRITE | DENYOOM, set)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "1.0.0",
+            "Set the string value of a key",
+            "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
+        )
+        .complexity("O(1)"),
+    cmd("setnx", 3, WRITE | DENYOOM | FAST, setnx)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "1.0.0",
+            "Set the value of a key, only if the key does not exist",
+            "key value",
+        )
+        .complexity("O(1)"),
+    cmd("setex", 4, WRITE | DENYOOM, setex)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "2.0.0",
+            "Set the value and expiration of a key",
+            "key seconds value",
+        )
+        .complexity("O(1)"),
+    cmd("psetex", 4, WRITE | DENYOOM, psetex)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "2.6.0",
+            "Set the value and expiration in milliseconds of a key",
+            "key milliseconds value",
+        )
+        .complexity("O(1)"),
+    cmd("getset", 3, WRITE | DENYOOM | FAST, getset)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "1.0.0",
+            "Set the string value of a key and return its old value",
+            "key value",
+        )
+        .complexity("O(1)"),
+    cmd("getdel", 2, WRITE | FAST, getdel)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "6.2.0",
+            "Get the value of a key and delete the key",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("getex", -2, WRITE | FAST, getex)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "6.2.0",
+            "Get the value of a key and optionally set its expiration",
+            "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
+        )
+        .complexity("O(1)"),
+    cmd("mget", -2, READONLY | FAST, mget)
+        .keys(1, -1, 1)
+        .doc(
+            "string",
+            "1.0.0",
+            "Get the values of all the given keys",
+            "key [key ...]",
+        )
+        .complexity("O(N) where N is the number of keys to retrieve."),
+    cmd("mset", -3, WRITE | DENYOOM, mset)
+        .keys(1, -1, 2)
+        .doc(
+            "string",
+            "1.0.1",
+            "Set multiple keys to multiple values",
+            "key value [key value ...]",
+        )
+        .complexity("O(N) where N is the number of keys to set."),
+    cmd("msetnx", -3, WRITE | DENYOOM, msetnx)
+        .keys(1, -1, 2)
+        .doc(
+            "string",
+            "1.0.1",
+            "Set multiple keys to multiple values, only if none of the keys exist",
+            "key value [key value ...]",
+        )
+        .complexity("O(N) where N is the number of keys to set."),
+    cmd("append", 3, WRITE | DENYOOM | FAST, append)
+        .keys(1, 1, 1)
+        .doc("string", "2.0.0", "Append a value to a key", "key value")
+        .complexity("O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation."),
+    cmd("strlen", 2, READONLY | FAST, strlen)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "2.2.0",
+            "Get the length of the value stored in a key",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("getrange", 4, READONLY, getrange)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "2.4.0",
+            "Get a substring of the string stored at a key",
+            "key start end",
+        )
+        .complexity("O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings."),
+    cmd("setrange", 4, WRITE | DENYOOM, setrange)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "2.2.0",
+            "Overwrite part of a string at key starting at the specified offset",
+            "key offset value",
+        )
+        .complexity("O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument."),
+    cmd("substr", 4, READONLY, getrange)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "1.0.0",
+            "Get a substring of the string stored at a key",
+            "key start end",
+        )
+        .complexity("O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings."),
+    cmd("incr", 2, WRITE | DENYOOM | FAST, incr)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "1.0.0",
+            "Increment the integer value of a key by one",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("decr", 2, WRITE | DENYOOM | FAST, decr)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "1.0.0",
+            "Decrement the integer value of a key by one",
+            "key",
+        )
+        .complexity("O(1)"),
+    cmd("incrby", 3, WRITE | DENYOOM | FAST, incrby)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "1.0.0",
+            "Increment the integer value of a key by the given amount",
+            "key increment",
+        )
+        .complexity("O(1)"),
+    cmd("decrby", 3, WRITE | DENYOOM | FAST, decrby)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "1.0.0",
+            "Decrement the integer value of a key by the given number",
+            "key decrement",
+        )
+        .complexity("O(1)"),
+    cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, incrbyfloat)
+        .keys(1, 1, 1)
+        .doc(
+            "string",
+            "2.6.0",
+            "Increment the float value of a key by the given amount",
+            "key increment",
+        )
+        .complexity("O(1)"),
+    cmd("lcs", -3, READONLY, lcs)
+        .keys(1, 2, 1)
+        .doc(
+            "string",
+            "7.0.0",
+            "Find longest common substring",
+            "key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]",
+        )
+        .complexity("O(N*M) where N and M are the lengths of s1 and s2, respectively"),
+];
+
+/// Records the creation of a key: the `new` keyspace event (class n), which Redis raises
+/// whenever a key is added to a database.
+#[inline]
+pub(crate) fn notify_new(store: &mut Store, key: &[u8]) {
+    if store.notify_flags & notify::NEW != 0 {
+        store.notify(notify::NEW, "new", key);
+    }
+}
+
+/// `ERR string exceeds maximum allowed size (proto-max-bulk-len)` unless `len + add` fits.
+fn check_string_length(ctx: &Ctx, len: usize, add: usize) -> CmdResult {
+    let max = ctx.srv.config.proto_max_bulk_len;
+    match (len as u64).checked_add(add as u64) {
+        Some(total) if total <= max => Ok(()),
+        _ => Err(Error::msg(
+            "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+        )),
+    }
+}
+
+/// How an expiry argument is expressed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ExpireKind {
+    /// EX: seconds from now.
+    Ex,
+    /// PX: milliseconds from now.
+    Px,
+    /// EXAT: Unix time in seconds.
+    ExAt,
+    /// PXAT: Unix time in milliseconds.
+    PxAt,
+}
+
+/// Turns an expiry argument into an absolute time in ms, with Redis's checks: an integer,
+/// positive, and no overflow on the way (`ERR invalid expire time in '<cmd>' command`).
+pub(crate) fn expire_at_ms(
+    arg: &[u8],
+    kind: ExpireKind,
+    now: i64,
+    name: &'static str,
+) -> Result<i64, Error> {
+    let v = parse_i64(arg).ok_or(Error::NotInteger)?;
+    let secs = matches!(kind, ExpireKind::Ex | ExpireKind::ExAt);
+    if v <= 0 || (secs && v > i64::MAX / 1000) {
+        return Err(Error::InvalidExpire(name));
+    }
+    let ms = if secs { v * 1000 } else { v };
+    let when = match kind {
+        ExpireKind::Ex | ExpireKind::Px => ms.checked_add(now),
+        ExpireKind::ExAt | ExpireKind::PxAt => Some(ms),
+    };
+    match when {
+        Some(w) if w > 0 => Ok(w),
+        _ => Err(Error::InvalidExpire(name)),
+    }
+}
+
+/// The options of SET (`for_set`) or GETEX, as Redis's parser accepts them.
+#[derive(Default)]
+struct StrOpts<'a> {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keepttl: bool,
+    persist: bool,
+    expire: Option<(ExpireKind, &'a [u8])>,
+}
+
+fn parse_str_opts<'a>(a: &Args<'a>, for_set: bool) -> Result<StrOpts<'a>, Error> {
+    let mut o = StrOpts::default();
+    let mut j = if for_set { 3 } else { 2 };
+    while j < a.len() {
+        let has_next = j + 1 < a.len();
+        // An expiry form may repeat itself (the last one wins) but not mix with another.
+        let expiry_ok = |k: ExpireKind, o: &StrOpts| {
+            !o.keepttl && !o.persist && o.expire.is_none_or(|(e, _)| e == k) && has_next
+        };
+        let kind = if a.is(j, "ex") {
+            Some(ExpireKind::Ex)
+        } else if a.is(j, "px") {
+            Some(ExpireKind::Px)
+        } else if a.is(j, "exat") {
+            Some(ExpireKind::ExAt)
+        } else if a.is(j, "pxat") {
+            Some(ExpireKind::PxAt)
+        } else {
+            None
+        };
+        if let Some(k) = kind {
+            if !expiry_ok(k, &o) {
+                return Err(Error::Syntax);
+            }
+            o.expire = Some((k, a.get(j + 1)));
+            j += 2;
+            continue;
+        }
+        if for_set && a.is(j, "nx") && !o.xx {
+            o.nx = true;
+        } else if for_set && a.is(j, "xx") && !o.nx {
+            o.xx = true;
+        } else if for_set && a.is(j, "get") {
+            o.get = true;
+        } else if for_set && a.is(j, "keepttl") && !o.persist && o.expire.is_none() {
+            o.keepttl = true;
+        } else if !for_set && a.is(j, "persist") && !o.keepttl && o.expire.is_none() {
+            o.persist = true;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+/// GET key
+fn get(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    match ctx.store.lookup_read(a.get(1)) {
+        None => ctx.reply.null(),
+        Some(Value::Str(s)) => ctx.reply.bulk(s),
+        Some(_) => return Err(Error::WrongType),
+    }
+    Ok(())
+}
+
+/// Stores a string value (Redis setKey), raising `new` for a created key. `keep_ttl`
+/// keeps an existing expiry.
+#[inline]
+fn store_string(store: &mut Store, key: &[u8], val: &[u8], keep_ttl: bool) {
+    store.set(key, Value::Str(Sds::from(val)), keep_ttl);
+}
+
+/// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
+fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let (key, val) = (a.get(1), a.get(2));
+    if a.len() == 3 {
+        store_string(ctx.store, key, val, false);
+        ctx.store.dirty += 1;
+        ctx.store.notify(notify::STRING, "set", key);
+        ctx.reply.ok();
+        return Ok(());
+    }
+    let o = parse_str_opts(a, true)?;
+    let when = match o.expire {
+        Some((k, arg)) => Some(expire_at_ms(arg, k, ctx.store.now, "set")?),
+        None => None,
+    };
+    if o.get {
+        match ctx.store.lookup_read(key) {
+            None => ctx.reply.null(),
+            Some(Value::Str(s)) => ctx.reply.bulk(s),
+            Some(_) => return Err(Error::WrongType),
+        }
+    }
+    let found = ctx.store.lookup_write(key).is_some();
+    if (o.nx && found) || (o.xx && !found) {
+        if !o.get {
+            ctx.reply.null();
+        }
+        return Ok(());
+    }
+    ctx.store.set(key, Value::Str(Sds::from(val)), o.keepttl);
+    ctx.store.dirty += 1;
+    ctx.store.notify(notify::STRING, "set", key);
+    if let Some(w) = when {
+        ctx.store.db().set_expire(key, w);
+        ctx.store.notify(notify::GENERIC, "expire", key);
+        let ms = itoa::Buffer::new().format(w).as_bytes().to_vec();
+        ctx.rewrite_as(vec![sds_cmd(&[b"SET", key, val, b"PXAT", &ms])]);
+    } else if o.get {
+        // Fed to the AOF without its GET arguments.
+        let kept: Vec<Sds> = a
+            .iter()
+            .enumerate()
+            .filter(|&(j, arg)| j < 3 || !arg.eq_ignore_ascii_case(b"get"))
+            .map(|(_, arg)| Sds::from(arg))
+            .collect();
+        ctx.rewrite_as(vec![kept]);
+    }
+    if !o.get {
+        ctx.reply.ok();
+    }
+    Ok(())
+}
+
+/// SETNX key value
+fn setnx(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    if ctx.store.lookup_write(key).is_some() {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    ctx.store.add(key, Value::Str(Sds::from(a.get(2))));
+    ctx.store.dirty += 1;
+    ctx.store.notify(notify::STRING, "set", key);
+    ctx.reply.int(1);
+    Ok(())
+}
+
+/// SETEX and PSETEX: set with a relative expiry, fed to the AOF as SET ... PXAT.
+fn set_with_expire(ctx: &mut Ctx, a: &Args, kind: ExpireKind) -> CmdResult {
+    let (key, val) = (a.get(1), a.get(3));
+    let when = expire_at_ms(a.get(2), kind, ctx.store.now, ctx.cmd.name)?;
+    store_string(ctx.store, key, val, false);
+    ctx.store.dirty += 1;
+    ctx.store.notify(notify::STRING, "set", key);
+    ctx.store.db().set_expire(key, when);
+    ctx.store.notify(notify::GENERIC, "expire", key);
+    let ms = itoa::Buffer::new().format(when).as_bytes().to_vec();
+    ctx.rewrite_as(vec![sds_cmd(&[b"SET", key, val, b"PXAT", &ms])]);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// SETEX key seconds value
+fn setex(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    set_with_expire(ctx, a, ExpireKind::Ex)
+}
+
+/// PSETEX key milliseconds value
+fn psetex(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    set_with_expire(ctx, a, ExpireKind::Px)
+}
+
+/// GETSET key value
+fn getset(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let (key, val) = (a.get(1), a.get(2));
+    match ctx.store.lookup_read(key) {
+        None => ctx.reply.null(),
+        Some(Value::Str(s)) => ctx.reply.bulk(s),
+        Some(_) => return Err(Error::WrongType),
+    };
+    ctx.store.set(key, Value::Str(Sds::from(val)), false);
+    ctx.store.notify(notify::STRING, "set", key);
+    ctx.store.dirty += 1;
+    ctx.rewrite_as(vec![sds_cmd(&[b"SET", key, val])]);
+    Ok(())
+}
+
+/// GETDEL key
+fn getdel(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    match ctx.store.lookup_read(key) {
+        None => {
+            ctx.reply.null();
+            return Ok(());
+        }
+        Some(Value::Str(_)) => {}
+        Some(_) => return Err(Error::WrongType),
+    }
+    if let Some(Value::Str(s)) = ctx.store.db().remove(key) {
+        ctx.reply.bulk(&s);
+    }
+    ctx.store.signal_modified(key);
+    ctx.store.notify(notify::GENERIC, "del", key);
+    ctx.store.dirty += 1;
+    ctx.rewrite_as(vec![sds_cmd(&[b"DEL", key])]);
+    Ok(())
+}
+
+/// GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]
+fn getex(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    let o = parse_str_opts(a, false)?;
+    match ctx.store.lookup_read(key) {
+        None => {
+            ctx.reply.null();
+            return Ok(());
+        }
+        Some(Value::Str(_)) => {}
+        Some(_) => return Err(Error::WrongType),
+    }
+    let when = match o.expire {
+        Some((k, arg)) => Some(expire_at_ms(arg, k, ctx.store.now, "getex")?),
+        None => None,
+    };
+    if let Some(Value::Str(s)) = ctx.store.db().keys.get(key) {
+        ctx.reply.bulk(s);
+    }
+    let absolute = matches!(o.expire, Some((ExpireKind::ExAt | ExpireKind::PxAt, _)));
+    match when {
+        Some(w) if absolute && w <= ctx.store.now && !ctx.store.loading => {
+            ctx.store.db().remove(key);
+            ctx.store.signal_modified(key);
+            ctx.store.notify(notify::GENERIC, "del", key);
+            ctx.store.dirty += 1;
+            ctx.rewrite_as(vec![sds_cmd(&[b"DEL", key])]);
+        }
+        Some(w) => {
+            ctx.store.db().set_expire(key, w);
+            ctx.store.signal_modified(key);
+            ctx.store.notify(notify::GENERIC, "expire", key);
+            ctx.store.dirty += 1;
+            let ms = itoa::Buffer::new().format(w).as_bytes().to_vec();
+            ctx.rewrite_as(vec![sds_cmd(&[b"PEXPIREAT", key, &ms])]);
+        }
+        None if o.persist && ctx.store.db().remove_expire(key) => {
+            ctx.store.signal_modified(key);
+            ctx.store.notify(notify::GENERIC, "persist", key);
+            ctx.store.dirty += 1;
+            ctx.rewrite_as(vec![sds_cmd(&[b"PERSIST", key])]);
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// MGET key [key ...]
+fn mget(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    ctx.reply.array(a.len() - 1);
+    for key in a.from(1) {
+        match ctx.store.lookup_read(key) {
+            Some(Value::Str(s)) => ctx.reply.bulk(s),
+            _ => ctx.reply.null(),
+        }
+    }
+    Ok(())
+}
+
+/// MSET key value [key value ...]
+fn mset(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    if a.len().is_multiple_of(2) {
+        return Err(Error::Arity("mset".into()));
+    }
+    for j in (1..a.len()).step_by(2) {
+        store_string(ctx.store, a.get(j), a.get(j + 1), false);
+        ctx.store.notify(notify::STRING, "set", a.get(j));
+    }
+    ctx.store.dirty += (a.len() / 2) as u64;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// MSETNX key value [key value ...]
+fn msetnx(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    if a.len().is_multiple_of(2) {
+        return Err(Error::Arity("msetnx".into()));
+    }
+    for j in (1..a.len()).step_by(2) {
+        if ctx.store.lookup_write(a.get(j)).is_some() {
+            ctx.reply.int(0);
+            return Ok(());
+        }
+    }
+    for j in (1..a.len()).step_by(2) {
+        store_string(ctx.store, a.get(j), a.get(j + 1), false);
+        ctx.store.notify(notify::STRING, "set", a.get(j));
+    }
+    ctx.store.dirty += (a.len() / 2) as u64;
+    ctx.reply.int(1);
+    Ok(())
+}
+
+/// APPEND key value
+fn append(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let (key, val) = (a.get(1), a.get(2));
+    let cur_len = match ctx.store.lookup_write(key) {
+        None => None,
+        Some(Value::Str(s)) => Some(s.len()),
+        Some(_) => return Err(Error::WrongType),
+    };
+    let total = match cur_len {
+        None => {
+            ctx.store.add(key, Value::Str(Sds::from(val)));
+            val.len()
+        }
+        Some(len) => {
+            check_string_length(ctx, len, val.len())?;
+            if let Some(Value::Str(s)) = ctx.store.db().keys.get_mut(key) {
+                s.push_slice(val);
+            }
+            ctx.store.signal_modified(key);
+            len + val.len()
+        }
+    };
+    ctx.store.notify(notify::STRING, "append", key);
+    ctx.store.dirty += 1;
+    ctx.reply.int(total as i64);
+    Ok(())
+}
+
+/// STRLEN key
+fn strlen(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    match ctx.store.lookup_read(a.get(1)) {
+        None => ctx.reply.int(0),
+        Some(Value::Str(s)) => ctx.reply.int(s.len() as i64),
+        Some(_) => return Err(Error::WrongType),
+    }
+    Ok(())
+}
+
+/// The byte range GETRANGE returns for `start..=end` of a string of `len` bytes, with
+/// Redis's clamping; None when empty.
+fn clamp_range(mut start: i64, mut end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    if start < 0 && end < 0 && start > end {
+        return None;
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        return None;
+    }
+    Some((start as usize, end as usize))
+}
+
+/// GETRANGE key start end (and SUBSTR, its old name)
+fn getrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let start = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    let end = parse_i64(a.get(3)).ok_or(Error::NotInteger)?;
+    match ctx.store.lookup_read(a.get(1)) {
+        None => ctx.reply.bulk(b""),
+        Some(Value::Str(s)) => match clamp_range(start, end, s.len()) {
+            Some((from, to)) => ctx.reply.bulk(&s[from..=to]),
+            None => ctx.reply.bulk(b""),
+        },
+        Some(_) => return Err(Error::WrongType),
+    }
+    Ok(())
+}
+
+/// SETRANGE key offset value
+fn setrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let (key, val) = (a.get(1), a.get(3));
+    let offset = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    if offset < 0 {
+        return Err(Error::msg("ERR offset is out of range"));
+    }
+    let offset = offset as u64;
+    let cur_len = match ctx.store.lookup_write(key) {
+        None => None,
+        Some(Value::Str(s)) => Some(s.len()),
+        Some(_) => return Err(Error::WrongType),
+    };
+    let fits = |ctx: &Ctx| {
+        let total = offset.checked_add(val.len() as u64);
+        match total {
+            Some(t) if t <= ctx.srv.config.proto_max_bulk_len => Ok(t as usize),
+            _ => Err(Error::msg(
+                "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+            )),
+        }
+    };
+    let new_len = match cur_len {
+        None => {
+            if val.is_empty() {
+                ctx.reply.int(0);
+                return Ok(());
+            }
+            fits(ctx)?;
+            let mut s = Sds::new();
+            s.set_range(offset as usize, val);
+            let n = s.len();
+            ctx.store.add(key, Value::Str(s));
+            n
+        }
+        Some(len) => {
+            if val.is_empty() {
+                ctx.reply.int(len as i64);
+                return Ok(());
+            }
+            fits(ctx)?;
+            let mut n = len;
+            if let Some(Value::Str(s)) = ctx.store.db().keys.get_mut(key) {
+                s.set_range(offset as usize, val);
+                n = s.len();
+            }
+            ctx.store.signal_modified(key);
+            n
+        }
+    };
+    ctx.store.notify(notify::STRING, "setrange", key);
+    ctx.store.dirty += 1;
+    ctx.reply.int(new_len as i64);
+    Ok(())
+}
+
+/// Adds `by` to the integer at `key` (created as 0), in place when the new value has the
+/// length of the old one. Replies with the new value.
+fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
+    let mut digits = itoa::Buffer::new();
+    let store = &mut *ctx.store;
+    let value = match store.lookup_write(key) {
+        Some(Value::Str(s)) => {
+            let cur = parse_i64(s).ok_or(Error::NotInteger)?;
+            let v = cur.checked_add(by).ok_or(Error::Overflow)?;
+            let text = digits.format(v).as_bytes();
+            if text.len() == s.len() {
+                s.set_range(0, text);
+            } else {
+                *s = Sds::from(text);
+            }
+            store.signal_modified(key);
+            v
+        }
+        Some(_) => return Err(Error::WrongType),
+        None => {
+            store.add(key, Value::Str(Sds::from(digits.format(by).as_bytes())));
+            by
+        }
+    };
+    store.notify(notify::STRING, "incrby", key);
+    store.dirty += 1;
+    ctx.reply.int(value);
+    Ok(())
+}
+
+/// INCR key
+fn incr(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    incr_decr(ctx, a.get(1), 1)
+}
+
+/// DECR key
+fn decr(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    incr_decr(ctx, a.get(1), -1)
+}
+
+/// INCRBY key increment
+fn incrby(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let by = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    incr_decr(ctx, a.get(1), by)
+}
+
+/// DECRBY key decrement
+fn decrby(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let by = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    if by == i64::MIN {
+        return Err(Error::msg("ERR decrement would overflow"));
+    }
+    incr_decr(ctx, a.get(1), -by)
+}
+
+/// INCRBYFLOAT key increment
+fn incrbyfloat(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    let result = match ctx.store.lookup_write(key) {
+        None => incr_by_float(None, a.get(2)),
+        Some(Value::Str(s)) => incr_by_float(Some(s), a.get(2)),
+        Some(_) => return Err(Error::WrongType),
+    };
+    let v = match result {
+        FloatIncr::Value(v) => v,
+        FloatIncr::NotFloat => return Err(Error::NotFloat),
+        FloatIncr::NanOrInf => {
+            return Err(Error::msg("ERR increment would produce NaN or Infinity"))
+        }
+    };
+    ctx.reply.bulk(&v);
+    let rewrite = sds_cmd(&[b"SET", key, &v, b"KEEPTTL"]);
+    ctx.store.set(key, Value::Str(Sds::from_vec(v)), true);
+    ctx.store.notify(notify::STRING, "incrbyfloat", key);
+    ctx.store.dirty += 1;
+    ctx.rewrite_as(vec![rewrite]);
+    Ok(())
+}
+
+/// What LCS was asked to reply.
+struct LcsOpts {
+    len: bool,
+    idx: bool,
+    withmatchlen: bool,
+    minmatchlen: i64,
+}
+
+/// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]
+fn lcs(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let (k1, k2) = (a.get(1), a.get(2));
+    let t1 = ctx
+        .store
+        .lookup_read(k1)
+        .map(|v| matches!(v, Value::Str(_)));
+    let t2 = ctx
+        .store
+        .lookup_read(k2)
+        .map(|v| matches!(v, Value::Str(_)));
+    if t1 == Some(false) || t2 == Some(false) {
+        return Err(Error::msg(
+            "ERR The specified keys must contain string values",
+        ));
+    }
+    let mut o = LcsOpts {
+        len: false,
+        idx: false,
+        withmatchlen: false,
+        minmatchlen: 0,
+    };
+    let mut j = 3;
+    while j < a.len() {
+        let more = a.len() - 1 - j;
+        if a.is(j, "idx") {
+            o.idx = true;
+        } else if a.is(j, "len") {
+            o.len = true;
+        } else if a.is(j, "withmatchlen") {
+            o.withmatchlen = true;
+        } else if a.is(j, "minmatchlen") && more > 0 {
+            o.minmatchlen = parse_i64(a.get(j + 1)).ok_or(Error::NotInteger)?.max(0);
+            j += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    if o.idx && o.len {
+        return Err(Error::msg(
+            "ERR If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    let db = &ctx.store.dbs[ctx.store.cur];
+    let text = |k: &[u8]| match db.keys.get(k) {
+        Some(Value::Str(s)) => s.as_slice(),
+        _ => &b""[..],
+    };
+    lcs_reply(&mut ctx.reply, text(k1), text(k2), &o)
+}
+
+/// Computes the longest common subsequence of `a` and `b` and writes the reply LCS's
+/// options ask for (the string, its length, or the matching ranges).
+fn lcs_reply(r: &mut crate::resp::reply::Reply, a: &[u8], b: &[u8], o: &LcsOpts) -> CmdResult {
+    if a.len() >= u32::MAX as usize - 1 || b.len() >= u32::MAX as usize - 1 {
+        return Err(Error::msg("ERR String too long for LCS"));
+    }
+    let (alen, blen) = (a.len(), b.len());
+    let width = blen + 1;
+    let cells = (alen + 1).checked_mul(width).ok_or_else(lcs_no_memory)?;
+    let mut dp: Vec<u32> = Vec::new();
+    dp.try_reserve_exact(cells).map_err(|_| lcs_no_memory())?;
+    dp.resize(cells, 0);
+    // dp[i * width + j]: LCS length of a[..i] and b[..j].
+    for i in 1..=alen {
+        for j in 1..=blen {
+            dp[i * width + j] = if a[i - 1] == b[j - 1] {
+                dp[(i - 1) * width + j - 1] + 1
+            } else {
+                dp[(i - 1) * width + j].max(dp[i * width + j - 1])
+            };
+        }
+    }
+    let total = dp[alen * width + blen];
+    if o.len && !o.idx {
+        r.int(total as i64);
+        return Ok(());
+    }
+    // Walk back from the end, collecting the string and the matching ranges (as
+    // (a_start, a_end, b_start, b_end), from the last match to the first).
+    let mut result = vec![0u8; total as usize];
+    let mut ranges: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let mut cur: Option<(usize, usize, usize, usize)> = None;
+    let (mut i, mut j, mut k) = (alen, blen, total as usize);
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            result[k - 1] = a[i - 1];
+            match cur.as_mut() {
+                None => cur = Some((i - 1, i - 1, j - 1, j - 1)),
+                Some(c) if c.0 == i && c.2 == j => {
+                    c.0 -= 1;
+                    c.2 -= 1;
+                }
+                Some(_) => emit = true,
+            }
+            if let Some(c) = cur {
+                if c.0 == 0 || c.2 == 0 {
+                    emit = true;
+                }
+            }
+            k -= 1;
+            i -= 1;
+            j -= 1;
+        } else {
+            if dp[(i - 1) * width + j] > dp[i * width + j - 1] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            if cur.is_some() {
+                emit = true;
+            }
+        }
+        if emit {
+            if let Some(c) = cur.take() {
+                let len = (c.1 - c.0 + 1) as i64;
+                if o.minmatchlen == 0 || len >= o.minmatchlen {
+                    ranges.push(c);
+                }
+            }
+        }
+    }
+    if !o.idx {
+        r.bulk(&result);
+        return Ok(());
+    }
+    r.map(2);
+    r.bulk(b"matches");
+    r.array(ranges.len());
+    for (a0, a1, b0, b1) in ranges {
+        r.array(if o.withmatchlen { 3 } else { 2 });
+        r.array(2);
+        r.int(a0 as i64);
+        r.int(a1 as i64);
+        r.array(2);
+        r.int(b0 as i64);
+        r.int(b1 as i64);
+        if o.withmatchlen {
+            r.int((a1 - a0 + 1) as i64);
+        }
+    }
+    r.bulk(b"len");
+    r.int(total as i64);
+    Ok(())
+}
+
+fn lcs_no_memory() -> Error {
+    Error::msg("ERR Insufficient memory, failed allocating transient memory for LCS")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::keys::testkit::Kit;
+
+    const NIL: &str = "$-1\r\n";
+    const OK: &str = "+OK\r\n";
+    const WRONGTYPE: &str =
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    const NOTINT: &str = "-ERR value is not an integer or out of range\r\n";
+    const SYNTAX: &str = "-ERR syntax error\r\n";
+
+    fn bulk(s: &str) -> String {
+        format!("${}\r\n{}\r\n", s.len(), s)
+    }
+
+    #[test]
+    fn get_and_set() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("get k", NIL),
+            ("set k v", OK),
+            ("get k", "$1\r\nv\r\n"),
+            ("get l", WRONGTYPE),
+            ("set l v", OK),
+            ("get l", "$1\r\nv\r\n"),
+            (
+                "get",
+                "-ERR wrong number of arguments for 'get' command\r\n",
+            ),
+            (
+                "set k",
+                "-ERR wrong number of arguments for 'set' command\r\n",
+            ),
+        ]);
+        assert_eq!(k.call(&[b"set", b"", b""]), OK);
+        assert_eq!(k.call(&[b"get", b""]), "$0\r\n\r\n");
+        assert_eq!(k.aof, ["set k v", "set l v", "set  "]);
+        assert_eq!(
+            k.events,
+            ["0 new k", "0 set k", "0 set l", "0 new ", "0 set "]
+        );
+        assert_eq!(k.touched, ["0 k", "0 l", "0 "]);
+    }
+
+    #[test]
+    fn set_option_conflicts() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set k v nx xx", SYNTAX),
+            ("set k v xx nx", SYNTAX),
+            ("set k v nx nx", OK),
+            ("set k v ex 10 px 100", SYNTAX),
+            ("set k v ex 10 keepttl", SYNTAX),
+            ("set k v keepttl ex 10", SYNTAX),
+            ("set k v keepttl pxat 10", SYNTAX),
+            ("set k v ex", SYNTAX),
+            ("set k v persist", SYNTAX),
+            ("set k v foo", SYNTAX),
+            ("set k v exat 10 exat", SYNTAX),
+            ("set k v keepttl keepttl", OK),
+            ("set k v get get", "$1\r\nv\r\n"),
+            ("set k v EX 10 ex 20", OK),
+            ("pttl k", ":20000\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn set_expire_errors() {
+        let mut k = Kit::new();
+        let inv = "-ERR invalid expire time in 'set' command\r\n";
+        k.expect(&[
+            ("set k v ex abc", NOTINT),
+            ("set k v ex 1.5", NOTINT),
+            ("set k v ex 0", inv),
+            ("set k v ex -1", inv),
+            ("set k v px 0", inv),
+            ("set k v exat 0", inv),
+            ("set k v pxat 0", inv),
+            ("set k v ex 9223372036854775807", inv),
+            ("set k v ex 9223372036854776", inv),
+            // Fits once multiplied, overflows once the clock is added.
+            ("set k v ex 9223372036854775", inv),
+            ("set k v px 9223372036854775000", inv),
+            ("set k v ex 9223372036854775808", NOTINT),
+            ("exists k", ":0\r\n"),
+            ("set k v pxat 9223372036854775807", OK),
+            ("pexpiretime k", ":9223372036854775807\r\n"),
+            ("set k v exat 9223372036854775", OK),
+            ("pexpiretime k", ":9223372036854775000\r\n"),
+        ]);
+        // The expiry is checked before GET and before the type.
+        k.put_list("l");
+        k.expect(&[("set l v get ex 0", inv), ("set l v get", WRONGTYPE)]);
+    }
+
+    #[test]
+    fn set_expiry_is_fed_as_pxat() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set k v ex 100", OK),
+            ("pttl k", ":100000\r\n"),
+            ("set k v px 1500", OK),
+            ("set k v exat 1800000000", OK),
+            ("set k v pxat 1800000000123", OK),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "SET k v PXAT 1700000100000",
+                "SET k v PXAT 1700000001500",
+                "SET k v PXAT 1800000000000",
+                "SET k v PXAT 1800000000123"
+            ]
+        );
+        assert_eq!(
+            k.events[..3],
+            ["0 new k".to_string(), "0 set k".into(), "0 expire k".into()]
+        );
+    }
+
+    #[test]
+    fn set_in_the_past_is_kept_until_looked_up() {
+        let mut k = Kit::new();
+        k.expect(&[("set k v exat 1", OK)]);
+        assert_eq!(k.aof, ["SET k v PXAT 1000"]);
+        k.clear();
+        k.expect(&[("set k w", OK)]);
+        assert_eq!(k.aof, ["DEL k", "set k w"]);
+        assert_eq!(k.events, ["0 expired k", "0 new k", "0 set k"]);
+    }
+
+    #[test]
+    fn set_nx_xx_get_keepttl() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("set k v xx", NIL),
+            ("set k v nx", OK),
+            ("set k w nx", NIL),
+            ("set k w xx", OK),
+            ("get k", "$1\r\nw\r\n"),
+            ("set n v nx get", NIL),
+            ("get n", "$1\r\nv\r\n"),
+            ("set n x nx get", "$1\r\nv\r\n"),
+            ("set n y xx get", "$1\r\nv\r\n"),
+            ("set m y xx get", NIL),
+            ("exists m", ":0\r\n"),
+            ("set l v get", WRONGTYPE),
+            ("set l v nx get", WRONGTYPE),
+            ("expire k 100", ":1\r\n"),
+            ("set k v keepttl", OK),
+            ("ttl k", ":100\r\n"),
+            ("set k v", OK),
+            ("ttl k", ":-1\r\n"),
+        ]);
+        k.clear();
+        k.expect(&[("set n z GET keepttl get", "$1\r\ny\r\n")]);
+        assert_eq!(k.aof, ["set n z keepttl"]);
+        k.clear();
+        k.expect(&[("set n z get ex 10", "$1\r\nz\r\n")]);
+        assert_eq!(k.aof, ["SET n z PXAT 1700000010000"]);
+    }
+
+    #[test]
+    fn setnx_setex_psetex() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("setnx k v", ":1\r\n"),
+            ("setnx k w", ":0\r\n"),
+            ("get k", "$1\r\nv\r\n"),
+            ("setex k 10 v", OK),
+            ("ttl k", ":10\r\n"),
+            (
+                "setex k 0 v",
+                "-ERR invalid expire time in 'setex' command\r\n",
+            ),
+            (
+                "setex k -5 v",
+                "-ERR invalid expire time in 'setex' command\r\n",
+            ),
+            ("setex k abc v", NOTINT),
+            (
+                "setex k 9223372036854775 v",
+                "-ERR invalid expire time in 'setex' command\r\n",
+            ),
+            (
+                "psetex k 0 v",
+                "-ERR invalid expire time in 'psetex' command\r\n",
+            ),
+            ("psetex k 100000 v", OK),
+            ("pttl k", ":100000\r\n"),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "setnx k v",
+                "SET k v PXAT 1700000010000",
+                "SET k v PXAT 1700000100000"
+            ]
+        );
+    }
+
+    #[test]
+    fn getset_getdel() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("getset k a", NIL),
+            ("getset k b", "$1\r\na\r\n"),
+            ("getset l x", WRONGTYPE),
+            ("expire k 100", ":1\r\n"),
+            ("getset k c", "$1\r\nb\r\n"),
+            ("ttl k", ":-1\r\n"),
+            ("getdel k", "$1\r\nc\r\n"),
+            ("getdel k", NIL),
+            ("getdel l", WRONGTYPE),
+            ("type l", "+list\r\n"),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "SET k a",
+                "SET k b",
+                "PEXPIREAT k 1700000100000",
+                "SET k c",
+                "DEL k"
+            ]
+        );
+        assert!(k.events.contains(&"0 del k".to_string()));
+    }
+
+    #[test]
+    fn getex_options_and_errors() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        let inv = "-ERR invalid expire time in 'getex' command\r\n";
+        k.expect(&[
+            // Options are parsed first; a missing key then answers nil; the type comes
+            // before the expiry value.
+            ("getex nokey foo", SYNTAX),
+            ("getex nokey ex", SYNTAX),
+            ("getex nokey ex abc", NIL),
+            ("getex nokey ex 0", NIL),
+            ("getex l", WRONGTYPE),
+            ("getex l ex 0", WRONGTYPE),
+            ("set k v", OK),
+            ("getex k ex 0", inv),
+            ("getex k ex -1", inv),
+            ("getex k pxat 0", inv),
+            ("getex k ex abc", NOTINT),
+            ("getex k px 100 ex 10", SYNTAX),
+            ("getex k persist ex 10", SYNTAX),
+            ("getex k ex 10 persist", SYNTAX),
+            ("getex k keepttl", SYNTAX),
+            ("getex k nx", SYNTAX),
+            ("getex k get", SYNTAX),
+            ("getex k persist persist", "$1\r\nv\r\n"),
+            ("getex k ex 10 ex 20", "$1\r\nv\r\n"),
+            ("ttl k", ":20\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn getex_propagation() {
+        let mut k = Kit::new();
+        k.expect(&[
+            ("set k v", OK),
+            ("getex k", "$1\r\nv\r\n"),
+            ("getex k persist", "$1\r\nv\r\n"),
+            ("getex k ex 100", "$1\r\nv\r\n"),
+            ("getex k persist", "$1\r\nv\r\n"),
+            ("ttl k", ":-1\r\n"),
+            ("getex k px 100", "$1\r\nv\r\n"),
+            ("getex k pxat 99999999999999", "$1\r\nv\r\n"),
+            ("getex k exat 1", "$1\r\nv\r\n"),
+            ("exists k", ":0\r\n"),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "set k v",
+                "PEXPIREAT k 1700000100000",
+                "PERSIST k",
+                "PEXPIREAT k 1700000000100",
+                "PEXPIREAT k 99999999999999",
+                "DEL k"
+            ]
+        );
+        assert_eq!(
+            k.events,
+            [
+                "0 new k",
+                "0 set k",
+                "0 expire k",
+                "0 persist k",
+                "0 expire k",
+                "0 expire k",
+                "0 del k"
+            ]
+        );
+    }
+
+    #[test]
+    fn mget_mset_msetnx() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("mset a 1 b 2", OK),
+            ("mget a b c l", "*4\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n$-1\r\n"),
+            (
+                "mset a 1 b",
+                "-ERR wrong number of arguments for 'mset' command\r\n",
+            ),
+            (
+                "msetnx a 1 b",
+                "-ERR wrong number of arguments for 'msetnx' command\r\n",
+            ),
+            (
+                "mset a",
+                "-ERR wrong number of arguments for 'mset' command\r\n",
+            ),
+            ("msetnx a 1 c 2", ":0\r\n"),
+            ("exists c", ":0\r\n"),
+            ("msetnx c 1 d 2", ":1\r\n"),
+            ("msetnx dup 1 dup 2", ":1\r\n"),
+            ("get dup", "$1\r\n2\r\n"),
+            ("mset l x", OK),
+            ("get l", "$1\r\nx\r\n"),
+        ]);
+        assert_eq!(
+            k.aof,
+            [
+                "mset a 1 b 2",
+                "msetnx c 1 d 2",
+                "msetnx dup 1 dup 2",
+                "mset l x"
+            ]
+        );
+        assert_eq!(k.events[..4], ["0 new a", "0 set a", "0 new b", "0 set b"]);
+        assert_eq!(k.store.dirty, 7);
+    }
+
+    #[test]
+    fn append_and_strlen() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("append s abc", ":3\r\n"),
+            ("append s def", ":6\r\n"),
+            ("append s ", ":6\r\n"),
+            ("get s", "$6\r\nabcdef\r\n"),
+            ("strlen s", ":6\r\n"),
+            ("strlen nokey", ":0\r\n"),
+            ("strlen l", WRONGTYPE),
+            ("append l x", WRONGTYPE),
+            ("setex t 100 v", OK),
+            ("append t x", ":2\r\n"),
+            ("ttl t", ":100\r\n"),
+        ]);
+        assert_eq!(k.aof[..3], ["append s abc", "append s def", "append s "]);
+        assert_eq!(
+            k.events[..4],
+            ["0 new s", "0 append s", "0 append s", "0 append s"]
+        );
+    }
+
+    #[test]
+    fn append_and_setrange_respect_proto_max_bulk_len() {
+        let mut k = Kit::new();
+        k.core.config.proto_max_bulk_len = 10;
+        let big = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
+        k.expect(&[
+            ("append s 12345", ":5\r\n"),
+            ("append s 12345", ":10\r\n"),
+            ("append s x", big),
+            ("setrange s 10 x", big),
+            ("setrange s 9 x", ":10\r\n"),
+            ("setrange n 10 x", big),
+            ("setrange n 10 ", ":0\r\n"),
+            ("setrange s 100 ", ":10\r\n"),
+            ("setrange n 9223372036854775807 x", big),
+        ]);
+    }
+
+    #[test]
+    fn getrange_and_substr() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.call(&[b"set", b"k", b"Hello World"]);
+        k.expect(&[
+            ("getrange k 0 -100", "$1\r\nH\r\n"),
+            ("getrange k -1 -5", "$0\r\n\r\n"),
+            ("getrange k -5 -1", "$5\r\nWorld\r\n"),
+            ("getrange k 5 3", "$0\r\n\r\n"),
+            ("getrange k 0 1000", "$11\r\nHello World\r\n"),
+            ("getrange k -1000 -1000", "$1\r\nH\r\n"),
+            ("getrange k -50 -100", "$0\r\n\r\n"),
+            ("getrange k 100 200", "$0\r\n\r\n"),
+            (
+                "getrange k 9223372036854775807 9223372036854775807",
+                "$0\r\n\r\n",
+            ),
+            (
+                "getrange k -9223372036854775808 -9223372036854775808",
+                "$1\r\nH\r\n",
+            ),
+            ("getrange k 0 9223372036854775808", NOTINT),
+            ("getrange k x 0", NOTINT),
+            ("getrange k 0 x", NOTINT),
+            ("getrange nokey x 0", NOTINT),
+            ("getrange nokey 0 1", "$0\r\n\r\n"),
+            ("getrange l 0 1", WRONGTYPE),
+            ("substr k 0 3", "$4\r\nHell\r\n"),
+            ("set e ", OK),
+            ("getrange e 0 -1", "$0\r\n\r\n"),
+            ("getrange e 0 0", "$0\r\n\r\n"),
+            ("set n 12345", OK),
+            ("getrange n 1 2", "$2\r\n23\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn setrange() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("set s abcdef", OK),
+            ("setrange s 1 X", ":6\r\n"),
+            ("setrange s 1 ", ":6\r\n"),
+            ("get s", "$6\r\naXcdef\r\n"),
+            ("setrange t 0 ", ":0\r\n"),
+            ("exists t", ":0\r\n"),
+            ("setrange t 3 ab", ":5\r\n"),
+            ("setrange s -1 x", "-ERR offset is out of range\r\n"),
+            ("setrange s abc x", NOTINT),
+            ("setrange l 0 x", WRONGTYPE),
+            ("setrange l 0 ", WRONGTYPE),
+            ("setrange l -1 ", "-ERR offset is out of range\r\n"),
+        ]);
+        assert_eq!(k.call(&[b"get", b"t"]), "$5\r\n\0\0\0ab\r\n");
+        assert_eq!(k.aof[1..], ["setrange s 1 X", "setrange t 3 ab"]);
+        assert_eq!(k.events[2..], ["0 setrange s", "0 new t", "0 setrange t"]);
+    }
+
+    #[test]
+    fn incr_family() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        let overflow = "-ERR increment or decrement would overflow\r\n";
+        k.expect(&[
+            ("incr i", ":1\r\n"),
+            ("incrby i 10", ":11\r\n"),
+            ("decr i", ":10\r\n"),
+            ("decrby i 5", ":5\r\n"),
+            ("decrby i -5", ":10\r\n"),
+            ("get i", "$2\r\n10\r\n"),
+            ("incrby i -20", ":-10\r\n"),
+            ("get i", "$3\r\n-10\r\n"),
+            ("decr j", ":-1\r\n"),
+            ("incrby k -9223372036854775808", ":-9223372036854775808\r\n"),
+            ("set big 9223372036854775807", OK),
+            ("incr big", overflow),
+            ("incrby big 0", ":9223372036854775807\r\n"),
+            ("decrby big -1", overflow),
+            ("set small -9223372036854775808", OK),
+            ("decr small", overflow),
+            ("decrby small 1", overflow),
+            (
+                "decrby x -9223372036854775808",
+                "-ERR decrement would overflow\r\n",
+            ),
+            ("incrby x abc", NOTINT),
+            ("incrby x 1.5", NOTINT),
+            ("incrby l abc", NOTINT),
+            ("incr l", WRONGTYPE),
+            ("set f 3.0", OK),
+            ("incr f", NOTINT),
+            ("set e ", OK),
+            ("incr e", NOTINT),
+            ("set w 123456789012345678901", OK),
+            ("incr w", NOTINT),
+            ("setex t 100 5", OK),
+            ("incr t", ":6\r\n"),
+            ("ttl t", ":100\r\n"),
+        ]);
+        assert_eq!(
+            k.aof[..4],
+            ["incr i", "incrby i 10", "decr i", "decrby i 5"]
+        );
+        assert_eq!(k.events[..3], ["0 new i", "0 incrby i", "0 incrby i"]);
+    }
+
+    #[test]
+    fn incr_rejects_non_canonical_integers() {
+        let mut k = Kit::new();
+        assert_eq!(k.call(&[b"incrby", b"x", b" 1"]), NOTINT);
+        k.expect(&[
+            ("incrby x +1", NOTINT),
+            ("set z 01", OK),
+            ("incr z", NOTINT),
+            ("set p +1", OK),
+            ("incr p", NOTINT),
+            ("set m -0", OK),
+            ("incr m", NOTINT),
+        ]);
+    }
+
+    #[test]
+    fn incrbyfloat() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("incrbyfloat f 1", "$1\r\n1\r\n"),
+            ("incrbyfloat f 1e3", "$4\r\n1001\r\n"),
+            ("incrbyfloat f 0.5", "$6\r\n1001.5\r\n"),
+            ("incrbyfloat f abc", "-ERR value is not a valid float\r\n"),
+            ("incrbyfloat l 1", WRONGTYPE),
+            ("set s abc", OK),
+            ("incrbyfloat s 1", "-ERR value is not a valid float\r\n"),
+            ("set s inf", OK),
+            (
+                "incrbyfloat s 1",
+                "-ERR increment would produce NaN or Infinity\r\n",
+            ),
+            ("setex t 100 1", OK),
+            ("incrbyfloat t 1", "$1\r\n2\r\n"),
+            ("ttl t", ":100\r\n"),
+        ]);
+        assert_eq!(
+            k.aof[..3],
+            [
+                "SET f 1 KEEPTTL",
+                "SET f 1001 KEEPTTL",
+                "SET f 1001.5 KEEPTTL"
+            ]
+        );
+        assert_eq!(k.events[..2], ["0 new f", "0 incrbyfloat f"]);
+    }
+
+    #[test]
+    fn lcs_replies() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        k.expect(&[
+            ("mset key1 ohmytext key2 mynewtext", OK),
+            ("lcs key1 key2", &bulk("mytext")),
+            ("lcs key1 key2 len", ":6\r\n"),
+            (
+                "lcs key1 key2 idx",
+                "*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n*2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n",
+            ),
+            (
+                "lcs key1 key2 idx minmatchlen 4",
+                "*4\r\n$7\r\nmatches\r\n*1\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n$3\r\nlen\r\n:6\r\n",
+            ),
+            (
+                "lcs key1 key2 idx minmatchlen 4 withmatchlen",
+                "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n",
+            ),
+            (
+                "lcs key1 key2 idx withmatchlen",
+                "*4\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n*3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:6\r\n",
+            ),
+            (
+                "lcs key1 key2 minmatchlen -5 idx",
+                "*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n*2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n",
+            ),
+            ("lcs key1 key2 len withmatchlen", ":6\r\n"),
+            ("lcs key1 key2 withmatchlen", &bulk("mytext")),
+            ("lcs key1 key2 minmatchlen 3", &bulk("mytext")),
+            ("lcs nokey key2", "$0\r\n\r\n"),
+            (
+                "lcs nokey key2 idx",
+                "*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n",
+            ),
+            ("lcs nokey nokey2 len", ":0\r\n"),
+        ]);
+        k.client.resp3 = true;
+        assert_eq!(
+            k.run("lcs key1 key2 idx withmatchlen"),
+            "%2\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n*3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:6\r\n"
+        );
+    }
+
+    #[test]
+    fn lcs_errors() {
+        let mut k = Kit::new();
+        k.put_list("l");
+        let both = "-ERR If you want both the length and indexes, please just use IDX.\r\n";
+        let types = "-ERR The specified keys must contain string values\r\n";
+        k.expect(&[
+            ("mset a x b y", OK),
+            ("lcs a b len idx", both),
+            ("lcs a b idx len", both),
+            ("lcs a b minmatchlen", SYNTAX),
+            ("lcs a b minmatchlen x", NOTINT),
+            ("lcs a b foo", SYNTAX),
+            ("lcs l a", types),
+            ("lcs a l len idx", types),
+            ("lcs a l foo", types),
+            (
+                "lcs a",
+                "-ERR wrong number of arguments for 'lcs' command\r\n",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn lcs_matches_a_brute_force_length() {
+        // LCS length by a different method (recursion with memo) on small inputs.
+        fn slow(a: &[u8], b: &[u8]) -> usize {
+            let mut m = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+            for i in (0..a.len()).rev() {
+                for j in (0..b.len()).rev() {
+                    m[i][j] = if a[i] == b[j] {
+                        1 + m[i + 1][j + 1]
+                    } else {
+                        m[i + 1][j].max(m[i][j + 1])
+                    };
+                }
+            }
+            m[0][0]
+        }
+        let mut k = Kit::new();
+        let samples: &[(&[u8], &[u8])] = &[
+            (b"abcbdab", b"bdcaba"),
+            (b"aaaa", b"aa"),
+            (b"", b"abc"),
+            (b"xyz", b"xyz"),
+            (b"abcdefghij", b"acegi"),
+        ];
+        for (a, b) in samples {
+            k.call(&[b"mset", b"a", a, b"b", b]);
+            let want = slow(a, b);
+            assert_eq!(k.run("lcs a b len"), format!(":{want}\r\n"));
+            let s = k.run("lcs a b");
+            assert!(s.starts_with(&format!("${want}\r\n")), "{s}");
+        }
+    }
+
+    #[test]
+    fn resp3_nulls() {
+        let mut k = Kit::new();
+        k.client.resp3 = true;
+        k.expect(&[
+            ("get k", "_\r\n"),
+            ("mget k", "*1\r\n_\r\n"),
+            ("set k v xx", "_\r\n"),
+            ("getdel k", "_\r\n"),
+        ]);
+    }
+}

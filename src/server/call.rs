@@ -11,7 +11,6 @@ use crate::commands::{flags, Args, CommandDef, Ctx, Propagate, Table, TABLE};
 use crate::error::{sanitize, Error};
 use crate::resp::reply::Reply;
 use crate::store::Store;
-use std::time::Instant;
 
 /// The "unknown command" error, in Redis 7.0's words.
 fn unknown_command(args: &Args) -> String {
@@ -78,7 +77,7 @@ pub fn process_command(
     out: &mut Vec<u8>,
     args: Args,
 ) {
-    client.last_interaction = Instant::now();
+    client.last_interaction = core.loop_now;
     // CLIENT REPLY SKIP applies to the command after it.
     match client.reply_mode {
         ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
@@ -94,8 +93,22 @@ pub fn process_command(
 }
 
 /// A command refused before running: the error, and a pending transaction is doomed.
-fn reject(core: &mut Core, client: &mut Client, out: &mut Vec<u8>, text: &str) {
+fn reject(
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut Vec<u8>,
+    text: &str,
+    cmd: Option<&'static CommandDef>,
+) {
     core.stats.rejected_calls += 1;
+    if let Some(c) = cmd {
+        let st = core
+            .cmd_stats
+            .entry(c as *const CommandDef as usize)
+            .or_default();
+        st.rejected_calls += 1;
+    }
+    crate::commands::server::record_error(core, text);
     if let Some(m) = client.multi.as_mut() {
         m.abort = true;
     }
@@ -105,10 +118,20 @@ fn reject(core: &mut Core, client: &mut Client, out: &mut Vec<u8>, text: &str) {
 fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>, args: Args) {
     let cmd = match resolve(&args) {
         Ok(c) => c,
-        Err(e) => return reject(core, client, out, &e),
+        Err(e) => {
+            // A known command with the wrong arity still counts in its statistics.
+            let known = TABLE.get(args.get(0)).and_then(|b| {
+                if !b.subcommands.is_empty() && args.len() >= 2 {
+                    Table::sub(b, args.get(1))
+                } else {
+                    Some(b)
+                }
+            });
+            return reject(core, client, out, &e, known);
+        }
     };
     if !client.authenticated && core.auth_required() && !cmd.is(flags::NO_AUTH) {
-        return reject(core, client, out, &Error::NoAuth.to_string());
+        return reject(core, client, out, &Error::NoAuth.to_string(), Some(cmd));
     }
     if client.multi.is_some() && cmd.is(flags::NO_MULTI) {
         return reject(
@@ -116,6 +139,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             client,
             out,
             "ERR Command not allowed inside a transaction",
+            Some(cmd),
         );
     }
     if client.subscriptions > 0
@@ -137,7 +161,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             full_name(&args, cmd)
         );
-        return reject(core, client, out, &text);
+        return reject(core, client, out, &text, Some(cmd));
     }
     if store.loading && !cmd.is(flags::LOADING) {
         return reject(
@@ -145,6 +169,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             client,
             out,
             "LOADING Redis is loading the dataset in memory",
+            Some(cmd),
         );
     }
     if let Some(m) = client.multi.as_mut() {
@@ -174,9 +199,9 @@ pub fn call(
     }
     let saved_db = store.cur;
     store.cur = client.db;
-    store.now = crate::store::now_ms();
+    let start = crate::util::clock::mono_ns();
+    store.now = core.anchor.real_ms(start);
     let dirty = store.dirty;
-    let start = Instant::now();
     let resp3 = client.resp3;
     let mut ctx = Ctx {
         store,
@@ -189,13 +214,19 @@ pub fn call(
     let res = (cmd.handler)(&mut ctx, &args);
     let failed = res.is_err();
     if let Err(e) = res {
-        ctx.reply.error(&e.to_string());
+        let text = e.to_string();
+        crate::commands::server::record_error(ctx.srv, &text);
+        ctx.reply.error(&text);
     }
     let propagate = std::mem::take(&mut ctx.propagate);
     let db = ctx.client.db;
-    let elapsed = start.elapsed();
+    let usec = crate::util::clock::mono_ns().saturating_sub(start) / 1000;
     let (store, core, client, out) = (ctx.store, ctx.srv, ctx.client, ctx.reply.buf);
-    client.last_cmd = cmd.name;
+    client.last_cmd = if args.get(0).eq_ignore_ascii_case(cmd.name.as_bytes()) {
+        cmd.name
+    } else {
+        crate::commands::server::full_name(cmd)
+    };
 
     // Feed the AOF: deletions found on the way first, then the command if it changed data.
     if !store.also_propagate.is_empty() {
@@ -215,7 +246,6 @@ pub fn call(
         }
     }
 
-    let usec = elapsed.as_micros() as u64;
     core.stats.total_commands_processed += 1;
     let st = core
         .cmd_stats
@@ -230,6 +260,7 @@ pub fn call(
     if !cmd.is(flags::SKIP_SLOWLOG) {
         core.slowlog_push(client, &args, usec);
     }
+    crate::commands::server::latency::record_command(core, cmd, usec);
     if let Some((keys, timeout)) = client.block_request.take() {
         core.block_client(store, client, keys, timeout, args, cmd);
     }

@@ -90,7 +90,7 @@ pub struct Core {
     pub config: Config,
     pub conns: Slab<Conn>,
     pub stats: Stats,
-    pub cmd_stats: HashMap<usize, CmdStat>,
+    pub cmd_stats: HashMap<usize, CmdStat, foldhash::fast::RandomState>,
     pub aof: AofFeed,
     pub started: Instant,
     pub started_unix: i64,
@@ -114,6 +114,13 @@ pub struct Core {
     pub port: u16,
     pub last_save: i64,
     pub executable: String,
+    /// Latency events, memory peak and error counts (INFO, LATENCY).
+    pub diag: crate::commands::server::Diagnostics,
+    /// The cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off).
+    pub active_expire_enabled: bool,
+    /// Clock readings taken once per loop iteration.
+    pub loop_now: Instant,
+    pub anchor: crate::util::clock::Anchor,
 }
 
 impl Core {
@@ -122,7 +129,7 @@ impl Core {
             config,
             conns: Slab::new(),
             stats: Stats::default(),
-            cmd_stats: HashMap::new(),
+            cmd_stats: HashMap::default(),
             aof: AofFeed::default(),
             started: Instant::now(),
             started_unix: crate::store::now_ms() / 1000,
@@ -139,9 +146,13 @@ impl Core {
             pending_reads: Vec::new(),
             port: 0,
             last_save: crate::store::now_ms() / 1000,
+            loop_now: Instant::now(),
+            anchor: Default::default(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
+            diag: Default::default(),
+            active_expire_enabled: true,
         }
     }
 
@@ -281,7 +292,11 @@ impl Server {
                 Some(h) => (true, h),
                 None => (false, b.as_str()),
             };
-            let host = if host == "*" { "0.0.0.0" } else { host };
+            let host = match host {
+                "*" => "0.0.0.0",
+                "::*" => "::",
+                h => h,
+            };
             let addr: SocketAddr = match host.parse::<std::net::IpAddr>() {
                 Ok(ip) => SocketAddr::new(ip, port),
                 Err(_) => {
@@ -330,6 +345,7 @@ impl Server {
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         let mut store = Store::new(config.databases);
         store.notify_flags = config.notify_keyspace_events;
+        store.access = crate::store::AccessPolicy::from_config(&config);
         let mut core = Core::new(config);
         core.port = port;
         Ok(Server {
@@ -367,6 +383,8 @@ impl Server {
                     log::warn!("poll failed: {e}");
                 }
             }
+            self.core.loop_now = Instant::now();
+            self.core.anchor = crate::util::clock::Anchor::now();
             for ev in events.iter() {
                 let t = ev.token();
                 if t == SIGNAL_TOKEN {
@@ -522,33 +540,21 @@ impl Server {
             if s.rbuf.capacity() - s.rbuf.len() < READ_CHUNK {
                 s.rbuf.reserve(READ_CHUNK);
             }
-            let len = s.rbuf.len();
-            let cap = s.rbuf.capacity();
-            s.rbuf.resize(cap, 0);
-            let r = conn.sock.read(&mut s.rbuf[len..]);
-            match r {
+            match read_into_spare(&conn.sock, &mut s.rbuf) {
                 Ok(0) => {
-                    s.rbuf.truncate(len);
                     closed = true;
                     break;
                 }
                 Ok(n) => {
-                    s.rbuf.truncate(len + n);
                     total += n;
                     if total >= MAX_READ_PER_EVENT {
                         self.core.pending_reads.push(token);
                         break;
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    s.rbuf.truncate(len);
-                    break;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    s.rbuf.truncate(len);
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
-                    s.rbuf.truncate(len);
                     closed = true;
                     break;
                 }
@@ -652,7 +658,17 @@ impl Server {
         let hz = self.core.config.hz.clamp(1, 500) as u64;
         // Active expiry gets up to 25% of the cron period, as in Redis.
         let budget = Duration::from_micros(1_000_000 * 25 / hz / 100);
-        self.store.active_expire_cycle(budget);
+        if self.core.active_expire_enabled {
+            let t = Instant::now();
+            self.store.active_expire_cycle(budget);
+            let usec = t.elapsed().as_micros() as u64;
+            crate::commands::server::latency::sample_if_needed(
+                &mut self.core,
+                "expire-cycle",
+                usec,
+            );
+        }
+        crate::commands::server::info::update_memory_peak(&mut self.core.diag);
         self.after_background_changes();
         // Incremental rehashing and shrinking of the main tables (about 1 ms).
         let t0 = Instant::now();
@@ -819,6 +835,29 @@ fn protocol_error(out: &mut Vec<u8>, resp3: bool, e: &ParseError, client: &Clien
         client.addr
     );
     Reply::new(out, resp3).error(&format!("ERR {e}"));
+}
+
+/// Reads from the socket into the spare capacity of `buf` (which the caller reserved),
+/// without zero-filling it first.
+fn read_into_spare(sock: &TcpStream, buf: &mut Vec<u8>) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let spare = buf.spare_capacity_mut();
+    // SAFETY: read(2) writes at most `spare.len()` bytes into memory we own; exactly the
+    // `n` bytes it reports are initialised before the length is extended over them.
+    let n = unsafe {
+        libc::read(
+            sock.as_raw_fd(),
+            spare.as_mut_ptr() as *mut libc::c_void,
+            spare.len(),
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = n as usize;
+    // SAFETY: see above; n <= spare.len().
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
 }
 
 fn bind_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {

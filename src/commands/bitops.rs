@@ -1,0 +1,686 @@
+//! Bitmaps: SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO.
+//!
+//! Bitmaps are strings; bit 0 is the most significant bit of the first byte. Writing
+//! past the end grows the string with zero bytes, up to proto-max-bulk-len.
+
+use super::flags::*;
+use super::{cmd, Args, CommandDef, Ctx};
+use crate::error::{CmdResult, Error};
+use crate::store::bytes::Sds;
+use crate::store::{notify, Value};
+use crate::util::num::parse_i64;
+
+pub const COMMANDS: &[CommandDef] = &[
+    cmd("setbit", 4, WRITE | DENYOOM, setbit).keys(1, 1, 1).doc(
+        "bitmap",
+        "2.2.0",
+        "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.",
+        "key offset value",
+    ),
+    cmd("getbit", 3, READONLY | FAST, getbit).keys(1, 1, 1).doc(
+        "bitmap",
+        "2.2.0",
+        "Returns a bit value by offset.",
+        "key offset",
+    ),
+    cmd("bitcount", -2, READONLY, bitcount).keys(1, 1, 1).doc(
+        "bitmap",
+        "2.6.0",
+        "Counts the number of set bits (population counting) in a string.",
+        "key [start end [BYTE | BIT]]",
+    ),
+    cmd("bitpos", -3, READONLY, bitpos).keys(1, 1, 1).doc(
+        "bitmap",
+        "2.8.7",
+        "Finds the first set (1) or clear (0) bit in a string.",
+        "key bit [start [end [BYTE | BIT]]]",
+    ),
+    cmd("bitop", -4, WRITE | DENYOOM, bitop).keys(2, -1, 1).doc(
+        "bitmap",
+        "2.6.0",
+        "Performs bitwise operations on multiple strings, and stores the result.",
+        "<AND | OR | XOR | NOT> destkey key [key ...]",
+    ),
+    cmd("bitfield", -2, WRITE | DENYOOM, bitfield).keys(1, 1, 1).doc(
+        "bitmap",
+        "3.2.0",
+        "Performs arbitrary bitfield integer operations on strings.",
+        "key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] SET encoding offset value | INCRBY encoding offset increment [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] SET encoding offset value | INCRBY encoding offset increment ...]]",
+    ),
+    cmd("bitfield_ro", -2, READONLY | FAST, bitfield_ro).keys(1, 1, 1).doc(
+        "bitmap",
+        "6.0.0",
+        "Performs arbitrary read-only bitfield integer operations on strings.",
+        "key [GET encoding offset [GET encoding offset ...]]",
+    ),
+];
+
+fn bad_offset() -> Error {
+    Error::msg("ERR bit offset is not an integer or out of range")
+}
+
+/// A bit offset argument; with `hash_bits`, a `#n` offset means n times the field width.
+fn parse_offset(ctx: &Ctx, arg: &[u8], hash_bits: Option<u32>) -> Result<u64, Error> {
+    let (digits, mult) = match (arg.first(), hash_bits) {
+        (Some(b'#'), Some(bits)) => (&arg[1..], bits as i64),
+        _ => (arg, 1),
+    };
+    let v = parse_i64(digits).ok_or_else(bad_offset)?;
+    let v = v.checked_mul(mult).ok_or_else(bad_offset)?;
+    if v < 0 || (v as u64 >> 3) >= ctx.srv.config.proto_max_bulk_len {
+        return Err(bad_offset());
+    }
+    Ok(v as u64)
+}
+
+/// The string at `key` for a bit write, created or grown to hold `max_bit`.
+fn string_for_write<'a>(ctx: &'a mut Ctx, key: &[u8], max_bit: u64) -> Result<&'a mut Sds, Error> {
+    let need = (max_bit >> 3) as usize + 1;
+    if ctx.store.lookup_write(key).is_none() {
+        ctx.store.add(key, Value::Str(Sds::new()));
+    }
+    match ctx.store.lookup_write(key) {
+        Some(Value::Str(s)) => {
+            if s.len() < need {
+                s.resize(need, 0);
+            }
+            Ok(s)
+        }
+        Some(_) => Err(Error::WrongType),
+        None => Err(Error::NoSuchKey),
+    }
+}
+
+/// Reads a key that must be a string (or absent) for a bit read.
+fn read_string<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a [u8]>, Error> {
+    match ctx.store.lookup_read(key) {
+        None => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(s.as_slice())),
+        Some(_) => Err(Error::WrongType),
+    }
+}
+
+/// SETBIT key offset value
+fn setbit(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    let offset = parse_offset(ctx, a.get(2), None)?;
+    let on = match parse_i64(a.get(3)) {
+        Some(v @ (0 | 1)) => v as u8,
+        _ => return Err(Error::msg("ERR bit is not an integer or out of range")),
+    };
+    if matches!(ctx.store.lookup_write(key), Some(v) if !matches!(v, Value::Str(_))) {
+        return Err(Error::WrongType);
+    }
+    let s = string_for_write(ctx, key, offset)?;
+    let byte = (offset >> 3) as usize;
+    let bit = 7 - (offset & 7) as u8;
+    let b = &mut s.as_mut_slice()[byte];
+    let old = (*b >> bit) & 1;
+    *b = (*b & !(1 << bit)) | (on << bit);
+    ctx.store.signal_modified(key);
+    ctx.store.notify(notify::STRING, "setbit", key);
+    ctx.store.dirty += 1;
+    ctx.reply.int(old as i64);
+    Ok(())
+}
+
+/// GETBIT key offset
+fn getbit(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let offset = parse_offset(ctx, a.get(2), None)?;
+    let bit = match read_string(ctx, a.get(1))? {
+        Some(s) => {
+            let byte = (offset >> 3) as usize;
+            s.get(byte).map_or(0, |b| (b >> (7 - (offset & 7))) & 1)
+        }
+        None => 0,
+    };
+    ctx.reply.int(bit as i64);
+    Ok(())
+}
+
+/// A byte range from start/end arguments, normalised as Redis does. For BIT ranges the
+/// masks clear the bits of the edge bytes that lie outside the range.
+struct Range {
+    start: i64,
+    end: i64,
+    first_mask: u8,
+    last_mask: u8,
+}
+
+fn normalize(mut start: i64, mut end: i64, len: i64, is_bit: bool) -> Range {
+    let total = if is_bit { len << 3 } else { len };
+    if start < 0 {
+        start += total;
+    }
+    if end < 0 {
+        end += total;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= total {
+        end = total - 1;
+    }
+    let (mut first_mask, mut last_mask) = (0u8, 0u8);
+    if is_bit && start <= end {
+        first_mask = !((1u16 << (8 - (start & 7))) - 1) as u8;
+        last_mask = ((1u16 << (7 - (end & 7))) - 1) as u8;
+        start >>= 3;
+        end >>= 3;
+    }
+    Range {
+        start,
+        end,
+        first_mask,
+        last_mask,
+    }
+}
+
+fn parse_unit(a: &Args, i: usize) -> Result<bool, Error> {
+    if a.is(i, "bit") {
+        Ok(true)
+    } else if a.is(i, "byte") {
+        Ok(false)
+    } else {
+        Err(Error::Syntax)
+    }
+}
+
+fn popcount(b: &[u8]) -> i64 {
+    b.iter().map(|x| x.count_ones() as i64).sum()
+}
+
+/// BITCOUNT key [start end [BYTE|BIT]]
+fn bitcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let Some(s) = read_string(ctx, a.get(1))? else {
+        ctx.reply.int(0);
+        return Ok(());
+    };
+    let len = s.len() as i64;
+    let r = match a.len() {
+        2 => Range {
+            start: 0,
+            end: len - 1,
+            first_mask: 0,
+            last_mask: 0,
+        },
+        4 | 5 => {
+            let start = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+            let end = parse_i64(a.get(3)).ok_or(Error::NotInteger)?;
+            let is_bit = if a.len() == 5 {
+                parse_unit(a, 4)?
+            } else {
+                false
+            };
+            if start < 0 && end < 0 && start > end {
+                ctx.reply.int(0);
+                return Ok(());
+            }
+            normalize(start, end, len, is_bit)
+        }
+        _ => return Err(Error::Syntax),
+    };
+    if r.start > r.end {
+        ctx.reply.int(0);
+        return Ok(());
+    }
+    let (st, en) = (r.start as usize, r.end as usize);
+    let mut count = popcount(&s[st..=en]);
+    if r.first_mask != 0 {
+        count -= (s[st] & r.first_mask).count_ones() as i64;
+    }
+    if r.last_mask != 0 {
+        count -= (s[en] & r.last_mask).count_ones() as i64;
+    }
+    ctx.reply.int(count);
+    Ok(())
+}
+
+/// Position of the first bit equal to `bit` in `b`; for bit 0 with none found, the
+/// position just past the end; for bit 1 with none found, -1.
+fn first_bit(b: &[u8], bit: u8) -> i64 {
+    for (i, &x) in b.iter().enumerate() {
+        let v = if bit == 1 { x } else { !x };
+        if v != 0 {
+            return (i as i64) * 8 + v.leading_zeros() as i64;
+        }
+    }
+    if bit == 1 {
+        -1
+    } else {
+        (b.len() as i64) * 8
+    }
+}
+
+/// BITPOS key bit [start [end [BYTE|BIT]]]
+fn bitpos(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let bit = match parse_i64(a.get(2)) {
+        Some(v @ (0 | 1)) => v as u8,
+        Some(_) => return Err(Error::msg("ERR The bit argument must be 1 or 0.")),
+        None => return Err(Error::NotInteger),
+    };
+    let Some(s) = read_string(ctx, a.get(1))? else {
+        ctx.reply.int(if bit == 1 { -1 } else { 0 });
+        return Ok(());
+    };
+    let len = s.len() as i64;
+    let mut end_given = false;
+    let r = match a.len() {
+        3 => Range {
+            start: 0,
+            end: len - 1,
+            first_mask: 0,
+            last_mask: 0,
+        },
+        4..=6 => {
+            let start = parse_i64(a.get(3)).ok_or(Error::NotInteger)?;
+            let is_bit = if a.len() == 6 {
+                parse_unit(a, 5)?
+            } else {
+                false
+            };
+            let end = if a.len() >= 5 {
+                end_given = true;
+                parse_i64(a.get(4)).ok_or(Error::NotInteger)?
+            } else if is_bit {
+                (len << 3) + 7
+            } else {
+                len - 1
+            };
+            normalize(start, end, len, is_bit)
+        }
+        _ => return Err(Error::Syntax),
+    };
+    if r.start > r.end {
+        ctx.reply.int(-1);
+        return Ok(());
+    }
+    // Clear (looking for 1) or set (looking for 0) the edge bits outside a BIT range,
+    // then search the range as one run of bytes.
+    let (st, en) = (r.start as usize, r.end as usize);
+    let mut span: Vec<u8>;
+    let bytes: &[u8] = if r.first_mask != 0 || r.last_mask != 0 {
+        span = s[st..=en].to_vec();
+        let last = span.len() - 1;
+        if bit == 1 {
+            span[0] &= !r.first_mask;
+            span[last] &= !r.last_mask;
+        } else {
+            span[0] |= r.first_mask;
+            span[last] |= r.last_mask;
+        }
+        &span
+    } else {
+        &s[st..=en]
+    };
+    let nbits = (bytes.len() as i64) * 8;
+    let pos = first_bit(bytes, bit);
+    if end_given && bit == 0 && pos == nbits {
+        ctx.reply.int(-1);
+        return Ok(());
+    }
+    ctx.reply
+        .int(if pos == -1 { -1 } else { pos + (r.start << 3) });
+    Ok(())
+}
+
+/// BITOP AND|OR|XOR|NOT destkey key [key ...]
+fn bitop(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    #[derive(PartialEq)]
+    enum Op {
+        And,
+        Or,
+        Xor,
+        Not,
+    }
+    let op = if a.is(1, "and") {
+        Op::And
+    } else if a.is(1, "or") {
+        Op::Or
+    } else if a.is(1, "xor") {
+        Op::Xor
+    } else if a.is(1, "not") {
+        Op::Not
+    } else {
+        return Err(Error::Syntax);
+    };
+    if op == Op::Not && a.len() != 4 {
+        return Err(Error::msg(
+            "ERR BITOP NOT must be called with a single source key.",
+        ));
+    }
+    let dest = a.get(2);
+    let mut srcs: Vec<Option<Vec<u8>>> = Vec::with_capacity(a.len() - 3);
+    for k in a.from(3) {
+        srcs.push(read_string(ctx, k)?.map(|s| s.to_vec()));
+    }
+    let maxlen = srcs
+        .iter()
+        .map(|s| s.as_ref().map_or(0, |v| v.len()))
+        .max()
+        .unwrap_or(0);
+    let mut res = vec![0u8; maxlen];
+    for (i, out) in res.iter_mut().enumerate() {
+        let byte = |s: &Option<Vec<u8>>| s.as_ref().and_then(|v| v.get(i)).copied().unwrap_or(0);
+        *out = match op {
+            Op::Not => !byte(&srcs[0]),
+            Op::And => srcs.iter().fold(0xff, |acc, s| acc & byte(s)),
+            Op::Or => srcs.iter().fold(0, |acc, s| acc | byte(s)),
+            Op::Xor => srcs.iter().fold(0, |acc, s| acc ^ byte(s)),
+        };
+    }
+    if maxlen > 0 {
+        ctx.store.set(dest, Value::Str(Sds::from_vec(res)), false);
+        ctx.store.notify(notify::STRING, "set", dest);
+        ctx.store.dirty += 1;
+    } else if ctx.store.delete(dest) {
+        ctx.store.notify(notify::GENERIC, "del", dest);
+        ctx.store.dirty += 1;
+    }
+    ctx.reply.int(maxlen as i64);
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Overflow {
+    Wrap,
+    Sat,
+    Fail,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum FieldOp {
+    Get,
+    Set,
+    Incr,
+}
+
+struct Field {
+    op: FieldOp,
+    signed: bool,
+    bits: u32,
+    offset: u64,
+    value: i64,
+    overflow: Overflow,
+}
+
+fn parse_type(arg: &[u8]) -> Result<(bool, u32), Error> {
+    let err = || {
+        Error::msg("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")
+    };
+    let signed = match arg.first() {
+        Some(b'i' | b'I') => true,
+        Some(b'u' | b'U') => false,
+        _ => return Err(err()),
+    };
+    let bits = parse_i64(&arg[1..]).ok_or_else(err)?;
+    if bits < 1 || (signed && bits > 64) || (!signed && bits > 63) {
+        return Err(err());
+    }
+    Ok((signed, bits as u32))
+}
+
+fn get_unsigned(p: &[u8], mut offset: u64, bits: u32) -> u64 {
+    let mut v = 0u64;
+    for _ in 0..bits {
+        let byte = (offset >> 3) as usize;
+        let b = p.get(byte).copied().unwrap_or(0);
+        v = (v << 1) | ((b >> (7 - (offset & 7))) & 1) as u64;
+        offset += 1;
+    }
+    v
+}
+
+fn get_signed(p: &[u8], offset: u64, bits: u32) -> i64 {
+    let v = get_unsigned(p, offset, bits);
+    if bits < 64 && v & (1u64 << (bits - 1)) != 0 {
+        (v | (u64::MAX << bits)) as i64
+    } else {
+        v as i64
+    }
+}
+
+fn set_bits(p: &mut [u8], mut offset: u64, bits: u32, value: u64) {
+    for j in 0..bits {
+        let bitval = ((value >> (bits - 1 - j)) & 1) as u8;
+        let byte = (offset >> 3) as usize;
+        let bit = 7 - (offset & 7) as u8;
+        if let Some(b) = p.get_mut(byte) {
+            *b = (*b & !(1 << bit)) | (bitval << bit);
+        }
+        offset += 1;
+    }
+}
+
+/// Signed overflow handling: Some(new value) or None when FAIL applies.
+fn signed_result(value: i64, incr: i64, bits: u32, ow: Overflow) -> Option<i64> {
+    let max: i64 = if bits == 64 {
+        i64::MAX
+    } else {
+        (1i64 << (bits - 1)) - 1
+    };
+    let min = -max - 1;
+    let maxincr = max.wrapping_sub(value);
+    let minincr = min.wrapping_sub(value);
+    let over =
+        value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr);
+    let under = !over
+        && (value < min
+            || (bits != 64 && incr < minincr)
+            || (value < 0 && incr < 0 && incr < minincr));
+    if !over && !under {
+        return Some(value.wrapping_add(incr));
+    }
+    match ow {
+        Overflow::Fail => None,
+        Overflow::Sat => Some(if over { max } else { min }),
+        Overflow::Wrap => {
+            let mut c = (value as u64).wrapping_add(incr as u64);
+            if bits < 64 {
+                let mask = u64::MAX << bits;
+                if c & (1u64 << (bits - 1)) != 0 {
+                    c |= mask;
+                } else {
+                    c &= !mask;
+                }
+            }
+            Some(c as i64)
+        }
+    }
+}
+
+/// Unsigned overflow handling: Some(new value) or None when FAIL applies.
+fn unsigned_result(value: u64, incr: i64, bits: u32, ow: Overflow) -> Option<u64> {
+    let max: u64 = (1u64 << bits) - 1;
+    let maxincr = max.wrapping_sub(value) as i64;
+    let minincr = (value as i64).wrapping_neg();
+    let over = value > max || (incr > 0 && incr > maxincr);
+    let under = !over && incr < 0 && incr < minincr;
+    if !over && !under {
+        return Some(value.wrapping_add(incr as u64));
+    }
+    match ow {
+        Overflow::Fail => None,
+        Overflow::Sat => Some(if over { max } else { 0 }),
+        Overflow::Wrap => Some(value.wrapping_add(incr as u64) & !(u64::MAX << bits)),
+    }
+}
+
+fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
+    let key = a.get(1);
+    let mut ops: Vec<Field> = Vec::new();
+    let mut overflow = Overflow::Wrap;
+    let mut highest: u64 = 0;
+    let mut writes = false;
+    let mut j = 2;
+    while j < a.len() {
+        let rem = a.len() - j - 1;
+        let op = if a.is(j, "get") && rem >= 2 {
+            FieldOp::Get
+        } else if a.is(j, "set") && rem >= 3 {
+            FieldOp::Set
+        } else if a.is(j, "incrby") && rem >= 3 {
+            FieldOp::Incr
+        } else if a.is(j, "overflow") && rem >= 1 {
+            overflow = if a.is(j + 1, "wrap") {
+                Overflow::Wrap
+            } else if a.is(j + 1, "sat") {
+                Overflow::Sat
+            } else if a.is(j + 1, "fail") {
+                Overflow::Fail
+            } else {
+                return Err(Error::msg("ERR Invalid OVERFLOW type specified"));
+            };
+            j += 2;
+            continue;
+        } else {
+            return Err(Error::Syntax);
+        };
+        let (signed, bits) = parse_type(a.get(j + 1))?;
+        let offset = parse_offset(ctx, a.get(j + 2), Some(bits))?;
+        let mut value = 0;
+        if op != FieldOp::Get {
+            if read_only {
+                return Err(Error::msg(
+                    "ERR BITFIELD_RO only supports the GET subcommand",
+                ));
+            }
+            writes = true;
+            highest = highest.max(offset + bits as u64 - 1);
+            value = parse_i64(a.get(j + 3)).ok_or(Error::NotInteger)?;
+        }
+        ops.push(Field {
+            op,
+            signed,
+            bits,
+            offset,
+            value,
+            overflow,
+        });
+        j += if op == FieldOp::Get { 3 } else { 4 };
+    }
+
+    if !writes {
+        let s = read_string(ctx, key)?.unwrap_or(&[]).to_vec();
+        ctx.reply.array(ops.len());
+        for f in &ops {
+            if f.signed {
+                ctx.reply.int(get_signed(&s, f.offset, f.bits));
+            } else {
+                ctx.reply.int(get_unsigned(&s, f.offset, f.bits) as i64);
+            }
+        }
+        return Ok(());
+    }
+
+    if matches!(ctx.store.lookup_write(key), Some(v) if !matches!(v, Value::Str(_))) {
+        return Err(Error::WrongType);
+    }
+    let s = string_for_write(ctx, key, highest)?;
+    let mut results: Vec<Option<i64>> = Vec::with_capacity(ops.len());
+    let mut changes = 0;
+    for f in &ops {
+        let p = s.as_mut_slice();
+        match f.op {
+            FieldOp::Get => results.push(Some(if f.signed {
+                get_signed(p, f.offset, f.bits)
+            } else {
+                get_unsigned(p, f.offset, f.bits) as i64
+            })),
+            FieldOp::Set | FieldOp::Incr => {
+                let incr = f.op == FieldOp::Incr;
+                if f.signed {
+                    let old = get_signed(p, f.offset, f.bits);
+                    let r = if incr {
+                        signed_result(old, f.value, f.bits, f.overflow)
+                    } else {
+                        signed_result(f.value, 0, f.bits, f.overflow)
+                    };
+                    match r {
+                        Some(new) => {
+                            set_bits(p, f.offset, f.bits, new as u64);
+                            results.push(Some(if incr { new } else { old }));
+                            changes += 1;
+                        }
+                        None => results.push(None),
+                    }
+                } else {
+                    let old = get_unsigned(p, f.offset, f.bits);
+                    let r = if incr {
+                        unsigned_result(old, f.value, f.bits, f.overflow)
+                    } else {
+                        unsigned_result(f.value as u64, 0, f.bits, f.overflow)
+                    };
+                    match r {
+                        Some(new) => {
+                            set_bits(p, f.offset, f.bits, new);
+                            results.push(Some(if incr { new as i64 } else { old as i64 }));
+                            changes += 1;
+                        }
+                        None => results.push(None),
+                    }
+                }
+            }
+        }
+    }
+    if changes > 0 {
+        ctx.store.signal_modified(key);
+        ctx.store.notify(notify::STRING, "setbit", key);
+        ctx.store.dirty += changes;
+    }
+    ctx.reply.array(results.len());
+    for r in results {
+        match r {
+            Some(v) => ctx.reply.int(v),
+            None => ctx.reply.null(),
+        }
+    }
+    Ok(())
+}
+
+/// BITFIELD key [GET type offset | SET type offset value | INCRBY type offset incr | OVERFLOW WRAP|SAT|FAIL ...]
+fn bitfield(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    bitfield_generic(ctx, a, false)
+}
+
+/// BITFIELD_RO key [GET type offset ...]
+fn bitfield_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    bitfield_generic(ctx, a, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitfield_reads_and_writes_big_endian_bits() {
+        let mut p = vec![0u8; 4];
+        set_bits(&mut p, 0, 8, 0xab);
+        assert_eq!(p[0], 0xab);
+        assert_eq!(get_unsigned(&p, 0, 4), 0xa);
+        assert_eq!(get_signed(&p, 0, 4), -6);
+        set_bits(&mut p, 5, 5, 0b10101);
+        assert_eq!(get_unsigned(&p, 5, 5), 0b10101);
+    }
+
+    #[test]
+    fn overflow_modes() {
+        assert_eq!(signed_result(127, 1, 8, Overflow::Wrap), Some(-128));
+        assert_eq!(signed_result(127, 1, 8, Overflow::Sat), Some(127));
+        assert_eq!(signed_result(127, 1, 8, Overflow::Fail), None);
+        assert_eq!(signed_result(-128, -1, 8, Overflow::Sat), Some(-128));
+        assert_eq!(unsigned_result(255, 1, 8, Overflow::Wrap), Some(0));
+        assert_eq!(unsigned_result(0, -1, 8, Overflow::Sat), Some(0));
+        assert_eq!(unsigned_result(300, 0, 8, Overflow::Wrap), Some(44));
+        assert_eq!(
+            signed_result(i64::MAX, 1, 64, Overflow::Wrap),
+            Some(i64::MIN)
+        );
+    }
+
+    #[test]
+    fn first_bit_positions() {
+        assert_eq!(first_bit(&[0x00, 0x10], 1), 11);
+        assert_eq!(first_bit(&[0xff], 0), 8);
+        assert_eq!(first_bit(&[0x00], 1), -1);
+    }
+}
