@@ -12,7 +12,7 @@
 #
 # Usage: scripts/bench.sh            (everything; about 3-4 minutes plus the release build)
 # Environment (all optional):
-#   BENCH_WORKLOADS="ping_inline ping_mbulk set get incr mset hset"   (redis-benchmark -t names)
+#   BENCH_WORKLOADS="ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600"   (redis-benchmark -t names)
 #   BENCH_PIPELINES="1 16"     pipeline depths (-P)
 #   BENCH_CLIENTS=50           connections (-c)
 #   BENCH_KEYSPACE=1000000     random key range (-r)
@@ -29,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-WORKLOADS=${BENCH_WORKLOADS:-"ping_inline ping_mbulk set get incr mset hset"}
+WORKLOADS=${BENCH_WORKLOADS:-"ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600"}
 PIPELINES=${BENCH_PIPELINES:-"1 16"}
 CLIENTS=${BENCH_CLIENTS:-50}
 KEYSPACE=${BENCH_KEYSPACE:-1000000}
