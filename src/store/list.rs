@@ -1286,6 +1286,123 @@ mod tests {
         assert_eq!(l.get(0), Some(Elem::Str(b"a")));
     }
 
+    /// One step of the random model test.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(bool, Vec<u8>),
+        Pop(bool),
+        Set(usize, Vec<u8>),
+        Insert(usize, Vec<u8>),
+        RemoveMatching(Vec<u8>, i64),
+        Trim(usize, usize),
+        RemoveEnd(bool, usize),
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0i64..300).prop_map(|i| i.to_string().into_bytes()),
+            any::<i64>().prop_map(|i| i.to_string().into_bytes()),
+            prop::sample::select(vec![
+                b"a".to_vec(),
+                b"bb".to_vec(),
+                b"010".to_vec(),
+                Vec::new()
+            ]),
+            (0usize..3000).prop_map(|n| vec![b'x'; n]),
+        ]
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => (any::<bool>(), value()).prop_map(|(f, v)| Op::Push(f, v)),
+            2 => any::<bool>().prop_map(Op::Pop),
+            1 => (any::<usize>(), value()).prop_map(|(i, v)| Op::Set(i, v)),
+            2 => (any::<usize>(), value()).prop_map(|(i, v)| Op::Insert(i, v)),
+            1 => (value(), -3i64..3).prop_map(|(v, c)| Op::RemoveMatching(v, c)),
+            1 => (0usize..5, 0usize..5).prop_map(|(a, b)| Op::Trim(a, b)),
+            1 => (any::<bool>(), 0usize..40).prop_map(|(f, n)| Op::RemoveEnd(f, n)),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn behaves_like_a_deque(
+            fill in proptest::sample::select(vec![-5i64, -2, -1, 0, 1, 2, 7]),
+            ops in proptest::collection::vec(op(), 1..300),
+        ) {
+            let fill = Fill::new(fill);
+            let mut l = List::new();
+            let mut m: VecDeque<Vec<u8>> = VecDeque::new();
+            for op in ops {
+                match op {
+                    Op::Push(front, v) => {
+                        l.push(&v, front, fill);
+                        if front { m.push_front(v) } else { m.push_back(v) }
+                    }
+                    Op::Pop(front) => {
+                        let want = if front { m.pop_front() } else { m.pop_back() };
+                        assert_eq!(l.pop(front), want);
+                    }
+                    Op::Set(i, v) => {
+                        if m.is_empty() {
+                            assert!(!l.set(0, &v, fill));
+                        } else {
+                            let i = i % m.len();
+                            assert!(l.set(i as i64, &v, fill));
+                            m[i] = v;
+                        }
+                    }
+                    Op::Insert(i, v) => {
+                        let i = i % (m.len() + 1);
+                        l.insert(i, &v, fill);
+                        m.insert(i, v);
+                    }
+                    Op::RemoveMatching(v, count) => {
+                        let mut idx: Vec<usize> =
+                            (0..m.len()).filter(|&i| m[i] == v).collect();
+                        if count < 0 {
+                            idx.reverse();
+                        }
+                        if count != 0 {
+                            idx.truncate(count.unsigned_abs() as usize);
+                        }
+                        idx.sort_unstable();
+                        for &i in idx.iter().rev() {
+                            m.remove(i);
+                        }
+                        assert_eq!(l.remove_matching(&v, count, fill), idx.len());
+                    }
+                    Op::Trim(a, b) => {
+                        let a = a.min(m.len());
+                        let b = b.min(m.len() - a);
+                        l.trim(a, b);
+                        m.drain(..a);
+                        for _ in 0..b {
+                            m.pop_back();
+                        }
+                    }
+                    Op::RemoveEnd(front, n) => {
+                        let n = n.min(m.len());
+                        if front {
+                            l.remove_front(n);
+                            m.drain(..n);
+                        } else {
+                            l.remove_back(n);
+                            for _ in 0..n {
+                                m.pop_back();
+                            }
+                        }
+                    }
+                }
+                assert_eq!(l.len(), m.len());
+            }
+            check(&l, &m);
+        }
+    }
+
     #[test]
     fn rewrite_in_batches_of_64() {
         let mut l = List::new();

@@ -457,6 +457,7 @@ pub fn random_below(n: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn members(s: &Set) -> Vec<Vec<u8>> {
         let mut v: Vec<Vec<u8>> = s.iter().map(|m| m.to_sds().to_vec()).collect();
@@ -587,6 +588,48 @@ mod tests {
         assert_eq!(cmds.len(), 2);
         assert_eq!(cmds[0].len(), 66);
         assert_eq!(&cmds[1][2][..], b"64");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn behaves_like_a_set(
+            max in 0usize..40,
+            ops in proptest::collection::vec(
+                (proptest::bool::ANY, proptest::prop_oneof![
+                    (-70000i64..70000).prop_map(|i| i.to_string()),
+                    proptest::num::i64::ANY.prop_map(|i| i.to_string()),
+                    proptest::sample::select(vec!["a".to_string(), "01".to_string(), "".to_string()]),
+                ]),
+                1..200,
+            ),
+        ) {
+            use proptest::{prop_assert, prop_assert_eq};
+            let mut s = Set::new();
+            let mut m = std::collections::BTreeSet::new();
+            for (add, v) in ops {
+                if add {
+                    prop_assert_eq!(s.add(v.as_bytes(), max), m.insert(v.clone()));
+                } else {
+                    prop_assert_eq!(s.remove(v.as_bytes()), m.remove(&v));
+                }
+                prop_assert_eq!(s.len(), m.len());
+                prop_assert!(s.contains(v.as_bytes()) == m.contains(&v));
+                if s.is_intset() {
+                    prop_assert!(s.len() <= max);
+                }
+            }
+            let mut got: Vec<String> = s
+                .iter()
+                .map(|x| String::from_utf8(x.to_sds().to_vec()).unwrap_or_default())
+                .collect();
+            if s.is_intset() {
+                let ints: Vec<i64> = got.iter().map(|x| x.parse().unwrap_or(0)).collect();
+                prop_assert!(ints.windows(2).all(|w| w[0] < w[1]));
+            }
+            got.sort();
+            prop_assert_eq!(got, m.into_iter().collect::<Vec<_>>());
+        }
     }
 
     #[test]
