@@ -350,6 +350,18 @@ impl Chunk {
         }
     }
 
+    /// Gives memory back once three quarters of the buffer are unused (after pops), so
+    /// a list that shrank does not keep its peak size.
+    #[inline]
+    fn maybe_shrink(&mut self) {
+        let cap = self.buf.capacity();
+        let used = self.used();
+        if cap >= 256 && used * 4 < cap {
+            self.compact();
+            self.buf.shrink_to(used * 2);
+        }
+    }
+
     /// Drops the first `n` bytes of the entries.
     #[inline]
     fn advance(&mut self, n: usize) {
@@ -518,6 +530,15 @@ impl List {
         self.len += 1;
     }
 
+    /// Gives back the chunk slots of a list that shrank a lot.
+    #[inline]
+    fn chunks_shrunk(&mut self) {
+        let cap = self.chunks.capacity();
+        if cap >= 8 && self.chunks.len() * 4 < cap {
+            self.chunks.shrink_to(self.chunks.len() * 2);
+        }
+    }
+
     /// Pushes at the head or the tail.
     #[inline]
     pub fn push(&mut self, v: &[u8], front: bool, fill: Fill) {
@@ -555,10 +576,12 @@ impl List {
         };
         if c.count == 1 {
             self.chunks.pop_front();
+            self.chunks_shrunk();
         } else {
             let size = decode(c.data(), 0).1;
             c.advance(size);
             c.count -= 1;
+            c.maybe_shrink();
         }
         self.len -= 1;
     }
@@ -570,12 +593,14 @@ impl List {
         };
         if c.count == 1 {
             self.chunks.pop_back();
+            self.chunks_shrunk();
         } else {
             let d = c.data();
             let start = start_before(d, d.len());
             let at = c.head as usize + start;
             c.buf.truncate(at);
             c.count -= 1;
+            c.maybe_shrink();
         }
         self.len -= 1;
     }
@@ -606,9 +631,11 @@ impl List {
                 let off = c.offset_of(n);
                 c.advance(off);
                 c.count -= n as u32;
+                c.maybe_shrink();
                 n = 0;
             }
         }
+        self.chunks_shrunk();
     }
 
     /// Removes the last `n` elements.
@@ -628,9 +655,11 @@ impl List {
                 let at = c.head as usize + off;
                 c.buf.truncate(at);
                 c.count = keep as u32;
+                c.maybe_shrink();
                 n = 0;
             }
         }
+        self.chunks_shrunk();
     }
 
     /// Resolves a Redis index (negative counts from the tail) to a position.
@@ -805,6 +834,7 @@ impl List {
             self.len -= removed;
             self.chunks.retain(|c| c.count > 0);
             self.merge_small(fill);
+            self.chunks_shrunk();
         }
         removed
     }
@@ -1129,6 +1159,29 @@ mod tests {
         assert_eq!(l.len(), 10);
         assert_eq!(l.chunks.len(), 1);
         assert!(l.chunks[0].buf.capacity() <= 16384);
+    }
+
+    #[test]
+    fn shrinking_gives_memory_back() {
+        let mut l = List::new();
+        for i in 0..100_000 {
+            l.push_back(format!("element-{i}").as_bytes(), Fill::default());
+        }
+        let peak = l.allocated_bytes();
+        while l.len() > 3 {
+            l.drop_back();
+        }
+        assert!(
+            l.allocated_bytes() < 1024,
+            "{} of {peak}",
+            l.allocated_bytes()
+        );
+        for i in 0..5000 {
+            l.push_front(format!("e{i}").as_bytes(), Fill::default());
+        }
+        l.remove_front(4990);
+        assert!(l.allocated_bytes() < 1024, "{}", l.allocated_bytes());
+        assert_eq!(l.len(), 13);
     }
 
     #[test]

@@ -164,6 +164,9 @@ impl IntSet {
             Ok(p) => {
                 let ws = self.width as usize;
                 self.data.drain(p * ws..(p + 1) * ws);
+                if self.data.capacity() > 2 * self.data.len() + 64 {
+                    self.data.shrink_to(self.data.len() + self.data.len() / 2);
+                }
                 true
             }
             Err(_) => false,
@@ -301,7 +304,15 @@ impl Set {
     pub fn remove(&mut self, m: &[u8]) -> bool {
         match &mut self.repr {
             Repr::Ints(s) => parse_i64(m).is_some_and(|v| s.remove(v)),
-            Repr::Table(d) => d.remove(m).is_some(),
+            Repr::Table(d) => {
+                let removed = d.remove(m).is_some();
+                if removed {
+                    // As Redis resizes a set's table after a deletion: a sparse table
+                    // wastes memory and makes random picks slow.
+                    d.shrink_if_needed();
+                }
+                removed
+            }
         }
     }
 
@@ -367,6 +378,7 @@ impl Set {
             Repr::Table(d) => {
                 let k = d.random_entry().map(|(k, _)| k.clone())?;
                 d.remove(&k);
+                d.shrink_if_needed();
                 Some(k)
             }
         }
