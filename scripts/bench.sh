@@ -12,7 +12,7 @@
 #
 # Usage: scripts/bench.sh            (everything; about 3-4 minutes plus the release build)
 # Environment (all optional):
-#   BENCH_WORKLOADS="ping_inline ping_mbulk set get incr mset hset"   (redis-benchmark -t names)
+#   BENCH_WORKLOADS="ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600"   (redis-benchmark -t names)
 #   BENCH_PIPELINES="1 16"     pipeline depths (-P)
 #   BENCH_CLIENTS=50           connections (-c)
 #   BENCH_KEYSPACE=1000000     random key range (-r)
@@ -29,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-WORKLOADS=${BENCH_WORKLOADS:-"ping_inline ping_mbulk set get incr mset hset"}
+WORKLOADS=${BENCH_WORKLOADS:-"ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600"}
 PIPELINES=${BENCH_PIPELINES:-"1 16"}
 CLIENTS=${BENCH_CLIENTS:-50}
 KEYSPACE=${BENCH_KEYSPACE:-1000000}
@@ -151,11 +151,12 @@ stop_server() {
     wait "$1" 2>/dev/null || true
 }
 
-# bench PORT TEST PIPELINE N -> requests per second (redis-benchmark's own figure)
+# bench PORT TEST PIPELINE N -> requests per second (redis-benchmark's own figure). The
+# last line is the test's own: lrange_* first reports the LPUSH that fills the list.
 bench() {
     local out
     out=$("$BENCH" -p "$1" -t "$2" -P "$3" -n "$4" -c "$CLIENTS" -r "$KEYSPACE" --csv -q 2>/dev/null)
-    echo "$out" | awk -F'","' 'NR > 1 && NF > 1 { gsub(/"/, "", $2); print $2; exit }'
+    echo "$out" | awk -F'","' 'NR > 1 && NF > 1 { gsub(/"/, "", $2); v = $2 } END { print v }'
 }
 
 f2() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }

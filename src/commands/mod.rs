@@ -12,9 +12,11 @@ pub mod connection;
 pub mod hashes;
 pub mod hll;
 pub mod keys;
+pub mod lists;
 pub mod multi;
 pub mod pubsub;
 pub mod server;
+pub mod sets;
 pub mod strings;
 
 use crate::error::CmdResult;
@@ -206,6 +208,8 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     server::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
+    lists::COMMANDS,
+    sets::COMMANDS,
 ];
 
 /// The table, indexed by lower-case name.
