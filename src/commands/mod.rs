@@ -15,6 +15,7 @@ pub mod multi;
 pub mod pubsub;
 pub mod server;
 pub mod strings;
+pub mod zsets;
 
 use crate::error::CmdResult;
 use crate::resp::parse::Span;
@@ -204,6 +205,7 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     server::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
+    zsets::COMMANDS,
 ];
 
 /// The table, indexed by lower-case name.

@@ -150,7 +150,8 @@ impl ZSet {
     /// a prefix of the order only.
     pub fn count_while(&self, mut pred: impl FnMut(f64, &[u8]) -> bool) -> usize {
         match self {
-            ZSet::Listpack(v) => v.partition_point(|(m, s)| pred(*s, m)),
+            // A linear walk, as Redis walks a listpack: the first element failing `pred`.
+            ZSet::Listpack(v) => v.iter().position(|(m, s)| !pred(*s, m)).unwrap_or(v.len()),
             ZSet::Skiplist(s) => s.count_while(pred),
         }
     }
@@ -181,7 +182,7 @@ impl ZSet {
                     &v[end.saturating_sub(count)..end]
                 } else {
                     let start = from.min(v.len());
-                    &v[start..(start + count).min(v.len())]
+                    &v[start..start.saturating_add(count).min(v.len())]
                 };
                 ZIter::Lp(slice.iter(), rev)
             }
@@ -263,12 +264,7 @@ impl ZSet {
     pub fn from_sorted(items: Vec<(Sds, f64)>, lim: Limits) -> ZSet {
         let max_len = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
         if lim.fits(items.len(), max_len) {
-            ZSet::Listpack(
-                items
-                    .into_iter()
-                    .map(|(m, s)| (m, lp_score(s)))
-                    .collect(),
-            )
+            ZSet::Listpack(items.into_iter().map(|(m, s)| (m, lp_score(s))).collect())
         } else {
             let mut s = SkipList::with_capacity(items.len());
             for (m, sc) in items {

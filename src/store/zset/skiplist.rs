@@ -406,10 +406,12 @@ impl SkipList {
 
     /// Appends a member that sorts after every present one (building from sorted input).
     pub fn push_back(&mut self, member: Sds, score: f64) {
-        debug_assert!(self.tail == NIL || {
-            let (m, s) = self.entry(self.tail);
-            before(s, m, score, &member)
-        });
+        debug_assert!(
+            self.tail == NIL || {
+                let (m, s) = self.entry(self.tail);
+                before(s, m, score, &member)
+            }
+        );
         let h = hash(&member);
         let height = self.random_height();
         let x = self.alloc_node(member, score, height);
@@ -678,10 +680,7 @@ struct Slot {
     hash: u32,
 }
 
-const EMPTY_SLOT: Slot = Slot {
-    node: NIL,
-    hash: 0,
-};
+const EMPTY_SLOT: Slot = Slot { node: NIL, hash: 0 };
 
 /// Open addressing with linear probing over node indexes; the table size is a power of
 /// two, at most three quarters full.
