@@ -39,7 +39,7 @@ pub const COMMANDS: &[CommandDef] = &[
         "bitmap",
         "2.6.0",
         "Performs bitwise operations on multiple strings, and stores the result.",
-        "AND | OR | XOR | NOT destkey key [key ...]",
+        "<AND | OR | XOR | NOT> destkey key [key ...]",
     ),
     cmd("bitfield", -2, WRITE | DENYOOM, bitfield).keys(1, 1, 1).doc(
         "bitmap",

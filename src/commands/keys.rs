@@ -295,7 +295,7 @@ fn keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let all = pattern == b"*";
     let (now, loading) = (ctx.store.now, ctx.store.loading);
     let db = &ctx.store.dbs[ctx.store.cur];
-    let live = |k: &[u8]| loading || db.expire_at(k).is_none_or(|w| w > now);
+    let live = |k: &[u8]| loading || db.expire_at(k).is_none_or(|w| w >= now);
     let r = &mut ctx.reply;
     let d = r.begin(crate::resp::reply::Agg::Array);
     let mut n = 0;
@@ -892,36 +892,34 @@ fn lfu_policy(ctx: &Ctx) -> bool {
 
 /// OBJECT IDLETIME key
 fn object_idletime(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    if ctx.store.lookup_read(a.get(2)).is_none() {
+    let Some((_, meta)) = ctx.store.lookup_quiet(a.get(2)) else {
         ctx.reply.null();
         return Ok(());
-    }
+    };
     if lfu_policy(ctx) {
         return Err(Error::msg(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    // Values carry no access clock: say so rather than report a made-up time.
-    Err(Error::msg(
-        "ERR idle time not tracked: keys carry no access clock",
-    ))
+    let idle = ctx.store.access.idle_ms(meta, ctx.store.now) / 1000;
+    ctx.reply.int(idle as i64);
+    Ok(())
 }
 
 /// OBJECT FREQ key
 fn object_freq(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    if ctx.store.lookup_read(a.get(2)).is_none() {
+    let Some((_, meta)) = ctx.store.lookup_quiet(a.get(2)) else {
         ctx.reply.null();
         return Ok(());
-    }
+    };
     if !lfu_policy(ctx) {
         return Err(Error::msg(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    // Values carry no access counter: say so rather than report a made-up count.
-    Err(Error::msg(
-        "ERR access frequency not tracked: keys carry no access counter",
-    ))
+    let freq = ctx.store.access.lfu_counter(meta, ctx.store.now);
+    ctx.reply.int(freq as i64);
+    Ok(())
 }
 
 const OBJECT_HELP: &[&str] = &[
@@ -1137,7 +1135,7 @@ mod tests {
         let mut k = Kit::new();
         k.expect(&[("set k v px 100", OK)]);
         k.clear();
-        k.now += 100;
+        k.now += 101;
         k.expect(&[
             ("exists k", ":0\r\n"),
             ("del k", ":0\r\n"),
@@ -1153,7 +1151,7 @@ mod tests {
         let mut k = Kit::new();
         k.expect(&[("mset a 1 b 2", OK), ("pexpire b 10", ":1\r\n")]);
         assert!(k.run("keys *").starts_with("*2\r\n"));
-        k.now += 10;
+        k.now += 11;
         k.expect(&[
             ("keys *", "*1\r\n$1\r\na\r\n"),
             (
@@ -1233,7 +1231,7 @@ mod tests {
             ("scan 0 match b*", "*2\r\n$1\r\n0\r\n*1\r\n$2\r\nb1\r\n"),
             ("scan 0 type LIST", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nl\r\n"),
         ]);
-        k.now += 10;
+        k.now += 11;
         let r = k.run("scan 0 match a*");
         assert_eq!(r, "*2\r\n$1\r\n0\r\n*1\r\n$2\r\na1\r\n");
         assert_eq!(k.run("dbsize"), ":3\r\n");
@@ -1277,12 +1275,12 @@ mod tests {
             ("set b 1", OK),
             ("dbsize", ":2\r\n"),
         ]);
-        k.now += 5;
+        k.now += 6;
         k.clear();
         k.expect(&[("randomkey", "$1\r\nb\r\n"), ("randomkey", "$1\r\nb\r\n")]);
         assert!(k.aof.iter().all(|c| c == "DEL a"));
         k.run("pexpire b 1");
-        k.now += 1;
+        k.now += 2;
         assert_eq!(k.run("randomkey"), NIL);
     }
 

@@ -10,6 +10,7 @@
 pub mod bitops;
 pub mod connection;
 pub mod hashes;
+pub mod hll;
 pub mod keys;
 pub mod multi;
 pub mod pubsub;
@@ -201,6 +202,7 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     keys::COMMANDS,
     hashes::COMMANDS,
     bitops::COMMANDS,
+    hll::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
     multi::COMMANDS,
