@@ -702,11 +702,9 @@ fn zadd_apply(ctx: &mut Ctx, a: &Args, f: AddFlags, scores: &[f64], first: usize
         Some(z) => apply_adds(z, f, scores, a, first, lim, &mut out)?,
         None if f.xx => {}
         None => {
-            let max_len = (0..scores.len())
-                .map(|j| a.get(first + 2 * j + 1).len())
-                .max()
-                .unwrap_or(0);
-            let mut z = ZSet::with_hint(scores.len(), max_len, lim);
+            // Redis 7.0 picks the encoding of a new key from its first member alone; the
+            // inserts convert it later if needed.
+            let mut z = ZSet::with_hint(1, a.get(first + 1).len(), lim);
             apply_adds(&mut z, f, scores, a, first, lim, &mut out)?;
             ctx.store.add(key, Value::ZSet(Box::new(z)));
             notify_new(ctx.store, key);
