@@ -390,14 +390,14 @@ impl SkipList {
     /// The node holding `member`.
     #[inline]
     pub fn find(&self, member: &[u8]) -> Option<u32> {
-        let h = hash(member);
+        let h = self.index.hash(member);
         self.index
             .find(h, |x| &*self.nodes[x as usize].member == member)
     }
 
     /// Inserts a member known to be absent.
     pub fn insert(&mut self, member: Sds, score: f64) {
-        let h = hash(&member);
+        let h = self.index.hash(&member);
         let height = self.random_height();
         let x = self.alloc_node(member, score, height);
         self.link(x);
@@ -412,7 +412,7 @@ impl SkipList {
                 before(s, m, score, &member)
             }
         );
-        let h = hash(&member);
+        let h = self.index.hash(&member);
         let height = self.random_height();
         let x = self.alloc_node(member, score, height);
         // The last node of each level is found walking down from the head; for appends
@@ -457,7 +457,7 @@ impl SkipList {
 
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let h = hash(member);
+        let h = self.index.hash(member);
         let nodes = &self.nodes;
         let x = self
             .index
@@ -563,7 +563,7 @@ impl SkipList {
         while x != NIL && left > 0 {
             let next = self.nodes[x as usize].l0.fwd;
             self.unlink_with(x, &update);
-            let h = hash(&self.nodes[x as usize].member);
+            let h = self.index.hash(&self.nodes[x as usize].member);
             self.index.remove(h, |y| y == x);
             let (m, s) = self.free(x);
             f(m, s);
@@ -666,14 +666,6 @@ impl SkipList {
 
 // ---- the member index ----------------------------------------------------------------
 
-static HASHER: foldhash::quality::FixedState =
-    foldhash::quality::FixedState::with_seed(0x5a17_e5c0_ffee_0001);
-
-#[inline]
-fn hash(member: &[u8]) -> u32 {
-    HASHER.hash_one(member) as u32
-}
-
 #[derive(Clone, Copy)]
 struct Slot {
     node: u32,
@@ -683,14 +675,30 @@ struct Slot {
 const EMPTY_SLOT: Slot = Slot { node: NIL, hash: 0 };
 
 /// Open addressing with linear probing over node indexes; the table size is a power of
-/// two, at most three quarters full.
-#[derive(Default)]
+/// two, at most three quarters full. Each table hashes with its own random seed, so
+/// colliding members cannot be prepared in advance.
 struct Index {
     slots: Vec<Slot>,
     len: usize,
+    seed: u64,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index {
+            slots: Vec::new(),
+            len: 0,
+            seed: super::rand_u64(),
+        }
+    }
 }
 
 impl Index {
+    #[inline]
+    fn hash(&self, member: &[u8]) -> u32 {
+        foldhash::quality::FixedState::with_seed(self.seed).hash_one(member) as u32
+    }
+
     #[inline]
     fn mask(&self) -> usize {
         self.slots.len().wrapping_sub(1)
