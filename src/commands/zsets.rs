@@ -483,7 +483,7 @@ fn last_in_range(z: &ZSet, r: &impl Range) -> Option<usize> {
     }
     let i = match z {
         // The small form is scanned from its tail, as Redis walks a listpack.
-        ZSet::Listpack(v) => v.iter().rposition(|(m, s)| r.lte_max(*s, m))?,
+        ZSet::Listpack(c) => c.rposition(|s, m| r.lte_max(s, m))?,
         ZSet::Skiplist(_) => z.count_while(|s, m| r.lte_max(s, m)).checked_sub(1)?,
     };
     let (m, s) = z.get(i)?;

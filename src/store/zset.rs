@@ -1,8 +1,8 @@
 //! The sorted set value type, in Redis's two encodings.
 //!
 //! A small sorted set ("listpack": at most zset-max-listpack-entries elements, none longer
-//! than zset-max-listpack-value bytes) is a vector of (member, score) kept in order, where
-//! lookups are linear scans as in Redis's listpack. A larger one is a `SkipList` (spans
+//! than zset-max-listpack-value bytes) is one byte buffer of (member, score) entries kept
+//! in order (`Compact`), where lookups are linear scans as in Redis's listpack. A larger one is a `SkipList` (spans
 //! for O(log n) ranks, plus a member index). The switch happens on the insert that crosses
 //! a threshold; like Redis, a set never goes back to the small form except when a command
 //! builds a new result (ZUNIONSTORE, ZRANGESTORE...) that fits it.
@@ -14,8 +14,10 @@
 //! One Redis quirk is kept on purpose: the small form stores scores the way a listpack
 //! does, where -0 reads back as 0, while the skiplist keeps -0.
 
+mod listpack;
 mod skiplist;
 
+pub use listpack::Compact;
 pub use skiplist::{before, SkipList, NIL};
 
 use super::bytes::Sds;
@@ -45,13 +47,13 @@ impl Limits {
 /// A sorted set value.
 #[derive(Debug, Clone)]
 pub enum ZSet {
-    Listpack(Vec<(Sds, f64)>),
+    Listpack(Compact),
     Skiplist(Box<SkipList>),
 }
 
 impl Default for ZSet {
     fn default() -> Self {
-        ZSet::Listpack(Vec::new())
+        ZSet::Listpack(Compact::default())
     }
 }
 
@@ -66,7 +68,7 @@ impl ZSet {
     /// longest member.
     pub fn with_hint(size: usize, max_len: usize, lim: Limits) -> ZSet {
         if lim.fits(size, max_len) {
-            ZSet::Listpack(Vec::with_capacity(size.min(16)))
+            ZSet::Listpack(Compact::default())
         } else {
             ZSet::Skiplist(Box::new(SkipList::with_capacity(size)))
         }
@@ -74,7 +76,7 @@ impl ZSet {
 
     pub fn len(&self) -> usize {
         match self {
-            ZSet::Listpack(v) => v.len(),
+            ZSet::Listpack(c) => c.len(),
             ZSet::Skiplist(s) => s.len(),
         }
     }
@@ -95,7 +97,7 @@ impl ZSet {
     #[inline]
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
-            ZSet::Listpack(v) => v.iter().find(|(m, _)| &**m == member).map(|e| e.1),
+            ZSet::Listpack(c) => c.score(member),
             ZSet::Skiplist(s) => s.score(member),
         }
     }
@@ -103,16 +105,13 @@ impl ZSet {
     /// Inserts a member known to be absent, converting to the skiplist first when the set
     /// would outgrow the small form.
     pub fn insert(&mut self, member: &[u8], score: f64, lim: Limits) {
-        if let ZSet::Listpack(v) = self {
-            if !lim.fits(v.len() + 1, member.len()) {
+        if let ZSet::Listpack(c) = self {
+            if !lim.fits(c.len() + 1, member.len()) {
                 self.convert_to_skiplist();
             }
         }
         match self {
-            ZSet::Listpack(v) => {
-                let pos = v.partition_point(|(m, s)| before(*s, m, score, member));
-                v.insert(pos, (Sds::from(member), lp_score(score)));
-            }
+            ZSet::Listpack(c) => c.insert(member, lp_score(score)),
             ZSet::Skiplist(s) => s.insert(Sds::from(member), score),
         }
     }
@@ -120,13 +119,10 @@ impl ZSet {
     /// Changes the score of a present member.
     pub fn set_score(&mut self, member: &[u8], score: f64) {
         match self {
-            ZSet::Listpack(v) => {
-                let Some(i) = v.iter().position(|(m, _)| &**m == member) else {
-                    return;
-                };
-                let (m, _) = v.remove(i);
-                let pos = v.partition_point(|(mm, s)| before(*s, mm, score, member));
-                v.insert(pos, (m, lp_score(score)));
+            ZSet::Listpack(c) => {
+                if c.remove(member).is_some() {
+                    c.insert(member, lp_score(score));
+                }
             }
             ZSet::Skiplist(s) => s.set_score(member, score),
         }
@@ -135,23 +131,17 @@ impl ZSet {
     /// Removes `member`; whether it was there.
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match self {
-            ZSet::Listpack(v) => match v.iter().position(|(m, _)| &**m == member) {
-                Some(i) => {
-                    v.remove(i);
-                    true
-                }
-                None => false,
-            },
+            ZSet::Listpack(c) => c.remove(member).is_some(),
             ZSet::Skiplist(s) => s.remove(member).is_some(),
         }
     }
 
     /// How many leading elements (in ascending order) satisfy `pred`, which must hold for
     /// a prefix of the order only.
-    pub fn count_while(&self, mut pred: impl FnMut(f64, &[u8]) -> bool) -> usize {
+    pub fn count_while(&self, pred: impl FnMut(f64, &[u8]) -> bool) -> usize {
         match self {
             // A linear walk, as Redis walks a listpack: the first element failing `pred`.
-            ZSet::Listpack(v) => v.iter().position(|(m, s)| !pred(*s, m)).unwrap_or(v.len()),
+            ZSet::Listpack(c) => c.count_while(pred),
             ZSet::Skiplist(s) => s.count_while(pred),
         }
     }
@@ -165,7 +155,7 @@ impl ZSet {
     /// The element at 0-based ascending `rank`.
     pub fn get(&self, rank: usize) -> Option<(&[u8], f64)> {
         match self {
-            ZSet::Listpack(v) => v.get(rank).map(|(m, s)| (&**m, *s)),
+            ZSet::Listpack(c) => c.get(rank),
             ZSet::Skiplist(s) => {
                 let x = s.at(rank);
                 (x != NIL).then(|| s.entry(x))
@@ -176,15 +166,15 @@ impl ZSet {
     /// Up to `count` elements from ascending rank `from`, going up, or down when `rev`.
     pub fn iter_ranks(&self, from: usize, count: usize, rev: bool) -> ZIter<'_> {
         match self {
-            ZSet::Listpack(v) => {
-                let slice = if rev {
-                    let end = (from + 1).min(v.len());
-                    &v[end.saturating_sub(count)..end]
+            ZSet::Listpack(c) => {
+                if rev {
+                    if from >= c.len() {
+                        return ZIter::LpRev(c, Vec::new());
+                    }
+                    ZIter::LpRev(c, c.offsets_down(from, count))
                 } else {
-                    let start = from.min(v.len());
-                    &v[start..start.saturating_add(count).min(v.len())]
-                };
-                ZIter::Lp(slice.iter(), rev)
+                    ZIter::Lp(c.iter_from(from), count)
+                }
             }
             ZSet::Skiplist(s) => ZIter::Sl {
                 sl: s,
@@ -201,15 +191,9 @@ impl ZSet {
     }
 
     /// Removes `count` elements from ascending rank `start` on, handing each to `f`.
-    pub fn remove_range(&mut self, start: usize, count: usize, mut f: impl FnMut(Sds, f64)) {
+    pub fn remove_range(&mut self, start: usize, count: usize, f: impl FnMut(Sds, f64)) {
         match self {
-            ZSet::Listpack(v) => {
-                let start = start.min(v.len());
-                let end = (start + count).min(v.len());
-                for (m, s) in v.drain(start..end) {
-                    f(m, s);
-                }
-            }
+            ZSet::Listpack(c) => c.remove_range(start, count, f),
             ZSet::Skiplist(s) => s.remove_range(start, count, f),
         }
     }
@@ -217,9 +201,9 @@ impl ZSet {
     /// One ZSCAN step: the small form is returned whole (cursor 0).
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
         match self {
-            ZSet::Listpack(v) => {
-                for (m, s) in v {
-                    f(m, *s);
+            ZSet::Listpack(c) => {
+                for (m, s) in c.iter() {
+                    f(m, s);
                 }
                 0
             }
@@ -229,9 +213,9 @@ impl ZSet {
 
     /// Moves to the skiplist encoding.
     pub fn convert_to_skiplist(&mut self) {
-        if let ZSet::Listpack(v) = self {
-            let mut s = SkipList::with_capacity(v.len() + 1);
-            for (m, score) in v.drain(..) {
+        if let ZSet::Listpack(c) = self {
+            let mut s = SkipList::with_capacity(c.len() + 1);
+            for (m, score) in c.drain() {
                 s.push_back(m, score);
             }
             *self = ZSet::Skiplist(Box::new(s));
@@ -249,13 +233,8 @@ impl ZSet {
             if max_len > lim.value {
                 return;
             }
-            let s = std::mem::take(&mut **s);
-            let v = s
-                .drain_sorted()
-                .into_iter()
-                .map(|(m, sc)| (m, lp_score(sc)))
-                .collect();
-            *self = ZSet::Listpack(v);
+            let c = Compact::from_sorted(s.iter().map(|(m, sc)| (m, lp_score(sc))));
+            *self = ZSet::Listpack(c);
         }
     }
 
@@ -264,7 +243,9 @@ impl ZSet {
     pub fn from_sorted(items: Vec<(Sds, f64)>, lim: Limits) -> ZSet {
         let max_len = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
         if lim.fits(items.len(), max_len) {
-            ZSet::Listpack(items.into_iter().map(|(m, s)| (m, lp_score(s))).collect())
+            ZSet::Listpack(Compact::from_sorted(
+                items.iter().map(|(m, s)| (m.as_slice(), lp_score(*s))),
+            ))
         } else {
             let mut s = SkipList::with_capacity(items.len());
             for (m, sc) in items {
@@ -277,10 +258,7 @@ impl ZSet {
     /// Approximate bytes used (for MEMORY USAGE-style estimates).
     pub fn heap_bytes(&self) -> usize {
         match self {
-            ZSet::Listpack(v) => {
-                v.capacity() * std::mem::size_of::<(Sds, f64)>()
-                    + v.iter().map(|(m, _)| m.heap_size()).sum::<usize>()
-            }
+            ZSet::Listpack(c) => c.heap_bytes(),
             ZSet::Skiplist(s) => s.heap_bytes(),
         }
     }
@@ -288,7 +266,10 @@ impl ZSet {
 
 /// An iterator over (member, score) pairs of a range.
 pub enum ZIter<'a> {
-    Lp(std::slice::Iter<'a, (Sds, f64)>, bool),
+    /// Upward over the small form, with how many are left.
+    Lp(listpack::Iter<'a>, usize),
+    /// Downward over the small form: the entries' offsets, the next one last.
+    LpRev(&'a Compact, Vec<u32>),
     Sl {
         sl: &'a SkipList,
         x: u32,
@@ -303,10 +284,14 @@ impl<'a> Iterator for ZIter<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            ZIter::Lp(it, rev) => {
-                let e = if *rev { it.next_back() } else { it.next() };
-                e.map(|(m, s)| (&**m, *s))
+            ZIter::Lp(it, left) => {
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+                it.next()
             }
+            ZIter::LpRev(c, offs) => offs.pop().map(|o| c.at_offset(o)),
             ZIter::Sl { sl, x, left, rev } => {
                 if *left == 0 || *x == NIL {
                     return None;
