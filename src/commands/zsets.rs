@@ -676,11 +676,19 @@ fn zadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
             "ERR INCR option supports a single increment-element pair",
         ));
     }
-    let mut scores = Vec::with_capacity(elements);
-    for j in 0..elements {
-        scores.push(parse_f64(a.get(i + 2 * j)).ok_or(Error::NotFloat)?);
+    // Every score is parsed before anything changes; a few fit on the stack.
+    let mut small = [0f64; 4];
+    let mut big = Vec::new();
+    let scores: &mut [f64] = if elements <= small.len() {
+        &mut small[..elements]
+    } else {
+        big.resize(elements, 0.0);
+        &mut big
+    };
+    for (j, sc) in scores.iter_mut().enumerate() {
+        *sc = parse_f64(a.get(i + 2 * j)).ok_or(Error::NotFloat)?;
     }
-    zadd_apply(ctx, a, f, &scores, i)
+    zadd_apply(ctx, a, f, scores, i)
 }
 
 /// ZINCRBY key increment member

@@ -1,16 +1,19 @@
 //! The small form of a sorted set: every (member, score) in one byte buffer, in order.
 //!
 //! Like Redis's listpack, a small set is a single allocation scanned linearly: an entry is
-//! the member's length (LEB128), the member's bytes, then the score as 8 bytes. The
-//! buffer is kept at its exact size, so a set of ten short members costs a couple of
-//! hundred bytes instead of a vector slot and a string header per member. Sets stay small
-//! (zset-max-listpack-entries, 128 by default), so linear scans are cheap.
+//! the member's length (LEB128), the member's bytes, then the score: a tag byte, followed
+//! by 1 to 8 bytes of integer when the score is a whole number below 2^53 in magnitude
+//! (tag = byte count), or by the 8 bytes of the double (tag 0). The buffer is kept at its
+//! exact size, so a set of ten short members costs about a hundred bytes instead of a
+//! vector slot and a string header per member. Sets stay small (zset-max-listpack-entries,
+//! 128 by default), so linear scans are cheap. The small form never holds -0 (see the
+//! parent module), so a zero is stored as the integer 0.
 
 use crate::store::bytes::Sds;
 
 #[derive(Clone, Default)]
 pub struct Compact {
-    buf: Vec<u8>,
+    buf: Box<[u8]>,
     len: u32,
 }
 
@@ -36,24 +39,66 @@ fn entry(buf: &[u8], off: usize) -> (&[u8], f64, usize) {
         shift += 7;
     }
     let member = &buf[p..p + len];
-    let mut sc = [0u8; 8];
-    sc.copy_from_slice(&buf[p + len..p + len + 8]);
-    (member, f64::from_le_bytes(sc), p + len + 8)
+    p += len;
+    let tag = buf[p] as usize;
+    p += 1;
+    if tag == 0 {
+        let mut sc = [0u8; 8];
+        sc.copy_from_slice(&buf[p..p + 8]);
+        (member, f64::from_le_bytes(sc), p + 8)
+    } else {
+        let mut v = [0u8; 8];
+        v[..tag].copy_from_slice(&buf[p..p + tag]);
+        // Sign-extend from `tag` bytes.
+        let shift = 64 - 8 * tag as u32;
+        let i = (i64::from_le_bytes(v) << shift) >> shift;
+        (member, i as f64, p + tag)
+    }
 }
 
-fn encode(member: &[u8], score: f64, out: &mut Vec<u8>) {
-    let mut n = member.len();
+/// Encodes an entry into a stack buffer for the header and score; returns
+/// (header bytes, header length, score bytes, score length).
+fn encode_parts(member_len: usize, score: f64) -> ([u8; 10], usize, [u8; 9], usize) {
+    let mut head = [0u8; 10];
+    let mut hn = 0;
+    let mut n = member_len;
     loop {
         let b = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
-            out.push(b);
+            head[hn] = b;
+            hn += 1;
             break;
         }
-        out.push(b | 0x80);
+        head[hn] = b | 0x80;
+        hn += 1;
     }
+    let mut sc = [0u8; 9];
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if score.trunc() == score && score.abs() < EXACT {
+        let i = score as i64;
+        let mut t = 1;
+        while t < 8 {
+            let lim = 1i64 << (8 * t - 1);
+            if (-lim..lim).contains(&i) {
+                break;
+            }
+            t += 1;
+        }
+        sc[0] = t as u8;
+        sc[1..=t].copy_from_slice(&i.to_le_bytes()[..t]);
+        (head, hn, sc, t + 1)
+    } else {
+        sc[1..9].copy_from_slice(&score.to_le_bytes());
+        (head, hn, sc, 9)
+    }
+}
+
+fn encode(member: &[u8], score: f64, out: &mut Vec<u8>) {
+    let (head, hn, sc, sn) = encode_parts(member.len(), score);
+    out.extend_from_slice(&head[..hn]);
     out.extend_from_slice(member);
-    out.extend_from_slice(&score.to_le_bytes());
+    out.extend_from_slice(&sc[..sn]);
 }
 
 impl Compact {
@@ -114,10 +159,19 @@ impl Compact {
             }
             off = next;
         }
-        let mut e = Vec::with_capacity(member.len() + 10);
-        encode(member, score, &mut e);
-        self.buf.reserve_exact(e.len());
-        self.buf.splice(off..off, e);
+        // Open a gap of the entry's size at `off` and write the entry into it.
+        let (head, hn, sc, sn) = encode_parts(member.len(), score);
+        let size = hn + member.len() + sn;
+        let mut buf = std::mem::take(&mut self.buf).into_vec();
+        let old = buf.len();
+        buf.reserve_exact(size);
+        buf.resize(old + size, 0);
+        buf.copy_within(off..old, off + size);
+        let gap = &mut buf[off..off + size];
+        gap[..hn].copy_from_slice(&head[..hn]);
+        gap[hn..hn + member.len()].copy_from_slice(member);
+        gap[hn + member.len()..].copy_from_slice(&sc[..sn]);
+        self.buf = buf.into_boxed_slice();
         self.len += 1;
     }
 
@@ -125,17 +179,16 @@ impl Compact {
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         let (off, _, s) = self.find(member)?;
         let next = entry(&self.buf, off).2;
-        self.buf.drain(off..next);
+        self.cut(off, next);
         self.len -= 1;
-        self.trim();
         Some(s)
     }
 
-    /// Gives memory back once the buffer has shrunk well below its allocation.
-    fn trim(&mut self) {
-        if self.buf.capacity() > 64 && self.buf.capacity() >= self.buf.len() * 2 {
-            self.buf.shrink_to_fit();
-        }
+    /// Removes the bytes `from..to`, keeping the buffer at its exact size.
+    fn cut(&mut self, from: usize, to: usize) {
+        let mut buf = std::mem::take(&mut self.buf).into_vec();
+        buf.drain(from..to);
+        self.buf = buf.into_boxed_slice();
     }
 
     /// How many entries from the start satisfy `pred`, up to the first that does not.
@@ -205,9 +258,8 @@ impl Compact {
             off = next;
             n += 1;
         }
-        self.buf.drain(from..off);
+        self.cut(from, off);
         self.len -= n as u32;
-        self.trim();
     }
 
     /// Takes every entry out, in order.
@@ -219,18 +271,21 @@ impl Compact {
 
     /// Builds from entries already in order (scores as stored).
     pub fn from_sorted<'a>(items: impl Iterator<Item = (&'a [u8], f64)>) -> Compact {
-        let mut c = Compact::default();
+        let mut buf = Vec::new();
+        let mut len = 0;
         for (m, s) in items {
-            encode(m, s, &mut c.buf);
-            c.len += 1;
+            encode(m, s, &mut buf);
+            len += 1;
         }
-        c.buf.shrink_to_fit();
-        c
+        Compact {
+            buf: buf.into_boxed_slice(),
+            len,
+        }
     }
 
     /// Bytes allocated.
     pub fn heap_bytes(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
     }
 }
 
@@ -282,5 +337,41 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c.drain().len(), 1);
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn scores_round_trip_in_every_width() {
+        let mut c = Compact::default();
+        let scores = [
+            0.0,
+            1.0,
+            -1.0,
+            127.0,
+            128.0,
+            -128.0,
+            -129.0,
+            65535.0,
+            1.7e9,
+            -1.7e12,
+            9_007_199_254_740_991.0,
+            -9_007_199_254_740_991.0,
+            9_007_199_254_740_992.0,
+            1e300,
+            0.5,
+            -2.25,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+        ];
+        for (i, s) in scores.iter().enumerate() {
+            c.insert(format!("m{i}").as_bytes(), *s);
+        }
+        for (i, s) in scores.iter().enumerate() {
+            assert_eq!(c.score(format!("m{i}").as_bytes()), Some(*s), "{s}");
+        }
+        let v: Vec<f64> = c.iter().map(|e| e.1).collect();
+        let mut sorted = v.clone();
+        sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(v, sorted);
     }
 }
