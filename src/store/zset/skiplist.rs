@@ -41,6 +41,25 @@ struct Level {
 
 const EMPTY_LEVEL: Level = Level { fwd: NIL, span: 0 };
 
+/// A link above level 0 (and the header's links). Besides the target and the span it
+/// caches the target's score and the index of the target's level block, so a search
+/// walks the upper levels reading only level blocks, one cache miss per step, and looks
+/// at a node itself only on a score tie or when it drops to level 0.
+#[derive(Clone, Copy, Debug)]
+struct Up {
+    fwd: u32,
+    span: u32,
+    blk: u32,
+    score: f64,
+}
+
+const EMPTY_UP: Up = Up {
+    fwd: NIL,
+    span: 0,
+    blk: 0,
+    score: 0.0,
+};
+
 struct Node {
     member: Sds,
     score: f64,
@@ -59,12 +78,12 @@ pub fn before(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> bool {
 
 pub struct SkipList {
     nodes: Vec<Node>,
-    upper: Vec<Level>,
+    upper: Vec<Up>,
     free_node: u32,
     /// Free level blocks by `height - 2`, linked through their first entry's `fwd`.
     free_upper: [u32; MAX_LEVEL - 1],
     free_nodes: usize,
-    head: [Level; MAX_LEVEL],
+    head: [Up; MAX_LEVEL],
     level: usize,
     len: usize,
     tail: u32,
@@ -105,7 +124,7 @@ impl SkipList {
             free_node: NIL,
             free_upper: [NIL; MAX_LEVEL - 1],
             free_nodes: 0,
-            head: [EMPTY_LEVEL; MAX_LEVEL],
+            head: [EMPTY_UP; MAX_LEVEL],
             level: 1,
             len: 0,
             tail: NIL,
@@ -139,27 +158,83 @@ impl SkipList {
     #[inline]
     fn lv(&self, x: u32, i: usize) -> Level {
         if x == HEAD {
-            self.head[i]
+            let u = self.head[i];
+            Level {
+                fwd: u.fwd,
+                span: u.span,
+            }
         } else {
             let n = &self.nodes[x as usize];
             if i == 0 {
                 n.l0
             } else {
-                self.upper[(n.upper & UPPER_MASK) as usize + i - 1]
+                let u = self.upper[(n.upper & UPPER_MASK) as usize + i - 1];
+                Level {
+                    fwd: u.fwd,
+                    span: u.span,
+                }
             }
         }
     }
 
+    /// Level `i` of node `x` whose level block is `xblk`, without reading the node for
+    /// i > 0 (the fast path of the walks). At level 0 `blk` and `score` are not set.
     #[inline]
-    fn lv_mut(&mut self, x: u32, i: usize) -> &mut Level {
+    fn up_at(&self, x: u32, xblk: u32, i: usize) -> Up {
         if x == HEAD {
-            &mut self.head[i]
+            self.head[i]
         } else if i == 0 {
-            &mut self.nodes[x as usize].l0
+            let l = self.nodes[x as usize].l0;
+            Up {
+                fwd: l.fwd,
+                span: l.span,
+                blk: 0,
+                score: 0.0,
+            }
+        } else {
+            self.upper[xblk as usize + i - 1]
+        }
+    }
+
+    /// Sets level `i` of node `x`, refreshing the cached target score and block.
+    #[inline]
+    fn set_lv(&mut self, x: u32, i: usize, l: Level) {
+        if x != HEAD && i == 0 {
+            self.nodes[x as usize].l0 = l;
+            return;
+        }
+        let (blk, score) = if l.fwd == NIL {
+            (0, 0.0)
+        } else {
+            let f = &self.nodes[l.fwd as usize];
+            (f.upper & UPPER_MASK, f.score)
+        };
+        let u = Up {
+            fwd: l.fwd,
+            span: l.span,
+            blk,
+            score,
+        };
+        if x == HEAD {
+            self.head[i] = u;
         } else {
             let b = (self.nodes[x as usize].upper & UPPER_MASK) as usize;
-            &mut self.upper[b + i - 1]
+            self.upper[b + i - 1] = u;
         }
+    }
+
+    /// Adds `d` to the span of level `i` of node `x`.
+    #[inline]
+    fn add_span(&mut self, x: u32, i: usize, d: i32) {
+        let span = if x == HEAD {
+            &mut self.head[i].span
+        } else if i == 0 {
+            &mut self.nodes[x as usize].l0.span
+        } else {
+            let b = (self.nodes[x as usize].upper & UPPER_MASK) as usize;
+            &mut self.upper[b + i - 1].span
+        };
+        *span = span.wrapping_add_signed(d);
     }
 
     /// The member and score of node `x`.
@@ -223,8 +298,7 @@ impl SkipList {
                 upper = b | ((k as u32) << UPPER_SHIFT);
             } else if self.upper.len() + height - 1 <= UPPER_MASK as usize {
                 let b = self.upper.len() as u32;
-                self.upper
-                    .extend(std::iter::repeat_n(EMPTY_LEVEL, height - 1));
+                self.upper.extend(std::iter::repeat_n(EMPTY_UP, height - 1));
                 upper = b | ((k as u32) << UPPER_SHIFT);
             }
             // Otherwise the level arena is full: the node gets height 1, which costs
@@ -279,19 +353,28 @@ impl SkipList {
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
         let mut x = HEAD;
+        let mut xblk = 0;
         for i in (0..self.level).rev() {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
-                let l = self.lv(x, i);
-                if l.fwd == NIL {
+                let u = self.up_at(x, xblk, i);
+                if u.fwd == NIL {
                     break;
                 }
-                let f = &self.nodes[l.fwd as usize];
-                if !before(f.score, &f.member, score, member) {
+                let go = if i > 0 {
+                    // The cached score decides unless it ties.
+                    u.score < score
+                        || (u.score == score && &*self.nodes[u.fwd as usize].member < member)
+                } else {
+                    let f = &self.nodes[u.fwd as usize];
+                    before(f.score, &f.member, score, member)
+                };
+                if !go {
                     break;
                 }
-                rank[i] += l.span;
-                x = l.fwd;
+                rank[i] += u.span;
+                x = u.fwd;
+                xblk = u.blk;
             }
             update[i] = x;
         }
@@ -309,9 +392,9 @@ impl SkipList {
             for i in self.level..h {
                 rank[i] = 0;
                 update[i] = HEAD;
-                self.head[i] = Level {
-                    fwd: NIL,
+                self.head[i] = Up {
                     span: self.len as u32,
+                    ..EMPTY_UP
                 };
             }
             self.level = h;
@@ -319,17 +402,25 @@ impl SkipList {
         for i in 0..h {
             let u = self.lv(update[i], i);
             let jumped = rank[0] - rank[i];
-            *self.lv_mut(x, i) = Level {
-                fwd: u.fwd,
-                span: u.span - jumped,
-            };
-            *self.lv_mut(update[i], i) = Level {
-                fwd: x,
-                span: jumped + 1,
-            };
+            self.set_lv(
+                x,
+                i,
+                Level {
+                    fwd: u.fwd,
+                    span: u.span - jumped,
+                },
+            );
+            self.set_lv(
+                update[i],
+                i,
+                Level {
+                    fwd: x,
+                    span: jumped + 1,
+                },
+            );
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(h) {
-            self.lv_mut(u, i).span += 1;
+            self.add_span(u, i, 1);
         }
         let back = if update[0] == HEAD { NIL } else { update[0] };
         self.nodes[x as usize].back = back;
@@ -348,12 +439,16 @@ impl SkipList {
             let ul = self.lv(u, i);
             if ul.fwd == x {
                 let xl = self.lv(x, i);
-                *self.lv_mut(u, i) = Level {
-                    fwd: xl.fwd,
-                    span: ul.span + xl.span - 1,
-                };
+                self.set_lv(
+                    u,
+                    i,
+                    Level {
+                        fwd: xl.fwd,
+                        span: ul.span + xl.span - 1,
+                    },
+                );
             } else {
-                self.lv_mut(u, i).span -= 1;
+                self.add_span(u, i, -1);
             }
         }
         let (f, b) = {
@@ -420,9 +515,9 @@ impl SkipList {
         let h_x = self.height(x);
         if h_x > self.level {
             for i in self.level..h_x {
-                self.head[i] = Level {
-                    fwd: NIL,
+                self.head[i] = Up {
                     span: self.len as u32,
+                    ..EMPTY_UP
                 };
             }
             self.level = h_x;
@@ -440,13 +535,17 @@ impl SkipList {
             }
             // `cur` is the last node at level i, at rank `rank`.
             if i < h_x {
-                *self.lv_mut(x, i) = EMPTY_LEVEL;
-                *self.lv_mut(cur, i) = Level {
-                    fwd: x,
-                    span: self.len as u32 + 1 - rank,
-                };
+                self.set_lv(x, i, EMPTY_LEVEL);
+                self.set_lv(
+                    cur,
+                    i,
+                    Level {
+                        fwd: x,
+                        span: self.len as u32 + 1 - rank,
+                    },
+                );
             } else {
-                self.lv_mut(cur, i).span += 1;
+                self.add_span(cur, i, 1);
             }
         }
         self.nodes[x as usize].back = self.tail;
@@ -487,7 +586,8 @@ impl SkipList {
                 before(score, &n.member, q.score, &q.member)
             })
         };
-        if stays {
+        // In place only when no upper link caches this node's score.
+        if stays && self.height(x) == 1 {
             self.nodes[x as usize].score = score;
             return;
         }
@@ -500,19 +600,21 @@ impl SkipList {
     /// order and fail for the rest): the rank of the first element that fails it.
     pub fn count_while(&self, mut pred: impl FnMut(f64, &[u8]) -> bool) -> usize {
         let mut x = HEAD;
+        let mut xblk = 0;
         let mut rank = 0usize;
         for i in (0..self.level).rev() {
             loop {
-                let l = self.lv(x, i);
-                if l.fwd == NIL {
+                let u = self.up_at(x, xblk, i);
+                if u.fwd == NIL {
                     break;
                 }
-                let n = &self.nodes[l.fwd as usize];
+                let n = &self.nodes[u.fwd as usize];
                 if !pred(n.score, &n.member) {
                     break;
                 }
-                rank += l.span as usize;
-                x = l.fwd;
+                rank += u.span as usize;
+                x = u.fwd;
+                xblk = u.blk;
             }
         }
         rank
@@ -525,15 +627,17 @@ impl SkipList {
         }
         let target = rank + 1;
         let mut x = HEAD;
+        let mut xblk = 0;
         let mut traversed = 0usize;
         for i in (0..self.level).rev() {
             loop {
-                let l = self.lv(x, i);
-                if l.fwd == NIL || traversed + l.span as usize > target {
+                let u = self.up_at(x, xblk, i);
+                if u.fwd == NIL || traversed + u.span as usize > target {
                     break;
                 }
-                traversed += l.span as usize;
-                x = l.fwd;
+                traversed += u.span as usize;
+                x = u.fwd;
+                xblk = u.blk;
             }
             if traversed == target {
                 return x;
@@ -546,15 +650,17 @@ impl SkipList {
     pub fn remove_range(&mut self, start: usize, count: usize, mut f: impl FnMut(Sds, f64)) {
         let mut update = [HEAD; MAX_LEVEL];
         let mut x = HEAD;
+        let mut xblk = 0;
         let mut traversed = 0usize;
         for i in (0..self.level).rev() {
             loop {
-                let l = self.lv(x, i);
-                if l.fwd == NIL || traversed + l.span as usize > start {
+                let u = self.up_at(x, xblk, i);
+                if u.fwd == NIL || traversed + u.span as usize > start {
                     break;
                 }
-                traversed += l.span as usize;
-                x = l.fwd;
+                traversed += u.span as usize;
+                x = u.fwd;
+                xblk = u.blk;
             }
             update[i] = x;
         }
@@ -612,7 +718,7 @@ impl SkipList {
     /// Approximate heap bytes (arenas and index; member heap not counted).
     pub fn heap_bytes(&self) -> usize {
         self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.upper.capacity() * std::mem::size_of::<Level>()
+            + self.upper.capacity() * std::mem::size_of::<Up>()
             + self.index.slots.capacity() * std::mem::size_of::<Slot>()
     }
 
@@ -657,6 +763,16 @@ impl SkipList {
                 }
                 let rf = rank_of[&l.fwd];
                 assert_eq!(l.span, rf - rx, "span at level {i}");
+                if i > 0 {
+                    let u = if x == HEAD {
+                        self.head[i]
+                    } else {
+                        self.upper[(self.nodes[x as usize].upper & UPPER_MASK) as usize + i - 1]
+                    };
+                    let f = &self.nodes[l.fwd as usize];
+                    assert_eq!(u.score.to_bits(), f.score.to_bits(), "cached score");
+                    assert_eq!(u.blk, f.upper & UPPER_MASK, "cached block");
+                }
                 x = l.fwd;
                 rx = rf;
             }
@@ -915,6 +1031,54 @@ mod tests {
         z.insert(sds("zzz"), 0.5);
         z.check();
         assert_eq!(z.clone().drain_sorted().len(), 3001);
+    }
+
+    #[test]
+    fn random_operations_keep_every_invariant() {
+        let mut z = SkipList::default();
+        let mut model = std::collections::BTreeMap::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for step in 0..20_000 {
+            let m = format!("k{}", rnd(400));
+            let s = (rnd(50) as f64) - 25.0;
+            match rnd(5) {
+                0 | 1 => {
+                    if z.score(m.as_bytes()).is_none() {
+                        z.insert(sds(&m), s);
+                        model.insert(m, s);
+                    }
+                }
+                2 => {
+                    if z.score(m.as_bytes()).is_some() {
+                        z.set_score(m.as_bytes(), s);
+                        model.insert(m, s);
+                    }
+                }
+                3 => {
+                    assert_eq!(z.remove(m.as_bytes()), model.remove(&m));
+                }
+                _ => {
+                    if !z.is_empty() {
+                        let start = rnd(z.len() as u64) as usize;
+                        let n = rnd(4) as usize;
+                        z.remove_range(start, n, |m, _| {
+                            model.remove(&String::from_utf8_lossy(&m).into_owned());
+                        });
+                    }
+                }
+            }
+            if step % 500 == 0 {
+                z.check();
+            }
+        }
+        z.check();
+        assert_eq!(z.len(), model.len());
     }
 
     #[test]
