@@ -610,6 +610,7 @@ fn flush_mode(a: &Args) -> CmdResult {
 fn flushdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
     flush_mode(a)?;
     let n = ctx.store.flush(Some(ctx.store.cur));
+    crate::util::mem::purge();
     // Always fed to the AOF, even when the database was already empty.
     ctx.store.dirty += n.max(1) as u64;
     ctx.reply.ok();
@@ -620,6 +621,7 @@ fn flushdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn flushall(ctx: &mut Ctx, a: &Args) -> CmdResult {
     flush_mode(a)?;
     let n = ctx.store.flush(None);
+    crate::util::mem::purge();
     ctx.store.dirty += n as u64 + 1;
     ctx.reply.ok();
     Ok(())
@@ -839,9 +841,9 @@ fn object(_ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// OBJECT ENCODING key
 fn object_encoding(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    match ctx.store.lookup_read(a.get(2)) {
-        Some(v) => {
-            let e = v.encoding();
+    match ctx.store.lookup_quiet(a.get(2)) {
+        Some((v, meta)) => {
+            let e = v.encoding_with(meta);
             ctx.reply.bulk(e.as_bytes());
         }
         None => ctx.reply.null(),
@@ -865,12 +867,12 @@ fn object_refcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
                 | MaxmemoryPolicy::VolatileLfu
                 | MaxmemoryPolicy::AllkeysLfu
         );
-    let n = match ctx.store.lookup_read(a.get(2)) {
+    let n = match ctx.store.lookup_quiet(a.get(2)) {
         None => {
             ctx.reply.null();
             return Ok(());
         }
-        Some(v) if sharing && v.encoding() == "int" => match v {
+        Some((v, meta)) if sharing && v.encoding_with(meta) == "int" => match v {
             Value::Str(s) => match parse_i64(s) {
                 Some(i) if (0..OBJ_SHARED_INTEGERS).contains(&i) => OBJ_SHARED_REFCOUNT,
                 _ => 1,
@@ -1000,7 +1002,7 @@ pub(crate) mod testkit {
             let cmd = match resolve(&a) {
                 Ok(c) => c,
                 Err(e) => {
-                    Reply::new(&mut out, self.client.resp3).error(&e);
+                    Reply::new(&mut out, self.client.resp3).error_bytes(&e);
                     return String::from_utf8_lossy(&out).into_owned();
                 }
             };
