@@ -12,7 +12,6 @@
 //! AOF as the ZPOPMIN/ZPOPMAX that happened.
 
 use super::flags::*;
-use super::strings::notify_new;
 use super::{cmd, Args, CommandDef, Ctx};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
@@ -318,11 +317,8 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], items: Vec<(Sds, f64)>, event: &'stat
         return;
     }
     let z = ZSet::from_sorted(items, limits(ctx));
-    let created = !ctx.store.exists(dst);
+    // Store::set raises "new" when the key did not exist.
     ctx.store.set(dst, Value::ZSet(Box::new(z)), false);
-    if created {
-        notify_new(ctx.store, dst);
-    }
     ctx.reply.int(n as i64);
     ctx.store.notify(notify::ZSET, event, dst);
     ctx.store.dirty += 1;
@@ -714,8 +710,8 @@ fn zadd_apply(ctx: &mut Ctx, a: &Args, f: AddFlags, scores: &[f64], first: usize
             // inserts convert it later if needed.
             let mut z = ZSet::with_hint(1, a.get(first + 1).len(), lim);
             apply_adds(&mut z, f, scores, a, first, lim, &mut out)?;
+            // Store::add raises "new".
             ctx.store.add(key, Value::ZSet(Box::new(z)));
-            notify_new(ctx.store, key);
         }
     }
     let changed = out.added + out.updated;
