@@ -18,6 +18,7 @@ pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod strings;
+pub mod zsets;
 
 use crate::error::CmdResult;
 use crate::resp::parse::Span;
@@ -210,6 +211,7 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     pubsub::COMMANDS,
     lists::COMMANDS,
     sets::COMMANDS,
+    zsets::COMMANDS,
 ];
 
 /// The table, indexed by lower-case name.
