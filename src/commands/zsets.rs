@@ -1471,16 +1471,16 @@ impl<'a> Input<'a> {
     }
 }
 
-/// The members of a plain set. (The set type's iterator is the set family's; until it
-/// lands the placeholder set holds nothing.)
-fn set_for_each(s: &Set, _f: impl FnMut(&[u8])) {
-    debug_assert!(s.is_empty());
+/// The members of a plain set (an intset's integers formatted as Redis does).
+fn set_for_each(s: &Set, mut f: impl FnMut(&[u8])) {
+    for m in s.iter() {
+        m.with_bytes(&mut f);
+    }
 }
 
-/// Whether a plain set holds `m` (see `set_for_each`).
-fn set_contains(s: &Set, _m: &[u8]) -> bool {
-    debug_assert!(s.is_empty());
-    false
+/// Whether a plain set holds `m`.
+fn set_contains(s: &Set, m: &[u8]) -> bool {
+    s.contains(m)
 }
 
 /// Redis's zunionInterDiffGenericCommand. `at` is the index of numkeys; `dst` is set for
@@ -2033,6 +2033,25 @@ mod tests {
         ]);
         assert_eq!(encoding(&mut k, "u"), "skiplist");
         assert_eq!(encoding(&mut k, "v"), "listpack");
+    }
+
+    #[test]
+    fn plain_sets_are_inputs_with_score_one() {
+        let mut k = kit(false);
+        k.run("sadd s a b 10");
+        k.run("zadd z 5 a 9 x 4 10");
+        k.expect(&[
+            (
+                "zunion 2 s z withscores",
+                &arr(&["b", "1", "10", "5", "a", "6", "x", "9"]),
+            ),
+            (
+                "zinter 2 s z weights 2 1 withscores",
+                &arr(&["10", "6", "a", "7"]),
+            ),
+            ("zdiff 2 s z", &arr(&["b"])),
+            ("zintercard 2 s s", ":3\r\n"),
+        ]);
     }
 
     #[test]
