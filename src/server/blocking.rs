@@ -22,15 +22,18 @@ use std::time::{Duration, Instant};
 /// Parses a blocking timeout in seconds (fractions allowed; 0 = forever), with Redis's
 /// error texts.
 pub fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, Error> {
-    let secs = parse_f64(arg)
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| Error::msg("ERR timeout is not a float or out of range"))?;
-    let ms = (secs * 1000.0) as i64;
+    let secs =
+        parse_f64(arg).ok_or_else(|| Error::msg("ERR timeout is not a float or out of range"))?;
+    // Redis converts seconds*1000 to a 64-bit integer; a value outside that range (an
+    // infinity, 1e30) comes out as the most negative integer, hence "negative".
+    let ms = secs * 1000.0;
+    let ms = if ms.is_finite() && ms > -9.2e18 && ms < 9.2e18 {
+        ms as i64
+    } else {
+        i64::MIN
+    };
     if ms < 0 {
         return Err(Error::msg("ERR timeout is negative"));
-    }
-    if ms as f64 > (i64::MAX / 2) as f64 {
-        return Err(Error::msg("ERR timeout is out of range"));
     }
     Ok(if ms == 0 {
         None
@@ -84,7 +87,8 @@ impl Core {
         client.blocked = Some(Blocked {
             db,
             keys,
-            deadline: timeout.map(|t| Instant::now() + t),
+            // A deadline too far to represent is as good as none.
+            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
             args: args.to_owned(),
             cmd,
         });
