@@ -147,6 +147,24 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             "LOADING Redis is loading the dataset in memory",
         );
     }
+    // The AOF cannot be written: writes are refused until it can (Redis's MISCONF).
+    if cmd.is(flags::WRITE)
+        || (cmd.name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.cmds.iter().any(|(_, c)| c.is(flags::WRITE))))
+    {
+        if let Some(text) = core.aof.deny_writes_error() {
+            if cmd.name == "exec" {
+                // Redis's execCommandAbort: the transaction is discarded.
+                client.multi = None;
+                let text = format!("EXECABORT Transaction discarded because of: {text}");
+                return reject(core, client, out, &text);
+            }
+            return reject(core, client, out, &text);
+        }
+    }
     if let Some(m) = client.multi.as_mut() {
         if !matches!(
             cmd.name,
