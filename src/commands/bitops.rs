@@ -39,7 +39,7 @@ pub const COMMANDS: &[CommandDef] = &[
         "bitmap",
         "2.6.0",
         "Performs bitwise operations on multiple strings, and stores the result.",
-        "AND | OR | XOR | NOT destkey key [key ...]",
+        "<AND | OR | XOR | NOT> destkey key [key ...]",
     ),
     cmd("bitfield", -2, WRITE | DENYOOM, bitfield).keys(1, 1, 1).doc(
         "bitmap",
@@ -206,7 +206,11 @@ fn bitcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
         4 | 5 => {
             let start = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
             let end = parse_i64(a.get(3)).ok_or(Error::NotInteger)?;
-            let is_bit = if a.len() == 5 { parse_unit(a, 4)? } else { false };
+            let is_bit = if a.len() == 5 {
+                parse_unit(a, 4)?
+            } else {
+                false
+            };
             if start < 0 && end < 0 && start > end {
                 ctx.reply.int(0);
                 return Ok(());
@@ -269,7 +273,11 @@ fn bitpos(ctx: &mut Ctx, a: &Args) -> CmdResult {
         },
         4..=6 => {
             let start = parse_i64(a.get(3)).ok_or(Error::NotInteger)?;
-            let is_bit = if a.len() == 6 { parse_unit(a, 5)? } else { false };
+            let is_bit = if a.len() == 6 {
+                parse_unit(a, 5)?
+            } else {
+                false
+            };
             let end = if a.len() >= 5 {
                 end_given = true;
                 parse_i64(a.get(4)).ok_or(Error::NotInteger)?
@@ -345,7 +353,11 @@ fn bitop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     for k in a.from(3) {
         srcs.push(read_string(ctx, k)?.map(|s| s.to_vec()));
     }
-    let maxlen = srcs.iter().map(|s| s.as_ref().map_or(0, |v| v.len())).max().unwrap_or(0);
+    let maxlen = srcs
+        .iter()
+        .map(|s| s.as_ref().map_or(0, |v| v.len()))
+        .max()
+        .unwrap_or(0);
     let mut res = vec![0u8; maxlen];
     for (i, out) in res.iter_mut().enumerate() {
         let byte = |s: &Option<Vec<u8>>| s.as_ref().and_then(|v| v.get(i)).copied().unwrap_or(0);
@@ -449,9 +461,12 @@ fn signed_result(value: i64, incr: i64, bits: u32, ow: Overflow) -> Option<i64> 
     let min = -max - 1;
     let maxincr = max.wrapping_sub(value);
     let minincr = min.wrapping_sub(value);
-    let over = value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr);
+    let over =
+        value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr);
     let under = !over
-        && (value < min || (bits != 64 && incr < minincr) || (value < 0 && incr < 0 && incr < minincr));
+        && (value < min
+            || (bits != 64 && incr < minincr)
+            || (value < 0 && incr < 0 && incr < minincr));
     if !over && !under {
         return Some(value.wrapping_add(incr));
     }
@@ -656,7 +671,10 @@ mod tests {
         assert_eq!(unsigned_result(255, 1, 8, Overflow::Wrap), Some(0));
         assert_eq!(unsigned_result(0, -1, 8, Overflow::Sat), Some(0));
         assert_eq!(unsigned_result(300, 0, 8, Overflow::Wrap), Some(44));
-        assert_eq!(signed_result(i64::MAX, 1, 64, Overflow::Wrap), Some(i64::MIN));
+        assert_eq!(
+            signed_result(i64::MAX, 1, 64, Overflow::Wrap),
+            Some(i64::MIN)
+        );
     }
 
     #[test]

@@ -295,7 +295,7 @@ fn keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let all = pattern == b"*";
     let (now, loading) = (ctx.store.now, ctx.store.loading);
     let db = &ctx.store.dbs[ctx.store.cur];
-    let live = |k: &[u8]| loading || db.expire_at(k).is_none_or(|w| w > now);
+    let live = |k: &[u8]| loading || db.expire_at(k).is_none_or(|w| w >= now);
     let r = &mut ctx.reply;
     let d = r.begin(crate::resp::reply::Agg::Array);
     let mut n = 0;
@@ -1137,7 +1137,7 @@ mod tests {
         let mut k = Kit::new();
         k.expect(&[("set k v px 100", OK)]);
         k.clear();
-        k.now += 100;
+        k.now += 101;
         k.expect(&[
             ("exists k", ":0\r\n"),
             ("del k", ":0\r\n"),
@@ -1153,7 +1153,7 @@ mod tests {
         let mut k = Kit::new();
         k.expect(&[("mset a 1 b 2", OK), ("pexpire b 10", ":1\r\n")]);
         assert!(k.run("keys *").starts_with("*2\r\n"));
-        k.now += 10;
+        k.now += 11;
         k.expect(&[
             ("keys *", "*1\r\n$1\r\na\r\n"),
             (
@@ -1233,7 +1233,7 @@ mod tests {
             ("scan 0 match b*", "*2\r\n$1\r\n0\r\n*1\r\n$2\r\nb1\r\n"),
             ("scan 0 type LIST", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nl\r\n"),
         ]);
-        k.now += 10;
+        k.now += 11;
         let r = k.run("scan 0 match a*");
         assert_eq!(r, "*2\r\n$1\r\n0\r\n*1\r\n$2\r\na1\r\n");
         assert_eq!(k.run("dbsize"), ":3\r\n");
@@ -1277,12 +1277,12 @@ mod tests {
             ("set b 1", OK),
             ("dbsize", ":2\r\n"),
         ]);
-        k.now += 5;
+        k.now += 6;
         k.clear();
         k.expect(&[("randomkey", "$1\r\nb\r\n"), ("randomkey", "$1\r\nb\r\n")]);
         assert!(k.aof.iter().all(|c| c == "DEL a"));
         k.run("pexpire b 1");
-        k.now += 1;
+        k.now += 2;
         assert_eq!(k.run("randomkey"), NIL);
     }
 

@@ -7,8 +7,10 @@
 //! AOF, and COMMAND INFO/DOCS/LIST/GETKEYS read the same rows. A handler only does its
 //! command's work and writes its reply.
 
+pub mod bitops;
 pub mod connection;
 pub mod hashes;
+pub mod hll;
 pub mod keys;
 pub mod multi;
 pub mod pubsub;
@@ -194,17 +196,17 @@ impl CommandDef {
 }
 
 /// Every family's rows.
-pub fn families() -> [&'static [CommandDef]; 7] {
-    [
-        strings::COMMANDS,
-        keys::COMMANDS,
-        hashes::COMMANDS,
-        connection::COMMANDS,
-        server::COMMANDS,
-        multi::COMMANDS,
-        pubsub::COMMANDS,
-    ]
-}
+pub const FAMILIES: &[&[CommandDef]] = &[
+    strings::COMMANDS,
+    keys::COMMANDS,
+    hashes::COMMANDS,
+    bitops::COMMANDS,
+    hll::COMMANDS,
+    connection::COMMANDS,
+    server::COMMANDS,
+    multi::COMMANDS,
+    pubsub::COMMANDS,
+];
 
 /// The table, indexed by lower-case name.
 pub struct Table {
@@ -216,7 +218,7 @@ pub struct Table {
 pub static TABLE: LazyLock<Table> = LazyLock::new(|| {
     let mut by_name = HashMap::default();
     let mut all = Vec::new();
-    for fam in families() {
+    for &fam in FAMILIES {
         for c in fam {
             by_name.insert(c.name.as_bytes(), c);
             all.push(c);

@@ -74,7 +74,7 @@ fn watched_key_expired(ctx: &mut Ctx) -> bool {
         !w.expired_at_watch
             && ctx.store.dbs[w.db]
                 .expire_at(&w.key)
-                .is_some_and(|when| when <= now)
+                .is_some_and(|when| when < now)
     })
 }
 
@@ -144,7 +144,7 @@ fn watch(ctx: &mut Ctx, a: &Args) -> CmdResult {
         }
         let expired = ctx.store.dbs[db]
             .expire_at(key)
-            .is_some_and(|when| when <= now);
+            .is_some_and(|when| when < now);
         ctx.client.watched.push(Watched {
             db,
             key: Sds::from(key),

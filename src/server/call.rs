@@ -94,8 +94,22 @@ pub fn process_command(
 }
 
 /// A command refused before running: the error, and a pending transaction is doomed.
-fn reject(core: &mut Core, client: &mut Client, out: &mut Vec<u8>, text: &str) {
+fn reject(
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut Vec<u8>,
+    text: &str,
+    cmd: Option<&'static CommandDef>,
+) {
     core.stats.rejected_calls += 1;
+    if let Some(c) = cmd {
+        let st = core
+            .cmd_stats
+            .entry(c as *const CommandDef as usize)
+            .or_default();
+        st.rejected_calls += 1;
+    }
+    crate::commands::server::record_error(core, text);
     if let Some(m) = client.multi.as_mut() {
         m.abort = true;
     }
@@ -105,10 +119,20 @@ fn reject(core: &mut Core, client: &mut Client, out: &mut Vec<u8>, text: &str) {
 fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>, args: Args) {
     let cmd = match resolve(&args) {
         Ok(c) => c,
-        Err(e) => return reject(core, client, out, &e),
+        Err(e) => {
+            // A known command with the wrong arity still counts in its statistics.
+            let known = TABLE.get(args.get(0)).and_then(|b| {
+                if !b.subcommands.is_empty() && args.len() >= 2 {
+                    Table::sub(b, args.get(1))
+                } else {
+                    Some(b)
+                }
+            });
+            return reject(core, client, out, &e, known);
+        }
     };
     if !client.authenticated && core.auth_required() && !cmd.is(flags::NO_AUTH) {
-        return reject(core, client, out, &Error::NoAuth.to_string());
+        return reject(core, client, out, &Error::NoAuth.to_string(), Some(cmd));
     }
     if client.multi.is_some() && cmd.is(flags::NO_MULTI) {
         return reject(
@@ -116,6 +140,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             client,
             out,
             "ERR Command not allowed inside a transaction",
+            Some(cmd),
         );
     }
     if client.subscriptions > 0
@@ -137,7 +162,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             full_name(&args, cmd)
         );
-        return reject(core, client, out, &text);
+        return reject(core, client, out, &text, Some(cmd));
     }
     if store.loading && !cmd.is(flags::LOADING) {
         return reject(
@@ -145,6 +170,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             client,
             out,
             "LOADING Redis is loading the dataset in memory",
+            Some(cmd),
         );
     }
     // The AOF cannot be written: writes are refused until it can (Redis's MISCONF).
@@ -207,13 +233,19 @@ pub fn call(
     let res = (cmd.handler)(&mut ctx, &args);
     let failed = res.is_err();
     if let Err(e) = res {
-        ctx.reply.error(&e.to_string());
+        let text = e.to_string();
+        crate::commands::server::record_error(ctx.srv, &text);
+        ctx.reply.error(&text);
     }
     let propagate = std::mem::take(&mut ctx.propagate);
     let db = ctx.client.db;
     let elapsed = start.elapsed();
     let (store, core, client, out) = (ctx.store, ctx.srv, ctx.client, ctx.reply.buf);
-    client.last_cmd = cmd.name;
+    client.last_cmd = if args.get(0).eq_ignore_ascii_case(cmd.name.as_bytes()) {
+        cmd.name
+    } else {
+        crate::commands::server::full_name(cmd)
+    };
 
     // Feed the AOF: deletions found on the way first, then the command if it changed data.
     if !store.also_propagate.is_empty() {
@@ -248,6 +280,7 @@ pub fn call(
     if !cmd.is(flags::SKIP_SLOWLOG) {
         core.slowlog_push(client, &args, usec);
     }
+    crate::commands::server::latency::record_command(core, cmd, usec);
     if let Some((keys, timeout)) = client.block_request.take() {
         core.block_client(store, client, keys, timeout, args, cmd);
     }

@@ -41,9 +41,12 @@ pub fn init(config: &Config) {
         LogLevel::Nothing => log::LevelFilter::Off,
     };
     let mut b = env_logger::Builder::new();
-    b.filter_level(level);
-    if let Ok(spec) = std::env::var("RUST_LOG") {
-        b.parse_filters(&spec);
+    // The logger lets everything through and `log::set_max_level` decides, so CONFIG SET
+    // loglevel can raise the level as well as lower it.
+    b.filter_level(log::LevelFilter::Trace);
+    let from_env = std::env::var("RUST_LOG").ok();
+    if let Some(spec) = &from_env {
+        b.parse_filters(spec);
     }
     let pid = std::process::id();
     b.format(move |f, r| {
@@ -69,5 +72,7 @@ pub fn init(config: &Config) {
     } else {
         b.target(env_logger::Target::Stdout);
     }
-    let _ = b.try_init();
+    if b.try_init().is_ok() && from_env.is_none() {
+        log::set_max_level(level);
+    }
 }

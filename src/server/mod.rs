@@ -114,6 +114,10 @@ pub struct Core {
     pub port: u16,
     pub last_save: i64,
     pub executable: String,
+    /// Latency events, memory peak and error counts (INFO, LATENCY).
+    pub diag: crate::commands::server::Diagnostics,
+    /// The cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off).
+    pub active_expire_enabled: bool,
 }
 
 impl Core {
@@ -142,6 +146,8 @@ impl Core {
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
+            diag: Default::default(),
+            active_expire_enabled: true,
         }
     }
 
@@ -281,7 +287,11 @@ impl Server {
                 Some(h) => (true, h),
                 None => (false, b.as_str()),
             };
-            let host = if host == "*" { "0.0.0.0" } else { host };
+            let host = match host {
+                "*" => "0.0.0.0",
+                "::*" => "::",
+                h => h,
+            };
             let addr: SocketAddr = match host.parse::<std::net::IpAddr>() {
                 Ok(ip) => SocketAddr::new(ip, port),
                 Err(_) => {
@@ -697,7 +707,17 @@ impl Server {
         let hz = self.core.config.hz.clamp(1, 500) as u64;
         // Active expiry gets up to 25% of the cron period, as in Redis.
         let budget = Duration::from_micros(1_000_000 * 25 / hz / 100);
-        self.store.active_expire_cycle(budget);
+        if self.core.active_expire_enabled {
+            let t = Instant::now();
+            self.store.active_expire_cycle(budget);
+            let usec = t.elapsed().as_micros() as u64;
+            crate::commands::server::latency::sample_if_needed(
+                &mut self.core,
+                "expire-cycle",
+                usec,
+            );
+        }
+        crate::commands::server::info::update_memory_peak(&mut self.core.diag);
         self.after_background_changes();
         // AOF: rewrite child, retries after write errors, everysec fsync, auto rewrite.
         crate::persistence::cron(&self.store, &mut self.core);

@@ -28,6 +28,12 @@ impl Sds {
         }
         self.0[offset..offset + b.len()].copy_from_slice(b);
     }
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+    pub fn resize(&mut self, len: usize, fill: u8) {
+        self.0.resize(len, fill)
+    }
     pub fn into_vec(self) -> Vec<u8> {
         self.0
     }

@@ -42,7 +42,7 @@ impl Store {
                 loop {
                     cursor = d.expires.scan(cursor, |k, &when| {
                         sampled += 1;
-                        if when <= now {
+                        if when < now {
                             due.push(k.clone());
                         } else {
                             ttl_sum += when - now;

@@ -182,7 +182,8 @@ impl Store {
             Some(w) => w,
             None => return false,
         };
-        if when > self.now || self.loading {
+        // Expired once the time is past the deadline, as Redis's keyIsExpired decides.
+        if when >= self.now || self.loading {
             return false;
         }
         d.remove(key);

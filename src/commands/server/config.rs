@@ -1,0 +1,159 @@
+//! CONFIG GET / SET / RESETSTAT / REWRITE.
+//!
+//! Parsing, validation and the values themselves belong to `crate::config`; this module
+//! replies, and after a successful SET applies the changes the server keeps outside the
+//! configuration (`apply_config_change`).
+
+use super::help_reply;
+use crate::commands::{Args, Ctx};
+use crate::config::LogLevel;
+use crate::error::{CmdResult, Error};
+
+/// CONFIG GET parameter [parameter ...]
+pub fn get(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for pat in a.from(2) {
+        for (k, v) in ctx.srv.config.get(pat) {
+            if !pairs.iter().any(|(n, _)| *n == k) {
+                pairs.push((k, v));
+            }
+        }
+    }
+    ctx.reply.map(pairs.len());
+    for (k, v) in pairs {
+        ctx.reply.bulk(k.as_bytes());
+        ctx.reply.bulk(v.as_bytes());
+    }
+    Ok(())
+}
+
+/// CONFIG SET parameter value [parameter value ...]
+pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    if !a.len().is_multiple_of(2) {
+        return Err(Error::Syntax);
+    }
+    let pairs: Vec<(&[u8], &[u8])> = (2..a.len())
+        .step_by(2)
+        .map(|i| (a.get(i), a.get(i + 1)))
+        .collect();
+    let changed = ctx.srv.config.set(&pairs).map_err(Error::msg)?;
+    for name in changed {
+        apply_config_change(ctx, name);
+    }
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// Applies what a changed directive means for state kept outside `Config` (everything
+/// the server reads from `Config` directly needs nothing). `name` is the canonical
+/// directive name. Persistence directives (appendonly, appendfsync, dir...) are for the
+/// persistence layer to add here.
+pub fn apply_config_change(ctx: &mut Ctx, name: &str) {
+    let c = &ctx.srv.config;
+    match name {
+        "notify-keyspace-events" => ctx.store.notify_flags = c.notify_keyspace_events,
+        "loglevel" => log::set_max_level(match c.loglevel {
+            LogLevel::Debug => log::LevelFilter::Trace,
+            LogLevel::Verbose => log::LevelFilter::Debug,
+            LogLevel::Notice => log::LevelFilter::Info,
+            LogLevel::Warning => log::LevelFilter::Warn,
+            LogLevel::Nothing => log::LevelFilter::Off,
+        }),
+        // Clients already authenticated stay so, as in Redis; new ones must AUTH.
+        "requirepass" => {}
+        // New connections are checked against the limit as they arrive.
+        "maxclients" => {}
+        "slowlog-max-len" => {
+            let max = c.slowlog_max_len as usize;
+            ctx.srv.slowlog.truncate(max);
+        }
+        _ => {}
+    }
+}
+
+/// CONFIG RESETSTAT
+pub fn resetstat(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    let srv = &mut *ctx.srv;
+    srv.stats = Default::default();
+    srv.cmd_stats.clear();
+    srv.diag.errors.clear();
+    srv.diag.total_errors = 0;
+    srv.diag.mem_peak = 0;
+    ctx.store.stats = Default::default();
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// CONFIG REWRITE
+pub fn rewrite(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    match ctx.srv.config.rewrite() {
+        Ok(()) => {
+            log::info!("CONFIG REWRITE executed with success.");
+            ctx.reply.ok();
+            Ok(())
+        }
+        Err(e) => {
+            log::warn!("CONFIG REWRITE failed: {e}");
+            Err(Error::msg(e))
+        }
+    }
+}
+
+/// CONFIG HELP
+pub fn help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    help_reply(
+        ctx,
+        "CONFIG",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::Env;
+
+    #[test]
+    fn set_arity_and_errors() {
+        let mut e = Env::new();
+        assert_eq!(
+            e.run(&["config", "set", "a"]),
+            "-ERR wrong number of arguments for 'config|set' command\r\n"
+        );
+        assert_eq!(
+            e.run(&["config", "set", "a", "b", "c"]),
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(
+            e.run(&["config", "get"]),
+            "-ERR wrong number of arguments for 'config|get' command\r\n"
+        );
+        assert_eq!(
+            e.run(&["config", "foo"]),
+            "-ERR unknown subcommand 'foo'. Try CONFIG HELP.\r\n"
+        );
+    }
+
+    #[test]
+    fn resetstat_clears_counters() {
+        let mut e = Env::new();
+        e.run(&["time"]);
+        e.run(&["config", "foo"]);
+        e.store.stats.hits = 5;
+        assert_eq!(e.run(&["config", "resetstat"]), "+OK\r\n");
+        assert_eq!(e.core.stats.total_commands_processed, 1);
+        assert!(e.core.diag.errors.is_empty());
+        assert_eq!(e.store.stats.hits, 0);
+        let r = e.run(&["info", "commandstats"]);
+        assert!(!r.contains("cmdstat_time"));
+    }
+}

@@ -1,0 +1,678 @@
+//! INFO: the server's state as `field:value` lines under `# Section` headers.
+//!
+//! The field names and their order are Redis 7.0's, so tools that parse INFO find what
+//! they look for; values ferrokv has no counterpart for (forks, replication, I/O
+//! threads) are reported as an idle Redis reports them. Memory figures come from
+//! jemalloc's statistics and /proc; the peak is kept in `Diagnostics` and refreshed by
+//! the cron and by every INFO.
+
+use crate::commands::server::{full_name, Diagnostics};
+use crate::commands::{Args, Ctx, TABLE};
+use crate::config::{MaxmemoryPolicy, REDIS_VERSION};
+use crate::error::CmdResult;
+use crate::server::Core;
+use crate::store::Store;
+use std::fmt::Write;
+use std::sync::LazyLock;
+
+/// The replication id INFO reports: random, fixed for the life of the process.
+static REPLID: LazyLock<String> = LazyLock::new(|| crate::server::random_hex(40));
+
+/// Sections in output order; `true` for those in the default set.
+const SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("modules", true),
+    ("commandstats", false),
+    ("errorstats", true),
+    ("cluster", true),
+    ("keyspace", true),
+];
+
+/// Bytes the allocator handed out (jemalloc `stats.allocated`), after refreshing its
+/// statistics.
+pub fn used_memory() -> u64 {
+    #[cfg(not(target_env = "msvc"))]
+    {
+        let _ = tikv_jemalloc_ctl::epoch::advance();
+        tikv_jemalloc_ctl::stats::allocated::read().unwrap_or(0) as u64
+    }
+    #[cfg(target_env = "msvc")]
+    {
+        0
+    }
+}
+
+/// (active, resident) bytes from jemalloc; call after `used_memory` refreshed the epoch.
+fn allocator_active_resident() -> (u64, u64) {
+    #[cfg(not(target_env = "msvc"))]
+    {
+        (
+            tikv_jemalloc_ctl::stats::active::read().unwrap_or(0) as u64,
+            tikv_jemalloc_ctl::stats::resident::read().unwrap_or(0) as u64,
+        )
+    }
+    #[cfg(target_env = "msvc")]
+    {
+        (0, 0)
+    }
+}
+
+fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 {
+        p as u64
+    } else {
+        4096
+    }
+}
+
+/// Resident set size from /proc/self/statm.
+pub fn rss() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map(|pages| pages * page_size())
+        .unwrap_or(0)
+}
+
+fn total_system_memory() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let pages = unsafe { libc::sysconf(libc::_SC_PHYS_PAGES) };
+    if pages > 0 {
+        pages as u64 * page_size()
+    } else {
+        0
+    }
+}
+
+/// Refreshes the memory peak (and records the startup figure the first time); returns
+/// the current used_memory.
+pub fn update_memory_peak(d: &mut Diagnostics) -> u64 {
+    let used = used_memory();
+    if d.mem_startup == 0 {
+        d.mem_startup = used;
+    }
+    d.mem_peak = d.mem_peak.max(used);
+    used
+}
+
+/// Redis's bytesToHuman: "991.30K", "1.50M", "12B".
+pub fn human_bytes(n: u64) -> String {
+    let f = n as f64;
+    const K: f64 = 1024.0;
+    if n < 1024 {
+        format!("{n}B")
+    } else if f < K * K {
+        format!("{:.2}K", f / K)
+    } else if f < K * K * K {
+        format!("{:.2}M", f / (K * K))
+    } else if f < K * K * K * K {
+        format!("{:.2}G", f / (K * K * K))
+    } else if f < K * K * K * K * K {
+        format!("{:.2}T", f / (K * K * K * K))
+    } else if f < K * K * K * K * K * K {
+        format!("{:.2}P", f / (K * K * K * K * K))
+    } else {
+        format!("{n}B")
+    }
+}
+
+/// The name CONFIG GET and INFO use for a maxmemory policy.
+pub fn policy_name(p: MaxmemoryPolicy) -> &'static str {
+    match p {
+        MaxmemoryPolicy::VolatileLru => "volatile-lru",
+        MaxmemoryPolicy::AllkeysLru => "allkeys-lru",
+        MaxmemoryPolicy::VolatileLfu => "volatile-lfu",
+        MaxmemoryPolicy::AllkeysLfu => "allkeys-lfu",
+        MaxmemoryPolicy::VolatileRandom => "volatile-random",
+        MaxmemoryPolicy::AllkeysRandom => "allkeys-random",
+        MaxmemoryPolicy::VolatileTtl => "volatile-ttl",
+        MaxmemoryPolicy::NoEviction => "noeviction",
+    }
+}
+
+fn uname() -> String {
+    // SAFETY: uname fills the struct we own; the fields are NUL-terminated C strings.
+    unsafe {
+        let mut u: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut u) != 0 {
+            return String::new();
+        }
+        let f = |s: &[libc::c_char]| {
+            std::ffi::CStr::from_ptr(s.as_ptr())
+                .to_string_lossy()
+                .into_owned()
+        };
+        format!(
+            "{} {} {}",
+            f(&u.sysname[..]),
+            f(&u.release[..]),
+            f(&u.machine[..])
+        )
+    }
+}
+
+/// CPU time as "seconds.microseconds".
+fn cpu_times(who: libc::c_int) -> (String, String) {
+    // SAFETY: getrusage fills the struct we own.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(who, &mut ru);
+        ru
+    };
+    let t = |tv: libc::timeval| format!("{}.{:06}", tv.tv_sec, tv.tv_usec);
+    (t(ru.ru_stime), t(ru.ru_utime))
+}
+
+/// Bytes the connections' buffers hold (INFO mem_clients_normal, used_memory_overhead).
+fn clients_memory(core: &Core) -> u64 {
+    core.conns
+        .iter()
+        .map(|(_, c)| (c.s.rbuf.capacity() + c.s.wbuf.capacity() + std::mem::size_of_val(c)) as u64)
+        .sum()
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Which sections the arguments ask for.
+fn selected(a: &Args) -> [bool; SECTIONS.len()] {
+    let mut sel = [false; SECTIONS.len()];
+    if a.len() == 1 {
+        for (s, (_, default)) in sel.iter_mut().zip(SECTIONS) {
+            *s = *default;
+        }
+        return sel;
+    }
+    for arg in a.from(1) {
+        let arg = arg.to_ascii_lowercase();
+        match arg.as_slice() {
+            b"default" => {
+                for (s, (_, default)) in sel.iter_mut().zip(SECTIONS) {
+                    *s |= *default;
+                }
+            }
+            b"all" | b"everything" => sel = [true; SECTIONS.len()],
+            name => {
+                for (s, (n, _)) in sel.iter_mut().zip(SECTIONS) {
+                    if n.as_bytes() == name {
+                        *s = true;
+                    }
+                }
+            }
+        }
+    }
+    sel
+}
+
+/// Builds the INFO text for the given sections.
+pub fn gen_info(store: &Store, core: &mut Core, sel: &[bool]) -> String {
+    let mut s = String::with_capacity(4096);
+    let mut first = true;
+    for (i, (name, _)) in SECTIONS.iter().enumerate() {
+        if !sel.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        if !first {
+            s.push_str("\r\n");
+        }
+        first = false;
+        section(&mut s, name, store, core);
+    }
+    s
+}
+
+macro_rules! field {
+    ($s:expr, $name:expr, $($arg:tt)*) => {{
+        let _ = write!($s, "{}:", $name);
+        let _ = write!($s, $($arg)*);
+        $s.push_str("\r\n");
+    }};
+}
+
+fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
+    let now_us = crate::store::now_us();
+    match name {
+        "server" => {
+            s.push_str("# Server\r\n");
+            let uptime = core.started.elapsed().as_secs();
+            field!(s, "redis_version", "{REDIS_VERSION}");
+            field!(s, "redis_git_sha1", "00000000");
+            field!(s, "redis_git_dirty", "0");
+            field!(s, "redis_build_id", "0");
+            field!(s, "redis_mode", "standalone");
+            field!(s, "os", "{}", uname());
+            field!(s, "arch_bits", "{}", usize::BITS);
+            field!(s, "monotonic_clock", "POSIX clock_gettime");
+            field!(s, "multiplexing_api", "epoll");
+            field!(s, "atomicvar_api", "c11-builtin");
+            field!(s, "gcc_version", "0.0.0");
+            field!(s, "process_id", "{}", std::process::id());
+            field!(s, "process_supervised", "no");
+            field!(s, "run_id", "{}", core.run_id);
+            field!(s, "tcp_port", "{}", core.port);
+            field!(s, "server_time_usec", "{now_us}");
+            field!(s, "uptime_in_seconds", "{uptime}");
+            field!(s, "uptime_in_days", "{}", uptime / 86400);
+            field!(s, "hz", "{}", core.config.hz);
+            field!(s, "configured_hz", "{}", core.config.hz);
+            field!(s, "lru_clock", "{}", (now_us / 1_000_000) & ((1 << 24) - 1));
+            field!(s, "executable", "{}", core.executable);
+            let cf = core
+                .config
+                .config_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            field!(s, "config_file", "{cf}");
+            field!(s, "io_threads_active", "0");
+        }
+        "clients" => {
+            s.push_str("# Clients\r\n");
+            let in_timeout = core
+                .blocked
+                .iter()
+                .filter(|&&t| {
+                    core.conns.get(t).is_some_and(|c| {
+                        c.s.client
+                            .blocked
+                            .as_ref()
+                            .is_some_and(|b| b.deadline.is_some())
+                    })
+                })
+                .count();
+            field!(s, "connected_clients", "{}", core.conns.len());
+            field!(s, "cluster_connections", "0");
+            field!(s, "maxclients", "{}", core.config.maxclients);
+            field!(s, "client_recent_max_input_buffer", "0");
+            field!(s, "client_recent_max_output_buffer", "0");
+            field!(s, "blocked_clients", "{}", core.blocked.len());
+            field!(s, "tracking_clients", "0");
+            field!(s, "clients_in_timeout_table", "{in_timeout}");
+        }
+        "memory" => memory_section(s, store, core),
+        "persistence" => {
+            s.push_str("# Persistence\r\n");
+            field!(s, "loading", "{}", store.loading as u8);
+            field!(s, "async_loading", "0");
+            field!(s, "current_cow_peak", "0");
+            field!(s, "current_cow_size", "0");
+            field!(s, "current_cow_size_age", "0");
+            field!(s, "current_fork_perc", "0.00");
+            field!(s, "current_save_keys_processed", "0");
+            field!(s, "current_save_keys_total", "0");
+            field!(s, "rdb_changes_since_last_save", "{}", store.dirty);
+            field!(s, "rdb_bgsave_in_progress", "0");
+            field!(s, "rdb_last_save_time", "{}", core.last_save);
+            field!(s, "rdb_last_bgsave_status", "ok");
+            field!(s, "rdb_last_bgsave_time_sec", "-1");
+            field!(s, "rdb_current_bgsave_time_sec", "-1");
+            field!(s, "rdb_saves", "0");
+            field!(s, "rdb_last_cow_size", "0");
+            field!(s, "rdb_last_load_keys_expired", "0");
+            field!(s, "rdb_last_load_keys_loaded", "0");
+            field!(s, "aof_enabled", "{}", core.config.appendonly as u8);
+            field!(s, "aof_rewrite_in_progress", "0");
+            field!(s, "aof_rewrite_scheduled", "0");
+            field!(s, "aof_last_rewrite_time_sec", "-1");
+            field!(s, "aof_current_rewrite_time_sec", "-1");
+            field!(s, "aof_last_bgrewrite_status", "ok");
+            field!(s, "aof_rewrites", "0");
+            field!(s, "aof_rewrites_consecutive_failures", "0");
+            field!(s, "aof_last_write_status", "ok");
+            field!(s, "aof_last_cow_size", "0");
+            field!(s, "module_fork_in_progress", "0");
+            field!(s, "module_fork_last_cow_size", "0");
+            aof_info_fields(s, core);
+        }
+        "stats" => {
+            s.push_str("# Stats\r\n");
+            let st = &core.stats;
+            let ks = &store.stats;
+            field!(
+                s,
+                "total_connections_received",
+                "{}",
+                st.total_connections_received
+            );
+            field!(
+                s,
+                "total_commands_processed",
+                "{}",
+                st.total_commands_processed
+            );
+            field!(
+                s,
+                "instantaneous_ops_per_sec",
+                "{}",
+                st.instantaneous_ops_per_sec
+            );
+            field!(s, "total_net_input_bytes", "{}", st.net_input_bytes);
+            field!(s, "total_net_output_bytes", "{}", st.net_output_bytes);
+            field!(s, "total_net_repl_input_bytes", "0");
+            field!(s, "total_net_repl_output_bytes", "0");
+            field!(s, "instantaneous_input_kbps", "0.00");
+            field!(s, "instantaneous_output_kbps", "0.00");
+            field!(s, "instantaneous_input_repl_kbps", "0.00");
+            field!(s, "instantaneous_output_repl_kbps", "0.00");
+            field!(s, "rejected_connections", "{}", st.rejected_connections);
+            field!(s, "sync_full", "0");
+            field!(s, "sync_partial_ok", "0");
+            field!(s, "sync_partial_err", "0");
+            field!(s, "expired_keys", "{}", ks.expired);
+            field!(
+                s,
+                "expired_stale_perc",
+                "{:.2}",
+                ks.expired_stale_perc * 100.0
+            );
+            field!(
+                s,
+                "expired_time_cap_reached_count",
+                "{}",
+                ks.expired_time_cap_reached
+            );
+            field!(s, "expire_cycle_cpu_milliseconds", "0");
+            field!(s, "evicted_keys", "{}", ks.evicted);
+            field!(s, "evicted_clients", "0");
+            field!(s, "total_eviction_exceeded_time", "0");
+            field!(s, "current_eviction_exceeded_time", "0");
+            field!(s, "keyspace_hits", "{}", ks.hits);
+            field!(s, "keyspace_misses", "{}", ks.misses);
+            field!(s, "pubsub_channels", "{}", core.pubsub.channels.len());
+            field!(s, "pubsub_patterns", "{}", core.pubsub.patterns.len());
+            field!(
+                s,
+                "pubsubshard_channels",
+                "{}",
+                core.pubsub.shard_channels.len()
+            );
+            field!(s, "latest_fork_usec", "0");
+            field!(s, "total_forks", "0");
+            field!(s, "migrate_cached_sockets", "0");
+            field!(s, "slave_expires_tracked_keys", "0");
+            field!(s, "active_defrag_hits", "0");
+            field!(s, "active_defrag_misses", "0");
+            field!(s, "active_defrag_key_hits", "0");
+            field!(s, "active_defrag_key_misses", "0");
+            field!(s, "total_active_defrag_time", "0");
+            field!(s, "current_active_defrag_time", "0");
+            field!(s, "tracking_total_keys", "0");
+            field!(s, "tracking_total_items", "0");
+            field!(s, "tracking_total_prefixes", "0");
+            field!(s, "unexpected_error_replies", "0");
+            field!(s, "total_error_replies", "{}", core.diag.total_errors);
+            field!(s, "dump_payload_sanitizations", "0");
+            field!(s, "total_reads_processed", "0");
+            field!(s, "total_writes_processed", "0");
+            field!(s, "io_threaded_reads_processed", "0");
+            field!(s, "io_threaded_writes_processed", "0");
+            field!(s, "reply_buffer_shrinks", "0");
+            field!(s, "reply_buffer_expands", "0");
+        }
+        "replication" => {
+            s.push_str("# Replication\r\n");
+            field!(s, "role", "master");
+            field!(s, "connected_slaves", "0");
+            field!(s, "master_failover_state", "no-failover");
+            field!(s, "master_replid", "{}", *REPLID);
+            field!(s, "master_replid2", "{}", "0".repeat(40));
+            field!(s, "master_repl_offset", "0");
+            field!(s, "second_repl_offset", "-1");
+            field!(s, "repl_backlog_active", "0");
+            field!(s, "repl_backlog_size", "1048576");
+            field!(s, "repl_backlog_first_byte_offset", "0");
+            field!(s, "repl_backlog_histlen", "0");
+        }
+        "cpu" => {
+            s.push_str("# CPU\r\n");
+            let (sys, user) = cpu_times(libc::RUSAGE_SELF);
+            let (csys, cuser) = cpu_times(libc::RUSAGE_CHILDREN);
+            let (tsys, tuser) = cpu_times(libc::RUSAGE_THREAD);
+            field!(s, "used_cpu_sys", "{sys}");
+            field!(s, "used_cpu_user", "{user}");
+            field!(s, "used_cpu_sys_children", "{csys}");
+            field!(s, "used_cpu_user_children", "{cuser}");
+            field!(s, "used_cpu_sys_main_thread", "{tsys}");
+            field!(s, "used_cpu_user_main_thread", "{tuser}");
+        }
+        "modules" => s.push_str("# Modules\r\n"),
+        "commandstats" => {
+            s.push_str("# Commandstats\r\n");
+            for &c in &TABLE.all {
+                for row in std::iter::once(c).chain(c.subcommands.iter()) {
+                    let Some(st) = core.cmd_stats.get(&(row as *const _ as usize)) else {
+                        continue;
+                    };
+                    if st.calls == 0 && st.failed_calls == 0 && st.rejected_calls == 0 {
+                        continue;
+                    }
+                    let per = if st.calls > 0 {
+                        st.usec as f64 / st.calls as f64
+                    } else {
+                        0.0
+                    };
+                    let _ = write!(
+                        s,
+                        "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
+                        full_name(row),
+                        st.calls,
+                        st.usec,
+                        per,
+                        st.rejected_calls,
+                        st.failed_calls
+                    );
+                }
+            }
+        }
+        "errorstats" => {
+            s.push_str("# Errorstats\r\n");
+            for (code, n) in &core.diag.errors {
+                let _ = write!(s, "errorstat_{code}:count={n}\r\n");
+            }
+        }
+        "cluster" => {
+            s.push_str("# Cluster\r\n");
+            field!(s, "cluster_enabled", "0");
+        }
+        "keyspace" => {
+            s.push_str("# Keyspace\r\n");
+            for (i, db) in store.dbs.iter().enumerate() {
+                if db.is_empty() {
+                    continue;
+                }
+                let _ = write!(
+                    s,
+                    "db{i}:keys={},expires={},avg_ttl={}\r\n",
+                    db.len(),
+                    db.expires.len(),
+                    db.avg_ttl
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn memory_section(s: &mut String, store: &Store, core: &mut Core) {
+    let used = update_memory_peak(&mut core.diag);
+    let (active, resident) = allocator_active_resident();
+    let rss = rss();
+    let peak = core.diag.mem_peak;
+    let startup = core.diag.mem_startup;
+    let clients = clients_memory(core);
+    let tables: u64 = store
+        .dbs
+        .iter()
+        .map(|d| (d.keys.table_bytes() + d.expires.table_bytes()) as u64)
+        .sum();
+    let aof_buf = core.aof.buf.capacity() as u64;
+    let overhead = startup + clients + tables + aof_buf;
+    let dataset = used.saturating_sub(overhead);
+    let net = used.saturating_sub(startup);
+    let sysmem = total_system_memory();
+    let maxmem = core.config.maxmemory;
+    s.push_str("# Memory\r\n");
+    field!(s, "used_memory", "{used}");
+    field!(s, "used_memory_human", "{}", human_bytes(used));
+    field!(s, "used_memory_rss", "{rss}");
+    field!(s, "used_memory_rss_human", "{}", human_bytes(rss));
+    field!(s, "used_memory_peak", "{peak}");
+    field!(s, "used_memory_peak_human", "{}", human_bytes(peak));
+    field!(
+        s,
+        "used_memory_peak_perc",
+        "{:.2}%",
+        ratio(used, peak) * 100.0
+    );
+    field!(s, "used_memory_overhead", "{overhead}");
+    field!(s, "used_memory_startup", "{startup}");
+    field!(s, "used_memory_dataset", "{dataset}");
+    field!(
+        s,
+        "used_memory_dataset_perc",
+        "{:.2}%",
+        ratio(dataset, net) * 100.0
+    );
+    field!(s, "allocator_allocated", "{used}");
+    field!(s, "allocator_active", "{active}");
+    field!(s, "allocator_resident", "{resident}");
+    field!(s, "total_system_memory", "{sysmem}");
+    field!(s, "total_system_memory_human", "{}", human_bytes(sysmem));
+    field!(s, "used_memory_lua", "0");
+    field!(s, "used_memory_vm_eval", "0");
+    field!(s, "used_memory_lua_human", "0B");
+    field!(s, "used_memory_scripts_eval", "0");
+    field!(s, "number_of_cached_scripts", "0");
+    field!(s, "number_of_functions", "0");
+    field!(s, "number_of_libraries", "0");
+    field!(s, "used_memory_vm_functions", "0");
+    field!(s, "used_memory_vm_total", "0");
+    field!(s, "used_memory_vm_total_human", "0B");
+    field!(s, "used_memory_functions", "0");
+    field!(s, "used_memory_scripts", "0");
+    field!(s, "used_memory_scripts_human", "0B");
+    field!(s, "maxmemory", "{maxmem}");
+    field!(s, "maxmemory_human", "{}", human_bytes(maxmem));
+    field!(
+        s,
+        "maxmemory_policy",
+        "{}",
+        policy_name(core.config.maxmemory_policy)
+    );
+    field!(s, "allocator_frag_ratio", "{:.2}", ratio(active, used));
+    field!(s, "allocator_frag_bytes", "{}", active as i64 - used as i64);
+    field!(s, "allocator_rss_ratio", "{:.2}", ratio(resident, active));
+    field!(
+        s,
+        "allocator_rss_bytes",
+        "{}",
+        resident as i64 - active as i64
+    );
+    field!(s, "rss_overhead_ratio", "{:.2}", ratio(rss, resident));
+    field!(s, "rss_overhead_bytes", "{}", rss as i64 - resident as i64);
+    field!(s, "mem_fragmentation_ratio", "{:.2}", ratio(rss, used));
+    field!(s, "mem_fragmentation_bytes", "{}", rss as i64 - used as i64);
+    field!(s, "mem_not_counted_for_evict", "{aof_buf}");
+    field!(s, "mem_replication_backlog", "0");
+    field!(s, "mem_total_replication_buffers", "0");
+    field!(s, "mem_clients_slaves", "0");
+    field!(s, "mem_clients_normal", "{clients}");
+    field!(s, "mem_cluster_links", "0");
+    field!(s, "mem_aof_buffer", "{aof_buf}");
+    field!(s, "mem_allocator", "jemalloc-5.3.0");
+    field!(s, "active_defrag_running", "0");
+    field!(s, "lazyfree_pending_objects", "0");
+    field!(s, "lazyfreed_objects", "0");
+}
+
+/// Extra "# Persistence" fields of the append-only file (aof_current_size and the like,
+/// which Redis shows when AOF is on). The persistence layer fills this in.
+pub fn aof_info_fields(_s: &mut String, _core: &Core) {}
+
+/// INFO [section [section ...]]
+pub fn info(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let sel = selected(a);
+    let text = gen_info(ctx.store, ctx.srv, &sel);
+    ctx.reply.verbatim("txt", text.as_bytes());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::Env;
+    use super::*;
+
+    #[test]
+    fn human_format() {
+        assert_eq!(human_bytes(0), "0B");
+        assert_eq!(human_bytes(1023), "1023B");
+        assert_eq!(human_bytes(1015088), "991.30K");
+        assert_eq!(human_bytes(7090176), "6.76M");
+        assert_eq!(human_bytes(25276510208), "23.54G");
+    }
+
+    #[test]
+    fn sections_and_framing() {
+        let mut e = Env::new();
+        let r = e.run(&["info"]);
+        assert!(r.starts_with('$'));
+        for h in [
+            "# Server\r\n",
+            "# Clients\r\n",
+            "# Memory\r\n",
+            "# Persistence\r\n",
+            "# Stats\r\n",
+            "# Replication\r\n",
+            "# CPU\r\n",
+            "# Modules\r\n",
+            "# Errorstats\r\n",
+            "# Cluster\r\n",
+            "# Keyspace\r\n",
+        ] {
+            assert!(r.contains(h), "{h}");
+        }
+        assert!(!r.contains("# Commandstats"));
+        assert!(r.contains("\r\nredis_version:7.0.15\r\n"));
+        assert!(r.contains("\r\n\r\n# Clients\r\n"));
+        assert!(r.contains("mem_allocator:jemalloc-5.3.0\r\n"));
+        assert_eq!(e.run(&["info", "nosuch"]), "$0\r\n\r\n");
+        let cpu = e.run(&["info", "CPU", "cluster"]);
+        assert!(cpu.contains("# CPU\r\nused_cpu_sys:"));
+        assert!(cpu.ends_with("\r\n\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n"));
+        e.client.resp3 = true;
+        assert_eq!(
+            e.run(&["info", "cluster"]),
+            "=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn commandstats_and_errorstats() {
+        let mut e = Env::new();
+        e.run(&["time"]);
+        e.run(&["config", "foo"]);
+        e.run(&["client", "reply", "bad"]);
+        e.run(&["lastsave", "extra"]);
+        let r = e.run(&["info", "commandstats", "errorstats"]);
+        assert!(r.contains(
+            "cmdstat_lastsave:calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0\r\n"
+        ));
+        assert!(r.contains("cmdstat_time:calls=1,usec="));
+        assert!(r.contains("cmdstat_client|reply:calls=1,"));
+        assert!(r.contains(",rejected_calls=0,failed_calls=1\r\n"));
+        assert!(r.contains("errorstat_ERR:count=3\r\n"));
+    }
+}

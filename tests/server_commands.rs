@@ -1,0 +1,205 @@
+//! Server commands against the real binary: what needs the event loop and real sockets
+//! (INFO over the wire, listing and killing other connections, MONITOR, CLIENT REPLY,
+//! SHUTDOWN ending the process).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrokv-server"))
+            .args(["--port", "0", "--bind", "127.0.0.1", "--appendonly", "no"])
+            .args(["--save", ""])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ferrokv-server");
+        let out = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(out).lines();
+        let mut port = 0;
+        for line in lines.by_ref() {
+            let line = line.expect("log line");
+            if let Some(rest) = line.split("port=").nth(1) {
+                port = rest.trim_end_matches('.').parse().expect("port number");
+                break;
+            }
+        }
+        assert!(port > 0, "server did not report its port");
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, port }
+    }
+
+    fn connect(&self) -> Conn {
+        let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        Conn {
+            r: BufReader::new(s.try_clone().expect("clone")),
+            w: s,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Conn {
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+}
+
+/// A reply, flattened to text: "+OK", ":1", "$hello", "*2", ... one element per entry.
+fn read_reply(r: &mut BufReader<TcpStream>, out: &mut Vec<String>) -> std::io::Result<()> {
+    let mut line = String::new();
+    if r.read_line(&mut line)? == 0 {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    let line = line.trim_end_matches("\r\n").to_string();
+    let (t, rest) = line.split_at(1);
+    match t {
+        "$" | "=" => {
+            let n: i64 = rest.parse().unwrap_or(-1);
+            if n < 0 {
+                out.push("(nil)".into());
+            } else {
+                let mut buf = vec![0; n as usize + 2];
+                r.read_exact(&mut buf)?;
+                buf.truncate(n as usize);
+                out.push(format!("${}", String::from_utf8_lossy(&buf)));
+            }
+        }
+        "*" | "%" | "~" | ">" => {
+            let n: i64 = rest.parse().unwrap_or(-1);
+            out.push(line.clone());
+            let n = if t == "%" { n * 2 } else { n };
+            for _ in 0..n.max(0) {
+                read_reply(r, out)?;
+            }
+        }
+        _ => out.push(line),
+    }
+    Ok(())
+}
+
+impl Conn {
+    fn send(&mut self, args: &[&str]) {
+        let mut b = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            b.extend_from_slice(format!("${}\r\n{}\r\n", a.len(), a).as_bytes());
+        }
+        self.w.write_all(&b).expect("write");
+    }
+
+    fn read(&mut self) -> Vec<String> {
+        let mut out = Vec::new();
+        read_reply(&mut self.r, &mut out).expect("read reply");
+        out
+    }
+
+    fn call(&mut self, args: &[&str]) -> Vec<String> {
+        self.send(args);
+        self.read()
+    }
+
+    fn text(&mut self, args: &[&str]) -> String {
+        self.call(args).concat()
+    }
+
+    /// Whether the server closed the connection within a second.
+    fn closed(&mut self) -> bool {
+        self.w.set_read_timeout(Some(Duration::from_secs(1))).ok();
+        let mut b = [0u8; 64];
+        matches!(self.r.read(&mut b), Ok(0))
+    }
+}
+
+#[test]
+fn info_and_client_list_over_the_wire() {
+    let srv = Server::start();
+    let mut a = srv.connect();
+    let mut b = srv.connect();
+    assert_eq!(b.text(&["client", "setname", "second"]), "+OK");
+    let info = a.text(&["info"]);
+    assert!(info.contains(&format!("tcp_port:{}\r\n", srv.port)));
+    assert!(info.contains("connected_clients:2\r\n"));
+    assert!(info.contains("# Keyspace\r\n"));
+    let list = a.text(&["client", "list"]);
+    let lines: Vec<&str> = list.trim_start_matches('$').lines().collect();
+    assert_eq!(lines.len(), 2, "{list}");
+    assert!(lines[0].contains(" cmd=client|list "), "{list}");
+    assert!(lines[1].contains(" name=second ") && lines[1].contains(" cmd=client|setname "));
+    let fd = lines[1]
+        .split(' ')
+        .find_map(|f| f.strip_prefix("fd="))
+        .expect("fd field");
+    assert!(fd.parse::<i32>().expect("fd number") > 0);
+}
+
+#[test]
+fn client_kill_closes_the_other_connection() {
+    let srv = Server::start();
+    let mut a = srv.connect();
+    let mut b = srv.connect();
+    let id = b.text(&["client", "id"]);
+    let id = id.trim_start_matches(':');
+    assert_eq!(a.text(&["client", "kill", "id", id]), ":1");
+    assert!(b.closed());
+    let info = a.text(&["info", "clients"]);
+    assert!(info.contains("connected_clients:1\r\n"), "{info}");
+    // The old form, on itself: OK, then the connection closes.
+    let me = a.text(&["client", "info"]);
+    let addr = me
+        .split(' ')
+        .find_map(|f| f.strip_prefix("addr="))
+        .expect("addr field")
+        .to_string();
+    assert_eq!(a.text(&["client", "kill", &addr]), "+OK");
+    assert!(a.closed());
+}
+
+#[test]
+fn monitor_and_reply_modes() {
+    let srv = Server::start();
+    let mut m = srv.connect();
+    assert_eq!(m.text(&["monitor"]), "+OK");
+    let mut c = srv.connect();
+    c.send(&["client", "reply", "off"]);
+    c.send(&["echo", "hidden"]);
+    assert_eq!(c.text(&["client", "reply", "on"]), "+OK");
+    assert_eq!(c.text(&["echo", "shown"]), "$shown");
+    let fed: Vec<String> = (0..4).map(|_| m.read().concat()).collect();
+    assert!(fed[0].ends_with(r#" "client" "reply" "off""#), "{fed:?}");
+    assert!(fed[1].ends_with(r#" "echo" "hidden""#), "{fed:?}");
+    assert!(fed[3].ends_with(r#" "echo" "shown""#), "{fed:?}");
+}
+
+#[test]
+fn shutdown_ends_the_process() {
+    let mut srv = Server::start();
+    let mut c = srv.connect();
+    assert_eq!(
+        c.text(&["shutdown", "abort"]),
+        "-ERR No shutdown in progress."
+    );
+    c.send(&["shutdown", "nosave"]);
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(st)) = srv.child.try_wait() {
+            assert!(st.success());
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
