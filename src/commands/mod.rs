@@ -13,6 +13,7 @@ pub mod hashes;
 pub mod hll;
 pub mod keys;
 pub mod multi;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod strings;
@@ -206,6 +207,7 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     server::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
+    persistence::COMMANDS,
 ];
 
 /// The table, indexed by lower-case name.

@@ -249,8 +249,8 @@ pub fn call(
 
     // Feed the AOF: deletions found on the way first, then the command if it changed data.
     if !store.also_propagate.is_empty() {
-        for c in store.also_propagate.drain(..) {
-            core.aof.feed_sds(db, &c);
+        for (d, c) in store.also_propagate.drain(..) {
+            core.aof.feed_sds(d, &c);
         }
     }
     if store.dirty != dirty {

@@ -778,8 +778,8 @@ impl Server {
             self.core.publish_events(&mut events, None);
         }
         if !self.store.also_propagate.is_empty() {
-            for c in std::mem::take(&mut self.store.also_propagate) {
-                self.core.aof.feed_sds(self.store.cur, &c);
+            for (db, c) in std::mem::take(&mut self.store.also_propagate) {
+                self.core.aof.feed_sds(db, &c);
             }
         }
         if !self.store.ready_keys.is_empty() {

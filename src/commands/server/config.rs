@@ -38,7 +38,7 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
         .collect();
     let changed = ctx.srv.config.set(&pairs).map_err(Error::msg)?;
     for name in changed {
-        apply_config_change(ctx, name);
+        apply_config_change(ctx, name)?;
     }
     ctx.reply.ok();
     Ok(())
@@ -46,11 +46,20 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// Applies what a changed directive means for state kept outside `Config` (everything
 /// the server reads from `Config` directly needs nothing). `name` is the canonical
-/// directive name. Persistence directives (appendonly, appendfsync, dir...) are for the
-/// persistence layer to add here.
-pub fn apply_config_change(ctx: &mut Ctx, name: &str) {
+/// directive name. An error undoes nothing else and becomes CONFIG SET's reply.
+pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
     let c = &ctx.srv.config;
     match name {
+        // The append-only file: turning it on starts a rewrite that writes its base.
+        "appendonly" | "appendfsync" | "aof-timestamp-enabled" => {
+            if crate::persistence::config_changed(ctx.store, ctx.srv, name).is_err() {
+                ctx.srv.config.appendonly = false;
+                return Err(Error::msg(crate::config::set_failed_error(
+                    "appendonly",
+                    "Unable to turn on AOF. Check server logs.",
+                )));
+            }
+        }
         "notify-keyspace-events" => ctx.store.notify_flags = c.notify_keyspace_events,
         "loglevel" => log::set_max_level(match c.loglevel {
             LogLevel::Debug => log::LevelFilter::Trace,
@@ -69,6 +78,7 @@ pub fn apply_config_change(ctx: &mut Ctx, name: &str) {
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// CONFIG RESETSTAT
