@@ -62,6 +62,9 @@ pub struct Loader {
     commands: u64,
     started: Instant,
     saved: Option<SavedStats>,
+    /// key-load-delay (tests): a pause after each command.
+    key_load_delay: i32,
+    rng: u64,
 }
 
 /// Statistics the loaded commands must not count in.
@@ -195,6 +198,8 @@ impl Loader {
             commands: 0,
             started: Instant::now(),
             saved: None,
+            key_load_delay: core.config.key_load_delay,
+            rng: 0x9e37_79b9_7f4a_7c15,
         }))
     }
 
@@ -302,6 +307,9 @@ impl Loader {
                         call::call(store, core, &mut self.client, &mut self.out, args, cmd);
                         self.client.in_exec = false;
                         self.commands += 1;
+                        if self.key_load_delay != 0 {
+                            super::rewrite::debug_delay(self.key_load_delay, &mut self.rng);
+                        }
                         if self.out.len() > 64 * 1024 {
                             self.out.clear();
                         }

@@ -169,7 +169,7 @@ enum Either<'a> {
 
 /// Redis's debugDelay: a positive value sleeps that many microseconds; a negative one
 /// sleeps 1 µs with probability 1/-n.
-fn debug_delay(usec: i32, rng: &mut u64) {
+pub(crate) fn debug_delay(usec: i32, rng: &mut u64) {
     let us = if usec < 0 {
         *rng ^= *rng << 13;
         *rng ^= *rng >> 7;
