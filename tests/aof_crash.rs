@@ -22,13 +22,21 @@ struct Acked {
     counters: HashMap<String, i64>,
 }
 
-fn load(port: u16, round: usize, stop: Arc<AtomicBool>, acked: Arc<Mutex<Acked>>, clients: usize) -> Vec<std::thread::JoinHandle<()>> {
+fn load(
+    port: u16,
+    round: usize,
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<Acked>>,
+    clients: usize,
+) -> Vec<std::thread::JoinHandle<()>> {
     (0..clients)
         .map(|t| {
             let stop = stop.clone();
             let acked = acked.clone();
             std::thread::spawn(move || {
-                let Ok(mut c) = Conn::try_new(port) else { return };
+                let Ok(mut c) = Conn::try_new(port) else {
+                    return;
+                };
                 let counter = format!("ctr:{t}");
                 let mut i = 0u64;
                 while !stop.load(Ordering::Relaxed) {
@@ -59,7 +67,12 @@ fn load(port: u16, round: usize, stop: Arc<AtomicBool>, acked: Arc<Mutex<Acked>>
                         }
                         (Ok(Reply::Status(_)), _) => {
                             // Only the SET is known to be acknowledged.
-                            acked.lock().unwrap().sets.entry(k2).or_insert_with(|| "a|ab".into());
+                            acked
+                                .lock()
+                                .unwrap()
+                                .sets
+                                .entry(k2)
+                                .or_insert_with(|| "a|ab".into());
                             return;
                         }
                         _ => return,
@@ -111,7 +124,10 @@ fn kill9_rounds(policy: &str, rounds: usize, run_for: Duration) {
         let s = Srv::start(d.path(), &args);
         let mut c = s.conn();
         let missing = verify(&mut c, &acked.lock().unwrap());
-        assert_eq!(missing, 0, "{policy}: round {round}: acknowledged writes lost");
+        assert_eq!(
+            missing, 0,
+            "{policy}: round {round}: acknowledged writes lost"
+        );
         let stop = Arc::new(AtomicBool::new(false));
         let before = acked.lock().unwrap().sets.len();
         let t0 = Instant::now();

@@ -35,13 +35,15 @@ fn torn_last_command_every_cut_loads_the_prefix() {
         .unwrap()
         .to_string_lossy()
         .into_owned();
-    let orig_len = std::fs::metadata(base.aof_dir().join(&incr_name)).unwrap().len();
+    let orig_len = std::fs::metadata(base.aof_dir().join(&incr_name))
+        .unwrap()
+        .len();
     let n0 = {
         let d = TempDir::new("n0");
         copy_dir(base.path(), d.path());
         let s = Srv::start(d.path(), &["--appendonly", "yes"]);
-        let n = count_keys(&mut s.conn());
-        n
+        let mut c = s.conn();
+        count_keys(&mut c)
     };
     for cut in 0..=tail.len() {
         let d = TempDir::new("cut");
@@ -84,11 +86,18 @@ fn torn_tail_with_aof_load_truncated_no_stops() {
     data.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1\r\nx");
     std::fs::write(&incr, &data).unwrap();
     let before = snapshot_dir(&d.aof_dir());
-    let err = Srv::try_start(d.path(), &["--appendonly", "yes", "--aof-load-truncated", "no"], &[])
-        .err()
-        .expect("must refuse");
+    let err = Srv::try_start(
+        d.path(),
+        &["--appendonly", "yes", "--aof-load-truncated", "no"],
+        &[],
+    )
+    .err()
+    .expect("must refuse");
     assert!(err.contains("Unexpected end of file"), "{err}");
-    assert!(err.contains(incr.file_name().unwrap().to_str().unwrap()), "{err}");
+    assert!(
+        err.contains(incr.file_name().unwrap().to_str().unwrap()),
+        "{err}"
+    );
     assert_eq!(snapshot_dir(&d.aof_dir()), before, "nothing modified");
 }
 
@@ -137,7 +146,11 @@ fn garbage_in_the_middle_is_refused_with_file_and_offset() {
             .unwrap_or_else(|| panic!("garbage at {pos} was accepted"));
         assert!(err.contains(&name), "pos {pos}: {err}");
         assert!(err.contains("at offset"), "pos {pos}: {err}");
-        assert_eq!(std::fs::read(&incr).unwrap(), data, "pos {pos}: file modified");
+        assert_eq!(
+            std::fs::read(&incr).unwrap(),
+            data,
+            "pos {pos}: file modified"
+        );
         // The offset reported is where the damage is seen (at or after the byte).
         let off: usize = err
             .split("at offset ")
@@ -145,7 +158,10 @@ fn garbage_in_the_middle_is_refused_with_file_and_offset() {
             .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|s| s.parse().ok())
             .expect("offset");
-        assert!(off >= pos.saturating_sub(20) && off <= pos + 20, "pos {pos} reported {off}");
+        assert!(
+            off >= pos.saturating_sub(20) && off <= pos + 20,
+            "pos {pos} reported {off}"
+        );
     }
     std::fs::write(&incr, &orig).unwrap();
     assert_eq!(snapshot_dir(&base), before);
@@ -161,8 +177,16 @@ fn rdb_base_is_refused_naming_the_file() {
         "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
     )
     .unwrap();
-    std::fs::write(dir.join("appendonly.aof.1.base.rdb"), b"REDIS0010\xfa\x09redis-ver").unwrap();
-    std::fs::write(dir.join("appendonly.aof.1.incr.aof"), resp(&[b"SET", b"a", b"1"])).unwrap();
+    std::fs::write(
+        dir.join("appendonly.aof.1.base.rdb"),
+        b"REDIS0010\xfa\x09redis-ver",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("appendonly.aof.1.incr.aof"),
+        resp(&[b"SET", b"a", b"1"]),
+    )
+    .unwrap();
     let before = snapshot_dir(&dir);
     let err = Srv::try_start(d.path(), &["--appendonly", "yes"], &[])
         .err()
@@ -180,7 +204,10 @@ fn missing_listed_file_is_fatal() {
     let err = Srv::try_start(d.path(), &["--appendonly", "yes"], &[])
         .err()
         .expect("refused");
-    assert!(err.contains(incr.file_name().unwrap().to_str().unwrap()), "{err}");
+    assert!(
+        err.contains(incr.file_name().unwrap().to_str().unwrap()),
+        "{err}"
+    );
 }
 
 #[test]
@@ -193,7 +220,10 @@ fn check_aof_reports_and_fixes() {
     data.extend_from_slice(b"*2\r\n$3\r\nDEL\r\n$2\r\nk");
     std::fs::write(&incr, &data).unwrap();
     let tool = env!("CARGO_BIN_EXE_ferrokv-check-aof");
-    let out = std::process::Command::new(tool).arg(&manifest).output().unwrap();
+    let out = std::process::Command::new(tool)
+        .arg(&manifest)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains(&format!("ok_up_to={good_len}")), "{text}");
@@ -207,9 +237,17 @@ fn check_aof_reports_and_fixes() {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(answer.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
         let o = child.wait_with_output().unwrap();
-        (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned())
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
     };
     let (code, text) = run_fix("n\n");
     assert_eq!(code, Some(1), "{text}");
@@ -219,7 +257,10 @@ fn check_aof_reports_and_fixes() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("Successfully truncated"), "{text}");
     assert_eq!(std::fs::metadata(&incr).unwrap().len(), good_len);
-    let out = std::process::Command::new(tool).arg(&manifest).output().unwrap();
+    let out = std::process::Command::new(tool)
+        .arg(&manifest)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     // The same files pass redis-check-aof 7.0 when it is installed.
     if std::path::Path::new("/usr/bin/redis-check-aof").exists() {
@@ -227,7 +268,12 @@ fn check_aof_reports_and_fixes() {
             .arg(&manifest)
             .output()
             .unwrap();
-        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
     }
 }
 

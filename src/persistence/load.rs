@@ -286,12 +286,19 @@ impl Loader {
                     let cmd = match call::resolve(&args) {
                         Ok(c) => c,
                         Err(e) => {
+                            let off = cur.base_off + start as u64;
+                            if crate::commands::TABLE.get(args.get(0)).is_none() {
+                                return Err(format!(
+                                    "Unknown command '{}' reading the append only file {} at offset {off}",
+                                    crate::error::sanitize(args.get(0), 128),
+                                    cur.name
+                                ));
+                            }
                             return Err(format!(
-                                "Bad command in the append only file {} at offset {}: {}",
+                                "Bad command in the append only file {} at offset {off}: {}",
                                 cur.name,
-                                cur.base_off + start as u64,
                                 e.strip_prefix("ERR ").unwrap_or(&e)
-                            ))
+                            ));
                         }
                     };
                     if cmd.name == "multi" {

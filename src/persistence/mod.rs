@@ -801,10 +801,13 @@ pub fn shutdown(core: &mut Core) -> bool {
     ok
 }
 
+/// INFO fields: (name, value).
+pub type InfoFields = Vec<(&'static str, String)>;
+
 /// The `# Persistence` fields about the AOF, in Redis 7.0's order: the always-present
 /// ones (aof_enabled ... aof_last_cow_size), then, when the AOF is on, the size fields.
 /// `module_fork_*` (which Redis prints between the two groups) are left to the caller.
-pub fn info_fields(core: &Core) -> (Vec<(&'static str, String)>, Vec<(&'static str, String)>) {
+pub fn info_fields(core: &Core) -> (InfoFields, InfoFields) {
     let a = &core.aof;
     let status = |failed: bool| if failed { "err" } else { "ok" }.to_string();
     let first = vec![
@@ -855,7 +858,7 @@ pub fn info_fields(core: &Core) -> (Vec<(&'static str, String)>, Vec<(&'static s
 }
 
 /// The `loading_*` fields Redis adds while loading.
-pub fn loading_fields(store: &Store, core: &Core) -> Vec<(&'static str, String)> {
+pub fn loading_fields(store: &Store, core: &Core) -> InfoFields {
     if !store.loading {
         return Vec::new();
     }

@@ -111,6 +111,7 @@ impl BaseWriter {
         self.bulk(n.format(v).as_bytes());
     }
 
+    #[allow(dead_code)] // sorted sets (their type is landing)
     fn bulk_f64(&mut self, d: f64) {
         let mut out = Vec::with_capacity(32);
         crate::util::num::fmt_double(d, &mut out);
@@ -120,6 +121,7 @@ impl BaseWriter {
 
 /// Writes commands in batches of at most ITEMS_PER_CMD items: `name key item...`.
 /// `per_item` is how many arguments each item takes (1, or 2 for field-value / score-member).
+#[allow(dead_code)] // collections (their types are landing)
 fn batched<'a, I>(
     w: &mut BaseWriter,
     name: &[u8],
@@ -162,6 +164,7 @@ where
 }
 
 /// The second half of an item: a hash value or a zset score.
+#[allow(dead_code)]
 enum Either<'a> {
     Bytes(&'a [u8]),
     Score(f64),
@@ -174,7 +177,7 @@ pub(crate) fn debug_delay(usec: i32, rng: &mut u64) {
         *rng ^= *rng << 13;
         *rng ^= *rng >> 7;
         *rng ^= *rng << 17;
-        if (*rng % (-(usec as i64)) as u64) == 0 {
+        if (*rng).is_multiple_of((-(usec as i64)) as u64) {
             1
         } else {
             0

@@ -92,7 +92,7 @@ impl Srv {
             .arg(dir)
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(Stdio::inherit());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -129,7 +129,8 @@ impl Srv {
     }
 
     pub fn start(dir: &Path, args: &[&str]) -> Srv {
-        Srv::try_start(dir, args, &[]).unwrap_or_else(|log| panic!("server failed to start:\n{log}"))
+        Srv::try_start(dir, args, &[])
+            .unwrap_or_else(|log| panic!("server failed to start:\n{log}"))
     }
 
     /// Starts ferrokv and returns as soon as the port is known (loading may go on).
@@ -140,7 +141,7 @@ impl Srv {
             .arg(dir)
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn");
         let log = Arc::new(Mutex::new(String::new()));
@@ -164,7 +165,14 @@ impl Srv {
             .find(|p| Path::new(p).exists())?;
         let port = free_port();
         let mut child = Command::new(bin)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
             .arg("--dir")
             .arg(dir)
             .args(args)
@@ -387,9 +395,12 @@ impl Conn {
     }
 }
 
+/// (db, key) -> (type, value parts, absolute expiry or -1).
+pub type Dump = BTreeMap<(i64, Vec<u8>), (String, Vec<Vec<u8>>, i64)>;
+
 /// Every key of every database with its type, value and expiry (absolute ms), sorted:
 /// what two servers must agree on.
-pub fn dump(c: &mut Conn) -> BTreeMap<(i64, Vec<u8>), (String, Vec<Vec<u8>>, i64)> {
+pub fn dump(c: &mut Conn) -> Dump {
     let mut all = BTreeMap::new();
     for db in 0..16 {
         c.call(&["SELECT", &db.to_string()]);
@@ -431,7 +442,10 @@ pub fn dump(c: &mut Conn) -> BTreeMap<(i64, Vec<u8>), (String, Vec<Vec<u8>>, i64
             if ty == "hash" {
                 val.sort();
             }
-            let exp = c.try_call(&[b"PEXPIRETIME", &k]).expect("pexpiretime").int();
+            let exp = c
+                .try_call(&[b"PEXPIRETIME", &k])
+                .expect("pexpiretime")
+                .int();
             all.insert((db, k), (ty, val, exp));
         }
     }
@@ -484,8 +498,7 @@ pub fn last_incr(aof_dir: &Path) -> PathBuf {
     let m = std::fs::read_to_string(aof_dir.join("appendonly.aof.manifest")).expect("manifest");
     let name = m
         .lines()
-        .filter(|l| l.ends_with("type i"))
-        .last()
+        .rfind(|l| l.ends_with("type i"))
         .and_then(|l| l.split_whitespace().nth(1))
         .expect("an incr file")
         .to_string();

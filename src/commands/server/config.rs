@@ -48,18 +48,18 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// the server reads from `Config` directly needs nothing). `name` is the canonical
 /// directive name. An error undoes nothing else and becomes CONFIG SET's reply.
 pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
+    // The append-only file: turning it on starts a rewrite that writes its base.
+    if matches!(name, "appendonly" | "appendfsync" | "aof-timestamp-enabled")
+        && crate::persistence::config_changed(ctx.store, ctx.srv, name).is_err()
+    {
+        ctx.srv.config.appendonly = false;
+        return Err(Error::msg(crate::config::set_failed_error(
+            "appendonly",
+            "Unable to turn on AOF. Check server logs.",
+        )));
+    }
     let c = &ctx.srv.config;
     match name {
-        // The append-only file: turning it on starts a rewrite that writes its base.
-        "appendonly" | "appendfsync" | "aof-timestamp-enabled" => {
-            if crate::persistence::config_changed(ctx.store, ctx.srv, name).is_err() {
-                ctx.srv.config.appendonly = false;
-                return Err(Error::msg(crate::config::set_failed_error(
-                    "appendonly",
-                    "Unable to turn on AOF. Check server logs.",
-                )));
-            }
-        }
         "notify-keyspace-events" => ctx.store.notify_flags = c.notify_keyspace_events,
         "loglevel" => log::set_max_level(match c.loglevel {
             LogLevel::Debug => log::LevelFilter::Trace,
