@@ -892,36 +892,34 @@ fn lfu_policy(ctx: &Ctx) -> bool {
 
 /// OBJECT IDLETIME key
 fn object_idletime(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    if ctx.store.lookup_read(a.get(2)).is_none() {
+    let Some((_, meta)) = ctx.store.lookup_quiet(a.get(2)) else {
         ctx.reply.null();
         return Ok(());
-    }
+    };
     if lfu_policy(ctx) {
         return Err(Error::msg(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    // Values carry no access clock: say so rather than report a made-up time.
-    Err(Error::msg(
-        "ERR idle time not tracked: keys carry no access clock",
-    ))
+    let idle = ctx.store.access.idle_ms(meta, ctx.store.now) / 1000;
+    ctx.reply.int(idle as i64);
+    Ok(())
 }
 
 /// OBJECT FREQ key
 fn object_freq(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    if ctx.store.lookup_read(a.get(2)).is_none() {
+    let Some((_, meta)) = ctx.store.lookup_quiet(a.get(2)) else {
         ctx.reply.null();
         return Ok(());
-    }
+    };
     if !lfu_policy(ctx) {
         return Err(Error::msg(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    // Values carry no access counter: say so rather than report a made-up count.
-    Err(Error::msg(
-        "ERR access frequency not tracked: keys carry no access counter",
-    ))
+    let freq = ctx.store.access.lfu_counter(meta, ctx.store.now);
+    ctx.reply.int(freq as i64);
+    Ok(())
 }
 
 const OBJECT_HELP: &[&str] = &[

@@ -340,6 +340,7 @@ impl Server {
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         let mut store = Store::new(config.databases);
         store.notify_flags = config.notify_keyspace_events;
+        store.access = crate::store::AccessPolicy::from_config(&config);
         let mut core = Core::new(config);
         core.port = port;
         Ok(Server {

@@ -67,7 +67,8 @@ impl Value {
 /// the Unix epoch), as Redis keeps them.
 #[derive(Default)]
 pub struct Db {
-    pub keys: Dict<Value>,
+    /// Each key carries its access word (see `AccessPolicy`).
+    pub keys: Dict<Value, u32>,
     pub expires: Dict<i64>,
     /// Average TTL of keys sampled by active expiry (INFO keyspace avg_ttl).
     pub avg_ttl: i64,
@@ -121,6 +122,94 @@ pub struct KeyEvent {
     pub key: Sds,
 }
 
+/// How each key's access word is kept: Redis's LRU clock (seconds, 24 bits), or under
+/// an LFU maxmemory-policy its LFU data (minutes in the high 16 bits, a logarithmic
+/// access counter in the low 8).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccessPolicy {
+    pub lfu: bool,
+    pub lfu_log_factor: u32,
+    pub lfu_decay_time: u32,
+}
+
+const LRU_CLOCK_MAX: i64 = (1 << 24) - 1;
+const LFU_INIT_VAL: u32 = 5;
+
+fn lru_clock(now_ms: i64) -> u32 {
+    ((now_ms / 1000) & LRU_CLOCK_MAX) as u32
+}
+
+fn lfu_minutes(now_ms: i64) -> u32 {
+    ((now_ms / 60_000) & 65535) as u32
+}
+
+impl AccessPolicy {
+    /// The policy the configuration asks for.
+    pub fn from_config(c: &crate::config::Config) -> AccessPolicy {
+        use crate::config::MaxmemoryPolicy::{AllkeysLfu, VolatileLfu};
+        AccessPolicy {
+            lfu: matches!(c.maxmemory_policy, AllkeysLfu | VolatileLfu),
+            lfu_log_factor: c.lfu_log_factor,
+            lfu_decay_time: c.lfu_decay_time,
+        }
+    }
+
+    /// The access word of a key just created.
+    fn fresh(&self, now_ms: i64) -> u32 {
+        if self.lfu {
+            (lfu_minutes(now_ms) << 8) | LFU_INIT_VAL
+        } else {
+            lru_clock(now_ms)
+        }
+    }
+
+    /// The LFU counter of an access word, decayed by the minutes since its last access.
+    pub fn lfu_counter(&self, meta: u32, now_ms: i64) -> u32 {
+        let last = meta >> 8;
+        let counter = meta & 255;
+        let now = lfu_minutes(now_ms);
+        let elapsed = if now >= last {
+            now - last
+        } else {
+            65535 - last + now
+        };
+        let periods = elapsed.checked_div(self.lfu_decay_time).unwrap_or(0);
+        counter.saturating_sub(periods)
+    }
+
+    /// The access word after an access.
+    fn touched(&self, meta: u32, now_ms: i64, rng: &mut u64) -> u32 {
+        if !self.lfu {
+            return lru_clock(now_ms);
+        }
+        let mut counter = self.lfu_counter(meta, now_ms);
+        if counter < 255 {
+            // Logarithmic increment: the higher the counter, the less likely it grows.
+            *rng ^= *rng << 13;
+            *rng ^= *rng >> 7;
+            *rng ^= *rng << 17;
+            let r = (*rng >> 11) as f64 / (1u64 << 53) as f64;
+            let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
+            if r < 1.0 / (base * self.lfu_log_factor as f64 + 1.0) {
+                counter += 1;
+            }
+        }
+        (lfu_minutes(now_ms) << 8) | counter
+    }
+
+    /// Milliseconds since the last access recorded in an LRU access word.
+    pub fn idle_ms(&self, meta: u32, now_ms: i64) -> u64 {
+        let clock = lru_clock(now_ms) as u64;
+        let meta = meta as u64;
+        let secs = if clock >= meta {
+            clock - meta
+        } else {
+            clock + (LRU_CLOCK_MAX as u64 - meta)
+        };
+        secs * 1000
+    }
+}
+
 /// Keyspace statistics INFO reports.
 #[derive(Debug, Default, Clone)]
 pub struct KeyStats {
@@ -154,6 +243,9 @@ pub struct Store {
     /// (`track_touched`): WATCHers and clients blocked on keys.
     pub touched: Vec<(usize, Sds)>,
     pub track_touched: bool,
+    /// How keys' access words are kept (from maxmemory-policy).
+    pub access: AccessPolicy,
+    rng: u64,
     /// WATCHed keys: (db, key) → tokens of the watching connections.
     pub watched_keys: HashMap<(usize, Sds), Vec<usize>>,
     /// Keys clients are blocked on: (db, key) → tokens, in the order they blocked.
@@ -167,6 +259,7 @@ impl Store {
         Store {
             dbs: (0..databases).map(|_| Db::default()).collect(),
             now: now_ms(),
+            rng: 0x9e37_79b9_7f4a_7c15 ^ now_us() as u64,
             ..Default::default()
         }
     }
@@ -201,13 +294,15 @@ impl Store {
         self.expire_if_needed_in(self.cur, key)
     }
 
-    /// Looks a key up for reading: expires it if due, counts a hit or a miss.
+    /// Looks a key up for reading: expires it if due, records the access, counts a hit
+    /// or a miss.
     #[inline]
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(key);
         let cur = self.cur;
-        match self.dbs[cur].keys.get_mut(key) {
-            Some(v) => {
+        match self.dbs[cur].keys.get_mut_meta(key) {
+            Some((v, meta)) => {
+                *meta = self.access.touched(*meta, self.now, &mut self.rng);
                 self.stats.hits += 1;
                 Some(v)
             }
@@ -218,12 +313,31 @@ impl Store {
         }
     }
 
-    /// Looks a key up for writing: expires it if due; no statistics.
+    /// Looks a key up for writing: expires it if due, records the access; no statistics.
     #[inline]
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(key);
         let cur = self.cur;
-        self.dbs[cur].keys.get_mut(key)
+        let (v, meta) = self.dbs[cur].keys.get_mut_meta(key)?;
+        *meta = self.access.touched(*meta, self.now, &mut self.rng);
+        Some(v)
+    }
+
+    /// Looks a key up without recording an access (OBJECT, DEBUG OBJECT): the value and
+    /// its access word. Expires the key if due and counts a hit or a miss.
+    pub fn lookup_quiet(&mut self, key: &[u8]) -> Option<(&mut Value, u32)> {
+        self.expire_if_needed(key);
+        let cur = self.cur;
+        match self.dbs[cur].keys.get_mut_meta(key) {
+            Some((v, meta)) => {
+                self.stats.hits += 1;
+                Some((v, *meta))
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
     }
 
     /// Whether the key exists (after expiry), without touching statistics.
@@ -235,16 +349,22 @@ impl Store {
     /// expiry are gone. Signals the key as modified.
     pub fn set(&mut self, key: &[u8], v: Value, keep_ttl: bool) {
         let cur = self.cur;
+        let fresh = self.access.fresh(self.now);
+        let lfu = self.access.lfu;
         let db = &mut self.dbs[cur];
-        match db.keys.get_mut(key) {
-            Some(slot) => {
+        match db.keys.get_mut_meta(key) {
+            Some((slot, meta)) => {
                 *slot = v;
+                // A new value starts a new LRU life; LFU keeps the key's counter.
+                if !lfu {
+                    *meta = fresh;
+                }
                 if !keep_ttl {
                     db.remove_expire(key);
                 }
             }
             None => {
-                db.keys.insert(Sds::from(key), v);
+                db.keys.insert_meta(Sds::from(key), v, fresh);
             }
         }
         self.signal_modified(key);
@@ -253,7 +373,8 @@ impl Store {
     /// Adds a key known to be absent (after `lookup_write` said so).
     pub fn add(&mut self, key: &[u8], v: Value) {
         let cur = self.cur;
-        self.dbs[cur].keys.insert(Sds::from(key), v);
+        let fresh = self.access.fresh(self.now);
+        self.dbs[cur].keys.insert_meta(Sds::from(key), v, fresh);
         self.signal_modified(key);
     }
 

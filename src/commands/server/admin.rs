@@ -295,10 +295,12 @@ fn lenient_f64(b: &[u8]) -> f64 {
 
 /// DEBUG OBJECT key: Redis's one-line description of a value.
 fn debug_object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
-    let lru = (crate::store::now_ms() / 1000) & ((1 << 24) - 1);
-    let Some(v) = ctx.store.lookup_write(key) else {
+    let now = ctx.store.now;
+    let access = ctx.store.access;
+    let Some((v, lru)) = ctx.store.lookup_quiet(key) else {
         return Err(Error::NoSuchKey);
     };
+    let idle = access.idle_ms(lru, now) / 1000;
     let enc = v.encoding();
     let (refcount, serialized) = match &*v {
         Value::Str(s) => {
@@ -311,7 +313,7 @@ fn debug_object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
         Value::ZSet(z) => (1, 1 + z.len() * 2),
     };
     let line = format!(
-        "Value at:{:p} refcount:{refcount} encoding:{enc} serializedlength:{serialized} lru:{lru} lru_seconds_idle:0",
+        "Value at:{:p} refcount:{refcount} encoding:{enc} serializedlength:{serialized} lru:{lru} lru_seconds_idle:{idle}",
         v as *const Value
     );
     ctx.reply.simple(&line);

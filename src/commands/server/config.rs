@@ -72,6 +72,9 @@ pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
         "requirepass" => {}
         // New connections are checked against the limit as they arrive.
         "maxclients" => {}
+        "maxmemory-policy" | "lfu-log-factor" | "lfu-decay-time" => {
+            ctx.store.access = crate::store::AccessPolicy::from_config(c);
+        }
         "slowlog-max-len" => {
             let max = c.slowlog_max_len as usize;
             ctx.srv.slowlog.truncate(max);
