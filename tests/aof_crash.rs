@@ -206,6 +206,6 @@ fn kill9_under_load_during_rewrites() {
     // No temporary or orphan files survive a clean rewrite afterwards.
     assert!(!c.call(&["BGREWRITEAOF"]).is_error());
     assert!(c.wait_info("aof_rewrite_in_progress", "0", Duration::from_secs(60)));
-    let files: Vec<String> = snapshot_dir(&d.aof_dir()).into_keys().collect();
+    let files: Vec<String> = wait_files(&d.aof_dir(), 3).into_keys().collect();
     assert_eq!(files.len(), 3, "{files:?}");
 }

@@ -105,7 +105,7 @@ fn crash_at_each_rewrite_step_leaves_a_loadable_directory() {
         s.shutdown();
         let s = Srv::start(d.path(), &["--appendonly", "yes"]);
         check_all(&mut s.conn(), &acked, step);
-        let files = snapshot_dir(&d.aof_dir());
+        let files = wait_files(&d.aof_dir(), 3);
         assert_eq!(files.len(), 3, "{step}: {:?}", files.keys());
         // Leftover temporary files of the crashed rewrite are harmless; a clean rewrite
         // removes none of the data.
@@ -158,7 +158,7 @@ fn failed_rewrites_are_reported_and_retried_with_backoff() {
     assert!(!c.call(&["BGREWRITEAOF"]).is_error());
     assert!(c.wait_info("aof_rewrite_in_progress", "0", Duration::from_secs(60)));
     assert_eq!(c.info_field("aof_last_bgrewrite_status"), "ok");
-    assert_eq!(snapshot_dir(&d.aof_dir()).len(), 3);
+    assert_eq!(wait_files(&d.aof_dir(), 3).len(), 3);
 }
 
 #[test]
@@ -277,7 +277,7 @@ fn config_set_appendonly_at_runtime() {
             .int(),
         3
     );
-    let names: Vec<String> = snapshot_dir(&d.aof_dir()).into_keys().collect();
+    let names: Vec<String> = wait_files(&d.aof_dir(), 3).into_keys().collect();
     assert_eq!(names.len(), 3, "{names:?}");
 }
 

@@ -1,4 +1,6 @@
-//! The background fsync thread (`appendfsync everysec`), Redis's BIO_AOF_FSYNC.
+//! The background thread for slow file work (Redis's BIO): the `everysec` fsync, and the
+//! deletion of history files after a rewrite (unlinking a large file can take
+//! milliseconds the loop must not spend).
 //!
 //! The loop hands the thread a shared handle of the open AOF file; the thread runs
 //! `fdatasync` on it and records the outcome. A file replaced by a rewrite stays open
@@ -15,31 +17,47 @@ use std::sync::Arc;
 /// Shared state between the loop and the thread.
 #[derive(Default)]
 struct Shared {
-    /// Jobs submitted and not finished yet.
+    /// fsync jobs submitted and not finished yet.
     pending: AtomicUsize,
+    /// Deletions queued and not done yet.
+    unlinks: AtomicUsize,
     /// errno of the last failed fsync, 0 after a successful one.
     status: AtomicI32,
 }
 
+/// A job for the thread.
+enum Job {
+    Fsync(Arc<File>),
+    Unlink(std::path::PathBuf),
+}
+
 pub struct Bio {
-    tx: Sender<Arc<File>>,
+    tx: Sender<Job>,
     shared: Arc<Shared>,
 }
 
 impl Bio {
     /// Starts the thread.
     pub fn start() -> std::io::Result<Bio> {
-        let (tx, rx) = channel::<Arc<File>>();
+        let (tx, rx) = channel::<Job>();
         let shared = Arc::new(Shared::default());
         let sh = shared.clone();
         std::thread::Builder::new()
             .name("aof-fsync".into())
             .spawn(move || {
-                while let Ok(f) = rx.recv() {
-                    let r = fdatasync(&f);
-                    sh.status.store(r, Ordering::Release);
-                    drop(f);
-                    sh.pending.fetch_sub(1, Ordering::AcqRel);
+                while let Ok(job) = rx.recv() {
+                    match job {
+                        Job::Fsync(f) => {
+                            let r = fdatasync(&f);
+                            sh.status.store(r, Ordering::Release);
+                            drop(f);
+                            sh.pending.fetch_sub(1, Ordering::AcqRel);
+                        }
+                        Job::Unlink(p) => {
+                            let _ = std::fs::remove_file(p);
+                            sh.unlinks.fetch_sub(1, Ordering::AcqRel);
+                        }
+                    }
                 }
             })?;
         Ok(Bio { tx, shared })
@@ -48,8 +66,17 @@ impl Bio {
     /// Queues an fsync of `f`.
     pub fn submit(&self, f: Arc<File>) {
         self.shared.pending.fetch_add(1, Ordering::AcqRel);
-        if self.tx.send(f).is_err() {
+        if self.tx.send(Job::Fsync(f)).is_err() {
             self.shared.pending.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Deletes a file in the background.
+    pub fn unlink(&self, p: std::path::PathBuf) {
+        self.shared.unlinks.fetch_add(1, Ordering::AcqRel);
+        if let Err(std::sync::mpsc::SendError(Job::Unlink(p))) = self.tx.send(Job::Unlink(p)) {
+            let _ = std::fs::remove_file(p);
+            self.shared.unlinks.fetch_sub(1, Ordering::AcqRel);
         }
     }
 
@@ -73,7 +100,7 @@ impl Bio {
 
     /// Waits until every queued job is done (shutdown, switching to `always`).
     pub fn drain(&self) {
-        while self.pending() > 0 {
+        while self.pending() > 0 || self.shared.unlinks.load(Ordering::Acquire) > 0 {
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
     }

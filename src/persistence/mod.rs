@@ -113,6 +113,9 @@ pub struct AofFeed {
     /// Seconds the last rewrite took; None before the first.
     pub last_rewrite_time_sec: Option<i64>,
     pub last_cow_size: u64,
+    /// How long the last fork took (INFO latest_fork_usec), and how many there were.
+    pub latest_fork_usec: u64,
+    pub total_forks: u64,
     /// Back-off after repeated failures: (delay in minutes, unix time of the next try).
     limit: (i64, i64),
 
@@ -586,9 +589,15 @@ pub fn delete_history_files(core: &mut Core) {
         return;
     }
     let aof = &mut core.aof;
-    for f in &aof.manifest.history {
+    for f in std::mem::take(&mut aof.manifest.history) {
         log::info!("Removing the history file {} in the background", f.name);
-        let _ = std::fs::remove_file(aof.path(&f.name));
+        let p = aof.path(&f.name);
+        match aof.bio() {
+            Some(b) => b.unlink(p),
+            None => {
+                let _ = std::fs::remove_file(p);
+            }
+        }
     }
     test_hooks::crash_point("history-deleted");
     aof.manifest.history.clear();
@@ -785,6 +794,9 @@ pub fn shutdown(core: &mut Core) -> bool {
         rewrite::kill_child(core);
     }
     if core.aof.file.is_none() {
+        if let Some(b) = core.aof.bio.as_ref() {
+            b.drain();
+        }
         return true;
     }
     let ok = flush(core, true) && core.aof.buf.is_empty();

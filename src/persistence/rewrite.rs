@@ -381,6 +381,7 @@ pub fn start_background(store: &Store, core: &mut Core) -> Result<(), String> {
     // SAFETY: fresh descriptors we own.
     let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     let parent = unsafe { libc::getpid() };
+    let fork_start = Instant::now();
     // SAFETY: the child only reads its copy of the data, writes a file and _exits.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
@@ -394,7 +395,12 @@ pub fn start_background(store: &Store, core: &mut Core) -> Result<(), String> {
         log::warn!("Can't rewrite append only file in background: fork: {e}");
         return Err(e.to_string());
     }
-    log::info!("Background append only file rewriting started by pid {pid}");
+    core.aof.latest_fork_usec = fork_start.elapsed().as_micros() as u64;
+    core.aof.total_forks += 1;
+    log::info!(
+        "Background append only file rewriting started by pid {pid} (fork took {:.3} ms)",
+        core.aof.latest_fork_usec as f64 / 1000.0
+    );
     core.aof.child = Some(Child {
         pid,
         started: Instant::now(),

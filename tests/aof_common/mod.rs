@@ -482,6 +482,18 @@ pub fn snapshot_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     m
 }
 
+/// Waits until the AOF directory holds `n` files (history files go in the background).
+pub fn wait_files(dir: &Path, n: usize) -> BTreeMap<String, Vec<u8>> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = snapshot_dir(dir);
+        if s.len() == n || Instant::now() >= deadline {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The RESP encoding of a command.
 pub fn resp(args: &[&[u8]]) -> Vec<u8> {
     let mut buf = format!("*{}\r\n", args.len()).into_bytes();

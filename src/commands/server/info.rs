@@ -398,8 +398,8 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
                 "{}",
                 core.pubsub.shard_channels.len()
             );
-            field!(s, "latest_fork_usec", "0");
-            field!(s, "total_forks", "0");
+            field!(s, "latest_fork_usec", "{}", core.aof.latest_fork_usec);
+            field!(s, "total_forks", "{}", core.aof.total_forks);
             field!(s, "migrate_cached_sockets", "0");
             field!(s, "slave_expires_tracked_keys", "0");
             field!(s, "active_defrag_hits", "0");
