@@ -121,7 +121,6 @@ impl BaseWriter {
 
 /// Writes commands in batches of at most ITEMS_PER_CMD items: `name key item...`.
 /// `per_item` is how many arguments each item takes (1, or 2 for field-value / score-member).
-#[allow(dead_code)] // collections (their types are landing)
 fn batched<'a, I>(
     w: &mut BaseWriter,
     name: &[u8],
@@ -164,9 +163,9 @@ where
 }
 
 /// The second half of an item: a hash value or a zset score.
-#[allow(dead_code)]
 enum Either<'a> {
     Bytes(&'a [u8]),
+    #[allow(dead_code)] // sorted sets (their type is landing)
     Score(f64),
 }
 
@@ -239,8 +238,8 @@ fn write_dataset(
 }
 
 fn write_hash(w: &mut BaseWriter, key: &[u8], h: &crate::store::hash::Hash) -> io::Result<()> {
-    let _ = (w, key, h);
-    Ok(())
+    let it = h.iter().map(|(f, v)| (f, Some(Either::Bytes(v))));
+    batched(w, b"HMSET", key, h.len(), 2, it)
 }
 
 fn write_list(w: &mut BaseWriter, key: &[u8], l: &crate::store::list::List) -> io::Result<()> {

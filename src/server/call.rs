@@ -11,7 +11,6 @@ use crate::commands::{flags, Args, CommandDef, Ctx, Propagate, Table, TABLE};
 use crate::error::{sanitize, Error};
 use crate::resp::reply::Reply;
 use crate::store::Store;
-use std::time::Instant;
 
 /// The "unknown command" error, in Redis 7.0's words.
 fn unknown_command(args: &Args) -> String {
@@ -78,7 +77,7 @@ pub fn process_command(
     out: &mut Vec<u8>,
     args: Args,
 ) {
-    client.last_interaction = Instant::now();
+    client.last_interaction = core.loop_now;
     // CLIENT REPLY SKIP applies to the command after it.
     match client.reply_mode {
         ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
@@ -218,9 +217,9 @@ pub fn call(
     }
     let saved_db = store.cur;
     store.cur = client.db;
-    store.now = crate::store::now_ms();
+    let start = crate::util::clock::mono_ns();
+    store.now = core.anchor.real_ms(start);
     let dirty = store.dirty;
-    let start = Instant::now();
     let resp3 = client.resp3;
     let mut ctx = Ctx {
         store,
@@ -239,7 +238,7 @@ pub fn call(
     }
     let propagate = std::mem::take(&mut ctx.propagate);
     let db = ctx.client.db;
-    let elapsed = start.elapsed();
+    let usec = (crate::util::clock::mono_ns().saturating_sub(start) / 1000) as u64;
     let (store, core, client, out) = (ctx.store, ctx.srv, ctx.client, ctx.reply.buf);
     client.last_cmd = if args.get(0).eq_ignore_ascii_case(cmd.name.as_bytes()) {
         cmd.name
@@ -265,7 +264,6 @@ pub fn call(
         }
     }
 
-    let usec = elapsed.as_micros() as u64;
     core.stats.total_commands_processed += 1;
     let st = core
         .cmd_stats

@@ -90,7 +90,7 @@ pub struct Core {
     pub config: Config,
     pub conns: Slab<Conn>,
     pub stats: Stats,
-    pub cmd_stats: HashMap<usize, CmdStat>,
+    pub cmd_stats: HashMap<usize, CmdStat, foldhash::fast::RandomState>,
     pub aof: AofFeed,
     pub started: Instant,
     pub started_unix: i64,
@@ -118,6 +118,9 @@ pub struct Core {
     pub diag: crate::commands::server::Diagnostics,
     /// The cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off).
     pub active_expire_enabled: bool,
+    /// Clock readings taken once per loop iteration.
+    pub loop_now: Instant,
+    pub anchor: crate::util::clock::Anchor,
 }
 
 impl Core {
@@ -126,7 +129,7 @@ impl Core {
             config,
             conns: Slab::new(),
             stats: Stats::default(),
-            cmd_stats: HashMap::new(),
+            cmd_stats: HashMap::default(),
             aof: AofFeed::default(),
             started: Instant::now(),
             started_unix: crate::store::now_ms() / 1000,
@@ -143,6 +146,8 @@ impl Core {
             pending_reads: Vec::new(),
             port: 0,
             last_save: crate::store::now_ms() / 1000,
+            loop_now: Instant::now(),
+            anchor: Default::default(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
@@ -395,6 +400,8 @@ impl Server {
                 log::warn!("poll failed: {e}");
             }
         }
+        self.core.loop_now = Instant::now();
+        self.core.anchor = crate::util::clock::Anchor::now();
         for ev in events.iter() {
             let t = ev.token();
             if t == SIGNAL_TOKEN {
@@ -577,33 +584,21 @@ impl Server {
             if s.rbuf.capacity() - s.rbuf.len() < READ_CHUNK {
                 s.rbuf.reserve(READ_CHUNK);
             }
-            let len = s.rbuf.len();
-            let cap = s.rbuf.capacity();
-            s.rbuf.resize(cap, 0);
-            let r = conn.sock.read(&mut s.rbuf[len..]);
-            match r {
+            match read_into_spare(&conn.sock, &mut s.rbuf) {
                 Ok(0) => {
-                    s.rbuf.truncate(len);
                     closed = true;
                     break;
                 }
                 Ok(n) => {
-                    s.rbuf.truncate(len + n);
                     total += n;
                     if total >= MAX_READ_PER_EVENT {
                         self.core.pending_reads.push(token);
                         break;
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    s.rbuf.truncate(len);
-                    break;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    s.rbuf.truncate(len);
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
-                    s.rbuf.truncate(len);
                     closed = true;
                     break;
                 }
@@ -897,6 +892,29 @@ fn protocol_error(out: &mut Vec<u8>, resp3: bool, e: &ParseError, client: &Clien
         client.addr
     );
     Reply::new(out, resp3).error(&format!("ERR {e}"));
+}
+
+/// Reads from the socket into the spare capacity of `buf` (which the caller reserved),
+/// without zero-filling it first.
+fn read_into_spare(sock: &TcpStream, buf: &mut Vec<u8>) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let spare = buf.spare_capacity_mut();
+    // SAFETY: read(2) writes at most `spare.len()` bytes into memory we own; exactly the
+    // `n` bytes it reports are initialised before the length is extended over them.
+    let n = unsafe {
+        libc::read(
+            sock.as_raw_fd(),
+            spare.as_mut_ptr() as *mut libc::c_void,
+            spare.len(),
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = n as usize;
+    // SAFETY: see above; n <= spare.len().
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
 }
 
 fn bind_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
