@@ -62,7 +62,7 @@ fn torn_last_command_every_cut_loads_the_prefix() {
             assert_eq!(len, orig_len + cut as u64, "cut at {cut}: file untouched");
         } else {
             assert!(
-                s.log().contains("Truncating the AOF"),
+                s.wait_log("Truncating the AOF", Duration::from_secs(5)),
                 "cut at {cut}: no warning in\n{}",
                 s.log()
             );

@@ -184,7 +184,7 @@ fn automatic_rewrite_on_growth() {
     assert!(c.wait_info("aof_rewrite_in_progress", "0", Duration::from_secs(30)));
     let size: u64 = c.info_field("aof_current_size").parse().unwrap();
     assert!(size < 5000, "compacted: {size}");
-    assert!(s.log().contains("Starting automatic rewriting of AOF"));
+    assert!(s.wait_log("Starting automatic rewriting of AOF", Duration::from_secs(5)));
     assert!(c.call(&["GET", "same"]).text().starts_with("59x"));
 }
 
@@ -309,7 +309,7 @@ fn write_errors_refuse_writes_with_misconf_until_solved() {
     assert!(c.call(&["EXEC"]).is_error());
     assert_eq!(c.call(&["GET", "b"]).text(), "2");
     assert_eq!(c.info_field("aof_last_write_status"), "err");
-    assert!(s.log().contains("Error writing to the AOF file"));
+    assert!(s.wait_log("Error writing to the AOF file", Duration::from_secs(5)));
     std::fs::remove_file(&fault).unwrap();
     assert!(c.wait_info("aof_last_write_status", "ok", Duration::from_secs(10)));
     assert_eq!(c.call(&["SET", "c", "3"]), Reply::Status("OK".into()));
