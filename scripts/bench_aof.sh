@@ -213,7 +213,7 @@ rewrite_section() {
     src=$(make_aof_dir)
     log ""
     log "== latency while rewriting the $KEYS-key dataset (SET+GET, -c 10, redis-benchmark max latency; ms)"
-    log "$(printf '%-8s %-16s %12s %10s %10s %10s %12s %12s' server phase rps 'p50' 'p99' 'max' 'rewrite s' 'cow KiB')"
+    log "$(printf '%-8s %-16s %12s %10s %10s %10s %12s %12s %10s' server phase rps 'p50' 'p99' 'max' 'rewrite s' 'cow KiB' 'fork ms')"
     local kind
     for kind in ferrokv redis; do
         local d=$WORK/rw-$kind
@@ -229,7 +229,7 @@ rewrite_section() {
             local rps p50 p99 max
             rps=$(echo "$f" | awk '{ print $1 }'); p50=$(echo "$f" | awk '{ print $4 }')
             p99=$(echo "$f" | awk '{ print $6 }'); max=$(echo "$f" | awk '{ print $7 }')
-            local rs="-" cow="-"
+            local rs="-" cow="-" fork="-"
             if [ "$phase" = during-rewrite ]; then
                 local i
                 for i in $(seq 1 600); do
@@ -238,8 +238,9 @@ rewrite_section() {
                 done
                 rs=$("$CLI" -p "$port" INFO persistence | tr -d '\r' | awk -F: '$1 == "aof_last_rewrite_time_sec" { print $2 }')
                 cow=$("$CLI" -p "$port" INFO persistence | tr -d '\r' | awk -F: '$1 == "aof_last_cow_size" { printf "%d", $2 / 1024 }')
+                fork=$("$CLI" -p "$port" INFO stats | tr -d '\r' | awk -F: '$1 == "latest_fork_usec" { printf "%.1f", $2 / 1000 }')
             fi
-            log "$(printf '%-8s %-16s %12s %10s %10s %10s %12s %12s' "$kind" "$phase" "$rps" "$p50" "$p99" "$max" "$rs" "$cow")"
+            log "$(printf '%-8s %-16s %12s %10s %10s %10s %12s %12s %10s' "$kind" "$phase" "$rps" "$p50" "$p99" "$max" "$rs" "$cow" "$fork")"
         done
         stop "$pid"
     done

@@ -246,3 +246,39 @@ fn redis_directory_loads_in_ferrokv() {
     .expect("redis-server");
     assert_eq!(dump(&mut r.conn()), ours);
 }
+
+#[test]
+fn expired_keys_become_dels_in_their_own_database() {
+    let d = TempDir::new("expire-db");
+    let s = Srv::start(d.path(), &["--appendonly", "yes", "--hz", "100"]);
+    let mut c = s.conn();
+    // Same key name in two databases; only the one in db 5 expires (actively, nobody
+    // reads it), and db 7's one lazily (read after its deadline).
+    c.call(&["SELECT", "5"]);
+    c.call(&["SET", "k", "short", "PX", "50"]);
+    c.call(&["SELECT", "7"]);
+    c.call(&["SET", "lazy", "x", "PX", "50"]);
+    c.call(&["SELECT", "0"]);
+    c.call(&["SET", "k", "keep"]);
+    c.call(&["SET", "lazy", "keep"]);
+    std::thread::sleep(Duration::from_millis(400));
+    c.call(&["SELECT", "7"]);
+    assert_eq!(c.call(&["GET", "lazy"]), Reply::Bulk(None));
+    c.call(&["SELECT", "0"]);
+    let incr = std::fs::read(last_incr(&d.aof_dir())).unwrap();
+    let del_k = [resp(&[b"SELECT", b"5"]), resp(&[b"DEL", b"k"])].concat();
+    assert!(
+        incr.windows(del_k.len()).any(|w| w == del_k.as_slice()),
+        "no DEL of k in db 5: {}",
+        String::from_utf8_lossy(&incr)
+    );
+    s.kill9();
+    let s = Srv::start(d.path(), &["--appendonly", "yes"]);
+    let mut c = s.conn();
+    assert_eq!(c.call(&["GET", "k"]).text(), "keep");
+    assert_eq!(c.call(&["GET", "lazy"]).text(), "keep");
+    c.call(&["SELECT", "5"]);
+    assert_eq!(c.call(&["DBSIZE"]).int(), 0);
+    c.call(&["SELECT", "7"]);
+    assert_eq!(c.call(&["DBSIZE"]).int(), 0);
+}

@@ -184,7 +184,10 @@ fn automatic_rewrite_on_growth() {
     assert!(c.wait_info("aof_rewrite_in_progress", "0", Duration::from_secs(30)));
     let size: u64 = c.info_field("aof_current_size").parse().unwrap();
     assert!(size < 5000, "compacted: {size}");
-    assert!(s.wait_log("Starting automatic rewriting of AOF", Duration::from_secs(5)));
+    assert!(s.wait_log(
+        "Starting automatic rewriting of AOF",
+        Duration::from_secs(5)
+    ));
     assert!(c.call(&["GET", "same"]).text().starts_with("59x"));
 }
 

@@ -119,54 +119,50 @@ impl BaseWriter {
     }
 }
 
-/// Writes commands in batches of at most ITEMS_PER_CMD items: `name key item...`.
-/// `per_item` is how many arguments each item takes (1, or 2 for field-value / score-member).
-fn batched<'a, I>(
-    w: &mut BaseWriter,
-    name: &[u8],
-    key: &[u8],
-    total: usize,
+/// Commands of at most ITEMS_PER_CMD items (`name key item...`), as Redis's rewrite
+/// emits RPUSH / SADD / ZADD / HMSET. `per_item`: arguments per item (2 for field-value
+/// and score-member pairs).
+struct Batch<'a> {
+    name: &'static [u8],
+    key: &'a [u8],
     per_item: usize,
-    items: I,
-) -> io::Result<()>
-where
-    I: Iterator<Item = (&'a [u8], Option<Either<'a>>)>,
-{
-    let mut left = total;
-    let mut in_cmd = 0;
-    for (a, b) in items {
-        if in_cmd == 0 {
-            let n = left.min(ITEMS_PER_CMD);
-            w.count(b'*', 2 + n * per_item);
-            w.bulk(name);
-            w.bulk(key);
-        }
-        match b {
-            None => w.bulk(a),
-            Some(Either::Bytes(v)) => {
-                w.bulk(a);
-                w.bulk(v);
-            }
-            Some(Either::Score(s)) => {
-                w.bulk_f64(s);
-                w.bulk(a);
-            }
-        }
-        in_cmd += 1;
-        left = left.saturating_sub(1);
-        if in_cmd == ITEMS_PER_CMD {
-            in_cmd = 0;
-            w.maybe_flush()?;
-        }
-    }
-    Ok(())
+    left: usize,
+    in_cmd: usize,
 }
 
-/// The second half of an item: a hash value or a zset score.
-enum Either<'a> {
-    Bytes(&'a [u8]),
-    #[allow(dead_code)] // sorted sets (their type is landing)
-    Score(f64),
+impl<'a> Batch<'a> {
+    fn new(name: &'static [u8], key: &'a [u8], total: usize, per_item: usize) -> Batch<'a> {
+        Batch {
+            name,
+            key,
+            per_item,
+            left: total,
+            in_cmd: 0,
+        }
+    }
+
+    /// Before an item: opens a command when needed.
+    #[inline]
+    fn begin(&mut self, w: &mut BaseWriter) {
+        if self.in_cmd == 0 {
+            let n = self.left.clamp(1, ITEMS_PER_CMD);
+            w.count(b'*', 2 + n * self.per_item);
+            w.bulk(self.name);
+            w.bulk(self.key);
+        }
+    }
+
+    /// After an item.
+    #[inline]
+    fn end(&mut self, w: &mut BaseWriter) -> io::Result<()> {
+        self.in_cmd += 1;
+        self.left = self.left.saturating_sub(1);
+        if self.in_cmd == ITEMS_PER_CMD {
+            self.in_cmd = 0;
+            w.maybe_flush()?;
+        }
+        Ok(())
+    }
 }
 
 /// Redis's debugDelay: a positive value sleeps that many microseconds; a negative one
@@ -238,8 +234,14 @@ fn write_dataset(
 }
 
 fn write_hash(w: &mut BaseWriter, key: &[u8], h: &crate::store::hash::Hash) -> io::Result<()> {
-    let it = h.iter().map(|(f, v)| (f, Some(Either::Bytes(v))));
-    batched(w, b"HMSET", key, h.len(), 2, it)
+    let mut b = Batch::new(b"HMSET", key, h.len(), 2);
+    for (f, v) in h.iter() {
+        b.begin(w);
+        w.bulk(f);
+        w.bulk(v);
+        b.end(w)?;
+    }
+    Ok(())
 }
 
 fn write_list(w: &mut BaseWriter, key: &[u8], l: &crate::store::list::List) -> io::Result<()> {
