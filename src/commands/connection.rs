@@ -4,6 +4,7 @@ use super::flags::*;
 use super::{cmd, Args, CommandDef, Ctx};
 use crate::config::REDIS_VERSION;
 use crate::error::{CmdResult, Error};
+use crate::server::pubsub::SubKind;
 use crate::store::bytes::Sds;
 use crate::util::num::parse_i64;
 
@@ -217,6 +218,29 @@ fn hello(ctx: &mut Ctx, a: &Args) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    ctx.client.multi = None;
+    super::multi::unwatch_all(ctx);
+    let subs: Vec<(SubKind, Sds)> = (ctx
+        .client
+        .channels
+        .iter()
+        .map(|c| (SubKind::Channel, c.clone())))
+    .chain(
+        ctx.client
+            .patterns
+            .iter()
+            .map(|p| (SubKind::Pattern, p.clone())),
+    )
+    .chain(
+        ctx.client
+            .shard_channels
+            .iter()
+            .map(|c| (SubKind::Shard, c.clone())),
+    )
+    .collect();
+    for (kind, name) in subs {
+        ctx.srv.unsubscribe(ctx.client, kind, &name);
+    }
     let c = &mut *ctx.client;
     c.db = 0;
     c.resp3 = false;

@@ -714,7 +714,7 @@ mod tests {
             let a = owned.args();
             let cmd = match call::resolve(&a) {
                 Ok(c) => c,
-                Err(e) => return format!("-{e}\r\n"),
+                Err(e) => return format!("-{}\r\n", String::from_utf8_lossy(&e)),
             };
             self.store.events.clear();
             self.store.touched.clear();

@@ -1000,7 +1000,7 @@ pub(crate) mod testkit {
             let cmd = match resolve(&a) {
                 Ok(c) => c,
                 Err(e) => {
-                    Reply::new(&mut out, self.client.resp3).error(&e);
+                    Reply::new(&mut out, self.client.resp3).error_bytes(&e);
                     return String::from_utf8_lossy(&out).into_owned();
                 }
             };

@@ -267,7 +267,8 @@ fn pubsub_shardchannels(ctx: &mut Ctx, a: &Args) -> CmdResult {
 }
 
 fn numsub(ctx: &mut Ctx, a: &Args, shard: bool) -> CmdResult {
-    ctx.reply.map(a.len() - 2);
+    // A flat array of channel, count pairs in both protocols, as Redis 7.0 replies.
+    ctx.reply.array(2 * (a.len() - 2));
     for ch in a.from(2) {
         let map = if shard {
             &ctx.srv.pubsub.shard_channels

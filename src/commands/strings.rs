@@ -333,12 +333,7 @@ fn get(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// keeps an existing expiry.
 #[inline]
 fn store_string(store: &mut Store, key: &[u8], val: &[u8], keep_ttl: bool) {
-    store.expire_if_needed(key);
-    let created = store.notify_flags & notify::NEW != 0 && !store.db().keys.contains_key(key);
     store.set(key, Value::Str(Sds::from(val)), keep_ttl);
-    if created {
-        store.notify(notify::NEW, "new", key);
-    }
 }
 
 /// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
@@ -371,9 +366,6 @@ fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Ok(());
     }
     ctx.store.set(key, Value::Str(Sds::from(val)), o.keepttl);
-    if !found {
-        notify_new(ctx.store, key);
-    }
     ctx.store.dirty += 1;
     ctx.store.notify(notify::STRING, "set", key);
     if let Some(w) = when {
@@ -405,7 +397,6 @@ fn setnx(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Ok(());
     }
     ctx.store.add(key, Value::Str(Sds::from(a.get(2))));
-    notify_new(ctx.store, key);
     ctx.store.dirty += 1;
     ctx.store.notify(notify::STRING, "set", key);
     ctx.reply.int(1);
@@ -440,21 +431,12 @@ fn psetex(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// GETSET key value
 fn getset(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let (key, val) = (a.get(1), a.get(2));
-    let found = match ctx.store.lookup_read(key) {
-        None => {
-            ctx.reply.null();
-            false
-        }
-        Some(Value::Str(s)) => {
-            ctx.reply.bulk(s);
-            true
-        }
+    match ctx.store.lookup_read(key) {
+        None => ctx.reply.null(),
+        Some(Value::Str(s)) => ctx.reply.bulk(s),
         Some(_) => return Err(Error::WrongType),
     };
     ctx.store.set(key, Value::Str(Sds::from(val)), false);
-    if !found {
-        notify_new(ctx.store, key);
-    }
     ctx.store.notify(notify::STRING, "set", key);
     ctx.store.dirty += 1;
     ctx.rewrite_as(vec![sds_cmd(&[b"SET", key, val])]);
@@ -586,7 +568,6 @@ fn append(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let total = match cur_len {
         None => {
             ctx.store.add(key, Value::Str(Sds::from(val)));
-            notify_new(ctx.store, key);
             val.len()
         }
         Some(len) => {
@@ -686,7 +667,6 @@ fn setrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
             s.set_range(offset as usize, val);
             let n = s.len();
             ctx.store.add(key, Value::Str(s));
-            notify_new(ctx.store, key);
             n
         }
         Some(len) => {
@@ -731,7 +711,6 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         Some(_) => return Err(Error::WrongType),
         None => {
             store.add(key, Value::Str(Sds::from(digits.format(by).as_bytes())));
-            notify_new(store, key);
             by
         }
     };
@@ -781,13 +760,9 @@ fn incrbyfloat(ctx: &mut Ctx, a: &Args) -> CmdResult {
             return Err(Error::msg("ERR increment would produce NaN or Infinity"))
         }
     };
-    let created = !ctx.store.db().keys.contains_key(key);
     ctx.reply.bulk(&v);
     let rewrite = sds_cmd(&[b"SET", key, &v, b"KEEPTTL"]);
     ctx.store.set(key, Value::Str(Sds::from_vec(v)), true);
-    if created {
-        notify_new(ctx.store, key);
-    }
     ctx.store.notify(notify::STRING, "incrbyfloat", key);
     ctx.store.dirty += 1;
     ctx.rewrite_as(vec![rewrite]);

@@ -8,31 +8,40 @@ use super::client::{Client, ReplyMode};
 use super::pubsub::Current;
 use super::Core;
 use crate::commands::{flags, Args, CommandDef, Ctx, Propagate, Table, TABLE};
-use crate::error::{sanitize, Error};
+use crate::error::Error;
 use crate::resp::reply::Reply;
 use crate::store::Store;
 
-/// The "unknown command" error, in Redis 7.0's words.
-fn unknown_command(args: &Args) -> String {
-    let mut list = String::new();
+/// Client bytes as Redis's `%.*s` shows them: up to `max` bytes, stopping at a NUL.
+fn c_str(b: &[u8], max: usize) -> &[u8] {
+    let b = &b[..b.len().min(max)];
+    match memchr::memchr(0, b) {
+        Some(i) => &b[..i],
+        None => b,
+    }
+}
+
+/// The "unknown command" error, in Redis 7.0's words, with the client's bytes raw.
+fn unknown_command(args: &Args) -> Vec<u8> {
+    let mut list: Vec<u8> = Vec::new();
     for a in args.from(1) {
         if list.len() >= 128 {
             break;
         }
         let room = 128 - list.len();
-        list.push('\'');
-        list.push_str(&sanitize(a, room));
-        list.push_str("' ");
+        list.push(b'\'');
+        list.extend_from_slice(c_str(a, room));
+        list.extend_from_slice(b"' ");
     }
-    format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        sanitize(args.get(0), 128),
-        list
-    )
+    let mut e = b"ERR unknown command '".to_vec();
+    e.extend_from_slice(c_str(args.get(0), 128));
+    e.extend_from_slice(b"', with args beginning with: ");
+    e.extend_from_slice(&list);
+    e
 }
 
 /// Resolves the command row of a call, or the error to reply.
-pub fn resolve(args: &Args) -> Result<&'static CommandDef, String> {
+pub fn resolve(args: &Args) -> Result<&'static CommandDef, Vec<u8>> {
     let Some(base) = TABLE.get(args.get(0)) else {
         return Err(unknown_command(args));
     };
@@ -40,18 +49,19 @@ pub fn resolve(args: &Args) -> Result<&'static CommandDef, String> {
         match Table::sub(base, args.get(1)) {
             Some(s) => s,
             None => {
-                return Err(format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    sanitize(args.get(1), 128),
-                    base.name.to_ascii_uppercase()
-                ))
+                let mut e = b"ERR unknown subcommand '".to_vec();
+                e.extend_from_slice(c_str(args.get(1), 128));
+                e.extend_from_slice(b"'. Try ");
+                e.extend_from_slice(base.name.to_ascii_uppercase().as_bytes());
+                e.extend_from_slice(b" HELP.");
+                return Err(e);
             }
         }
     } else {
         base
     };
     if !cmd.arity_ok(args.len()) {
-        return Err(Error::Arity(full_name(args, cmd)).to_string());
+        return Err(Error::Arity(full_name(args, cmd)).to_string().into_bytes());
     }
     Ok(cmd)
 }
@@ -97,7 +107,7 @@ fn reject(
     core: &mut Core,
     client: &mut Client,
     out: &mut Vec<u8>,
-    text: &str,
+    text: &[u8],
     cmd: Option<&'static CommandDef>,
 ) {
     core.stats.rejected_calls += 1;
@@ -108,11 +118,11 @@ fn reject(
             .or_default();
         st.rejected_calls += 1;
     }
-    crate::commands::server::record_error(core, text);
+    crate::commands::server::record_error(core, &String::from_utf8_lossy(text));
     if let Some(m) = client.multi.as_mut() {
         m.abort = true;
     }
-    Reply::new(out, client.resp3).error(text);
+    Reply::new(out, client.resp3).error_bytes(text);
 }
 
 fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>, args: Args) {
@@ -131,14 +141,20 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
         }
     };
     if !client.authenticated && core.auth_required() && !cmd.is(flags::NO_AUTH) {
-        return reject(core, client, out, &Error::NoAuth.to_string(), Some(cmd));
+        return reject(
+            core,
+            client,
+            out,
+            Error::NoAuth.to_string().as_bytes(),
+            Some(cmd),
+        );
     }
     if client.multi.is_some() && cmd.is(flags::NO_MULTI) {
         return reject(
             core,
             client,
             out,
-            "ERR Command not allowed inside a transaction",
+            b"ERR Command not allowed inside a transaction",
             Some(cmd),
         );
     }
@@ -161,14 +177,14 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             full_name(&args, cmd)
         );
-        return reject(core, client, out, &text, Some(cmd));
+        return reject(core, client, out, text.as_bytes(), Some(cmd));
     }
     if store.loading && !cmd.is(flags::LOADING) {
         return reject(
             core,
             client,
             out,
-            "LOADING Redis is loading the dataset in memory",
+            b"LOADING Redis is loading the dataset in memory",
             Some(cmd),
         );
     }
@@ -238,7 +254,7 @@ pub fn call(
     }
     let propagate = std::mem::take(&mut ctx.propagate);
     let db = ctx.client.db;
-    let usec = (crate::util::clock::mono_ns().saturating_sub(start) / 1000) as u64;
+    let usec = crate::util::clock::mono_ns().saturating_sub(start) / 1000;
     let (store, core, client, out) = (ctx.store, ctx.srv, ctx.client, ctx.reply.buf);
     client.last_cmd = if args.get(0).eq_ignore_ascii_case(cmd.name.as_bytes()) {
         cmd.name

@@ -346,8 +346,10 @@ impl Store {
     }
 
     /// Sets a key to a value (Redis setKey): the old value and, unless `keep_ttl`, its
-    /// expiry are gone. Signals the key as modified.
+    /// expiry are gone (an expired old key counts as absent). Signals the key as
+    /// modified, and raises the `new` event when the key did not exist.
     pub fn set(&mut self, key: &[u8], v: Value, keep_ttl: bool) {
+        self.expire_if_needed(key);
         let cur = self.cur;
         let fresh = self.access.fresh(self.now);
         let lfu = self.access.lfu;
@@ -365,6 +367,7 @@ impl Store {
             }
             None => {
                 db.keys.insert_meta(Sds::from(key), v, fresh);
+                self.notify(notify::NEW, "new", key);
             }
         }
         self.signal_modified(key);
@@ -375,6 +378,7 @@ impl Store {
         let cur = self.cur;
         let fresh = self.access.fresh(self.now);
         self.dbs[cur].keys.insert_meta(Sds::from(key), v, fresh);
+        self.notify(notify::NEW, "new", key);
         self.signal_modified(key);
     }
 
