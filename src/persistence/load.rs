@@ -298,7 +298,7 @@ impl Loader {
                             return Err(format!(
                                 "Bad command in the append only file {} at offset {off}: {}",
                                 cur.name,
-                                e.strip_prefix("ERR ").unwrap_or(&e)
+                                String::from_utf8_lossy(e.strip_prefix(b"ERR ").unwrap_or(&e))
                             ));
                         }
                     };

@@ -201,9 +201,9 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
                 // Redis's execCommandAbort: the transaction is discarded.
                 client.multi = None;
                 let text = format!("EXECABORT Transaction discarded because of: {text}");
-                return reject(core, client, out, &text, Some(cmd));
+                return reject(core, client, out, text.as_bytes(), Some(cmd));
             }
-            return reject(core, client, out, &text, Some(cmd));
+            return reject(core, client, out, text.as_bytes(), Some(cmd));
         }
     }
     if let Some(m) = client.multi.as_mut() {
