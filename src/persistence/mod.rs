@@ -113,6 +113,8 @@ pub struct AofFeed {
     /// Seconds the last rewrite took; None before the first.
     pub last_rewrite_time_sec: Option<i64>,
     pub last_cow_size: u64,
+    /// History files whose deletion was handed to the background thread.
+    unlinking: Vec<String>,
     /// How long the last fork took (INFO latest_fork_usec), and how many there were.
     pub latest_fork_usec: u64,
     pub total_forks: u64,
@@ -570,7 +572,7 @@ pub fn open_on_start(store: &Store, core: &mut Core) -> Result<(), String> {
     aof.selected_db = None;
     aof.timestamps = core.config.aof_timestamp_enabled;
     aof.update_enabled();
-    delete_history_files(core);
+    delete_history_files(core, true);
     Ok(())
 }
 
@@ -582,24 +584,41 @@ fn sizes_of(aof: &AofFeed) -> (u64, u64) {
     (base + incr, base)
 }
 
-/// Deletes the history files left by a rewrite (unless aof-disable-auto-gc) and persists
-/// the manifest without them.
-pub fn delete_history_files(core: &mut Core) {
+/// Deletes the history files left by a rewrite (unless aof-disable-auto-gc). They leave
+/// the manifest only once they are gone from the disk, so a crash in between leaves no
+/// file behind that the manifest does not name. In the loop the deletions run in the
+/// background and the cron finishes the job (`sync`: delete here, at start-up).
+pub fn delete_history_files(core: &mut Core, sync: bool) {
     if core.config.aof_disable_auto_gc || core.aof.manifest.history.is_empty() {
         return;
     }
     let aof = &mut core.aof;
-    for f in std::mem::take(&mut aof.manifest.history) {
-        log::info!("Removing the history file {} in the background", f.name);
+    let mut all_gone = true;
+    for f in aof.manifest.history.clone() {
         let p = aof.path(&f.name);
-        match aof.bio() {
-            Some(b) => b.unlink(p),
+        if !p.exists() {
+            continue;
+        }
+        all_gone = false;
+        if aof.unlinking.contains(&f.name) && !sync {
+            continue;
+        }
+        log::info!("Removing the history file {} in the background", f.name);
+        match aof.bio().filter(|_| !sync) {
+            Some(b) => {
+                b.unlink(p);
+                aof.unlinking.push(f.name.clone());
+            }
             None => {
-                let _ = std::fs::remove_file(p);
+                all_gone &= std::fs::remove_file(&p).is_ok();
             }
         }
     }
     test_hooks::crash_point("history-deleted");
+    if !all_gone && !sync {
+        return;
+    }
+    aof.unlinking.clear();
     aof.manifest.history.clear();
     if let Err(e) = aof
         .manifest
@@ -758,6 +777,9 @@ fn rewrite_limited(aof: &mut AofFeed) -> bool {
 /// writes, runs scheduled and automatic rewrites, and the everysec fsync when idle.
 pub fn cron(store: &Store, core: &mut Core) {
     rewrite::check_child(core);
+    if !core.aof.manifest.history.is_empty() {
+        delete_history_files(core, false);
+    }
     if core.aof.write_failed || core.aof.hold {
         flush(core, false);
     } else if core.aof.file.is_some() && core.aof.buf.is_empty() {

@@ -637,7 +637,7 @@ fn install(core: &mut Core, child: &Child) -> Result<(), String> {
         aof.fsync_offset = aof.current_size;
         aof.last_fsync = super::unix_now();
     }
-    super::delete_history_files(core);
+    super::delete_history_files(core, false);
     Ok(())
 }
 
