@@ -304,7 +304,13 @@ pub fn aof_dir(core: &Core) -> PathBuf {
 /// Creates the AOF directory if needed.
 fn create_dir(dir: &Path) -> io::Result<()> {
     match std::fs::create_dir(dir) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            // The new directory's own entry must survive a crash too.
+            if let Some(parent) = dir.parent() {
+                manifest::fsync_dir(parent)?;
+            }
+            Ok(())
+        }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
         Err(e) => Err(e),
     }

@@ -647,3 +647,94 @@ impl AofFeed {
         self.child.as_ref().map(|c| c.pid)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::reader::{read_entry, Entry};
+    use super::*;
+    use crate::store::bytes::Sds;
+
+    /// The commands of a base, as argument lists.
+    fn parse_all(data: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        let mut spans = Vec::new();
+        let mut pos = 0;
+        while pos < data.len() {
+            match read_entry(data, pos, &mut spans) {
+                Ok(Entry::Command { end }) => {
+                    out.push(
+                        spans
+                            .iter()
+                            .map(|s| data[s.start..s.end].to_vec())
+                            .collect(),
+                    );
+                    pos = end;
+                }
+                other => panic!("bad base at {pos}: {other:?}"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn base_rebuilds_strings_hashes_and_expiries() {
+        let mut store = Store::new(16);
+        store.cur = 3;
+        store.add(b"s", Value::Str(Sds::from(&b"v\r\n"[..])));
+        store.db().set_expire(b"s", 1_700_000_000_123);
+        let mut h = crate::store::hash::Hash::new();
+        let lim = crate::store::hash::Limits::from_config(&crate::config::Config::default());
+        for i in 0..150 {
+            h.set(format!("f{i}").as_bytes(), b"x", lim);
+        }
+        store.add(b"h", Value::Hash(Box::new(h)));
+        let dir = std::env::temp_dir().join(format!("ferrokv-rw-unit-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("base.aof");
+        let mut config = crate::config::Config::default();
+        config.dir = dir.clone();
+        write_base_sync(&store, &config, &path).unwrap();
+        let cmds = parse_all(&std::fs::read(&path).unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(cmds[0], vec![b"SELECT".to_vec(), b"3".to_vec()]);
+        let set = cmds.iter().position(|c| c[0] == b"SET").unwrap();
+        assert_eq!(
+            cmds[set],
+            vec![b"SET".to_vec(), b"s".to_vec(), b"v\r\n".to_vec()]
+        );
+        assert_eq!(
+            cmds[set + 1],
+            vec![
+                b"PEXPIREAT".to_vec(),
+                b"s".to_vec(),
+                b"1700000000123".to_vec()
+            ]
+        );
+        let hm: Vec<usize> = cmds
+            .iter()
+            .filter(|c| c[0] == b"HMSET")
+            .map(|c| (c.len() - 2) / 2)
+            .collect();
+        assert_eq!(hm, vec![64, 64, 22]);
+    }
+
+    #[test]
+    fn feed_wraps_exec_and_selects() {
+        let mut f = AofFeed {
+            enabled: true,
+            ..Default::default()
+        };
+        f.feed_sds(0, &[Sds::from(&b"SET"[..]), Sds::from(&b"a"[..])]);
+        f.begin_exec();
+        f.feed_sds(2, &[Sds::from(&b"DEL"[..]), Sds::from(&b"b"[..])]);
+        f.end_exec();
+        f.begin_exec();
+        f.end_exec();
+        let cmds = parse_all(&f.buf);
+        let names: Vec<String> = cmds
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c[0]).into_owned())
+            .collect();
+        assert_eq!(names, ["SELECT", "SET", "SELECT", "MULTI", "DEL", "EXEC"]);
+    }
+}
