@@ -691,8 +691,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ferrokv-rw-unit-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("base.aof");
-        let mut config = crate::config::Config::default();
-        config.dir = dir.clone();
+        let config = crate::config::Config {
+            dir: dir.clone(),
+            ..Default::default()
+        };
         write_base_sync(&store, &config, &path).unwrap();
         let cmds = parse_all(&std::fs::read(&path).unwrap());
         let _ = std::fs::remove_dir_all(&dir);
