@@ -188,8 +188,10 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             Some(cmd),
         );
     }
-    // The AOF cannot be written: writes are refused until it can (Redis's MISCONF).
+    // The AOF cannot be written: writes (and PING, so monitoring notices) are refused
+    // until it can, as Redis's MISCONF.
     if cmd.is(flags::WRITE)
+        || cmd.name == "ping"
         || (cmd.name == "exec"
             && client
                 .multi
