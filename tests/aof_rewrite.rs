@@ -306,7 +306,10 @@ fn write_errors_refuse_writes_with_misconf_until_solved() {
         r,
         Reply::Error("MISCONF Errors writing to the AOF file: No space left on device".into())
     );
-    assert!(c.call(&["PING"]).is_error(), "PING is refused too, as in Redis");
+    assert!(
+        c.call(&["PING"]).is_error(),
+        "PING is refused too, as in Redis"
+    );
     c.call(&["MULTI"]);
     let r = c.call(&["SET", "c", "3"]);
     assert!(r.is_error());

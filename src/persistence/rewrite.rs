@@ -342,6 +342,7 @@ fn open_new_incr(core: &mut Core) -> Result<(), String> {
 
 /// Starts a background rewrite (BGREWRITEAOF, automatic rewrite, turning the AOF on).
 pub fn start_background(store: &Store, core: &mut Core) -> Result<(), String> {
+    let held = Instant::now();
     if core.aof.child.is_some() {
         return Err("ERR Background append only file rewriting already in progress".into());
     }
@@ -399,8 +400,9 @@ pub fn start_background(store: &Store, core: &mut Core) -> Result<(), String> {
     core.aof.latest_fork_usec = fork_start.elapsed().as_micros() as u64;
     core.aof.total_forks += 1;
     log::info!(
-        "Background append only file rewriting started by pid {pid} (fork took {:.3} ms)",
-        core.aof.latest_fork_usec as f64 / 1000.0
+        "Background append only file rewriting started by pid {pid} (fork took {:.3} ms, the loop was held {:.3} ms)",
+        core.aof.latest_fork_usec as f64 / 1000.0,
+        held.elapsed().as_secs_f64() * 1000.0
     );
     core.aof.child = Some(Child {
         pid,
@@ -535,6 +537,7 @@ fn done(core: &mut Core, ok: bool, signal: Option<i32>) {
     let Some(child) = core.aof.child.take() else {
         return;
     };
+    let held = Instant::now();
     let elapsed = child.started.elapsed().as_secs() as i64;
     if ok {
         log::info!("Background AOF rewrite terminated with success");
@@ -584,6 +587,10 @@ fn done(core: &mut Core, ok: bool, signal: Option<i32>) {
     }
     aof.last_rewrite_time_sec = Some(elapsed);
     aof.update_enabled();
+    log::info!(
+        "Background AOF rewrite signal handler took {}us",
+        held.elapsed().as_micros()
+    );
 }
 
 /// Steps 3 and 4 of a successful rewrite: rename the base into place, persist the new
