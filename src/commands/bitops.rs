@@ -7,7 +7,7 @@ use super::flags::*;
 use super::{cmd, Args, CommandDef, Ctx};
 use crate::error::{CmdResult, Error};
 use crate::store::bytes::Sds;
-use crate::store::{notify, Value};
+use crate::store::{notify, Value, ENC_RAW};
 use crate::util::num::parse_i64;
 
 pub const COMMANDS: &[CommandDef] = &[
@@ -117,6 +117,7 @@ fn setbit(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let b = &mut s.as_mut_slice()[byte];
     let old = (*b >> bit) & 1;
     *b = (*b & !(1 << bit)) | (on << bit);
+    ctx.store.mark_encoding(key, ENC_RAW);
     ctx.store.signal_modified(key);
     ctx.store.notify(notify::STRING, "setbit", key);
     ctx.store.dirty += 1;
@@ -370,6 +371,7 @@ fn bitop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     }
     if maxlen > 0 {
         ctx.store.set(dest, Value::Str(Sds::from_vec(res)), false);
+        ctx.store.mark_encoding(dest, ENC_RAW);
         ctx.store.notify(notify::STRING, "set", dest);
         ctx.store.dirty += 1;
     } else if ctx.store.delete(dest) {
@@ -622,6 +624,7 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
             }
         }
     }
+    ctx.store.mark_encoding(key, ENC_RAW);
     if changes > 0 {
         ctx.store.signal_modified(key);
         ctx.store.notify(notify::STRING, "setbit", key);

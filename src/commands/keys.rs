@@ -839,9 +839,9 @@ fn object(_ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// OBJECT ENCODING key
 fn object_encoding(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    match ctx.store.lookup_read(a.get(2)) {
-        Some(v) => {
-            let e = v.encoding();
+    match ctx.store.lookup_quiet(a.get(2)) {
+        Some((v, meta)) => {
+            let e = v.encoding_with(meta);
             ctx.reply.bulk(e.as_bytes());
         }
         None => ctx.reply.null(),
@@ -865,12 +865,12 @@ fn object_refcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
                 | MaxmemoryPolicy::VolatileLfu
                 | MaxmemoryPolicy::AllkeysLfu
         );
-    let n = match ctx.store.lookup_read(a.get(2)) {
+    let n = match ctx.store.lookup_quiet(a.get(2)) {
         None => {
             ctx.reply.null();
             return Ok(());
         }
-        Some(v) if sharing && v.encoding() == "int" => match v {
+        Some((v, meta)) if sharing && v.encoding_with(meta) == "int" => match v {
             Value::Str(s) => match parse_i64(s) {
                 Some(i) if (0..OBJ_SHARED_INTEGERS).contains(&i) => OBJ_SHARED_REFCOUNT,
                 _ => 1,

@@ -11,7 +11,7 @@ use super::flags::*;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
 use crate::error::{CmdResult, Error};
 use crate::store::bytes::Sds;
-use crate::store::{notify, Store, Value};
+use crate::store::{notify, Store, Value, ENC_MASK, ENC_NOINT, ENC_RAW};
 use crate::util::num::{incr_by_float, parse_i64, FloatIncr};
 
 pub const COMMANDS: &[CommandDef] = &[
@@ -575,6 +575,7 @@ fn append(ctx: &mut Ctx, a: &Args) -> CmdResult {
             if let Some(Value::Str(s)) = ctx.store.db().keys.get_mut(key) {
                 s.push_slice(val);
             }
+            ctx.store.mark_encoding(key, ENC_RAW);
             ctx.store.signal_modified(key);
             len + val.len()
         }
@@ -667,6 +668,7 @@ fn setrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
             s.set_range(offset as usize, val);
             let n = s.len();
             ctx.store.add(key, Value::Str(s));
+            ctx.store.mark_encoding(key, ENC_RAW);
             n
         }
         Some(len) => {
@@ -680,6 +682,7 @@ fn setrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
                 s.set_range(offset as usize, val);
                 n = s.len();
             }
+            ctx.store.mark_encoding(key, ENC_RAW);
             ctx.store.signal_modified(key);
             n
         }
@@ -695,8 +698,8 @@ fn setrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     let mut digits = itoa::Buffer::new();
     let store = &mut *ctx.store;
-    let value = match store.lookup_write(key) {
-        Some(Value::Str(s)) => {
+    let value = match store.lookup_write_meta(key) {
+        Some((Value::Str(s), meta)) => {
             let cur = parse_i64(s).ok_or(Error::NotInteger)?;
             let v = cur.checked_add(by).ok_or(Error::Overflow)?;
             let text = digits.format(v).as_bytes();
@@ -705,6 +708,8 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
             } else {
                 *s = Sds::from(text);
             }
+            // The result is a fresh integer object in Redis: no encoding history.
+            *meta &= !ENC_MASK;
             store.signal_modified(key);
             v
         }
@@ -763,6 +768,7 @@ fn incrbyfloat(ctx: &mut Ctx, a: &Args) -> CmdResult {
     ctx.reply.bulk(&v);
     let rewrite = sds_cmd(&[b"SET", key, &v, b"KEEPTTL"]);
     ctx.store.set(key, Value::Str(Sds::from_vec(v)), true);
+    ctx.store.mark_encoding(key, ENC_NOINT);
     ctx.store.notify(notify::STRING, "incrbyfloat", key);
     ctx.store.dirty += 1;
     ctx.rewrite_as(vec![rewrite]);

@@ -43,11 +43,21 @@ impl Value {
         }
     }
 
-    /// The name OBJECT ENCODING reports.
+    /// The name OBJECT ENCODING reports for a value with no history.
     pub fn encoding(&self) -> &'static str {
+        self.encoding_with(0)
+    }
+
+    /// The name OBJECT ENCODING reports, given the key's access word (whose high bits
+    /// keep a string's encoding history).
+    pub fn encoding_with(&self, meta: u32) -> &'static str {
         match self {
+            Value::Str(_) if meta & ENC_RAW != 0 => "raw",
             Value::Str(s) => {
-                if s.len() <= 20 && crate::util::num::parse_i64(s).is_some() {
+                if meta & ENC_NOINT == 0
+                    && s.len() <= 20
+                    && crate::util::num::parse_i64(s).is_some()
+                {
                     "int"
                 } else if s.len() <= 44 {
                     "embstr"
@@ -133,6 +143,15 @@ pub struct AccessPolicy {
 }
 
 const LRU_CLOCK_MAX: i64 = (1 << 24) - 1;
+/// The access data proper; the high byte of the word is the string encoding history.
+const ACCESS_MASK: u32 = 0x00ff_ffff;
+/// The string was modified in place (APPEND, SETRANGE, SETBIT...): Redis reports "raw".
+pub const ENC_RAW: u32 = 1 << 31;
+/// The string was stored as text that Redis does not turn into an integer
+/// (INCRBYFLOAT's result): never "int".
+pub const ENC_NOINT: u32 = 1 << 30;
+/// Every encoding-history bit.
+pub const ENC_MASK: u32 = !ACCESS_MASK;
 const LFU_INIT_VAL: u32 = 5;
 
 fn lru_clock(now_ms: i64) -> u32 {
@@ -165,7 +184,7 @@ impl AccessPolicy {
 
     /// The LFU counter of an access word, decayed by the minutes since its last access.
     pub fn lfu_counter(&self, meta: u32, now_ms: i64) -> u32 {
-        let last = meta >> 8;
+        let last = (meta >> 8) & 0xffff;
         let counter = meta & 255;
         let now = lfu_minutes(now_ms);
         let elapsed = if now >= last {
@@ -179,8 +198,9 @@ impl AccessPolicy {
 
     /// The access word after an access.
     fn touched(&self, meta: u32, now_ms: i64, rng: &mut u64) -> u32 {
+        let flags = meta & !ACCESS_MASK;
         if !self.lfu {
-            return lru_clock(now_ms);
+            return lru_clock(now_ms) | flags;
         }
         let mut counter = self.lfu_counter(meta, now_ms);
         if counter < 255 {
@@ -194,13 +214,13 @@ impl AccessPolicy {
                 counter += 1;
             }
         }
-        (lfu_minutes(now_ms) << 8) | counter
+        (lfu_minutes(now_ms) << 8) | counter | flags
     }
 
     /// Milliseconds since the last access recorded in an LRU access word.
     pub fn idle_ms(&self, meta: u32, now_ms: i64) -> u64 {
         let clock = lru_clock(now_ms) as u64;
-        let meta = meta as u64;
+        let meta = (meta & ACCESS_MASK) as u64;
         let secs = if clock >= meta {
             clock - meta
         } else {
@@ -323,6 +343,17 @@ impl Store {
         Some(v)
     }
 
+    /// Like `lookup_write`, also giving the key's access word (to update its encoding
+    /// history without a second lookup).
+    #[inline]
+    pub fn lookup_write_meta(&mut self, key: &[u8]) -> Option<(&mut Value, &mut u32)> {
+        self.expire_if_needed(key);
+        let cur = self.cur;
+        let (v, meta) = self.dbs[cur].keys.get_mut_meta(key)?;
+        *meta = self.access.touched(*meta, self.now, &mut self.rng);
+        Some((v, meta))
+    }
+
     /// Looks a key up without recording an access (OBJECT, DEBUG OBJECT): the value and
     /// its access word. Expires the key if due and counts a hit or a miss.
     pub fn lookup_quiet(&mut self, key: &[u8]) -> Option<(&mut Value, u32)> {
@@ -357,10 +388,9 @@ impl Store {
         match db.keys.get_mut_meta(key) {
             Some((slot, meta)) => {
                 *slot = v;
-                // A new value starts a new LRU life; LFU keeps the key's counter.
-                if !lfu {
-                    *meta = fresh;
-                }
+                // A new value starts a new LRU life and encoding history; LFU keeps the
+                // key's counter.
+                *meta = if lfu { *meta & ACCESS_MASK } else { fresh };
                 if !keep_ttl {
                     db.remove_expire(key);
                 }
@@ -371,6 +401,14 @@ impl Store {
             }
         }
         self.signal_modified(key);
+    }
+
+    /// Records string encoding history (`ENC_RAW`, `ENC_NOINT`) for OBJECT ENCODING.
+    pub fn mark_encoding(&mut self, key: &[u8], flag: u32) {
+        let cur = self.cur;
+        if let Some((_, meta)) = self.dbs[cur].keys.get_mut_meta(key) {
+            *meta |= flag;
+        }
     }
 
     /// Adds a key known to be absent (after `lookup_write` said so).

@@ -301,7 +301,7 @@ fn debug_object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
         return Err(Error::NoSuchKey);
     };
     let idle = access.idle_ms(lru, now) / 1000;
-    let enc = v.encoding();
+    let enc = v.encoding_with(lru);
     let (refcount, serialized) = match &*v {
         Value::Str(s) => {
             let shared = enc == "int" && parse_i64(s).is_some_and(|n| (0..10000).contains(&n));
@@ -313,8 +313,9 @@ fn debug_object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
         Value::ZSet(z) => (1, 1 + z.len() * 2),
     };
     let line = format!(
-        "Value at:{:p} refcount:{refcount} encoding:{enc} serializedlength:{serialized} lru:{lru} lru_seconds_idle:{idle}",
-        v as *const Value
+        "Value at:{:p} refcount:{refcount} encoding:{enc} serializedlength:{serialized} lru:{} lru_seconds_idle:{idle}",
+        v as *const Value,
+        lru & 0x00ff_ffff
     );
     ctx.reply.simple(&line);
     Ok(())
