@@ -690,6 +690,10 @@ pub fn stop(core: &mut Core) {
         }
     }
     aof.selected_db = None;
+    if aof.state == AofState::WaitRewrite {
+        // What the temporary incremental file collected has no base to go with.
+        let _ = std::fs::remove_file(aof.path(&manifest::temp_incr_name(&aof.filename)));
+    }
     aof.state = AofState::Off;
     aof.rewrite_scheduled = false;
     aof.last_incr_size = 0;
