@@ -610,6 +610,7 @@ fn flush_mode(a: &Args) -> CmdResult {
 fn flushdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
     flush_mode(a)?;
     let n = ctx.store.flush(Some(ctx.store.cur));
+    crate::util::mem::purge();
     // Always fed to the AOF, even when the database was already empty.
     ctx.store.dirty += n.max(1) as u64;
     ctx.reply.ok();
@@ -620,6 +621,7 @@ fn flushdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn flushall(ctx: &mut Ctx, a: &Args) -> CmdResult {
     flush_mode(a)?;
     let n = ctx.store.flush(None);
+    crate::util::mem::purge();
     ctx.store.dirty += n as u64 + 1;
     ctx.reply.ok();
     Ok(())

@@ -3,4 +3,5 @@
 
 pub mod clock;
 pub mod glob;
+pub mod mem;
 pub mod num;
