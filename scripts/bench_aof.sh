@@ -266,7 +266,7 @@ for s in $SECTIONS; do
                 "redis-es=redis:--appendonly yes --appendfsync everysec --aof-use-rdb-preamble no"
             ;;
         always)
-            throughput_table "appendfsync always" "1" 50 \
+            ROUNDS=$((ROUNDS * 2)) throughput_table "appendfsync always" "1" 50 \
                 "ferrokv-al=ferrokv:--appendonly yes --appendfsync always" \
                 "redis-al=redis:--appendonly yes --appendfsync always --aof-use-rdb-preamble no"
             ;;
