@@ -12,7 +12,7 @@
 #
 # Usage: scripts/bench.sh            (everything; about 3-4 minutes plus the release build)
 # Environment (all optional):
-#   BENCH_WORKLOADS="ping_inline ping_mbulk set get incr mset hset"   (redis-benchmark -t names)
+#   BENCH_WORKLOADS="ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600 zadd zpopmin"   (redis-benchmark -t names)
 #   BENCH_PIPELINES="1 16"     pipeline depths (-P)
 #   BENCH_CLIENTS=50           connections (-c)
 #   BENCH_KEYSPACE=1000000     random key range (-r)
@@ -20,6 +20,7 @@
 #   BENCH_ROUNDS=1             repetitions of every run (the table shows the mean)
 #   BENCH_VARIANTS="none"      persistence variants, any of: none everysec always
 #   BENCH_MEMORY=1             0 skips the memory part; BENCH_MEM_KEYS=1000000
+#   BENCH_MEM_ZSET=1           0 skips the sorted-set memory part (one set of BENCH_MEM_KEYS members)
 #   BENCH_THROUGHPUT=1         0 skips the throughput part
 #   BENCH_BUILD=1              0 skips `cargo build --release`
 #   BENCH_AOF=0                1 also runs scripts/bench_aof.sh (the AOF figures: everysec
@@ -32,7 +33,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-WORKLOADS=${BENCH_WORKLOADS:-"ping_inline ping_mbulk set get incr mset hset"}
+WORKLOADS=${BENCH_WORKLOADS:-"ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600 zadd zpopmin"}
 PIPELINES=${BENCH_PIPELINES:-"1 16"}
 CLIENTS=${BENCH_CLIENTS:-50}
 KEYSPACE=${BENCH_KEYSPACE:-1000000}
@@ -41,6 +42,7 @@ ROUNDS=${BENCH_ROUNDS:-1}
 VARIANTS=${BENCH_VARIANTS:-"none"}
 MEMORY=${BENCH_MEMORY:-1}
 MEM_KEYS=${BENCH_MEM_KEYS:-1000000}
+MEM_ZSET=${BENCH_MEM_ZSET:-1}
 THROUGHPUT=${BENCH_THROUGHPUT:-1}
 BUILD=${BENCH_BUILD:-1}
 AOF=${BENCH_AOF:-0}
@@ -155,11 +157,12 @@ stop_server() {
     wait "$1" 2>/dev/null || true
 }
 
-# bench PORT TEST PIPELINE N -> requests per second (redis-benchmark's own figure)
+# bench PORT TEST PIPELINE N -> requests per second (redis-benchmark's own figure). The
+# last line is the test's own: lrange_* first reports the LPUSH that fills the list.
 bench() {
     local out
     out=$("$BENCH" -p "$1" -t "$2" -P "$3" -n "$4" -c "$CLIENTS" -r "$KEYSPACE" --csv -q 2>/dev/null)
-    echo "$out" | awk -F'","' 'NR > 1 && NF > 1 { gsub(/"/, "", $2); print $2; exit }'
+    echo "$out" | awk -F'","' 'NR > 1 && NF > 1 { gsub(/"/, "", $2); v = $2 } END { print v }'
 }
 
 f2() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
@@ -257,6 +260,39 @@ memory() {
     done
 }
 
+# One sorted set of MEM_KEYS members ("member:<i>", 8-15 bytes) with scattered integer
+# scores, loaded by ZADDs of 100 pairs: RSS per element once the allocator has settled.
+memory_zset() {
+    local variant=$1 file=$WORK/zset.resp kind
+    [ -s "$file" ] || awk -v n="$MEM_KEYS" 'BEGIN {
+        for (i = 0; i < n; i += 100) {
+            m = (n - i < 100) ? n - i : 100
+            printf "*%d\r\n$4\r\nZADD\r\n$2\r\nzs\r\n", 2 + 2 * m
+            for (j = i; j < i + m; j++) {
+                s = sprintf("%d", (j * 7919) % n); e = sprintf("member:%d", j)
+                printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(s), s, length(e), e
+            }
+        }
+    }' >"$file"
+    log ""
+    log "== memory (variant: $variant; one sorted set of $MEM_KEYS members)"
+    log "$(printf '%-8s %10s %10s %10s %12s %10s' server 'rss0 KiB' 'rss1 KiB' zcard 'bytes/elem' encoding)"
+    for kind in ferrokv redis; do
+        start_server "$kind" "$variant"
+        local pid=$SRV_PID port=$SRV_PORT r0 r1 n enc
+        "$CLI" -p "$port" PING >/dev/null
+        r0=$(rss_of "$pid")
+        "$CLI" -p "$port" --pipe <"$file" >/dev/null
+        sleep 12 # past jemalloc's dirty-page decay, for both servers alike
+        r1=$(rss_of "$pid")
+        n=$("$CLI" -p "$port" ZCARD zs)
+        enc=$("$CLI" -p "$port" OBJECT ENCODING zs)
+        log "$(printf '%-8s %10s %10s %10s %12s %10s' "$kind" "$r0" "$r1" "$n" \
+            "$(awk -v a="$r0" -v b="$r1" -v k="$n" 'BEGIN { if (k > 0) printf "%.1f", (b - a) * 1024 / k; else print "-" }')" "$enc")"
+        stop_server "$pid"
+    done
+}
+
 log "ferrokv benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores; results also in $OUT"
 for v in $VARIANTS; do
     variant_args "$v" >/dev/null || exit 2
@@ -264,6 +300,7 @@ done
 for v in $VARIANTS; do
     if [ "$THROUGHPUT" = 1 ]; then throughput "$v"; fi
     if [ "$MEMORY" = 1 ]; then memory "$v"; fi
+    if [ "$MEMORY" = 1 ] && [ "$MEM_ZSET" = 1 ]; then memory_zset "$v"; fi
 done
 log ""
 log "ratio = ferrokv / redis (rps: higher is better for ferrokv; cpu: lower is better)"

@@ -12,11 +12,14 @@ pub mod connection;
 pub mod hashes;
 pub mod hll;
 pub mod keys;
+pub mod lists;
 pub mod multi;
 pub mod persistence;
 pub mod pubsub;
 pub mod server;
+pub mod sets;
 pub mod strings;
+pub mod zsets;
 
 use crate::error::CmdResult;
 use crate::resp::parse::Span;
@@ -207,6 +210,9 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     server::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
+    lists::COMMANDS,
+    sets::COMMANDS,
+    zsets::COMMANDS,
     persistence::COMMANDS,
 ];
 

@@ -111,7 +111,6 @@ impl BaseWriter {
         self.bulk(n.format(v).as_bytes());
     }
 
-    #[allow(dead_code)] // sorted sets (their type is landing)
     fn bulk_f64(&mut self, d: f64) {
         let mut out = Vec::with_capacity(32);
         crate::util::num::fmt_double(d, &mut out);
@@ -245,17 +244,33 @@ fn write_hash(w: &mut BaseWriter, key: &[u8], h: &crate::store::hash::Hash) -> i
 }
 
 fn write_list(w: &mut BaseWriter, key: &[u8], l: &crate::store::list::List) -> io::Result<()> {
-    let _ = (w, key, l);
+    let mut b = Batch::new(b"RPUSH", key, l.len(), 1);
+    for e in l.iter() {
+        b.begin(w);
+        e.with_bytes(|x| w.bulk(x));
+        b.end(w)?;
+    }
     Ok(())
 }
 
 fn write_set(w: &mut BaseWriter, key: &[u8], s: &crate::store::set::Set) -> io::Result<()> {
-    let _ = (w, key, s);
+    let mut b = Batch::new(b"SADD", key, s.len(), 1);
+    for m in s.iter() {
+        b.begin(w);
+        m.with_bytes(|x| w.bulk(x));
+        b.end(w)?;
+    }
     Ok(())
 }
 
 fn write_zset(w: &mut BaseWriter, key: &[u8], z: &crate::store::zset::ZSet) -> io::Result<()> {
-    let _ = (w, key, z);
+    let mut b = Batch::new(b"ZADD", key, z.len(), 2);
+    for (m, score) in z.iter() {
+        b.begin(w);
+        w.bulk_f64(score);
+        w.bulk(m);
+        b.end(w)?;
+    }
     Ok(())
 }
 

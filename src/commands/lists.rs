@@ -1,0 +1,1317 @@
+//! The lists family: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT
+//! LREM LTRIM LPOS LMOVE RPOPLPUSH LMPOP, and the blocking BLPOP BRPOP BLMOVE BRPOPLPUSH
+//! BLMPOP, as Redis 7.0 runs them.
+//!
+//! The value type lives in `store::list`; this file parses arguments, applies changes and
+//! replies. Every write is signalled, notified with Redis's event names and counted in
+//! `dirty`, and a list that loses its last element is deleted (with a "del" event). A
+//! blocking command is its non-blocking form plus `Ctx::block` when every key is empty;
+//! what it did is fed to the AOF in the non-blocking form Redis 7.0 uses (BLPOP → LPOP
+//! key, BLMPOP → LPOP key count, BLMOVE → LMOVE, BRPOPLPUSH → RPOPLPUSH). LMPOP too is
+//! fed as LPOP/RPOP key count.
+
+use super::flags::*;
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use crate::error::{CmdResult, Error};
+use crate::resp::reply::{Agg, Reply};
+use crate::server::blocking::parse_timeout;
+use crate::store::list::{Elem, Fill, List, Needle};
+use crate::store::{notify, Store, Value};
+use crate::util::num::parse_i64;
+
+pub const COMMANDS: &[CommandDef] = &[
+    cmd("lpush", -3, WRITE | DENYOOM | FAST, lpush)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Prepend one or multiple elements to a list", "key element [element ...]")
+        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    cmd("rpush", -3, WRITE | DENYOOM | FAST, rpush)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Append one or multiple elements to a list", "key element [element ...]")
+        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    cmd("lpushx", -3, WRITE | DENYOOM | FAST, lpushx)
+        .keys(1, 1, 1)
+        .doc("list", "2.2.0", "Prepend an element to a list, only if the list exists", "key element [element ...]")
+        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    cmd("rpushx", -3, WRITE | DENYOOM | FAST, rpushx)
+        .keys(1, 1, 1)
+        .doc("list", "2.2.0", "Append an element to a list, only if the list exists", "key element [element ...]")
+        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    cmd("lpop", -2, WRITE | FAST, lpop)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Remove and get the first elements in a list", "key [count]")
+        .complexity("O(N) where N is the number of elements returned"),
+    cmd("rpop", -2, WRITE | FAST, rpop)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Remove and get the last elements in a list", "key [count]")
+        .complexity("O(N) where N is the number of elements returned"),
+    cmd("llen", 2, READONLY | FAST, llen)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Get the length of a list", "key")
+        .complexity("O(1)"),
+    cmd("lrange", 4, READONLY, lrange)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Get a range of elements from a list", "key start stop")
+        .complexity("O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range."),
+    cmd("lindex", 3, READONLY, lindex)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Get an element from a list by its index", "key index")
+        .complexity("O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."),
+    cmd("lset", 4, WRITE | DENYOOM, lset)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Set the value of an element in a list by its index", "key index element")
+        .complexity("O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."),
+    cmd("linsert", 5, WRITE | DENYOOM, linsert)
+        .keys(1, 1, 1)
+        .doc("list", "2.2.0", "Insert an element before or after another element in a list", "key <BEFORE | AFTER> pivot element")
+        .complexity("O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."),
+    cmd("lrem", 4, WRITE, lrem)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Remove elements from a list", "key count element")
+        .complexity("O(N+M) where N is the length of the list and M is the number of elements removed."),
+    cmd("ltrim", 4, WRITE, ltrim)
+        .keys(1, 1, 1)
+        .doc("list", "1.0.0", "Trim a list to the specified range", "key start stop")
+        .complexity("O(N) where N is the number of elements to be removed by the operation."),
+    cmd("lpos", -3, READONLY, lpos)
+        .keys(1, 1, 1)
+        .doc("list", "6.0.6", "Return the index of matching elements on a list", "key element [RANK rank] [COUNT num-matches] [MAXLEN len]")
+        .complexity("O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."),
+    cmd("lmove", 5, WRITE | DENYOOM, lmove)
+        .keys(1, 2, 1)
+        .doc("list", "6.2.0", "Pop an element from a list, push it to another list and return it", "source destination <LEFT | RIGHT> <LEFT | RIGHT>")
+        .complexity("O(1)"),
+    cmd("rpoplpush", 3, WRITE | DENYOOM, rpoplpush)
+        .keys(1, 2, 1)
+        .doc("list", "1.2.0", "Remove the last element in a list, prepend it to another list and return it", "source destination")
+        .complexity("O(1)"),
+    cmd("lmpop", -4, WRITE, lmpop)
+        .keys_fn(lmpop_keys)
+        .doc("list", "7.0.0", "Pop elements from a list", "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
+        .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+    cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, blpop)
+        .keys(1, -2, 1)
+        .doc("list", "2.0.0", "Remove and get the first element in a list, or block until one is available", "key [key ...] timeout")
+        .complexity("O(N) where N is the number of provided keys."),
+    cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, brpop)
+        .keys(1, -2, 1)
+        .doc("list", "2.0.0", "Remove and get the last element in a list, or block until one is available", "key [key ...] timeout")
+        .complexity("O(N) where N is the number of provided keys."),
+    cmd("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, blmove)
+        .keys(1, 2, 1)
+        .doc("list", "6.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout")
+        .complexity("O(1)"),
+    cmd("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, brpoplpush)
+        .keys(1, 2, 1)
+        .doc("list", "2.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", "source destination timeout")
+        .complexity("O(1)"),
+    cmd("blmpop", -5, WRITE | BLOCKING, blmpop)
+        .keys_fn(blmpop_keys)
+        .doc("list", "7.0.0", "Pop elements from a list, or block until one is available", "timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
+        .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+];
+
+/// The chunk fill factor from `list-max-listpack-size`.
+#[inline]
+fn fill(ctx: &Ctx) -> Fill {
+    Fill::new(ctx.srv.config.list_max_listpack_size)
+}
+
+/// One element as a bulk string.
+#[inline]
+fn bulk(r: &mut Reply, e: Elem) {
+    match e {
+        Elem::Str(s) => r.bulk(s),
+        Elem::Int(v) => r.bulk_i64(v),
+    }
+}
+
+/// The list at `key` for a read: None when the key is absent.
+#[inline]
+fn read<'a>(store: &'a mut Store, key: &[u8]) -> Result<Option<&'a List>, Error> {
+    match store.lookup_read(key) {
+        None => Ok(None),
+        Some(Value::List(l)) => Ok(Some(l)),
+        Some(_) => Err(Error::WrongType),
+    }
+}
+
+/// The list at `key` for a write: None when the key is absent.
+#[inline]
+fn write<'a>(store: &'a mut Store, key: &[u8]) -> Result<Option<&'a mut List>, Error> {
+    match store.lookup_write(key) {
+        None => Ok(None),
+        Some(Value::List(l)) => Ok(Some(l)),
+        Some(_) => Err(Error::WrongType),
+    }
+}
+
+/// A Redis "long" argument.
+#[inline]
+fn long(b: &[u8]) -> Result<i64, Error> {
+    parse_i64(b).ok_or(Error::NotInteger)
+}
+
+/// LEFT (true, the head) or RIGHT (false, the tail).
+fn side(b: &[u8]) -> Result<bool, Error> {
+    if b.eq_ignore_ascii_case(b"left") {
+        Ok(true)
+    } else if b.eq_ignore_ascii_case(b"right") {
+        Ok(false)
+    } else {
+        Err(Error::Syntax)
+    }
+}
+
+fn pop_event(front: bool) -> &'static str {
+    if front {
+        "lpop"
+    } else {
+        "rpop"
+    }
+}
+
+fn push_event(front: bool) -> &'static str {
+    if front {
+        "lpush"
+    } else {
+        "rpush"
+    }
+}
+
+fn pop_name(front: bool) -> &'static [u8] {
+    if front {
+        b"LPOP"
+    } else {
+        b"RPOP"
+    }
+}
+
+/// What follows removing `n` elements from one end of the list at `key`: the pop event,
+/// the key's deletion when the list is empty, the signal and the dirty count.
+fn popped(store: &mut Store, key: &[u8], front: bool, n: usize, empty: bool) {
+    store.notify(notify::LIST, pop_event(front), key);
+    if empty {
+        store.db().remove(key);
+        store.notify(notify::GENERIC, "del", key);
+    }
+    store.signal_modified(key);
+    store.dirty += n as u64;
+}
+
+/// Replies with the `n` elements at one end (the tail ones from the tail inwards) and
+/// removes them.
+fn pop_range(r: &mut Reply, l: &mut List, front: bool, n: usize) {
+    r.array(n);
+    if front {
+        for e in l.iter().take(n) {
+            bulk(r, e);
+        }
+        l.remove_front(n);
+    } else {
+        for e in l.iter_rev().take(n) {
+            bulk(r, e);
+        }
+        l.remove_back(n);
+    }
+}
+
+/// The common part of LPUSH RPUSH LPUSHX RPUSHX.
+fn push_generic(ctx: &mut Ctx, a: &Args, front: bool, xx: bool) -> CmdResult {
+    let key = a.get(1);
+    let fill = fill(ctx);
+    let len = match write(ctx.store, key)? {
+        Some(l) => {
+            for v in a.from(2) {
+                l.push(v, front, fill);
+            }
+            let len = l.len();
+            ctx.store.signal_modified(key);
+            len
+        }
+        None => {
+            if xx {
+                ctx.reply.int(0);
+                return Ok(());
+            }
+            let mut l = List::new();
+            for v in a.from(2) {
+                l.push(v, front, fill);
+            }
+            let len = l.len();
+            ctx.store.add(key, Value::List(Box::new(l)));
+            len
+        }
+    };
+    ctx.reply.int(len as i64);
+    ctx.store.notify(notify::LIST, push_event(front), key);
+    ctx.store.dirty += (a.len() - 2) as u64;
+    Ok(())
+}
+
+/// LPUSH key element [element ...]
+fn lpush(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    push_generic(ctx, a, true, false)
+}
+
+/// RPUSH key element [element ...]
+fn rpush(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    push_generic(ctx, a, false, false)
+}
+
+/// LPUSHX key element [element ...]
+fn lpushx(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    push_generic(ctx, a, true, true)
+}
+
+/// RPUSHX key element [element ...]
+fn rpushx(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    push_generic(ctx, a, false, true)
+}
+
+/// The common part of LPOP and RPOP.
+fn pop_generic(ctx: &mut Ctx, a: &Args, front: bool) -> CmdResult {
+    if a.len() > 3 {
+        return Err(Error::Arity(ctx.cmd.name.to_string()));
+    }
+    let count = if a.len() == 3 {
+        Some(
+            parse_i64(a.get(2))
+                .filter(|&c| c >= 0)
+                .ok_or(Error::NotPositive)?,
+        )
+    } else {
+        None
+    };
+    let key = a.get(1);
+    let Some(l) = write(ctx.store, key)? else {
+        match count {
+            Some(_) => ctx.reply.null_array(),
+            None => ctx.reply.null(),
+        }
+        return Ok(());
+    };
+    let n = match count {
+        None => {
+            match l.end(front) {
+                Some(e) => bulk(&mut ctx.reply, e),
+                None => {
+                    ctx.reply.null();
+                    return Ok(());
+                }
+            }
+            if front {
+                l.drop_front()
+            } else {
+                l.drop_back()
+            }
+            1
+        }
+        Some(0) => {
+            ctx.reply.array(0);
+            return Ok(());
+        }
+        Some(c) => {
+            let n = (c as u64).min(l.len() as u64) as usize;
+            pop_range(&mut ctx.reply, l, front, n);
+            n
+        }
+    };
+    let empty = l.is_empty();
+    popped(ctx.store, key, front, n, empty);
+    Ok(())
+}
+
+/// LPOP key [count]
+fn lpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    pop_generic(ctx, a, true)
+}
+
+/// RPOP key [count]
+fn rpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    pop_generic(ctx, a, false)
+}
+
+/// LLEN key
+fn llen(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let n = read(ctx.store, a.get(1))?.map_or(0, |l| l.len());
+    ctx.reply.int(n as i64);
+    Ok(())
+}
+
+/// Redis's range rule (LRANGE, LTRIM): the first position and the element count, or
+/// None for an empty range.
+fn range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let llen = len as i64;
+    let mut start = if start < 0 { llen + start } else { start };
+    let mut end = if end < 0 { llen + end } else { end };
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= llen {
+        return None;
+    }
+    if end >= llen {
+        end = llen - 1;
+    }
+    Some((start as usize, (end - start + 1) as usize))
+}
+
+/// LRANGE key start stop
+fn lrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let start = long(a.get(2))?;
+    let end = long(a.get(3))?;
+    let Some(l) = read(ctx.store, a.get(1))? else {
+        ctx.reply.array(0);
+        return Ok(());
+    };
+    match range(start, end, l.len()) {
+        None => ctx.reply.array(0),
+        Some((first, n)) => {
+            ctx.reply.array(n);
+            for e in l.iter_from(first).take(n) {
+                bulk(&mut ctx.reply, e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// LINDEX key index
+fn lindex(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let Some(l) = read(ctx.store, a.get(1))? else {
+        ctx.reply.null();
+        return Ok(());
+    };
+    let index = long(a.get(2))?;
+    match l.get(index) {
+        Some(e) => bulk(&mut ctx.reply, e),
+        None => ctx.reply.null(),
+    }
+    Ok(())
+}
+
+/// LSET key index element
+fn lset(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let key = a.get(1);
+    let fill = fill(ctx);
+    let Some(l) = write(ctx.store, key)? else {
+        return Err(Error::NoSuchKey);
+    };
+    let index = long(a.get(2))?;
+    if !l.set(index, a.get(3), fill) {
+        return Err(Error::IndexOutOfRange);
+    }
+    ctx.reply.ok();
+    ctx.store.signal_modified(key);
+    ctx.store.notify(notify::LIST, "lset", key);
+    ctx.store.dirty += 1;
+    Ok(())
+}
+
+/// LINSERT key <BEFORE | AFTER> pivot element
+fn linsert(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let before = if a.is(2, "before") {
+        true
+    } else if a.is(2, "after") {
+        false
+    } else {
+        return Err(Error::Syntax);
+    };
+    let key = a.get(1);
+    let fill = fill(ctx);
+    let Some(l) = write(ctx.store, key)? else {
+        ctx.reply.int(0);
+        return Ok(());
+    };
+    let Some(pos) = l.position(a.get(3)) else {
+        ctx.reply.int(-1);
+        return Ok(());
+    };
+    l.insert(if before { pos } else { pos + 1 }, a.get(4), fill);
+    let len = l.len();
+    ctx.store.signal_modified(key);
+    ctx.store.notify(notify::LIST, "linsert", key);
+    ctx.store.dirty += 1;
+    ctx.reply.int(len as i64);
+    Ok(())
+}
+
+/// LREM key count element
+fn lrem(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let count = long(a.get(2))?;
+    let key = a.get(1);
+    let fill = fill(ctx);
+    let Some(l) = write(ctx.store, key)? else {
+        ctx.reply.int(0);
+        return Ok(());
+    };
+    let removed = l.remove_matching(a.get(3), count, fill);
+    let empty = l.is_empty();
+    if removed > 0 {
+        ctx.store.notify(notify::LIST, "lrem", key);
+        if empty {
+            ctx.store.db().remove(key);
+            ctx.store.notify(notify::GENERIC, "del", key);
+        }
+        ctx.store.signal_modified(key);
+        ctx.store.dirty += removed as u64;
+    }
+    ctx.reply.int(removed as i64);
+    Ok(())
+}
+
+/// LTRIM key start stop
+fn ltrim(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let start = long(a.get(2))?;
+    let end = long(a.get(3))?;
+    let key = a.get(1);
+    let Some(l) = write(ctx.store, key)? else {
+        ctx.reply.ok();
+        return Ok(());
+    };
+    let len = l.len();
+    let (ltrim, rtrim) = match range(start, end, len) {
+        None => (len, 0),
+        Some((first, n)) => (first, len - first - n),
+    };
+    l.trim(ltrim, rtrim);
+    let empty = l.is_empty();
+    ctx.store.notify(notify::LIST, "ltrim", key);
+    if empty {
+        ctx.store.db().remove(key);
+        ctx.store.notify(notify::GENERIC, "del", key);
+    }
+    ctx.store.signal_modified(key);
+    ctx.store.dirty += (ltrim + rtrim) as u64;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+fn lpos(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut rank: i64 = 1;
+    let mut count: i64 = -1;
+    let mut maxlen: i64 = 0;
+    let mut j = 3;
+    while j < a.len() {
+        let more = j + 1 < a.len();
+        if a.is(j, "rank") && more {
+            j += 1;
+            rank = long(a.get(j))?;
+            if rank == 0 {
+                return Err(Error::msg(
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+                ));
+            }
+        } else if a.is(j, "count") && more {
+            j += 1;
+            count = parse_i64(a.get(j))
+                .filter(|&c| c >= 0)
+                .ok_or(Error::msg("ERR COUNT can't be negative"))?;
+        } else if a.is(j, "maxlen") && more {
+            j += 1;
+            maxlen = parse_i64(a.get(j))
+                .filter(|&c| c >= 0)
+                .ok_or(Error::msg("ERR MAXLEN can't be negative"))?;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    // A negative rank searches from the tail (Redis negates it in a C long, so
+    // LONG_MIN stays negative and every match qualifies).
+    let backwards = rank < 0;
+    if backwards {
+        rank = rank.wrapping_neg();
+    }
+    let Some(l) = read(ctx.store, a.get(1))? else {
+        if count != -1 {
+            ctx.reply.array(0);
+        } else {
+            ctx.reply.null();
+        }
+        return Ok(());
+    };
+    let needle = Needle::new(a.get(2));
+    let llen = l.len() as i64;
+    let r = &mut ctx.reply;
+    let d = (count != -1).then(|| r.begin(Agg::Array));
+    let search = |it: &mut dyn Iterator<Item = Elem>, r: &mut Reply| -> (i64, usize) {
+        let mut matches: i64 = 0;
+        let mut found: i64 = -1;
+        let mut listed = 0;
+        for (index, e) in (0i64..).zip(it) {
+            if maxlen != 0 && index >= maxlen {
+                break;
+            }
+            if e.matches(&needle) {
+                matches += 1;
+                found = if backwards { llen - index - 1 } else { index };
+                if matches >= rank {
+                    if count == -1 {
+                        return (found, 0);
+                    }
+                    listed += 1;
+                    r.int(found);
+                    if count != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= count {
+                        return (found, listed);
+                    }
+                }
+            }
+            found = -1;
+        }
+        (found, listed)
+    };
+    let (found, listed) = if backwards {
+        search(&mut l.iter_rev(), r)
+    } else {
+        search(&mut l.iter(), r)
+    };
+    match d {
+        Some(d) => r.end(d, listed),
+        None if found != -1 => r.int(found),
+        None => r.null(),
+    }
+    Ok(())
+}
+
+/// Moves one element from the list at `src` to the list at `dst` (LMOVE and friends);
+/// the source must have been checked to exist by the caller or is checked here.
+fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: bool, to: bool) -> CmdResult {
+    let fill = fill(ctx);
+    if write(ctx.store, src)?.is_none() {
+        ctx.reply.null();
+        return Ok(());
+    }
+    write(ctx.store, dst)?;
+    let value;
+    let mut src_empty = false;
+    if src == dst {
+        let Some(l) = write(ctx.store, src)? else {
+            ctx.reply.null();
+            return Ok(());
+        };
+        value = l.pop(from).unwrap_or_default();
+        l.push(&value, to, fill);
+        ctx.store.signal_modified(dst);
+    } else {
+        let Some(l) = write(ctx.store, src)? else {
+            ctx.reply.null();
+            return Ok(());
+        };
+        value = l.pop(from).unwrap_or_default();
+        src_empty = l.is_empty();
+        match write(ctx.store, dst)? {
+            Some(d) => {
+                d.push(&value, to, fill);
+                ctx.store.signal_modified(dst);
+            }
+            None => {
+                let mut d = List::new();
+                d.push(&value, to, fill);
+                ctx.store.add(dst, Value::List(Box::new(d)));
+            }
+        }
+    }
+    ctx.store.notify(notify::LIST, push_event(to), dst);
+    ctx.reply.bulk(&value);
+    ctx.store.notify(notify::LIST, pop_event(from), src);
+    if src_empty {
+        ctx.store.db().remove(src);
+        ctx.store.notify(notify::GENERIC, "del", src);
+    }
+    ctx.store.signal_modified(src);
+    ctx.store.dirty += 1;
+    Ok(())
+}
+
+/// LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>
+fn lmove(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let from = side(a.get(3))?;
+    let to = side(a.get(4))?;
+    lmove_generic(ctx, a.get(1), a.get(2), from, to)
+}
+
+/// RPOPLPUSH source destination
+fn rpoplpush(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    lmove_generic(ctx, a.get(1), a.get(2), false, true)
+}
+
+/// Parsed LMPOP/BLMPOP arguments: index of the first key, number of keys, side, count.
+struct MPop {
+    first: usize,
+    n: usize,
+    front: bool,
+    count: u64,
+}
+
+/// Parses `numkeys key [key ...] <LEFT | RIGHT> [COUNT count]` from `numkeys_idx`.
+fn parse_mpop(a: &Args, numkeys_idx: usize) -> Result<MPop, Error> {
+    let numkeys = parse_i64(a.get(numkeys_idx))
+        .filter(|&n| n >= 1)
+        .ok_or(Error::msg("ERR numkeys should be greater than 0"))?;
+    let where_idx = (numkeys as u64).saturating_add(numkeys_idx as u64 + 1);
+    if where_idx >= a.len() as u64 {
+        return Err(Error::Syntax);
+    }
+    let where_idx = where_idx as usize;
+    let front = side(a.get(where_idx))?;
+    let mut count: Option<u64> = None;
+    let mut j = where_idx + 1;
+    while j < a.len() {
+        if count.is_none() && a.is(j, "count") && j + 1 < a.len() {
+            j += 1;
+            count = Some(
+                parse_i64(a.get(j))
+                    .filter(|&c| c >= 1)
+                    .ok_or(Error::msg("ERR count should be greater than 0"))?
+                    as u64,
+            );
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    Ok(MPop {
+        first: numkeys_idx + 1,
+        n: numkeys as usize,
+        front,
+        count: count.unwrap_or(1),
+    })
+}
+
+/// Pops from the first non-empty list of an LMPOP/BLMPOP; false when all are empty.
+fn mpop_serve(ctx: &mut Ctx, a: &Args, p: &MPop) -> Result<bool, Error> {
+    for i in p.first..p.first + p.n {
+        let key = a.get(i);
+        let Some(l) = write(ctx.store, key)? else {
+            continue;
+        };
+        if l.is_empty() {
+            continue;
+        }
+        let n = p.count.min(l.len() as u64) as usize;
+        ctx.reply.array(2);
+        ctx.reply.bulk(key);
+        pop_range(&mut ctx.reply, l, p.front, n);
+        let empty = l.is_empty();
+        popped(ctx.store, key, p.front, n, empty);
+        let count = itoa::Buffer::new().format(n).as_bytes().to_vec();
+        ctx.rewrite_as(vec![sds_cmd(&[pop_name(p.front), key, &count])]);
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
+fn lmpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let p = parse_mpop(a, 1)?;
+    if !mpop_serve(ctx, a, &p)? {
+        ctx.reply.null_array();
+    }
+    Ok(())
+}
+
+/// The keys of a command whose `numkeys` argument is at `idx` (the keys follow it).
+pub(crate) fn numkeys_keys(a: &Args, idx: usize) -> Vec<usize> {
+    if idx >= a.len() {
+        return Vec::new();
+    }
+    let Some(n) = parse_i64(a.get(idx)).filter(|&n| n > 0) else {
+        return Vec::new();
+    };
+    let end = (idx as u64 + 1)
+        .saturating_add(n as u64)
+        .min(a.len() as u64) as usize;
+    (idx + 1..end).collect()
+}
+
+fn lmpop_keys(a: &Args) -> Vec<usize> {
+    numkeys_keys(a, 1)
+}
+
+fn blmpop_keys(a: &Args) -> Vec<usize> {
+    numkeys_keys(a, 2)
+}
+
+/// The common part of BLPOP and BRPOP.
+fn bpop_generic(ctx: &mut Ctx, a: &Args, front: bool) -> CmdResult {
+    let timeout = parse_timeout(a.get(a.len() - 1))?;
+    let last = a.len() - 2;
+    for i in 1..=last {
+        let key = a.get(i);
+        let Some(l) = write(ctx.store, key)? else {
+            continue;
+        };
+        let Some(e) = l.end(front) else {
+            continue;
+        };
+        ctx.reply.array(2);
+        ctx.reply.bulk(key);
+        bulk(&mut ctx.reply, e);
+        if front {
+            l.drop_front()
+        } else {
+            l.drop_back()
+        }
+        let empty = l.is_empty();
+        popped(ctx.store, key, front, 1, empty);
+        ctx.rewrite_as(vec![sds_cmd(&[pop_name(front), key])]);
+        return Ok(());
+    }
+    let keys: Vec<&[u8]> = (1..=last).map(|i| a.get(i)).collect();
+    if !ctx.block(&keys, timeout) {
+        ctx.reply.null_array();
+    }
+    Ok(())
+}
+
+/// BLPOP key [key ...] timeout
+fn blpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    bpop_generic(ctx, a, true)
+}
+
+/// BRPOP key [key ...] timeout
+fn brpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    bpop_generic(ctx, a, false)
+}
+
+/// The common part of BLMOVE and BRPOPLPUSH once the arguments are parsed.
+fn blmove_generic(
+    ctx: &mut Ctx,
+    a: &Args,
+    from: bool,
+    to: bool,
+    timeout: Option<std::time::Duration>,
+) -> CmdResult {
+    let (src, dst) = (a.get(1), a.get(2));
+    if write(ctx.store, src)?.is_none() {
+        if !ctx.block(&[src], timeout) {
+            // Inside MULTI/EXEC: a null bulk, as Redis replies there.
+            ctx.reply.null();
+        }
+        return Ok(());
+    }
+    let dirty = ctx.store.dirty;
+    lmove_generic(ctx, src, dst, from, to)?;
+    if ctx.store.dirty != dirty {
+        let cmd = if ctx.cmd.name == "blmove" {
+            sds_cmd(&[b"LMOVE", src, dst, a.get(3), a.get(4)])
+        } else {
+            sds_cmd(&[b"RPOPLPUSH", src, dst])
+        };
+        ctx.rewrite_as(vec![cmd]);
+    }
+    Ok(())
+}
+
+/// BLMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout
+fn blmove(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let from = side(a.get(3))?;
+    let to = side(a.get(4))?;
+    let timeout = parse_timeout(a.get(5))?;
+    blmove_generic(ctx, a, from, to, timeout)
+}
+
+/// BRPOPLPUSH source destination timeout
+fn brpoplpush(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let timeout = parse_timeout(a.get(3))?;
+    blmove_generic(ctx, a, false, true, timeout)
+}
+
+/// BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
+fn blmpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let p = parse_mpop(a, 2)?;
+    let timeout = parse_timeout(a.get(1))?;
+    if mpop_serve(ctx, a, &p)? {
+        return Ok(());
+    }
+    let keys: Vec<&[u8]> = (p.first..p.first + p.n).map(|i| a.get(i)).collect();
+    if !ctx.block(&keys, timeout) {
+        ctx.reply.null_array();
+    }
+    Ok(())
+}
+
+/// A harness for the unit tests of the list and set families: runs commands through the
+/// same resolution and handler call as the dispatcher, and records what a command asked
+/// of the server (propagation, dirty count, events, signals, blocking).
+#[cfg(test)]
+pub(crate) mod testkit {
+    use crate::commands::{Ctx, OwnedArgs, Propagate};
+    use crate::config::Config;
+    use crate::resp::reply::Reply;
+    use crate::server::client::Client;
+    use crate::server::{call, Core};
+    use crate::store::bytes::Sds;
+    use crate::store::{notify, Store, Value};
+
+    pub struct Kit {
+        pub store: Store,
+        pub core: Core,
+        pub client: Client,
+        pub propagate: Propagate,
+        pub dirty: u64,
+        pub events: Vec<(&'static str, String)>,
+        pub touched: Vec<String>,
+        /// The keys a command asked to block on.
+        pub blocked: Option<Vec<String>>,
+    }
+
+    impl Kit {
+        pub fn new() -> Kit {
+            let mut store = Store::new(16);
+            store.notify_flags = notify::ALL;
+            store.track_touched = true;
+            Kit {
+                store,
+                core: Core::new(Config::default()),
+                client: Client::default(),
+                propagate: Propagate::AsIs,
+                dirty: 0,
+                events: Vec::new(),
+                touched: Vec::new(),
+                blocked: None,
+            }
+        }
+
+        pub fn resp3() -> Kit {
+            let mut k = Kit::new();
+            k.client.resp3 = true;
+            k
+        }
+
+        pub fn run(&mut self, args: &[&[u8]]) -> String {
+            let owned: OwnedArgs = args.iter().copied().collect();
+            let a = owned.args();
+            let cmd = match call::resolve(&a) {
+                Ok(c) => c,
+                Err(e) => return format!("-{}\r\n", String::from_utf8_lossy(&e)),
+            };
+            self.store.events.clear();
+            self.store.touched.clear();
+            self.store.now = crate::store::now_ms();
+            let dirty = self.store.dirty;
+            let resp3 = self.client.resp3;
+            let mut out = Vec::new();
+            let mut ctx = Ctx {
+                store: &mut self.store,
+                srv: &mut self.core,
+                client: &mut self.client,
+                reply: Reply::new(&mut out, resp3),
+                cmd,
+                propagate: Propagate::AsIs,
+            };
+            if let Err(e) = (cmd.handler)(&mut ctx, &a) {
+                assert!(ctx.reply.buf.is_empty(), "reply written before an error");
+                ctx.reply.error(&e.to_string());
+            }
+            self.propagate = std::mem::take(&mut ctx.propagate);
+            self.dirty = self.store.dirty - dirty;
+            self.events = self
+                .store
+                .events
+                .iter()
+                .map(|e| (e.event, String::from_utf8_lossy(&e.key).into_owned()))
+                .collect();
+            self.touched = self
+                .store
+                .touched
+                .iter()
+                .map(|(_, k)| String::from_utf8_lossy(k).into_owned())
+                .collect();
+            self.blocked = self.client.block_request.take().map(|(keys, _)| {
+                keys.iter()
+                    .map(|k| String::from_utf8_lossy(k).into_owned())
+                    .collect()
+            });
+            String::from_utf8_lossy(&out).into_owned()
+        }
+
+        /// Runs a command given as space-separated words.
+        pub fn r(&mut self, line: &str) -> String {
+            let parts: Vec<&[u8]> = line.split(' ').map(|s| s.as_bytes()).collect();
+            self.run(&parts)
+        }
+
+        pub fn events(&self) -> Vec<&str> {
+            self.events.iter().map(|e| e.0).collect()
+        }
+
+        /// What the last command feeds to the AOF: None for "as received".
+        pub fn propagated(&self) -> Option<Vec<String>> {
+            match &self.propagate {
+                Propagate::AsIs => None,
+                Propagate::Never => Some(Vec::new()),
+                Propagate::Rewrite(cmds) => Some(
+                    cmds.iter()
+                        .map(|c| {
+                            c.iter()
+                                .map(|p| String::from_utf8_lossy(p).into_owned())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .collect(),
+                ),
+            }
+        }
+
+        pub fn set_string(&mut self, key: &str) {
+            self.store
+                .add(key.as_bytes(), Value::Str(Sds::from(&b"x"[..])));
+        }
+
+        pub fn encoding(&mut self, key: &str) -> &'static str {
+            self.store
+                .db()
+                .keys
+                .get(key.as_bytes())
+                .map_or("none", |v| v.encoding())
+        }
+
+        pub fn exists(&mut self, key: &str) -> bool {
+            self.store.db().keys.contains_key(key.as_bytes())
+        }
+    }
+
+    pub fn bulk(s: &str) -> String {
+        format!("${}\r\n{}\r\n", s.len(), s)
+    }
+
+    pub fn int(n: i64) -> String {
+        format!(":{n}\r\n")
+    }
+
+    /// The bulk strings of a reply, in order, whatever their nesting.
+    pub fn bulks(s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut lines = s.split("\r\n");
+        while let Some(l) = lines.next() {
+            if l.starts_with('$') && l != "$-1" {
+                out.push(lines.next().unwrap_or_default().to_string());
+            }
+        }
+        out
+    }
+
+    pub const NIL: &str = "$-1\r\n";
+    pub const NIL_ARRAY: &str = "*-1\r\n";
+    pub const NULL3: &str = "_\r\n";
+    pub const OK: &str = "+OK\r\n";
+    pub const EMPTY: &str = "*0\r\n";
+    pub const WRONGTYPE: &str =
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    pub const NOTINT: &str = "-ERR value is not an integer or out of range\r\n";
+    pub const SYNTAX: &str = "-ERR syntax error\r\n";
+    pub const NOTPOS: &str = "-ERR value is out of range, must be positive\r\n";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+
+    fn arr(items: &[&str]) -> String {
+        let mut s = format!("*{}\r\n", items.len());
+        for i in items {
+            s.push_str(&bulk(i));
+        }
+        s
+    }
+
+    #[test]
+    fn push_and_range() {
+        let mut k = Kit::new();
+        assert_eq!(k.r("LPUSH l a b c"), int(3));
+        assert_eq!(k.dirty, 3);
+        assert_eq!(k.events(), vec!["lpush"]);
+        assert_eq!(k.touched, vec!["l"]);
+        assert_eq!(k.r("RPUSH l d"), int(4));
+        assert_eq!(k.touched, vec!["l"]);
+        assert_eq!(k.r("LRANGE l 0 -1"), arr(&["c", "b", "a", "d"]));
+        assert_eq!(k.r("LPUSHX nosuch a"), int(0));
+        assert_eq!(k.dirty, 0);
+        assert!(k.events.is_empty() && k.touched.is_empty());
+        assert!(!k.exists("nosuch"));
+        assert_eq!(k.r("RPUSHX l e f"), int(6));
+        assert_eq!(k.events(), vec!["rpush"]);
+        assert_eq!(k.r("LLEN l"), int(6));
+        assert_eq!(k.r("LLEN nosuch"), int(0));
+        assert_eq!(k.encoding("l"), "quicklist");
+        k.set_string("s");
+        for c in [
+            "LPUSH s a",
+            "RPUSHX s a",
+            "LLEN s",
+            "LRANGE s 0 1",
+            "LINDEX s 0",
+        ] {
+            assert_eq!(k.r(c), WRONGTYPE, "{c}");
+        }
+    }
+
+    #[test]
+    fn pop_reply_shapes() {
+        let mut k = Kit::new();
+        k.r("RPUSH l a b c d e");
+        assert_eq!(k.r("LPOP l"), bulk("a"));
+        assert_eq!(k.events(), vec!["lpop"]);
+        assert_eq!(k.r("RPOP l"), bulk("e"));
+        assert_eq!(k.r("LPOP l 0"), EMPTY);
+        assert_eq!(k.dirty, 0);
+        assert_eq!(k.r("RPOP l 2"), arr(&["d", "c"]));
+        assert_eq!(k.dirty, 2);
+        assert_eq!(k.r("LPOP l 5"), arr(&["b"]));
+        assert_eq!(k.events(), vec!["lpop", "del"]);
+        assert!(!k.exists("l"));
+        assert_eq!(k.r("LPOP l"), NIL);
+        assert_eq!(k.r("LPOP l 0"), NIL_ARRAY);
+        assert_eq!(k.r("RPOP l 3"), NIL_ARRAY);
+        assert_eq!(k.r("LPOP l -1"), NOTPOS);
+        assert_eq!(k.r("LPOP l x"), NOTPOS);
+        assert_eq!(
+            k.r("LPOP l 1 2"),
+            "-ERR wrong number of arguments for 'lpop' command\r\n"
+        );
+        let mut k = Kit::resp3();
+        assert_eq!(k.r("LPOP l"), NULL3);
+        assert_eq!(k.r("LPOP l 1"), NULL3);
+        assert_eq!(k.propagated(), None);
+    }
+
+    #[test]
+    fn index_set_insert() {
+        let mut k = Kit::new();
+        k.r("RPUSH l a b c");
+        assert_eq!(k.r("LINDEX l -1"), bulk("c"));
+        assert_eq!(k.r("LINDEX l 3"), NIL);
+        assert_eq!(k.r("LINDEX l x"), NOTINT);
+        assert_eq!(k.r("LINDEX nosuch x"), NIL);
+        assert_eq!(k.r("LSET l 1 B"), OK);
+        assert_eq!(k.events(), vec!["lset"]);
+        assert_eq!(k.r("LSET l 5 B"), "-ERR index out of range\r\n");
+        assert_eq!(k.r("LSET nosuch x B"), "-ERR no such key\r\n");
+        assert_eq!(k.r("LSET l x B"), NOTINT);
+        assert_eq!(k.r("LINSERT l before B x"), int(4));
+        assert_eq!(k.events(), vec!["linsert"]);
+        assert_eq!(k.r("LINSERT l AFTER c y"), int(5));
+        assert_eq!(k.r("LINSERT l AFTER zz y"), int(-1));
+        assert_eq!(k.dirty, 0);
+        assert_eq!(k.r("LINSERT l middle c y"), SYNTAX);
+        assert_eq!(k.r("LINSERT nosuch before c y"), int(0));
+        assert_eq!(k.r("LRANGE l 0 -1"), arr(&["a", "x", "B", "c", "y"]));
+    }
+
+    #[test]
+    fn rem_and_trim() {
+        let mut k = Kit::new();
+        k.r("RPUSH l a b a c a");
+        assert_eq!(k.r("LREM l -2 a"), int(2));
+        assert_eq!(k.events(), vec!["lrem"]);
+        assert_eq!(k.r("LRANGE l 0 -1"), arr(&["a", "b", "c"]));
+        assert_eq!(k.r("LREM l 0 z"), int(0));
+        assert!(k.events.is_empty());
+        assert_eq!(k.r("LREM l x a"), NOTINT);
+        assert_eq!(k.r("LTRIM l 1 1"), OK);
+        assert_eq!(k.dirty, 2);
+        assert_eq!(k.events(), vec!["ltrim"]);
+        assert_eq!(k.r("LTRIM l 0 -1"), OK);
+        assert_eq!(k.events(), vec!["ltrim"]);
+        assert_eq!(k.dirty, 0);
+        assert_eq!(k.r("LTRIM l 2 1"), OK);
+        assert_eq!(k.events(), vec!["ltrim", "del"]);
+        assert!(!k.exists("l"));
+        assert_eq!(k.r("LTRIM l x 1"), NOTINT);
+        assert_eq!(k.r("LTRIM nosuch 0 1"), OK);
+        k.r("RPUSH l q");
+        assert_eq!(k.r("LREM l 1 q"), int(1));
+        assert_eq!(k.events(), vec!["lrem", "del"]);
+    }
+
+    #[test]
+    fn lpos_options() {
+        let mut k = Kit::new();
+        k.r("RPUSH l a b c d a b c d a");
+        assert_eq!(k.r("LPOS l a"), int(0));
+        assert_eq!(k.r("LPOS l a RANK 2"), int(4));
+        assert_eq!(k.r("LPOS l a RANK -1"), int(8));
+        assert_eq!(k.r("LPOS l a RANK -3"), int(0));
+        assert_eq!(k.r("LPOS l a RANK 4"), NIL);
+        assert_eq!(k.r("LPOS l a COUNT 0"), "*3\r\n:0\r\n:4\r\n:8\r\n");
+        assert_eq!(k.r("LPOS l a RANK -1 COUNT 2"), "*2\r\n:8\r\n:4\r\n");
+        assert_eq!(k.r("LPOS l a MAXLEN 4 COUNT 0"), "*1\r\n:0\r\n");
+        assert_eq!(k.r("LPOS l z COUNT 2"), EMPTY);
+        assert_eq!(
+            k.r("LPOS l a RANK -9223372036854775808 COUNT 1"),
+            "*3\r\n:8\r\n:4\r\n:0\r\n"
+        );
+        assert!(k
+            .r("LPOS l a RANK 0")
+            .starts_with("-ERR RANK can't be zero"));
+        assert_eq!(k.r("LPOS l a COUNT x"), "-ERR COUNT can't be negative\r\n");
+        assert_eq!(
+            k.r("LPOS l a MAXLEN -1"),
+            "-ERR MAXLEN can't be negative\r\n"
+        );
+        assert_eq!(k.r("LPOS l a RANK"), SYNTAX);
+        assert_eq!(k.r("LPOS nosuch a"), NIL);
+        assert_eq!(k.r("LPOS nosuch a COUNT 1"), EMPTY);
+    }
+
+    #[test]
+    fn lmove_between_and_within() {
+        let mut k = Kit::new();
+        k.r("RPUSH src a b");
+        assert_eq!(k.r("LMOVE src dst LEFT RIGHT"), bulk("a"));
+        assert_eq!(k.events(), vec!["rpush", "lpop"]);
+        assert_eq!(k.dirty, 1);
+        assert_eq!(k.r("RPOPLPUSH src dst"), bulk("b"));
+        assert_eq!(k.events(), vec!["lpush", "rpop", "del"]);
+        assert!(!k.exists("src"));
+        assert_eq!(k.r("LRANGE dst 0 -1"), arr(&["b", "a"]));
+        assert_eq!(k.r("LMOVE dst dst LEFT RIGHT"), bulk("b"));
+        assert_eq!(k.r("LRANGE dst 0 -1"), arr(&["a", "b"]));
+        assert_eq!(k.r("LMOVE nosuch dst LEFT RIGHT"), NIL);
+        assert_eq!(k.r("LMOVE dst x UP RIGHT"), SYNTAX);
+        k.set_string("s");
+        assert_eq!(k.r("LMOVE dst s LEFT LEFT"), WRONGTYPE);
+        assert_eq!(k.r("LMOVE s dst LEFT LEFT"), WRONGTYPE);
+        assert_eq!(k.r("LLEN dst"), int(2));
+        k.r("RPUSH one x");
+        assert_eq!(k.r("LMOVE one one LEFT LEFT"), bulk("x"));
+        assert!(k.exists("one"));
+    }
+
+    #[test]
+    fn lmpop_parsing_and_propagation() {
+        let mut k = Kit::new();
+        k.r("RPUSH b 1 2 3");
+        assert_eq!(
+            k.r("LMPOP 2 a b RIGHT COUNT 2"),
+            "*2\r\n$1\r\nb\r\n*2\r\n$1\r\n3\r\n$1\r\n2\r\n"
+        );
+        assert_eq!(k.propagated(), Some(vec!["RPOP b 2".to_string()]));
+        assert_eq!(
+            k.r("LMPOP 1 b LEFT COUNT 9"),
+            "*2\r\n$1\r\nb\r\n*1\r\n$1\r\n1\r\n"
+        );
+        assert_eq!(k.propagated(), Some(vec!["LPOP b 1".to_string()]));
+        assert_eq!(k.events(), vec!["lpop", "del"]);
+        assert_eq!(k.r("LMPOP 1 b LEFT"), NIL_ARRAY);
+        let numkeys = "-ERR numkeys should be greater than 0\r\n";
+        assert_eq!(k.r("LMPOP 0 a LEFT"), numkeys);
+        assert_eq!(k.r("LMPOP x a LEFT"), numkeys);
+        assert_eq!(k.r("LMPOP 2 a LEFT"), SYNTAX);
+        assert_eq!(k.r("LMPOP 9223372036854775807 a LEFT"), SYNTAX);
+        assert_eq!(
+            k.r("LMPOP 1 a LEFT COUNT 0"),
+            "-ERR count should be greater than 0\r\n"
+        );
+        assert_eq!(k.r("LMPOP 1 a LEFT COUNT 1 COUNT 1"), SYNTAX);
+        assert_eq!(k.r("LMPOP 1 a UP"), SYNTAX);
+    }
+
+    #[test]
+    fn keys_of_numkeys_commands() {
+        use crate::commands::OwnedArgs;
+        let o: OwnedArgs = [&b"LMPOP"[..], b"2", b"a", b"b", b"LEFT"]
+            .into_iter()
+            .collect();
+        assert_eq!(super::numkeys_keys(&o.args(), 1), vec![2, 3]);
+        let o: OwnedArgs = [&b"LMPOP"[..], b"9", b"a"].into_iter().collect();
+        assert_eq!(super::numkeys_keys(&o.args(), 1), vec![2]);
+        let o: OwnedArgs = [&b"LMPOP"[..], b"x", b"a"].into_iter().collect();
+        assert!(super::numkeys_keys(&o.args(), 1).is_empty());
+        let o: OwnedArgs = [&b"BLMPOP"[..], b"0", b"1", b"k", b"LEFT"]
+            .into_iter()
+            .collect();
+        assert_eq!(super::blmpop_keys(&o.args()), vec![3]);
+    }
+
+    #[test]
+    fn blocking_forms_serve_or_block() {
+        let mut k = Kit::new();
+        k.r("RPUSH a x y");
+        assert_eq!(k.r("BLPOP nosuch a 0"), "*2\r\n$1\r\na\r\n$1\r\nx\r\n");
+        assert_eq!(k.propagated(), Some(vec!["LPOP a".to_string()]));
+        assert_eq!(k.r("BRPOP a 0"), "*2\r\n$1\r\na\r\n$1\r\ny\r\n");
+        assert_eq!(k.propagated(), Some(vec!["RPOP a".to_string()]));
+        assert_eq!(k.events(), vec!["rpop", "del"]);
+        // Nothing to pop: no reply, a block request on every key.
+        assert_eq!(k.r("BLPOP a b 0"), "");
+        assert_eq!(k.blocked, Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(k.r("BLMOVE a b LEFT LEFT 1.5"), "");
+        assert_eq!(k.blocked, Some(vec!["a".to_string()]));
+        assert_eq!(k.r("BLMPOP 0 2 a b LEFT"), "");
+        assert_eq!(k.blocked, Some(vec!["a".to_string(), "b".to_string()]));
+        // Inside EXEC they answer as on a timeout.
+        k.client.in_exec = true;
+        assert_eq!(k.r("BLPOP a 0"), NIL_ARRAY);
+        assert_eq!(k.r("BLMPOP 0 1 a LEFT"), NIL_ARRAY);
+        assert_eq!(k.r("BLMOVE a b LEFT LEFT 0"), NIL);
+        assert_eq!(k.r("BRPOPLPUSH a b 0"), NIL);
+        assert_eq!(k.blocked, None);
+        k.client.in_exec = false;
+        assert_eq!(k.r("BLPOP a -1"), "-ERR timeout is negative\r\n");
+        assert_eq!(
+            k.r("BLPOP a x"),
+            "-ERR timeout is not a float or out of range\r\n"
+        );
+        assert_eq!(
+            k.r("BLMPOP x 0 a LEFT"),
+            "-ERR numkeys should be greater than 0\r\n"
+        );
+        assert_eq!(
+            k.r("BLMPOP x 1 a LEFT"),
+            "-ERR timeout is not a float or out of range\r\n"
+        );
+        assert_eq!(k.r("BLMOVE a b UP LEFT x"), SYNTAX);
+    }
+
+    #[test]
+    fn blocking_moves_propagate_as_moves() {
+        let mut k = Kit::new();
+        k.r("RPUSH src a b c");
+        assert_eq!(k.r("BLMOVE src dst RIGHT LEFT 0"), bulk("c"));
+        assert_eq!(
+            k.propagated(),
+            Some(vec!["LMOVE src dst RIGHT LEFT".to_string()])
+        );
+        assert_eq!(k.r("BRPOPLPUSH src dst 0"), bulk("b"));
+        assert_eq!(k.propagated(), Some(vec!["RPOPLPUSH src dst".to_string()]));
+        assert_eq!(
+            k.r("BLMPOP 0 1 src LEFT COUNT 3"),
+            "*2\r\n$3\r\nsrc\r\n*1\r\n$1\r\na\r\n"
+        );
+        assert_eq!(k.propagated(), Some(vec!["LPOP src 1".to_string()]));
+        k.set_string("s");
+        k.r("RPUSH src q");
+        assert_eq!(k.r("BLMOVE src s LEFT LEFT 0"), WRONGTYPE);
+        assert_eq!(k.r("LLEN src"), int(1));
+        assert_eq!(k.r("BLPOP s 0"), WRONGTYPE);
+    }
+
+    #[test]
+    fn big_lists_through_commands() {
+        let mut k = Kit::new();
+        for chunk in 0..100 {
+            let mut cmd = vec![b"RPUSH".to_vec(), b"l".to_vec()];
+            for i in 0..100 {
+                cmd.push(format!("{}", chunk * 100 + i).into_bytes());
+            }
+            let parts: Vec<&[u8]> = cmd.iter().map(|v| v.as_slice()).collect();
+            k.run(&parts);
+        }
+        assert_eq!(k.r("LLEN l"), int(10000));
+        assert_eq!(k.r("LINDEX l 5000"), bulk("5000"));
+        assert_eq!(k.r("LINDEX l -1"), bulk("9999"));
+        assert_eq!(bulks(&k.r("LRANGE l 9990 10005")).len(), 10);
+        assert_eq!(k.r("LPOS l 7777"), int(7777));
+        assert_eq!(k.r("LINSERT l BEFORE 5000 x"), int(10001));
+        assert_eq!(k.r("LINDEX l 5000"), bulk("x"));
+        assert_eq!(k.r("LREM l 0 x"), int(1));
+        assert_eq!(k.r("LTRIM l 100 -101"), OK);
+        assert_eq!(k.r("LLEN l"), int(9800));
+        assert_eq!(k.r("LINDEX l 0"), bulk("100"));
+        assert_eq!(bulks(&k.r("RPOP l 3")), vec!["9899", "9898", "9897"]);
+    }
+}
