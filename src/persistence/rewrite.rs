@@ -710,6 +710,22 @@ mod tests {
             h.set(format!("f{i}").as_bytes(), b"x", lim);
         }
         store.add(b"h", Value::Hash(Box::new(h)));
+        let mut l = crate::store::list::List::new();
+        for i in 0..130 {
+            l.push_back(i.to_string().as_bytes(), crate::store::list::Fill::new(-2));
+        }
+        store.add(b"l", Value::List(Box::new(l)));
+        let mut set = crate::store::set::Set::new();
+        for i in 0..70 {
+            set.add(i.to_string().as_bytes(), 512);
+        }
+        store.add(b"set", Value::Set(Box::new(set)));
+        let zlim = crate::store::zset::Limits::from_config(&crate::config::Config::default());
+        let mut z = crate::store::zset::ZSet::with_hint(3, 1, zlim);
+        z.insert(b"a", 1.5, zlim);
+        z.insert(b"b", f64::NEG_INFINITY, zlim);
+        z.insert(b"c", 0.1 + 0.2, zlim);
+        store.add(b"z", Value::ZSet(Box::new(z)));
         let dir = std::env::temp_dir().join(format!("ferrokv-rw-unit-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("base.aof");
@@ -740,6 +756,32 @@ mod tests {
             .map(|c| (c.len() - 2) / 2)
             .collect();
         assert_eq!(hm, vec![64, 64, 22]);
+        let sizes = |name: &[u8], per: usize| -> Vec<usize> {
+            cmds.iter()
+                .filter(|c| c[0] == name)
+                .map(|c| (c.len() - 2) / per)
+                .collect()
+        };
+        assert_eq!(sizes(b"RPUSH", 1), vec![64, 64, 2]);
+        assert_eq!(sizes(b"SADD", 1), vec![64, 6]);
+        let rpush: Vec<Vec<u8>> = cmds
+            .iter()
+            .filter(|c| c[0] == b"RPUSH")
+            .flat_map(|c| c[2..].to_vec())
+            .collect();
+        let want: Vec<Vec<u8>> = (0..130).map(|i: i32| i.to_string().into_bytes()).collect();
+        assert_eq!(rpush, want, "list order kept");
+        let zadd = cmds.iter().find(|c| c[0] == b"ZADD").unwrap();
+        assert_eq!(zadd.len(), 8);
+        let scores: Vec<f64> = zadd[2..]
+            .chunks(2)
+            .map(|p| crate::util::num::parse_f64(&p[0]).unwrap())
+            .collect();
+        assert!(scores.contains(&f64::NEG_INFINITY));
+        assert!(
+            scores.contains(&(0.1 + 0.2)),
+            "exact double round trip: {scores:?}"
+        );
     }
 
     #[test]
