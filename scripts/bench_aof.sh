@@ -18,6 +18,7 @@
 #   BENCH_AOF_ROUNDS=2         rounds per throughput figure (the mean is shown)
 #   BENCH_AOF_KEYS=1000000     keys of the loading / rewrite dataset
 #   BENCH_AOF_SECTIONS="everysec always load rewrite"
+#   BENCH_AOF_PIPELINES="1 16"  pipeline depths of the everysec table
 #   BENCH_BUILD=1              0 skips `cargo build --release`
 #   FERROKV_BIN=target/release/ferrokv-server   REDIS_BIN=redis-server
 #   BENCH_OUT=target/bench/aof-<time>.txt
@@ -260,7 +261,7 @@ log "   redis:   $("$REDIS_BIN" --version | head -1)"
 for s in $SECTIONS; do
     case "$s" in
         everysec)
-            throughput_table "appendfsync everysec" "1 16" 50 \
+            throughput_table "appendfsync everysec" "${BENCH_AOF_PIPELINES:-1 16}" 50 \
                 "ferrokv-es=ferrokv:--appendonly yes --appendfsync everysec" \
                 "ferrokv-noaof=ferrokv:--appendonly no" \
                 "redis-es=redis:--appendonly yes --appendfsync everysec --aof-use-rdb-preamble no"
