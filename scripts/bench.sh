@@ -23,6 +23,9 @@
 #   BENCH_MEM_ZSET=1           0 skips the sorted-set memory part (one set of BENCH_MEM_KEYS members)
 #   BENCH_THROUGHPUT=1         0 skips the throughput part
 #   BENCH_BUILD=1              0 skips `cargo build --release`
+#   BENCH_AOF=0                1 also runs scripts/bench_aof.sh (the AOF figures: everysec
+#                              and always throughput, loading and rewriting 1M keys), with
+#                              its own BENCH_AOF_* settings, appending to the same output
 #   FERROKV_BIN=target/release/ferrokv-server   REDIS_BIN=redis-server
 #   BENCH_OUT=target/bench/bench-<time>.txt     where the tables are also written
 set -euo pipefail
@@ -42,6 +45,7 @@ MEM_KEYS=${BENCH_MEM_KEYS:-1000000}
 MEM_ZSET=${BENCH_MEM_ZSET:-1}
 THROUGHPUT=${BENCH_THROUGHPUT:-1}
 BUILD=${BENCH_BUILD:-1}
+AOF=${BENCH_AOF:-0}
 FERROKV_BIN=${FERROKV_BIN:-$ROOT/target/release/ferrokv-server}
 REDIS_BIN=${REDIS_BIN:-$(command -v redis-server || echo /usr/bin/redis-server)}
 BENCH=${REDIS_BENCHMARK:-$(command -v redis-benchmark || echo /usr/bin/redis-benchmark)}
@@ -300,3 +304,7 @@ for v in $VARIANTS; do
 done
 log ""
 log "ratio = ferrokv / redis (rps: higher is better for ferrokv; cpu: lower is better)"
+if [ "$AOF" = 1 ]; then
+    BENCH_BUILD=0 FERROKV_BIN="$FERROKV_BIN" REDIS_BIN="$REDIS_BIN" BENCH_OUT="$OUT" \
+        "$ROOT/scripts/bench_aof.sh"
+fi

@@ -1030,7 +1030,7 @@ pub(crate) mod testkit {
                     .collect::<Vec<_>>()
                     .join(" ")
             };
-            for c in self.store.also_propagate.drain(..) {
+            for (_, c) in self.store.also_propagate.drain(..) {
                 self.aof.push(words(&c));
             }
             if self.store.dirty != dirty {

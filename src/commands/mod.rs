@@ -14,6 +14,7 @@ pub mod hll;
 pub mod keys;
 pub mod lists;
 pub mod multi;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -212,6 +213,7 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     lists::COMMANDS,
     sets::COMMANDS,
     zsets::COMMANDS,
+    persistence::COMMANDS,
 ];
 
 /// The table, indexed by lower-case name.

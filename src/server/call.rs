@@ -188,6 +188,26 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             Some(cmd),
         );
     }
+    // The AOF cannot be written: writes (and PING, so monitoring notices) are refused
+    // until it can, as Redis's MISCONF.
+    if cmd.is(flags::WRITE)
+        || cmd.name == "ping"
+        || (cmd.name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.cmds.iter().any(|(_, c)| c.is(flags::WRITE))))
+    {
+        if let Some(text) = core.aof.deny_writes_error() {
+            if cmd.name == "exec" {
+                // Redis's execCommandAbort: the transaction is discarded.
+                client.multi = None;
+                let text = format!("EXECABORT Transaction discarded because of: {text}");
+                return reject(core, client, out, text.as_bytes(), Some(cmd));
+            }
+            return reject(core, client, out, text.as_bytes(), Some(cmd));
+        }
+    }
     if let Some(m) = client.multi.as_mut() {
         if !matches!(
             cmd.name,
@@ -246,8 +266,8 @@ pub fn call(
 
     // Feed the AOF: deletions found on the way first, then the command if it changed data.
     if !store.also_propagate.is_empty() {
-        for c in store.also_propagate.drain(..) {
-            core.aof.feed_sds(db, &c);
+        for (d, c) in store.also_propagate.drain(..) {
+            core.aof.feed_sds(d, &c);
         }
     }
     if store.dirty != dirty {

@@ -378,31 +378,7 @@ impl Server {
             } else {
                 Some(Duration::ZERO)
             };
-            if let Err(e) = self.poll.poll(&mut events, timeout) {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    log::warn!("poll failed: {e}");
-                }
-            }
-            self.core.loop_now = Instant::now();
-            self.core.anchor = crate::util::clock::Anchor::now();
-            for ev in events.iter() {
-                let t = ev.token();
-                if t == SIGNAL_TOKEN {
-                    self.handle_signals();
-                } else if t.0 >= LISTENER_BASE {
-                    self.accept(t.0 - LISTENER_BASE);
-                } else {
-                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        self.readable(t.0);
-                    }
-                    if ev.is_writable() {
-                        self.core.queue_write(t.0);
-                    }
-                }
-            }
-            for t in std::mem::take(&mut self.core.pending_reads) {
-                self.readable(t);
-            }
+            self.poll_and_handle(&mut events, timeout);
             self.check_blocked_timeouts();
             self.process_unblocked();
             if self.last_cron.elapsed()
@@ -415,6 +391,72 @@ impl Server {
                 return self.finish(sd);
             }
         }
+    }
+
+    /// Polls once and handles what is ready: signals, new connections, input.
+    fn poll_and_handle(&mut self, events: &mut Events, timeout: Option<Duration>) {
+        if let Err(e) = self.poll.poll(events, timeout) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                log::warn!("poll failed: {e}");
+            }
+        }
+        self.core.loop_now = Instant::now();
+        self.core.anchor = crate::util::clock::Anchor::now();
+        for ev in events.iter() {
+            let t = ev.token();
+            if t == SIGNAL_TOKEN {
+                self.handle_signals();
+            } else if t.0 >= LISTENER_BASE {
+                self.accept(t.0 - LISTENER_BASE);
+            } else {
+                if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    self.readable(t.0);
+                }
+                if ev.is_writable() {
+                    self.core.queue_write(t.0);
+                }
+            }
+        }
+        for t in std::mem::take(&mut self.core.pending_reads) {
+            self.readable(t);
+        }
+    }
+
+    // --- persistence hooks (the AOF itself lives in crate::persistence) ---
+
+    /// Loads the AOF at start-up, answering clients (`-LOADING`) between steps, then opens
+    /// it for appending. An error stops start-up.
+    pub fn load_data(&mut self) -> Result<(), String> {
+        use crate::persistence::load::Loader;
+        if let Some(mut loader) = Loader::open(&mut self.core)? {
+            self.store.loading = true;
+            let step = self
+                .core
+                .config
+                .loading_process_events_interval_bytes
+                .max(1024) as u64;
+            let mut events = Events::with_capacity(256);
+            loop {
+                match loader.step(&mut self.store, &mut self.core, step) {
+                    Ok(true) => break,
+                    Ok(false) => {}
+                    Err(e) => {
+                        self.store.loading = false;
+                        return Err(e);
+                    }
+                }
+                self.poll_and_handle(&mut events, Some(Duration::ZERO));
+                self.before_sleep();
+                if self.core.shutdown.is_some() {
+                    // Stopped while loading: nothing is opened or written.
+                    self.store.loading = false;
+                    return Ok(());
+                }
+            }
+            loader.finish(&mut self.store, &mut self.core);
+            self.store.loading = false;
+        }
+        crate::persistence::open_on_start(&self.store, &mut self.core)
     }
 
     fn handle_signals(&mut self) {
@@ -437,10 +479,12 @@ impl Server {
 
     fn finish(&mut self, _sd: Shutdown) -> i32 {
         log::warn!("User requested shutdown...");
-        // Write out what the AOF holds before leaving.
-        self.flush_aof();
-        for t in self.core.conns.iter().map(|(k, _)| k).collect::<Vec<_>>() {
-            self.flush_conn(t);
+        // Write out (and fsync) what the AOF holds before leaving; replies that
+        // acknowledge writes go out only if that worked.
+        if crate::persistence::shutdown(&mut self.core) {
+            for t in self.core.conns.iter().map(|(k, _)| k).collect::<Vec<_>>() {
+                self.flush_conn(t);
+            }
         }
         log::warn!("Redis is now ready to exit, bye bye...");
         0
@@ -578,9 +622,10 @@ impl Server {
             return;
         }
         if closed {
-            // Replies to what it sent before closing still go out if the peer reads.
-            self.flush_conn(token);
-            self.close_conn(token);
+            // Replies to what it sent before closing still go out if the peer reads, but
+            // only after the AOF got this iteration's writes (before_sleep).
+            conn.s.client.close_after_reply = true;
+            self.core.queue_write(token);
         }
     }
 
@@ -670,6 +715,8 @@ impl Server {
         }
         crate::commands::server::info::update_memory_peak(&mut self.core.diag);
         self.after_background_changes();
+        // AOF: rewrite child, retries after write errors, everysec fsync, auto rewrite.
+        crate::persistence::cron(&self.store, &mut self.core);
         // Incremental rehashing and shrinking of the main tables (about 1 ms).
         let t0 = Instant::now();
         for db in self.store.dbs.iter_mut() {
@@ -727,8 +774,8 @@ impl Server {
             self.core.publish_events(&mut events, None);
         }
         if !self.store.also_propagate.is_empty() {
-            for c in std::mem::take(&mut self.store.also_propagate) {
-                self.core.aof.feed_sds(self.store.cur, &c);
+            for (db, c) in std::mem::take(&mut self.store.also_propagate) {
+                self.core.aof.feed_sds(db, &c);
             }
         }
         if !self.store.ready_keys.is_empty() {
@@ -738,7 +785,17 @@ impl Server {
 
     /// The AOF gets this iteration's writes, then replies go out.
     fn before_sleep(&mut self) {
-        self.flush_aof();
+        if !self.flush_aof() {
+            // appendfsync always and the AOF could not be written: these replies would
+            // acknowledge writes that are not on disk. They wait for the retry.
+            let held = std::mem::take(&mut self.core.pending_writes);
+            self.core.aof.held.extend(held);
+            return;
+        }
+        if !self.core.aof.held.is_empty() {
+            let held = std::mem::take(&mut self.core.aof.held);
+            self.core.pending_writes.extend(held);
+        }
         let pending = std::mem::take(&mut self.core.pending_writes);
         for t in pending {
             if let Some(c) = self.core.conns.get_mut(t) {
@@ -748,9 +805,9 @@ impl Server {
         }
     }
 
-    fn flush_aof(&mut self) {
-        // The persistence layer writes `core.aof.buf`; until it exists the buffer is dropped.
-        self.core.aof.buf.clear();
+    /// Writes the iteration's AOF buffer; false when replies must wait (see before_sleep).
+    fn flush_aof(&mut self) -> bool {
+        crate::persistence::flush(&mut self.core, false)
     }
 
     /// Writes as much pending output as the socket takes (up to the fairness cap).
@@ -1001,6 +1058,10 @@ pub fn main_entry() -> i32 {
     };
     log::info!("Running mode=standalone, port={}.", server.port());
     log::info!("Server initialized");
+    if let Err(e) = server.load_data() {
+        log::warn!("{e}");
+        return 1;
+    }
     log::info!("Ready to accept connections tcp");
     server.run()
 }

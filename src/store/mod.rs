@@ -256,8 +256,9 @@ pub struct Store {
     /// Enabled keyspace-notification classes (config notify-keyspace-events).
     pub notify_flags: u32,
     pub events: Vec<KeyEvent>,
-    /// Commands to feed to the AOF before the running one (e.g. DEL of lazily expired keys).
-    pub also_propagate: Vec<Vec<Sds>>,
+    /// Commands to feed to the AOF before the running one (e.g. DEL of lazily expired keys),
+    /// with the database they apply to.
+    pub also_propagate: Vec<(usize, Vec<Sds>)>,
     /// Keys signalled as modified by the running command, when someone is interested
     /// (`track_touched`): WATCHers and clients blocked on keys.
     pub touched: Vec<(usize, Sds)>,
@@ -302,7 +303,7 @@ impl Store {
         d.remove(key);
         self.stats.expired += 1;
         self.also_propagate
-            .push(vec![Sds::from(&b"DEL"[..]), Sds::from(key)]);
+            .push((db, vec![Sds::from(&b"DEL"[..]), Sds::from(key)]));
         self.notify_in(db, notify::EXPIRED, "expired", key);
         self.signal_modified_in(db, key);
         true

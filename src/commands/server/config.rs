@@ -38,7 +38,7 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
         .collect();
     let changed = ctx.srv.config.set(&pairs).map_err(Error::msg)?;
     for name in changed {
-        apply_config_change(ctx, name);
+        apply_config_change(ctx, name)?;
     }
     ctx.reply.ok();
     Ok(())
@@ -46,9 +46,18 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// Applies what a changed directive means for state kept outside `Config` (everything
 /// the server reads from `Config` directly needs nothing). `name` is the canonical
-/// directive name. Persistence directives (appendonly, appendfsync, dir...) are for the
-/// persistence layer to add here.
-pub fn apply_config_change(ctx: &mut Ctx, name: &str) {
+/// directive name. An error undoes nothing else and becomes CONFIG SET's reply.
+pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
+    // The append-only file: turning it on starts a rewrite that writes its base.
+    if matches!(name, "appendonly" | "appendfsync" | "aof-timestamp-enabled")
+        && crate::persistence::config_changed(ctx.store, ctx.srv, name).is_err()
+    {
+        ctx.srv.config.appendonly = false;
+        return Err(Error::msg(crate::config::set_failed_error(
+            "appendonly",
+            "Unable to turn on AOF. Check server logs.",
+        )));
+    }
     let c = &ctx.srv.config;
     match name {
         "notify-keyspace-events" => ctx.store.notify_flags = c.notify_keyspace_events,
@@ -72,6 +81,7 @@ pub fn apply_config_change(ctx: &mut Ctx, name: &str) {
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// CONFIG RESETSTAT

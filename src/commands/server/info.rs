@@ -323,19 +323,18 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "rdb_last_cow_size", "0");
             field!(s, "rdb_last_load_keys_expired", "0");
             field!(s, "rdb_last_load_keys_loaded", "0");
-            field!(s, "aof_enabled", "{}", core.config.appendonly as u8);
-            field!(s, "aof_rewrite_in_progress", "0");
-            field!(s, "aof_rewrite_scheduled", "0");
-            field!(s, "aof_last_rewrite_time_sec", "-1");
-            field!(s, "aof_current_rewrite_time_sec", "-1");
-            field!(s, "aof_last_bgrewrite_status", "ok");
-            field!(s, "aof_rewrites", "0");
-            field!(s, "aof_rewrites_consecutive_failures", "0");
-            field!(s, "aof_last_write_status", "ok");
-            field!(s, "aof_last_cow_size", "0");
+            let (aof_first, aof_sizes) = crate::persistence::info_fields(core);
+            for (k, v) in aof_first {
+                field!(s, k, "{v}");
+            }
             field!(s, "module_fork_in_progress", "0");
             field!(s, "module_fork_last_cow_size", "0");
-            aof_info_fields(s, core);
+            for (k, v) in aof_sizes {
+                field!(s, k, "{v}");
+            }
+            for (k, v) in crate::persistence::loading_fields(store, core) {
+                field!(s, k, "{v}");
+            }
         }
         "stats" => {
             s.push_str("# Stats\r\n");
@@ -399,8 +398,8 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
                 "{}",
                 core.pubsub.shard_channels.len()
             );
-            field!(s, "latest_fork_usec", "0");
-            field!(s, "total_forks", "0");
+            field!(s, "latest_fork_usec", "{}", core.aof.latest_fork_usec);
+            field!(s, "total_forks", "{}", core.aof.total_forks);
             field!(s, "migrate_cached_sockets", "0");
             field!(s, "slave_expires_tracked_keys", "0");
             field!(s, "active_defrag_hits", "0");
@@ -597,10 +596,6 @@ fn memory_section(s: &mut String, store: &Store, core: &mut Core) {
     field!(s, "lazyfree_pending_objects", "0");
     field!(s, "lazyfreed_objects", "0");
 }
-
-/// Extra "# Persistence" fields of the append-only file (aof_current_size and the like,
-/// which Redis shows when AOF is on). The persistence layer fills this in.
-pub fn aof_info_fields(_s: &mut String, _core: &Core) {}
 
 /// INFO [section [section ...]]
 pub fn info(ctx: &mut Ctx, a: &Args) -> CmdResult {

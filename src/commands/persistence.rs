@@ -1,0 +1,26 @@
+//! The persistence family: BGREWRITEAOF. (SAVE and BGSAVE come with RDB support.)
+
+use super::flags::*;
+use super::{cmd, Args, CommandDef, Ctx};
+use crate::error::{CmdResult, Error};
+
+pub const COMMANDS: &[CommandDef] = &[cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT, bgrewriteaof)
+    .doc(
+        "server",
+        "1.0.0",
+        "Asynchronously rewrite the append-only file",
+        "",
+    )
+    .complexity("O(1)")];
+
+/// BGREWRITEAOF
+fn bgrewriteaof(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    let in_exec = ctx.client.in_exec;
+    match crate::persistence::bgrewriteaof(ctx.store, ctx.srv, in_exec) {
+        Ok(text) => {
+            ctx.reply.simple(text);
+            Ok(())
+        }
+        Err(e) => Err(Error::msg(e)),
+    }
+}

@@ -1,0 +1,440 @@
+//! The AOF manifest: which files make up the append-only file, in Redis 7.0's format.
+//!
+//! `dir/appenddirname/appendfilename.manifest` lists one file a line:
+//! `file <name> seq <n> type <b|h|i>` — at most one base (`b`), history files (`h`, left
+//! over from a finished rewrite, deleted soon after) and the incremental files (`i`) in
+//! sequence order. Base files are named `<appendfilename>.<seq>.base.<aof|rdb>`, incremental
+//! ones `<appendfilename>.<seq>.incr.aof`. The manifest is replaced atomically: written to
+//! `temp-<appendfilename>.manifest`, fsynced, renamed over the old one, and the directory
+//! fsynced.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+/// One line of the manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    pub name: String,
+    pub seq: i64,
+    pub kind: FileKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Base,
+    History,
+    Incr,
+}
+
+impl FileKind {
+    fn letter(self) -> char {
+        match self {
+            FileKind::Base => 'b',
+            FileKind::History => 'h',
+            FileKind::Incr => 'i',
+        }
+    }
+}
+
+/// The parsed manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    pub base: Option<FileInfo>,
+    pub incrs: Vec<FileInfo>,
+    pub history: Vec<FileInfo>,
+    pub cur_base_seq: i64,
+    pub cur_incr_seq: i64,
+}
+
+pub const BASE_SUFFIX: &str = ".base";
+pub const INCR_SUFFIX: &str = ".incr";
+pub const AOF_FORMAT_SUFFIX: &str = ".aof";
+pub const RDB_FORMAT_SUFFIX: &str = ".rdb";
+pub const MANIFEST_SUFFIX: &str = ".manifest";
+pub const TEMP_PREFIX: &str = "temp-";
+
+/// `appendonly.aof.manifest`
+pub fn manifest_name(aof_filename: &str) -> String {
+    format!("{aof_filename}{MANIFEST_SUFFIX}")
+}
+
+/// `temp-appendonly.aof.manifest`
+pub fn temp_manifest_name(aof_filename: &str) -> String {
+    format!("{TEMP_PREFIX}{aof_filename}{MANIFEST_SUFFIX}")
+}
+
+/// `temp-appendonly.aof.incr`: where writes go while the AOF is being turned on.
+pub fn temp_incr_name(aof_filename: &str) -> String {
+    format!("{TEMP_PREFIX}{aof_filename}{INCR_SUFFIX}")
+}
+
+/// Whether a file name must be quoted in the manifest (Redis's sdsneedsrepr).
+fn needs_repr(s: &str) -> bool {
+    s.bytes().any(|b| {
+        matches!(b, b'\\' | b'"' | b'\n' | b'\r' | b'\t' | 7 | 8)
+            || !(0x20..0x7f).contains(&b)
+            || b == b' '
+    })
+}
+
+/// Quotes a name the way Redis's sdscatrepr does.
+fn repr(s: &str) -> String {
+    let mut out = String::from("\"");
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            7 => out.push_str("\\a"),
+            8 => out.push_str("\\b"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Manifest {
+    /// Parses a manifest, with Redis's error texts. Lines starting with `#` are comments;
+    /// unknown keys are ignored (forward compatibility).
+    pub fn parse(text: &[u8]) -> Result<Manifest, String> {
+        let mut m = Manifest::default();
+        let mut maxseq = 0;
+        let mut lines = 0;
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (line, next) = match memchr::memchr(b'\n', rest) {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => {
+                    // Redis reads lines with fgets; a last line without a newline is only
+                    // accepted when short enough, like any other.
+                    (rest, &rest[rest.len()..])
+                }
+            };
+            rest = next;
+            lines += 1;
+            if line.first() == Some(&b'#') {
+                continue;
+            }
+            if line.len() > 1024 {
+                return Err("The AOF manifest file contains too long line".into());
+            }
+            let trimmed = trim(line);
+            let where_ = || format!(" (at line {lines}: '{}')", String::from_utf8_lossy(trimmed));
+            if trimmed.is_empty() {
+                return Err(format!("Invalid AOF manifest file format{}", where_()));
+            }
+            let argv = match crate::config::split_args(trimmed) {
+                Some(a) if a.len() >= 6 && a.len() % 2 == 0 => a,
+                _ => return Err(format!("Invalid AOF manifest file format{}", where_())),
+            };
+            let mut name: Option<String> = None;
+            let mut seq: i64 = 0;
+            let mut kind: u8 = 0;
+            for kv in argv.chunks(2) {
+                let (k, v) = (&kv[0], &kv[1]);
+                if k.eq_ignore_ascii_case(b"file") {
+                    let n = String::from_utf8_lossy(v).into_owned();
+                    if n.contains('/') {
+                        return Err(format!("File can't be a path, just a filename{}", where_()));
+                    }
+                    name = Some(n);
+                } else if k.eq_ignore_ascii_case(b"seq") {
+                    seq = atoll(v);
+                } else if k.eq_ignore_ascii_case(b"type") {
+                    kind = v.first().copied().unwrap_or(0);
+                }
+            }
+            let (Some(name), true, true) = (name, seq != 0, kind != 0) else {
+                return Err(format!("Invalid AOF manifest file format{}", where_()));
+            };
+            match kind {
+                b'b' => {
+                    if m.base.is_some() {
+                        return Err(format!("Found duplicate base file information{}", where_()));
+                    }
+                    m.cur_base_seq = seq;
+                    m.base = Some(FileInfo {
+                        name,
+                        seq,
+                        kind: FileKind::Base,
+                    });
+                }
+                b'h' => m.history.push(FileInfo {
+                    name,
+                    seq,
+                    kind: FileKind::History,
+                }),
+                b'i' => {
+                    if seq <= maxseq {
+                        return Err(format!("Found a non-monotonic sequence number{}", where_()));
+                    }
+                    maxseq = seq;
+                    m.cur_incr_seq = seq;
+                    m.incrs.push(FileInfo {
+                        name,
+                        seq,
+                        kind: FileKind::Incr,
+                    });
+                }
+                _ => return Err(format!("Unknown AOF file type{}", where_())),
+            }
+        }
+        if lines == 0 {
+            return Err("Found an empty AOF manifest".into());
+        }
+        Ok(m)
+    }
+
+    /// The manifest's text: base first, then history, then incremental files.
+    pub fn format(&self) -> String {
+        let mut s = String::new();
+        let all = self
+            .base
+            .iter()
+            .chain(self.history.iter())
+            .chain(self.incrs.iter());
+        for f in all {
+            let name = if needs_repr(&f.name) {
+                repr(&f.name)
+            } else {
+                f.name.clone()
+            };
+            s.push_str(&format!(
+                "file {name} seq {} type {}\n",
+                f.seq,
+                f.kind.letter()
+            ));
+        }
+        s
+    }
+
+    /// Names a new base file (`<aof>.<seq>.base.aof`) and turns the previous base, if any,
+    /// into a history file. Returns the new name.
+    pub fn new_base(&mut self, aof_filename: &str) -> String {
+        if let Some(mut old) = self.base.take() {
+            old.kind = FileKind::History;
+            self.history.insert(0, old);
+        }
+        self.cur_base_seq += 1;
+        let name = format!(
+            "{aof_filename}.{}{BASE_SUFFIX}{AOF_FORMAT_SUFFIX}",
+            self.cur_base_seq
+        );
+        self.base = Some(FileInfo {
+            name: name.clone(),
+            seq: self.cur_base_seq,
+            kind: FileKind::Base,
+        });
+        name
+    }
+
+    /// Adds a new incremental file (`<aof>.<seq>.incr.aof`) at the end; returns its name.
+    pub fn new_incr(&mut self, aof_filename: &str) -> String {
+        self.cur_incr_seq += 1;
+        let name = format!(
+            "{aof_filename}.{}{INCR_SUFFIX}{AOF_FORMAT_SUFFIX}",
+            self.cur_incr_seq
+        );
+        self.incrs.push(FileInfo {
+            name: name.clone(),
+            seq: self.cur_incr_seq,
+            kind: FileKind::Incr,
+        });
+        name
+    }
+
+    /// The last incremental file, or a new one when there is none.
+    pub fn last_incr(&mut self, aof_filename: &str) -> String {
+        match self.incrs.last() {
+            Some(f) => f.name.clone(),
+            None => self.new_incr(aof_filename),
+        }
+    }
+
+    /// After a rewrite: the incremental files it covers become history. With `keep_last`,
+    /// the last one (the file being written now) stays.
+    pub fn mark_rewritten_incrs_as_history(&mut self, keep_last: bool) {
+        let keep = if keep_last && !self.incrs.is_empty() {
+            self.incrs.pop()
+        } else {
+            None
+        };
+        for mut f in std::mem::take(&mut self.incrs).into_iter().rev() {
+            f.kind = FileKind::History;
+            self.history.insert(0, f);
+        }
+        self.incrs.extend(keep);
+    }
+
+    /// The files to load, in order: the base (if any), then the incremental files.
+    pub fn files_to_load(&self) -> Vec<&FileInfo> {
+        self.base.iter().chain(self.incrs.iter()).collect()
+    }
+
+    /// Whether the manifest lists nothing to load.
+    pub fn is_empty(&self) -> bool {
+        self.base.is_none() && self.incrs.is_empty()
+    }
+
+    /// Reads `<dir>/<aof>.manifest`; `Ok(None)` when the directory or the file is missing.
+    pub fn load(dir: &Path, aof_filename: &str) -> Result<Option<Manifest>, String> {
+        let path = dir.join(manifest_name(aof_filename));
+        match fs::read(&path) {
+            Ok(text) => Manifest::parse(&text)
+                .map(Some)
+                .map_err(|e| format!("{e} in the AOF manifest {}", path.display())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!(
+                "Fatal error: can't open the AOF manifest file {} for reading: {e}",
+                path.display()
+            )),
+        }
+    }
+
+    /// Replaces `<dir>/<aof>.manifest` atomically: temporary file, fsync, rename, fsync of
+    /// the directory.
+    pub fn persist(&self, dir: &Path, aof_filename: &str) -> io::Result<()> {
+        self.persist_tagged(dir, aof_filename, "manifest")
+    }
+
+    /// `persist`, with the crash-injection steps named `<tag>:temp-written` and
+    /// `<tag>:renamed`.
+    pub fn persist_tagged(&self, dir: &Path, aof_filename: &str, tag: &str) -> io::Result<()> {
+        let tmp = dir.join(temp_manifest_name(aof_filename));
+        let dst = dir.join(manifest_name(aof_filename));
+        let text = self.format();
+        let res = (|| {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o644)
+                .open(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            Ok::<(), io::Error>(())
+        })();
+        if let Err(e) = res {
+            log::warn!(
+                "Error trying to write the temporary AOF manifest file {}: {e}",
+                tmp.display()
+            );
+            return Err(e);
+        }
+        super::test_hooks::crash_point(&format!("{tag}:temp-written"));
+        if let Err(e) = fs::rename(&tmp, &dst) {
+            log::warn!(
+                "Error trying to rename the temporary AOF manifest file {} into {}: {e}",
+                tmp.display(),
+                dst.display()
+            );
+            return Err(e);
+        }
+        super::test_hooks::crash_point(&format!("{tag}:renamed"));
+        if let Err(e) = fsync_dir(dir) {
+            log::warn!("Fail to fsync AOF directory {}: {e}.", dir.display());
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
+/// fsyncs a directory so that renames and new files in it are durable.
+pub fn fsync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let is_ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let start = b.iter().position(|c| !is_ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !is_ws(c)).map_or(start, |e| e + 1);
+    &b[start..end.max(start)]
+}
+
+/// C's atoll: leading digits, 0 when none.
+fn atoll(b: &[u8]) -> i64 {
+    let mut i = 0;
+    let neg = b.first() == Some(&b'-');
+    if neg || b.first() == Some(&b'+') {
+        i = 1;
+    }
+    let mut n: i64 = 0;
+    while let Some(&c) = b.get(i) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        n = n.saturating_mul(10).saturating_add((c - b'0') as i64);
+        i += 1;
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_redis_format() {
+        let text = "file appendonly.aof.2.base.rdb seq 2 type b\n\
+                    file appendonly.aof.1.incr.aof seq 1 type h\n\
+                    file appendonly.aof.4.incr.aof seq 4 type i\n\
+                    file appendonly.aof.5.incr.aof seq 5 type i\n";
+        let m = Manifest::parse(text.as_bytes()).unwrap();
+        assert_eq!(m.base.as_ref().unwrap().name, "appendonly.aof.2.base.rdb");
+        assert_eq!(m.incrs.len(), 2);
+        assert_eq!(m.cur_incr_seq, 5);
+        assert_eq!(m.format(), text);
+    }
+
+    #[test]
+    fn rejects_bad_manifests() {
+        assert!(Manifest::parse(b"").is_err());
+        assert!(Manifest::parse(b"file a seq 1\n").is_err());
+        assert!(Manifest::parse(b"file a/b seq 1 type b\n").is_err());
+        assert!(Manifest::parse(b"file a seq 1 type x\n").is_err());
+        assert!(Manifest::parse(b"file a seq 2 type i\nfile b seq 2 type i\n").is_err());
+        assert!(Manifest::parse(b"file a seq 1 type b\nfile b seq 2 type b\n").is_err());
+        assert!(Manifest::parse(b"\n").is_err());
+        // Comments and extra keys are fine.
+        let m = Manifest::parse(b"# hi\nfile a seq 1 type b extra x\n").unwrap();
+        assert_eq!(m.base.unwrap().name, "a");
+    }
+
+    #[test]
+    fn quoted_names() {
+        let mut m = Manifest::default();
+        m.new_base("my file.aof");
+        let t = m.format();
+        assert_eq!(t, "file \"my file.aof.1.base.aof\" seq 1 type b\n");
+        assert_eq!(Manifest::parse(t.as_bytes()).unwrap(), m);
+    }
+
+    #[test]
+    fn rewrite_bookkeeping() {
+        let mut m = Manifest::default();
+        m.new_base("a.aof");
+        m.new_incr("a.aof");
+        m.new_incr("a.aof");
+        m.new_base("a.aof");
+        m.mark_rewritten_incrs_as_history(true);
+        assert_eq!(m.base.as_ref().unwrap().name, "a.aof.2.base.aof");
+        assert_eq!(
+            m.history
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["a.aof.1.incr.aof", "a.aof.1.base.aof"]
+        );
+        assert_eq!(m.incrs[0].name, "a.aof.2.incr.aof");
+    }
+}
