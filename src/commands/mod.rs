@@ -18,6 +18,7 @@ pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod zsets;
 
@@ -210,6 +211,7 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     server::COMMANDS,
     multi::COMMANDS,
     pubsub::COMMANDS,
+    sort::COMMANDS,
     lists::COMMANDS,
     sets::COMMANDS,
     zsets::COMMANDS,

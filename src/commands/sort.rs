@@ -1,0 +1,276 @@
+//! SORT and SORT_RO: sorting the elements of a list, set or sorted set, numerically or
+//! lexicographically, by their own value or by keys and hash fields they name (BY), with
+//! LIMIT, GET projections and STORE, as Redis 7.0 does it.
+
+use super::flags::*;
+use super::{cmd, Args, CommandDef, Ctx};
+use crate::error::{CmdResult, Error};
+use crate::store::list::{Fill, List};
+use crate::store::{notify, Value};
+use crate::util::num::parse_i64;
+use std::cmp::Ordering;
+
+pub const COMMANDS: &[CommandDef] = &[
+    cmd("sort", -2, WRITE | DENYOOM, sort)
+        .keys(1, 1, 1)
+        .keys_fn(sort_keys)
+        .doc(
+            "generic",
+            "1.0.0",
+            "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.",
+            "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]",
+        ),
+    cmd("sort_ro", -2, READONLY, sort_ro).keys(1, 1, 1).doc(
+        "generic",
+        "7.0.0",
+        "Returns the sorted elements of a list, a set, or a sorted set.",
+        "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]",
+    ),
+];
+
+/// The key and, with STORE, the destination.
+fn sort_keys(a: &Args) -> Vec<usize> {
+    let mut keys = vec![1];
+    let mut i = 2;
+    while i < a.len() {
+        if a.is(i, "limit") {
+            i += 3;
+        } else if a.is(i, "get") || a.is(i, "by") {
+            i += 2;
+        } else if a.is(i, "store") && i + 1 < a.len() {
+            keys.push(i + 1);
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    keys
+}
+
+/// Redis's lookupKeyByPattern: `#` is the element itself; otherwise the first `*` is
+/// replaced by the element, and `->field` reads a hash field. Missing → None.
+fn by_pattern(ctx: &mut Ctx, pattern: &[u8], elem: &[u8]) -> Option<Vec<u8>> {
+    if pattern == b"#" {
+        return Some(elem.to_vec());
+    }
+    let star = memchr::memchr(b'*', pattern)?;
+    let after = &pattern[star + 1..];
+    let (postfix, field) = match memchr::memmem::find(after, b"->") {
+        Some(i) if i + 2 < after.len() => (&after[..i], Some(&after[i + 2..])),
+        _ => (after, None),
+    };
+    let mut key = Vec::with_capacity(star + elem.len() + postfix.len());
+    key.extend_from_slice(&pattern[..star]);
+    key.extend_from_slice(elem);
+    key.extend_from_slice(postfix);
+    match (ctx.store.lookup_read(&key)?, field) {
+        (Value::Hash(h), Some(f)) => h.get(f).map(|v| v.to_vec()),
+        (Value::Str(s), None) => Some(s.to_vec()),
+        _ => None,
+    }
+}
+
+/// A value read as a sort score (Redis reads it with strtod and refuses leftovers,
+/// overflow and NaN).
+fn score_of(b: &[u8]) -> Option<f64> {
+    crate::util::num::parse_f64(b)
+}
+
+fn sort_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
+    let key = a.get(1);
+    let (mut desc, mut alpha) = (false, false);
+    let (mut limit_start, mut limit_count) = (0i64, -1i64);
+    let mut sort_by: Option<&[u8]> = None;
+    let mut dont_sort = false;
+    let mut gets: Vec<&[u8]> = Vec::new();
+    let mut store: Option<&[u8]> = None;
+    let mut j = 2;
+    while j < a.len() {
+        let left = a.len() - j - 1;
+        if a.is(j, "asc") {
+            desc = false;
+        } else if a.is(j, "desc") {
+            desc = true;
+        } else if a.is(j, "alpha") {
+            alpha = true;
+        } else if a.is(j, "limit") && left >= 2 {
+            limit_start = parse_i64(a.get(j + 1)).ok_or(Error::NotInteger)?;
+            limit_count = parse_i64(a.get(j + 2)).ok_or(Error::NotInteger)?;
+            j += 2;
+        } else if a.is(j, "store") && left >= 1 && !read_only {
+            store = Some(a.get(j + 1));
+            j += 1;
+        } else if a.is(j, "by") && left >= 1 {
+            let p = a.get(j + 1);
+            // A pattern with no '*' names no key per element: "don't sort".
+            if memchr::memchr(b'*', p).is_none() {
+                dont_sort = true;
+            }
+            sort_by = Some(p);
+            j += 1;
+        } else if a.is(j, "get") && left >= 1 {
+            gets.push(a.get(j + 1));
+            j += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+
+    // The elements, in the value's own order.
+    let is_set;
+    let mut elems: Vec<Vec<u8>> = match ctx.store.lookup_read(key) {
+        None => {
+            is_set = false;
+            Vec::new()
+        }
+        Some(Value::List(l)) => {
+            is_set = false;
+            l.iter().map(|e| e.to_vec()).collect()
+        }
+        Some(Value::Set(s)) => {
+            is_set = true;
+            s.iter().map(|m| m.with_bytes(|b| b.to_vec())).collect()
+        }
+        Some(Value::ZSet(z)) => {
+            is_set = false;
+            z.iter().map(|(m, _)| m.to_vec()).collect()
+        }
+        Some(_) => return Err(Error::WrongType),
+    };
+    // A set has no order of its own: a stored or replicated result must not depend on it.
+    if dont_sort && is_set && store.is_some() {
+        dont_sort = false;
+        alpha = true;
+        sort_by = None;
+    }
+
+    let len = elems.len() as i64;
+    let mut start = limit_start.max(0);
+    let mut end = if limit_count < 0 {
+        len - 1
+    } else {
+        start.saturating_add(limit_count) - 1
+    };
+    if start >= len {
+        start = len - 1;
+        end = len - 2;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+
+    if dont_sort {
+        // Lists and sorted sets keep their order, reversed for DESC.
+        if desc && !is_set {
+            elems.reverse();
+        }
+    } else {
+        // Sort keys first (they may read other keys), then sort.
+        let mut keyed: Vec<(Vec<u8>, Option<Vec<u8>>, f64)> = Vec::with_capacity(elems.len());
+        for e in elems.drain(..) {
+            let by = match sort_by {
+                Some(p) => by_pattern(ctx, p, &e),
+                None => None,
+            };
+            let score = if alpha {
+                0.0
+            } else {
+                let src = if sort_by.is_some() {
+                    by.as_deref()
+                } else {
+                    Some(&e[..])
+                };
+                match src {
+                    Some(b) => score_of(b).ok_or_else(|| {
+                        Error::msg("ERR One or more scores can't be converted into double")
+                    })?,
+                    None => 0.0,
+                }
+            };
+            keyed.push((e, by, score));
+        }
+        let by_pattern_used = sort_by.is_some();
+        keyed.sort_by(|x, y| {
+            let c = if !alpha {
+                x.2.partial_cmp(&y.2)
+                    .unwrap_or(Ordering::Equal)
+                    .then_with(|| x.0.cmp(&y.0))
+            } else if by_pattern_used {
+                match (&x.1, &y.1) {
+                    (None, None) => Ordering::Equal,
+                    (None, Some(_)) => Ordering::Less,
+                    (Some(_), None) => Ordering::Greater,
+                    (Some(p), Some(q)) => p.cmp(q),
+                }
+            } else {
+                x.0.cmp(&y.0)
+            };
+            if desc {
+                c.reverse()
+            } else {
+                c
+            }
+        });
+        elems = keyed.into_iter().map(|k| k.0).collect();
+    }
+
+    let range: &[Vec<u8>] = if end >= start && start >= 0 {
+        &elems[start as usize..=end as usize]
+    } else {
+        &[]
+    };
+    let range = range.to_vec();
+
+    match store {
+        None => {
+            let per = gets.len().max(1);
+            ctx.reply.array(range.len() * per);
+            for e in &range {
+                if gets.is_empty() {
+                    ctx.reply.bulk(e);
+                }
+                for g in &gets {
+                    match by_pattern(ctx, g, e) {
+                        Some(v) => ctx.reply.bulk(&v),
+                        None => ctx.reply.null(),
+                    }
+                }
+            }
+        }
+        Some(dest) => {
+            let fill = Fill::new(ctx.srv.config.list_max_listpack_size);
+            let mut out = List::new();
+            for e in &range {
+                if gets.is_empty() {
+                    out.push_back(e, fill);
+                }
+                for g in &gets {
+                    let v = by_pattern(ctx, g, e).unwrap_or_default();
+                    out.push_back(&v, fill);
+                }
+            }
+            let n = out.len();
+            if n > 0 {
+                ctx.store.set(dest, Value::List(Box::new(out)), false);
+                ctx.store.notify(notify::LIST, "sortstore", dest);
+                ctx.store.dirty += n as u64;
+            } else if ctx.store.delete(dest) {
+                ctx.store.notify(notify::GENERIC, "del", dest);
+                ctx.store.dirty += 1;
+            }
+            ctx.reply.int(n as i64);
+        }
+    }
+    Ok(())
+}
+
+/// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE destination]
+fn sort(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    sort_generic(ctx, a, false)
+}
+
+/// SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]
+fn sort_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    sort_generic(ctx, a, true)
+}
