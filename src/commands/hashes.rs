@@ -8,6 +8,7 @@
 //! `dirty`. HINCRBYFLOAT is fed to the AOF as `HSET key field new-value`.
 
 use super::flags::*;
+use super::keys::parse_cursor;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
@@ -549,35 +550,6 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> 
         }
     }
     Ok(())
-}
-
-/// A SCAN cursor as Redis parses it (`strtoul`): optional sign ("-1" wraps around),
-/// decimal digits, no leading space, nothing after (up to a NUL byte, where C stops);
-/// the empty string is 0.
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    let b = &b[..memchr::memchr(0, b).unwrap_or(b.len())];
-    let Some(&first) = b.first() else {
-        return Some(0);
-    };
-    if first.is_ascii_whitespace() || first == 0x0b {
-        return None;
-    }
-    let (neg, digits) = match first {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count]
@@ -1188,7 +1160,7 @@ mod tests {
 
     #[test]
     fn parse_cursor_like_strtoul() {
-        use super::parse_cursor;
+        use crate::commands::keys::parse_cursor;
         assert_eq!(parse_cursor(b"0"), Some(0));
         assert_eq!(parse_cursor(b""), Some(0));
         assert_eq!(parse_cursor(b"+7"), Some(7));

@@ -312,10 +312,11 @@ fn keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// Parses a SCAN cursor as Redis does (C `strtoul`: optional sign, decimal digits, no
 /// leading space, no trailing bytes, no overflow; an empty string is 0).
 pub(crate) fn parse_cursor(b: &[u8]) -> Option<u64> {
+    let b = &b[..memchr::memchr(0, b).unwrap_or(b.len())];
     let Some(&first) = b.first() else {
         return Some(0);
     };
-    if matches!(first, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+    if first.is_ascii_whitespace() || first == 0x0b {
         return None;
     }
     let (neg, digits) = match first {
@@ -331,7 +332,7 @@ pub(crate) fn parse_cursor(b: &[u8]) -> Option<u64> {
         if !d.is_ascii_digit() {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     Some(if neg { v.wrapping_neg() } else { v })
 }

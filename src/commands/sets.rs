@@ -9,6 +9,7 @@
 //! whole set. Results of the STORE forms follow the same encoding rules as SADD.
 
 use super::flags::*;
+use super::keys::parse_cursor;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::{Agg, Reply};
@@ -755,33 +756,6 @@ fn sdiffstore(ctx: &mut Ctx, a: &Args) -> CmdResult {
     sunion_diff(ctx, &keys_from(a, 2), Some(a.get(1)), true)
 }
 
-/// A SCAN cursor as Redis reads it (C `strtoul`: optional sign, decimal digits, no
-/// leading space, nothing after, no overflow; an empty string is 0).
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    let Some(&first) = b.first() else {
-        return Some(0);
-    };
-    if matches!(first, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-        return None;
-    }
-    let (neg, digits) = match first {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// SSCAN key cursor [MATCH pattern] [COUNT count]
 fn sscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let cursor = parse_cursor(a.get(2)).ok_or(Error::msg("ERR invalid cursor"))?;
@@ -1112,7 +1086,7 @@ mod tests {
 
     #[test]
     fn cursor_like_strtoul() {
-        use super::parse_cursor;
+        use crate::commands::keys::parse_cursor;
         assert_eq!(parse_cursor(b""), Some(0));
         assert_eq!(parse_cursor(b"+5"), Some(5));
         assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
