@@ -410,7 +410,9 @@ impl Server {
                 self.accept(t.0 - LISTENER_BASE);
             } else {
                 if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                    self.readable(t.0);
+                    // After a hang-up or an error, read to the end to see it; otherwise a
+                    // short read already says the socket is drained.
+                    self.readable(t.0, ev.is_read_closed() || ev.is_error());
                 }
                 if ev.is_writable() {
                     self.core.queue_write(t.0);
@@ -418,7 +420,7 @@ impl Server {
             }
         }
         for t in std::mem::take(&mut self.core.pending_reads) {
-            self.readable(t);
+            self.readable(t, true);
         }
     }
 
@@ -562,7 +564,14 @@ impl Server {
     }
 
     /// Reads what a connection sent and runs the complete commands in it.
-    fn readable(&mut self, token: usize) {
+    ///
+    /// The poll is edge-triggered, so the socket must be read until it is empty. A read
+    /// that fills less than the space offered already proves that (TCP hands over all it
+    /// has queued), so the usual request costs one read(2), not a second one that only
+    /// returns EAGAIN. Data that arrives later raises a new edge. `to_end` reads on until
+    /// EAGAIN or end of file regardless, for a hang-up whose end of file may sit behind
+    /// the data, and for connections resumed after the per-event cap.
+    fn readable(&mut self, token: usize, to_end: bool) {
         let limit = self.core.config.client_query_buffer_limit as usize;
         let Some(conn) = self.core.conns.get_mut(token) else {
             return;
@@ -584,6 +593,7 @@ impl Server {
             if s.rbuf.capacity() - s.rbuf.len() < READ_CHUNK {
                 s.rbuf.reserve(READ_CHUNK);
             }
+            let offered = s.rbuf.capacity() - s.rbuf.len();
             match read_into_spare(&conn.sock, &mut s.rbuf) {
                 Ok(0) => {
                     closed = true;
@@ -593,6 +603,9 @@ impl Server {
                     total += n;
                     if total >= MAX_READ_PER_EVENT {
                         self.core.pending_reads.push(token);
+                        break;
+                    }
+                    if n < offered && !to_end {
                         break;
                     }
                 }
@@ -822,7 +835,7 @@ impl Server {
         let mut written = 0;
         let mut broken = false;
         while conn.s.wpos < conn.s.wbuf.len() {
-            match conn.sock.write(&conn.s.wbuf[conn.s.wpos..]) {
+            match write_fd(&conn.sock, &conn.s.wbuf[conn.s.wpos..]) {
                 Ok(0) => {
                     broken = true;
                     break;
@@ -915,6 +928,25 @@ fn read_into_spare(sock: &TcpStream, buf: &mut Vec<u8>) -> io::Result<usize> {
     // SAFETY: see above; n <= spare.len().
     unsafe { buf.set_len(buf.len() + n) };
     Ok(n)
+}
+
+/// write(2) on the socket, as Redis writes replies. The standard library uses send(2) with
+/// MSG_NOSIGNAL instead; the Rust runtime ignores SIGPIPE for the whole process, so a
+/// closed peer still comes back as EPIPE here.
+fn write_fd(sock: &TcpStream, buf: &[u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: write(2) reads at most `buf.len()` bytes from a live slice.
+    let n = unsafe {
+        libc::write(
+            sock.as_raw_fd(),
+            buf.as_ptr() as *const libc::c_void,
+            buf.len(),
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
 }
 
 fn bind_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
