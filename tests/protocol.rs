@@ -637,7 +637,7 @@ fn graceful_stop_exits_zero() {
         srv.log().text()
     );
     assert!(
-        srv.log().contains("Received SIGTERM"),
+        srv.log().eventually_contains("Received SIGTERM"),
         "log:\n{}",
         srv.log().text()
     );
@@ -754,4 +754,89 @@ fn server_guard_passes_directives_and_restarts() {
         Err(e) => e,
     };
     assert!(err.contains("no-such-directive"), "startup failure: {err}");
+}
+
+/// Frames after a command that changes how the rest must be parsed, sent in the same
+/// write: each frame is parsed under the limits in force when its turn comes, as Redis
+/// does (AUTH lifts the unauthenticated limits, RESET restores them, CONFIG SET
+/// proto-max-bulk-len applies to the next frame).
+#[test]
+fn limits_change_between_pipelined_frames() {
+    let srv = Server::with_args(&["--requirepass", "pw"]);
+    let keys: Vec<String> = (0..20).map(|i| format!("k{i}")).collect();
+    let mut mset = vec!["MSET".to_string()];
+    mset.extend(keys.iter().cloned());
+    let big = encode(&mset);
+
+    let mut input = encode(&["AUTH", "pw"]);
+    input.extend_from_slice(&big);
+    let mut c = srv.connect();
+    c.send(&input);
+    assert_bytes_eq(&c.read_reply(), b"+OK\r\n", "AUTH");
+    assert_bytes_eq(
+        &c.read_reply(),
+        b"+OK\r\n",
+        "MSET of 21 arguments after AUTH",
+    );
+
+    let mut input = encode(&["AUTH", "pw"]);
+    input.extend_from_slice(&encode(&["RESET"]));
+    input.extend_from_slice(&big);
+    expect_error_then_close(
+        &srv,
+        &input,
+        &[
+            b"+OK\r\n",
+            b"+RESET\r\n",
+            b"-ERR Protocol error: unauthenticated multibulk length\r\n",
+        ],
+    );
+
+    let mut input = encode(&["AUTH", "pw"]);
+    input.extend_from_slice(&encode(&["CONFIG", "SET", "proto-max-bulk-len", "1mb"]));
+    input.extend_from_slice(&encode(&["SET", "x", &"y".repeat(1024 * 1024 + 1)]));
+    input.extend_from_slice(&encode(&["PING"]));
+    expect_error_then_close(&srv, &input, &[b"+OK\r\n", b"+OK\r\n", INVALID_BULK]);
+}
+
+/// A long pipeline of mixed frames (multibulk, inline, empty) in one write, run in
+/// batches: every reply comes back, in order.
+#[test]
+fn long_mixed_pipeline_in_one_write() {
+    let srv = Server::start();
+    let mut input = Vec::new();
+    let mut want = Vec::new();
+    for i in 0..1000 {
+        match i % 5 {
+            0 => {
+                input.extend_from_slice(&encode(&["SET", &format!("k{i}"), &i.to_string()]));
+                want.push(b"+OK\r\n".to_vec());
+            }
+            1 => {
+                input.extend_from_slice(format!("INCR k{}\r\n", i - 1).as_bytes());
+                want.push(format!(":{}\r\n", i).into_bytes());
+            }
+            2 => {
+                input.extend_from_slice(b"\r\n*0\r\n*-1\r\n");
+                input.extend_from_slice(&encode(&["GET", &format!("k{}", i - 2)]));
+                let v = (i - 1).to_string();
+                want.push(format!("${}\r\n{v}\r\n", v.len()).into_bytes());
+            }
+            3 => {
+                input.extend_from_slice(&encode(&["GET", "missing"]));
+                want.push(b"$-1\r\n".to_vec());
+            }
+            _ => {
+                input.extend_from_slice(&encode(&["NOSUCHCMD"]));
+                want.push(
+                    b"-ERR unknown command 'NOSUCHCMD', with args beginning with: \r\n".to_vec(),
+                );
+            }
+        }
+    }
+    let mut c = srv.connect();
+    c.send(&input);
+    for (i, w) in want.iter().enumerate() {
+        assert_bytes_eq(&c.read_reply(), w, &format!("reply {i}"));
+    }
 }

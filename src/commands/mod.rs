@@ -29,7 +29,6 @@ use crate::server::client::Client;
 use crate::server::Core;
 use crate::store::bytes::Sds;
 use crate::store::Store;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// Command flags, as Redis names them in COMMAND INFO.
@@ -85,9 +84,13 @@ pub type Handler = fn(&mut Ctx, &Args) -> CmdResult;
 pub type KeysFn = fn(&Args) -> Vec<usize>;
 
 /// One row of the command table.
+#[derive(Clone, Copy)]
 pub struct CommandDef {
     /// Lower case; for subcommands, the subcommand alone ("get" of "config|get").
     pub name: &'static str,
+    /// The row's number in `TABLE` (0 in the family lists, numbered when the table is
+    /// built); indexes per-command statistics.
+    pub id: u16,
     pub arity: i32,
     pub flags: u32,
     pub first_key: i32,
@@ -110,6 +113,7 @@ pub struct CommandDef {
 pub const fn cmd(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandDef {
     CommandDef {
         name,
+        id: 0,
         arity,
         flags,
         first_key: 0,
@@ -218,37 +222,146 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     persistence::COMMANDS,
 ];
 
-/// The table, indexed by lower-case name.
+/// The table: every row (commands and subcommands) numbered, and an open-addressing
+/// index of the top-level names for the lookup every request makes.
+///
+/// The rows are copied out of the family lists once, at start-up, so that each carries its
+/// number (`CommandDef::id`); per-command statistics are then a plain vector indexed by it.
 pub struct Table {
-    by_name: HashMap<&'static [u8], &'static CommandDef, foldhash::fast::RandomState>,
+    /// Slot -> (name key, row number); row 0 marks an empty slot. A power of two, at most
+    /// a quarter full.
+    slots: Box<[([u64; 2], u16)]>,
+    /// Row number -> row; row 0 is unused, so that `id` 0 means "not from the table".
+    rows: Vec<&'static CommandDef>,
+    /// Row number -> "config|get" style name and container.
+    places: Vec<Place>,
     /// Every top-level command, in family order.
     pub all: Vec<&'static CommandDef>,
 }
 
-pub static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut by_name = HashMap::default();
-    let mut all = Vec::new();
-    for &fam in FAMILIES {
-        for c in fam {
-            by_name.insert(c.name.as_bytes(), c);
-            all.push(c);
-        }
+/// Where a row sits: its full name ("config|get") and its container.
+struct Place {
+    full_name: &'static str,
+    parent: Option<&'static CommandDef>,
+}
+
+pub static TABLE: LazyLock<Table> = LazyLock::new(Table::build);
+
+/// A command name of at most 16 bytes, lower-cased and zero-padded into two words: the
+/// lookup key. Longer names match no command (the longest is under 16 bytes).
+#[inline]
+fn name_key(name: &[u8]) -> Option<[u64; 2]> {
+    if name.len() > 16 {
+        return None;
     }
-    Table { by_name, all }
-});
+    let mut w = [0u64; 2];
+    for (i, &b) in name.iter().enumerate() {
+        w[i >> 3] |= u64::from(b) << ((i & 7) * 8);
+    }
+    Some([ascii_lower8(w[0]), ascii_lower8(w[1])])
+}
+
+/// ASCII lower case of eight bytes at once: bit 5 is set on exactly the bytes in 'A'..='Z'.
+#[inline]
+fn ascii_lower8(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low7 = x & (0x7f * ONES);
+    // Per byte, bit 7 of `ge_a` says low7 >= 'A', of `gt_z` that low7 > 'Z'.
+    let ge_a = low7 + (0x80 - b'A' as u64) * ONES;
+    let gt_z = low7 + (0x7f - b'Z' as u64) * ONES;
+    let upper = (ge_a ^ gt_z) & !x & (0x80 * ONES);
+    x | (upper >> 2)
+}
+
+#[inline]
+fn key_slot(k: &[u64; 2], mask: usize) -> usize {
+    let h = (k[0] ^ k[1].rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> 40) as usize & mask
+}
 
 impl Table {
-    /// Case-insensitive lookup.
+    fn build() -> Table {
+        let mut rows: Vec<&'static CommandDef> = Vec::new();
+        let mut places = vec![Place {
+            full_name: "",
+            parent: None,
+        }];
+        let mut all = Vec::new();
+        // Row 0 is a placeholder; ids start at 1.
+        rows.push(&FAMILIES[0][0]);
+        for &fam in FAMILIES {
+            for c in fam {
+                let id = rows.len() + 1 + c.subcommands.len();
+                let subs: &'static [CommandDef] = Box::leak(
+                    c.subcommands
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| CommandDef {
+                            id: (rows.len() + i) as u16,
+                            ..*s
+                        })
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                );
+                let top: &'static CommandDef = Box::leak(Box::new(CommandDef {
+                    id: id as u16 - 1,
+                    subcommands: subs,
+                    ..*c
+                }));
+                for s in subs {
+                    debug_assert_eq!(s.id as usize, rows.len());
+                    rows.push(s);
+                    let full = format!("{}|{}", c.name, s.name);
+                    places.push(Place {
+                        full_name: Box::leak(full.into_boxed_str()),
+                        parent: Some(top),
+                    });
+                }
+                debug_assert_eq!(top.id as usize, rows.len());
+                rows.push(top);
+                places.push(Place {
+                    full_name: top.name,
+                    parent: None,
+                });
+                all.push(top);
+            }
+        }
+        assert!(rows.len() < u16::MAX as usize, "too many command rows");
+        let size = (all.len() * 4).next_power_of_two();
+        let mut slots = vec![([0u64; 2], 0u16); size].into_boxed_slice();
+        for c in &all {
+            let key = name_key(c.name.as_bytes()).expect("command names fit 16 bytes");
+            let mut i = key_slot(&key, size - 1);
+            while slots[i].1 != 0 {
+                i = (i + 1) & (size - 1);
+            }
+            slots[i] = (key, c.id);
+        }
+        Table {
+            slots,
+            rows,
+            places,
+            all,
+        }
+    }
+
+    /// Case-insensitive lookup of a top-level command.
     #[inline]
     pub fn get(&self, name: &[u8]) -> Option<&'static CommandDef> {
-        let mut low = [0u8; 32];
-        if name.len() > low.len() {
-            return None;
+        let key = name_key(name)?;
+        let mask = self.slots.len() - 1;
+        let mut i = key_slot(&key, mask);
+        loop {
+            let (k, id) = self.slots[i];
+            if id == 0 {
+                return None;
+            }
+            // Equal keys and lengths: equal names but for case (padding is all zeros).
+            if k == key && self.rows[id as usize].name.len() == name.len() {
+                return Some(self.rows[id as usize]);
+            }
+            i = (i + 1) & mask;
         }
-        for (d, s) in low.iter_mut().zip(name) {
-            *d = s.to_ascii_lowercase();
-        }
-        self.by_name.get(&low[..name.len()]).copied()
     }
 
     /// Looks a subcommand up in a container command.
@@ -257,6 +370,24 @@ impl Table {
             .subcommands
             .iter()
             .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    /// Number of row ids (one more than the largest): the size of per-command arrays.
+    pub fn id_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// "get", or "config|get" for a subcommand row.
+    pub fn full_name(&self, cmd: &'static CommandDef) -> &'static str {
+        match self.places.get(cmd.id as usize) {
+            Some(p) if cmd.id != 0 => p.full_name,
+            _ => cmd.name,
+        }
+    }
+
+    /// The container of a subcommand row.
+    pub fn parent_of(&self, cmd: &'static CommandDef) -> Option<&'static CommandDef> {
+        self.places.get(cmd.id as usize).and_then(|p| p.parent)
     }
 }
 
@@ -370,4 +501,70 @@ impl Ctx<'_> {
 /// Builds a command for `Propagate::Rewrite` from byte strings.
 pub fn sds_cmd(parts: &[&[u8]]) -> Vec<Sds> {
     parts.iter().map(|p| Sds::from(*p)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_ignores_ascii_case_only() {
+        for &c in &TABLE.all {
+            let upper = c.name.to_ascii_uppercase();
+            assert!(std::ptr::eq(TABLE.get(upper.as_bytes()).expect("upper"), c));
+            assert!(std::ptr::eq(
+                TABLE.get(c.name.as_bytes()).expect("lower"),
+                c
+            ));
+            let mut mixed = c.name.as_bytes().to_vec();
+            mixed[0] = mixed[0].to_ascii_uppercase();
+            assert!(std::ptr::eq(TABLE.get(&mixed).expect("mixed"), c));
+            // One byte more or less, a NUL pad, bit 5 flipped on a non-letter: no match.
+            let mut longer = c.name.as_bytes().to_vec();
+            longer.push(0);
+            assert!(TABLE.get(&longer).is_none(), "{}", c.name);
+            assert!(TABLE
+                .get(&c.name.as_bytes()[..c.name.len() - 1])
+                .is_none_or(|d| d.name.len() == c.name.len() - 1));
+        }
+        assert!(TABLE.get(b"").is_none());
+        assert!(TABLE.get(b"get\xc7").is_none());
+        assert!(TABLE.get(b"G\x05T").is_none());
+        assert!(TABLE.get(b"an-unknown-command-with-a-long-name").is_none());
+        // '_' | 0x20 is DEL; 'Z'+1 ('[') and 'A'-1 ('@') are not letters.
+        assert!(TABLE.get(b"GET\x7f").is_none());
+        assert!(TABLE.get(b"[ET").is_none());
+        assert!(TABLE.get(b"@ET").is_none());
+    }
+
+    #[test]
+    fn rows_are_numbered_once() {
+        let mut seen = vec![false; TABLE.id_count()];
+        for &c in &TABLE.all {
+            for row in std::iter::once(c).chain(c.subcommands.iter()) {
+                let id = row.id as usize;
+                assert!(id > 0 && !seen[id], "{}", row.name);
+                seen[id] = true;
+                assert!(std::ptr::eq(TABLE.rows[id], row));
+            }
+            for s in c.subcommands {
+                assert_eq!(TABLE.full_name(s), format!("{}|{}", c.name, s.name));
+                assert!(std::ptr::eq(TABLE.parent_of(s).expect("parent"), c));
+            }
+            assert_eq!(TABLE.full_name(c), c.name);
+            assert!(TABLE.parent_of(c).is_none());
+        }
+        assert!(seen[1..].iter().all(|&s| s));
+    }
+
+    #[test]
+    fn ascii_lower8_matches_std() {
+        for b in 0..=255u8 {
+            let x = u64::from_le_bytes([b, b'A', b'z', b'Z', b'@', b'[', 0x80 | b'A', b]);
+            let want = u64::from_le_bytes(
+                [b, b'A', b'z', b'Z', b'@', b'[', 0x80 | b'A', b].map(|c| c.to_ascii_lowercase()),
+            );
+            assert_eq!(ascii_lower8(x), want, "{b}");
+        }
+    }
 }

@@ -18,8 +18,7 @@ use super::flags::*;
 use super::{cmd, CommandDef, Ctx, TABLE};
 use crate::error::CmdResult;
 use crate::server::Core;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::LazyLock;
+use std::collections::BTreeMap;
 
 pub use config::apply_config_change;
 
@@ -360,49 +359,14 @@ fn no_subcommand(ctx: &mut Ctx, _a: &super::Args) -> CmdResult {
     Err(crate::error::Error::Arity(ctx.cmd.name.to_string()))
 }
 
-/// Where a row sits in the table: its full name ("config|get") and its container.
-struct Place {
-    full_name: &'static str,
-    parent: Option<&'static CommandDef>,
-}
-
-static PLACES: LazyLock<HashMap<usize, Place>> = LazyLock::new(|| {
-    let mut m = HashMap::new();
-    for &c in &TABLE.all {
-        m.insert(
-            c as *const CommandDef as usize,
-            Place {
-                full_name: c.name,
-                parent: None,
-            },
-        );
-        for s in c.subcommands {
-            let full: &'static str = Box::leak(format!("{}|{}", c.name, s.name).into_boxed_str());
-            m.insert(
-                s as *const CommandDef as usize,
-                Place {
-                    full_name: full,
-                    parent: Some(c),
-                },
-            );
-        }
-    }
-    m
-});
-
 /// "get", or "config|get" for a subcommand row.
 pub fn full_name(cmd: &'static CommandDef) -> &'static str {
-    PLACES
-        .get(&(cmd as *const CommandDef as usize))
-        .map(|p| p.full_name)
-        .unwrap_or(cmd.name)
+    TABLE.full_name(cmd)
 }
 
 /// The container of a subcommand row.
 pub fn parent_of(cmd: &'static CommandDef) -> Option<&'static CommandDef> {
-    PLACES
-        .get(&(cmd as *const CommandDef as usize))
-        .and_then(|p| p.parent)
+    TABLE.parent_of(cmd)
 }
 
 /// State the server commands keep: latency events, the memory peak, error counts.

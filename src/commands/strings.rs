@@ -698,8 +698,8 @@ fn setrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     let mut digits = itoa::Buffer::new();
     let store = &mut *ctx.store;
-    let value = match store.lookup_write_meta(key) {
-        Some((Value::Str(s), meta)) => {
+    let value = match store.lookup_write_meta_or_vacant(key) {
+        Ok((Value::Str(s), meta)) => {
             let cur = parse_i64(s).ok_or(Error::NotInteger)?;
             let v = cur.checked_add(by).ok_or(Error::Overflow)?;
             let text = digits.format(v).as_bytes();
@@ -713,9 +713,10 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
             store.signal_modified(key);
             v
         }
-        Some(_) => return Err(Error::WrongType),
-        None => {
-            store.add(key, Value::Str(Sds::from(digits.format(by).as_bytes())));
+        Ok(_) => return Err(Error::WrongType),
+        Err(vacant) => {
+            let text = digits.format(by).as_bytes();
+            store.add_vacant(key, Value::Str(Sds::from(text)), vacant);
             by
         }
     };

@@ -69,8 +69,7 @@ pub struct Loader {
 
 /// Statistics the loaded commands must not count in.
 struct SavedStats {
-    cmd_stats:
-        std::collections::HashMap<usize, crate::server::CmdStat, foldhash::fast::RandomState>,
+    cmd_stats: crate::server::CmdStats,
     slowlog: std::collections::VecDeque<crate::server::SlowEntry>,
     keyspace: crate::store::KeyStats,
     total_commands: u64,

@@ -18,6 +18,11 @@ pub struct Session {
     pub wpos: usize,
     pub parser: Parser,
     pub spans: Vec<Span>,
+    /// The batch of parsed frames `process_input` runs, and their argument spans (kept
+    /// here only to reuse their allocations).
+    pub frames: Vec<super::Frame>,
+    pub batch_spans: Vec<Span>,
+    pub batch_hashes: Vec<u64>,
     pub client: Client,
 }
 

@@ -15,7 +15,7 @@ pub mod conn;
 pub mod logging;
 pub mod pubsub;
 
-use crate::commands::Args;
+use crate::commands::{Args, CommandDef, TABLE};
 use crate::config::Config;
 use crate::persistence::AofFeed;
 use crate::resp::parse::{Limits, ParseError, Parsed};
@@ -26,7 +26,7 @@ use conn::Conn;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -38,6 +38,18 @@ const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 const MAX_READ_PER_EVENT: usize = 1024 * 1024;
 /// Bytes written to one connection per iteration before others get their turn.
 const MAX_WRITE_PER_EVENT: usize = 1024 * 1024;
+/// Most frames `process_input` parses ahead of running them (see there).
+const BATCH: usize = 32;
+
+/// One parsed frame of a batch: its bytes in the read buffer and its argument spans
+/// (relative to `start`) in the batch's span list; no spans for a frame without command.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    start: usize,
+    end: usize,
+    spans: std::ops::Range<usize>,
+}
+
 const READ_CHUNK: usize = 16 * 1024;
 /// Redis's PROTO_IOBUF_LEN-style threshold: a read buffer larger than this with nothing
 /// pending is given back.
@@ -67,6 +79,28 @@ pub struct CmdStat {
     pub rejected_calls: u64,
 }
 
+/// Per-command statistics, indexed by the table's row number (`CommandDef::id`).
+#[derive(Default, Debug, Clone)]
+pub struct CmdStats(Vec<CmdStat>);
+
+impl CmdStats {
+    #[inline]
+    pub fn row(&mut self, cmd: &CommandDef) -> &mut CmdStat {
+        let i = cmd.id as usize;
+        if i >= self.0.len() {
+            self.0
+                .resize(TABLE.id_count().max(i + 1), CmdStat::default());
+        }
+        &mut self.0[i]
+    }
+    pub fn get(&self, cmd: &CommandDef) -> Option<&CmdStat> {
+        self.0.get(cmd.id as usize)
+    }
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// One SLOWLOG entry.
 #[derive(Debug, Clone)]
 pub struct SlowEntry {
@@ -90,7 +124,10 @@ pub struct Core {
     pub config: Config,
     pub conns: Slab<Conn>,
     pub stats: Stats,
-    pub cmd_stats: HashMap<usize, CmdStat, foldhash::fast::RandomState>,
+    pub cmd_stats: CmdStats,
+    /// Within a batch of pipelined commands, when the last one ended (`mono_ns`); the
+    /// next one's start. 0 outside a batch.
+    pub clock_carry: u64,
     pub aof: AofFeed,
     pub started: Instant,
     pub started_unix: i64,
@@ -129,7 +166,8 @@ impl Core {
             config,
             conns: Slab::new(),
             stats: Stats::default(),
-            cmd_stats: HashMap::default(),
+            cmd_stats: CmdStats::default(),
+            clock_carry: 0,
             aof: AofFeed::default(),
             started: Instant::now(),
             started_unix: crate::store::now_ms() / 1000,
@@ -643,16 +681,26 @@ impl Server {
     }
 
     /// Parses and runs every complete command in the connection's read buffer.
+    ///
+    /// Frames are parsed in batches of up to `BATCH` before any of them runs, so that the
+    /// hash-table slots of their keys can be prefetched together: with pipelining and a
+    /// keyspace larger than the CPU caches, waiting on those memory loads one command at a
+    /// time is the largest single cost of a request. The parsed frames then run in order,
+    /// exactly as if each had been parsed just before it ran; whatever changes how the rest
+    /// must be parsed or whether it may run (AUTH or RESET changing the limits, CONFIG SET
+    /// proto-max-bulk-len, a blocked or closing client, shutdown) discards the rest of the
+    /// batch, which is parsed again from where execution stopped.
     pub fn process_input(&mut self, token: usize) {
         let Some(conn) = self.core.conns.get_mut(token) else {
             return;
         };
         let mut s = std::mem::take(&mut conn.s);
-        let limits = Limits {
-            proto_max_bulk_len: self.core.config.proto_max_bulk_len as usize,
-            authenticated: s.client.authenticated || !self.core.auth_required(),
-        };
-        loop {
+        let mut frames = std::mem::take(&mut s.frames);
+        let mut flat = std::mem::take(&mut s.batch_spans);
+        let mut limits = self.limits_for(&s.client);
+        'batches: loop {
+            // Parsing a batch takes time that belongs to no command.
+            self.core.clock_carry = 0;
             if s.client.close_after_reply
                 || s.client.close_asap
                 || s.client.blocked.is_some()
@@ -660,10 +708,58 @@ impl Server {
             {
                 break;
             }
-            let start = s.rpos;
-            match s.parser.parse(&mut s.rbuf[start..], &mut s.spans, &limits) {
-                Ok(Parsed::Command(n)) => {
-                    let args = Args::new(&s.rbuf[start..start + n], &s.spans);
+            // Unauthenticated clients go one frame at a time: AUTH changes the limits.
+            let max = if limits.authenticated { BATCH } else { 1 };
+            frames.clear();
+            flat.clear();
+            let mut pos = s.rpos;
+            let mut error = None;
+            while frames.len() < max && pos < s.rbuf.len() {
+                match s.parser.parse(&mut s.rbuf[pos..], &mut s.spans, &limits) {
+                    Ok(Parsed::Command(n)) => {
+                        let lo = flat.len();
+                        flat.extend_from_slice(&s.spans);
+                        frames.push(Frame {
+                            start: pos,
+                            end: pos + n,
+                            spans: lo..flat.len(),
+                        });
+                        pos += n;
+                    }
+                    Ok(Parsed::Empty(n)) => {
+                        frames.push(Frame {
+                            start: pos,
+                            end: pos + n,
+                            spans: 0..0,
+                        });
+                        pos += n;
+                    }
+                    Ok(Parsed::Incomplete) => break,
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+            }
+            let full = frames.len() == max;
+            if frames.len() > 1 {
+                let db = s.client.db;
+                let mut hashes = std::mem::take(&mut s.batch_hashes);
+                for f in &frames {
+                    let args = Args::new(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]);
+                    call::prefetch_keys(&self.store, db, &args, &mut hashes);
+                }
+                if let Some(d) = self.store.dbs.get(db) {
+                    for &h in &hashes {
+                        d.keys.prefetch_entry(h);
+                    }
+                }
+                hashes.clear();
+                s.batch_hashes = hashes;
+            }
+            for (i, f) in frames.iter().enumerate() {
+                if !f.spans.is_empty() {
+                    let args = Args::new(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]);
                     call::process_command(
                         &mut self.store,
                         &mut self.core,
@@ -671,23 +767,40 @@ impl Server {
                         &mut s.wbuf,
                         args,
                     );
-                    s.rpos = start + n;
-                    if !self.store.ready_keys.is_empty() {
-                        self.handle_ready_keys();
-                    }
-                    if self.core.shutdown.is_some() {
-                        break;
-                    }
                 }
-                Ok(Parsed::Empty(n)) => s.rpos = start + n,
-                Ok(Parsed::Incomplete) => break,
-                Err(e) => {
-                    protocol_error(&mut s.wbuf, s.client.resp3, &e, &s.client);
-                    s.client.close_after_reply = true;
-                    break;
+                s.rpos = f.end;
+                if !self.store.ready_keys.is_empty() {
+                    self.handle_ready_keys();
+                }
+                let now = self.limits_for(&s.client);
+                let stop = self.core.shutdown.is_some()
+                    || s.client.close_after_reply
+                    || s.client.close_asap
+                    || s.client.blocked.is_some();
+                if stop || !same_limits(&now, &limits) {
+                    if i + 1 < frames.len() || error.is_some() || !same_limits(&now, &limits) {
+                        // What was parsed after this frame is parsed again later.
+                        s.parser.reset();
+                    }
+                    limits = now;
+                    if stop {
+                        break 'batches;
+                    }
+                    continue 'batches;
                 }
             }
+            if let Some(e) = error {
+                protocol_error(&mut s.wbuf, s.client.resp3, &e, &s.client);
+                s.client.close_after_reply = true;
+                break;
+            }
+            if !full {
+                break;
+            }
         }
+        self.core.clock_carry = 0;
+        s.frames = frames;
+        s.batch_spans = flat;
         // Drop the consumed prefix once per read, not once per command.
         if s.rpos > 0 {
             if s.rpos == s.rbuf.len() {
@@ -707,6 +820,14 @@ impl Server {
         conn.s = s;
         if has_out {
             self.core.queue_write(token);
+        }
+    }
+
+    /// The parser limits for a client as things stand.
+    fn limits_for(&self, client: &Client) -> Limits {
+        Limits {
+            proto_max_bulk_len: self.core.config.proto_max_bulk_len as usize,
+            authenticated: client.authenticated || !self.core.auth_required(),
         }
     }
 
@@ -895,6 +1016,10 @@ impl Server {
             }
         }
     }
+}
+
+fn same_limits(a: &Limits, b: &Limits) -> bool {
+    a.proto_max_bulk_len == b.proto_max_bulk_len && a.authenticated == b.authenticated
 }
 
 /// A protocol error: reply, log at verbose level as Redis does, close after the reply.

@@ -131,8 +131,8 @@ fn hash_key(key: &[u8]) -> u64 {
     h.finish()
 }
 
-/// Key comparison for chain walks. Most keys are short, so lengths 8..=16 compare as two
-/// (possibly overlapping) words instead of calling `memcmp`.
+/// Key comparison for chain walks. Most keys are short, so lengths 8..=32 compare word by
+/// word (the last word overlapping) instead of calling `memcmp`.
 #[inline(always)]
 fn key_eq(stored: &Sds, key: &[u8]) -> bool {
     let a = stored.as_slice();
@@ -140,11 +140,31 @@ fn key_eq(stored: &Sds, key: &[u8]) -> bool {
     if a.len() != n {
         return false;
     }
-    if (8..=16).contains(&n) {
+    if (8..=32).contains(&n) {
         let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap());
-        return word(a, 0) == word(key, 0) && word(a, n - 8) == word(key, n - 8);
+        let mut i = 0;
+        while i + 8 < n {
+            if word(a, i) != word(key, i) {
+                return false;
+            }
+            i += 8;
+        }
+        return word(a, n - 8) == word(key, n - 8);
     }
     a == key
+}
+
+/// A prefetch hint for the cache line at `p`.
+#[inline(always)]
+fn prefetch_read(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch only hints the cache; it never faults, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// A cheap process-wide PRNG (xorshift64*) for sampling; not for anything secret.
@@ -234,11 +254,17 @@ impl<V, M: Copy + Default> Dict<V, M> {
     /// rehash step.
     #[inline]
     pub fn get_mut_meta(&mut self, key: &[u8]) -> Option<(&mut V, &mut M)> {
+        self.get_mut_meta_hashed(key, hash_key(key))
+    }
+
+    /// `get_mut_meta` with the key's hash already computed (`Dict::hash`), so that a miss
+    /// followed by `insert_new_meta_hashed` hashes the key once.
+    #[inline]
+    pub fn get_mut_meta_hashed(&mut self, key: &[u8], h: u64) -> Option<(&mut V, &mut M)> {
         self.rehash_step();
         if self.is_empty() {
             return None;
         }
-        let h = hash_key(key);
         let tables = self.table_count();
         for t in &mut self.ht[..tables] {
             let mut cur = t.bucket_mut(h).as_deref_mut();
@@ -250,6 +276,39 @@ impl<V, M: Copy + Default> Dict<V, M> {
             }
         }
         None
+    }
+
+    /// Starts loading the bucket slot where `key` would be (a hint to the CPU; nothing
+    /// is read).
+    /// Returns the key's hash, for `prefetch_entry`.
+    #[inline]
+    pub fn prefetch(&self, key: &[u8]) -> u64 {
+        let h = hash_key(key);
+        if !self.is_empty() {
+            for t in &self.ht[..self.table_count()] {
+                prefetch_read(t.bucket(h) as *const Link<V, M> as *const u8);
+            }
+        }
+        h
+    }
+
+    /// After `prefetch` had time to bring the bucket slot in: starts loading the first
+    /// entry of the bucket (reads the slot).
+    #[inline]
+    pub fn prefetch_entry(&self, h: u64) {
+        if !self.is_empty() {
+            for t in &self.ht[..self.table_count()] {
+                if let Some(n) = t.bucket(h).as_deref() {
+                    prefetch_read(n as *const Node<V, M> as *const u8);
+                }
+            }
+        }
+    }
+
+    /// The hash this dict files `key` under (for the `_hashed` methods).
+    #[inline]
+    pub fn hash(key: &[u8]) -> u64 {
+        hash_key(key)
     }
 
     /// The metadata word of `key`.
@@ -283,6 +342,34 @@ impl<V, M: Copy + Default> Dict<V, M> {
                 None
             }
         }
+    }
+
+    /// Inserts an entry whose key the caller knows is absent (it just looked it up), with
+    /// its metadata word: no second search of the chain.
+    pub fn insert_new_meta(&mut self, key: Sds, value: V, meta: M) {
+        let h = hash_key(&key);
+        self.insert_new_meta_hashed(key, value, meta, h);
+    }
+
+    /// `insert_new_meta` with the key's hash already computed (`Dict::hash`).
+    pub fn insert_new_meta_hashed(&mut self, key: Sds, value: V, meta: M, h: u64) {
+        self.rehash_step();
+        self.expand_if_needed();
+        debug_assert_eq!(h, hash_key(&key));
+        debug_assert!(
+            self.locate(h, &key).is_none(),
+            "insert_new_meta of a present key"
+        );
+        let t = &mut self.ht[if self.is_rehashing() { 1 } else { 0 }];
+        t.used += 1;
+        let link = t.bucket_mut(h);
+        let next = link.take();
+        *link = Some(Box::new(Node {
+            next,
+            key,
+            value,
+            meta,
+        }));
     }
 
     /// The stored key object and value for `key`.

@@ -241,6 +241,10 @@ pub struct KeyStats {
     pub expired_time_cap_reached: u64,
 }
 
+/// A key found absent by `lookup_write_meta_or_vacant`: its hash, for `add_vacant`.
+#[derive(Clone, Copy, Debug)]
+pub struct Vacant(u64);
+
 #[derive(Default)]
 pub struct Store {
     pub dbs: Vec<Db>,
@@ -347,11 +351,37 @@ impl Store {
     /// history without a second lookup).
     #[inline]
     pub fn lookup_write_meta(&mut self, key: &[u8]) -> Option<(&mut Value, &mut u32)> {
+        self.lookup_write_meta_or_vacant(key).ok()
+    }
+
+    /// `lookup_write_meta`, and on a miss the key's hash, which `add_vacant` takes so a
+    /// read-modify-write that creates the key hashes it once.
+    #[inline]
+    pub fn lookup_write_meta_or_vacant(
+        &mut self,
+        key: &[u8],
+    ) -> Result<(&mut Value, &mut u32), Vacant> {
         self.expire_if_needed(key);
         let cur = self.cur;
-        let (v, meta) = self.dbs[cur].keys.get_mut_meta(key)?;
-        *meta = self.access.touched(*meta, self.now, &mut self.rng);
-        Some((v, meta))
+        let h = Dict::<Value, u32>::hash(key);
+        match self.dbs[cur].keys.get_mut_meta_hashed(key, h) {
+            Some((v, meta)) => {
+                *meta = self.access.touched(*meta, self.now, &mut self.rng);
+                Ok((v, meta))
+            }
+            None => Err(Vacant(h)),
+        }
+    }
+
+    /// Adds a key that `lookup_write_meta_or_vacant` just found absent.
+    pub fn add_vacant(&mut self, key: &[u8], v: Value, vacant: Vacant) {
+        let cur = self.cur;
+        let fresh = self.access.fresh(self.now);
+        self.dbs[cur]
+            .keys
+            .insert_new_meta_hashed(Sds::from(key), v, fresh, vacant.0);
+        self.notify(notify::NEW, "new", key);
+        self.signal_modified(key);
     }
 
     /// Looks a key up without recording an access (OBJECT, DEBUG OBJECT): the value and
@@ -385,7 +415,8 @@ impl Store {
         let fresh = self.access.fresh(self.now);
         let lfu = self.access.lfu;
         let db = &mut self.dbs[cur];
-        match db.keys.get_mut_meta(key) {
+        let h = Dict::<Value, u32>::hash(key);
+        match db.keys.get_mut_meta_hashed(key, h) {
             Some((slot, meta)) => {
                 *slot = v;
                 // A new value starts a new LRU life and encoding history; LFU keeps the
@@ -396,7 +427,7 @@ impl Store {
                 }
             }
             None => {
-                db.keys.insert_meta(Sds::from(key), v, fresh);
+                db.keys.insert_new_meta_hashed(Sds::from(key), v, fresh, h);
                 self.notify(notify::NEW, "new", key);
             }
         }
@@ -415,7 +446,7 @@ impl Store {
     pub fn add(&mut self, key: &[u8], v: Value) {
         let cur = self.cur;
         let fresh = self.access.fresh(self.now);
-        self.dbs[cur].keys.insert_meta(Sds::from(key), v, fresh);
+        self.dbs[cur].keys.insert_new_meta(Sds::from(key), v, fresh);
         self.notify(notify::NEW, "new", key);
         self.signal_modified(key);
     }

@@ -112,6 +112,19 @@ impl Log {
     pub fn lines(&self) -> Vec<String> {
         self.0.lock().map(|v| v.clone()).unwrap_or_default()
     }
+    /// Whether some line contains `needle` within a few seconds: output is collected by
+    /// a reader thread, which may still hold the last lines of a child that just exited.
+    #[allow(dead_code)]
+    pub fn eventually_contains(&self, needle: &str) -> bool {
+        let t0 = std::time::Instant::now();
+        while t0.elapsed() < Duration::from_secs(5) {
+            if self.contains(needle) {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
     /// Whether some line contains `needle`.
     pub fn contains(&self, needle: &str) -> bool {
         self.0

@@ -452,7 +452,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             s.push_str("# Commandstats\r\n");
             for &c in &TABLE.all {
                 for row in std::iter::once(c).chain(c.subcommands.iter()) {
-                    let Some(st) = core.cmd_stats.get(&(row as *const _ as usize)) else {
+                    let Some(st) = core.cmd_stats.get(row) else {
                         continue;
                     };
                     if st.calls == 0 && st.failed_calls == 0 && st.rejected_calls == 0 {
