@@ -10,7 +10,7 @@ use super::Core;
 use crate::commands::{flags, Args, CommandDef, Ctx, Propagate, Table, TABLE};
 use crate::error::Error;
 use crate::resp::reply::Reply;
-use crate::store::Store;
+use crate::store::{Store, Value};
 
 /// Client bytes as Redis's `%.*s` shows them: up to `max` bytes, stopping at a NUL.
 fn c_str(b: &[u8], max: usize) -> &[u8] {
@@ -79,37 +79,101 @@ pub fn full_name(args: &Args, cmd: &'static CommandDef) -> String {
     }
 }
 
-/// Asks the CPU to start loading the hash-table slots of a command's keys (at most the
-/// first four), and pushes their hashes to `hashes` for a second round
-/// (`Dict::prefetch_entry`). A batch of pipelined commands does this for all its commands
-/// before running the first: their cache misses then overlap instead of adding up.
-pub fn prefetch_keys(store: &Store, db: usize, args: &Args, hashes: &mut Vec<u64>) {
-    if args.is_empty() {
-        return;
-    }
-    let Some(cmd) = TABLE.get(args.get(0)) else {
-        return;
-    };
-    if cmd.first_key <= 0 || !cmd.subcommands.is_empty() || cmd.keys_fn.is_some() {
-        return;
-    }
+/// Asks the CPU to start loading what a batch of pipelined commands will touch, before
+/// the first of them runs, so that their cache misses overlap instead of adding up:
+/// the keyspace slots of each command's keys (at most the first four), then the entries
+/// in them, then for hash commands on a hash in table form the slot of the field.
+/// Nothing here changes any state; `scratch` only lends its allocation.
+pub fn prefetch_batch<'a>(
+    store: &Store,
+    db: usize,
+    batch: impl Iterator<Item = Args<'a>> + Clone,
+    scratch: &mut Vec<u64>,
+) {
     let Some(d) = store.dbs.get(db) else {
         return;
     };
-    let argc = args.len() as i32;
-    let last = if cmd.last_key < 0 {
-        argc + cmd.last_key
-    } else {
-        cmd.last_key.min(argc - 1)
-    };
-    let step = cmd.key_step.max(1);
-    let mut i = cmd.first_key;
-    let mut n = 0;
-    while i <= last && n < 4 {
-        hashes.push(d.keys.prefetch(args.get(i as usize)));
-        i += step;
-        n += 1;
+    scratch.clear();
+    let mut fields = false;
+    for args in batch.clone() {
+        let Some(cmd) = keyed_command(&args) else {
+            continue;
+        };
+        fields |= cmd.group == "hash";
+        let argc = args.len() as i32;
+        let last = if cmd.last_key < 0 {
+            argc + cmd.last_key
+        } else {
+            cmd.last_key.min(argc - 1)
+        };
+        let step = cmd.key_step.max(1);
+        let mut i = cmd.first_key;
+        while i <= last && i < cmd.first_key + 4 * step {
+            scratch.push(d.keys.prefetch(args.get(i as usize)));
+            i += step;
+        }
     }
+    for &h in scratch.iter() {
+        d.keys.prefetch_entry(h);
+    }
+    if !fields {
+        return;
+    }
+    // The keys' entries are (being) loaded: find the hashes and start on their fields.
+    let mut tables: [(
+        Option<&crate::store::dict::Dict<crate::store::bytes::Sds>>,
+        u64,
+    ); 32] = [(None, 0); 32];
+    let mut n = 0;
+    for args in batch {
+        if n == tables.len() {
+            break;
+        }
+        let Some(cmd) = keyed_command(&args) else {
+            continue;
+        };
+        if cmd.group != "hash" || args.len() < 3 || !names_a_field(cmd.name) {
+            continue;
+        }
+        if let Some(Value::Hash(h)) = d.keys.get(args.get(1)) {
+            if let Some(t) = h.table() {
+                tables[n] = (Some(t), t.prefetch(args.get(2)));
+                n += 1;
+            }
+        }
+    }
+    for &(t, h) in &tables[..n] {
+        if let Some(t) = t {
+            t.prefetch_entry(h);
+        }
+    }
+}
+
+/// The row of a command with keys at fixed positions.
+#[inline]
+fn keyed_command(args: &Args) -> Option<&'static CommandDef> {
+    if args.is_empty() {
+        return None;
+    }
+    let cmd = TABLE.get(args.get(0))?;
+    (cmd.first_key > 0 && cmd.subcommands.is_empty() && cmd.keys_fn.is_none()).then_some(cmd)
+}
+
+/// Hash commands whose third argument is a field name.
+fn names_a_field(name: &str) -> bool {
+    matches!(
+        name,
+        "hset"
+            | "hsetnx"
+            | "hmset"
+            | "hget"
+            | "hmget"
+            | "hdel"
+            | "hexists"
+            | "hincrby"
+            | "hincrbyfloat"
+            | "hstrlen"
+    )
 }
 
 /// Runs one command from a client and appends its reply to `out`.

@@ -743,18 +743,11 @@ impl Server {
             }
             let full = frames.len() == max;
             if frames.len() > 1 {
-                let db = s.client.db;
                 let mut hashes = std::mem::take(&mut s.batch_hashes);
-                for f in &frames {
-                    let args = Args::new(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]);
-                    call::prefetch_keys(&self.store, db, &args, &mut hashes);
-                }
-                if let Some(d) = self.store.dbs.get(db) {
-                    for &h in &hashes {
-                        d.keys.prefetch_entry(h);
-                    }
-                }
-                hashes.clear();
+                let batch = frames
+                    .iter()
+                    .map(|f| Args::new(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]));
+                call::prefetch_batch(&self.store, s.client.db, batch, &mut hashes);
                 s.batch_hashes = hashes;
             }
             for (i, f) in frames.iter().enumerate() {

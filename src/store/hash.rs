@@ -51,6 +51,14 @@ impl Default for Hash {
 }
 
 impl Hash {
+    /// The table of a hash in table form (to prefetch from), or None in compact form.
+    pub fn table(&self) -> Option<&Dict<Sds>> {
+        match &self.repr {
+            Repr::Table(t) => Some(t),
+            Repr::Pack(_) => None,
+        }
+    }
+
     /// An empty hash in the compact encoding (allocates nothing).
     pub fn new() -> Hash {
         Hash {
