@@ -397,11 +397,51 @@ impl Table {
 pub struct Args<'a> {
     buf: &'a [u8],
     spans: &'a [Span],
+    /// `buf` is exactly the frame as the client sent it (see `wire_frame`).
+    wire: bool,
 }
 
 impl<'a> Args<'a> {
     pub fn new(buf: &'a [u8], spans: &'a [Span]) -> Args<'a> {
-        Args { buf, spans }
+        Args {
+            buf,
+            spans,
+            wire: false,
+        }
+    }
+
+    /// The arguments of a frame as the parser found it in a connection's read buffer:
+    /// `frame` is the whole frame and nothing else.
+    pub fn from_wire(frame: &'a [u8], spans: &'a [Span]) -> Args<'a> {
+        Args {
+            buf: frame,
+            spans,
+            wire: true,
+        }
+    }
+
+    /// The frame as received, when it is exactly the canonical RESP multibulk encoding of
+    /// these arguments (what the AOF would write for them), so it can be copied as is.
+    /// None for inline commands, for frames with other line terminators than CRLF
+    /// (the parser does not insist on the byte after `\r`), and for owned arguments.
+    pub fn wire_frame(&self) -> Option<&'a [u8]> {
+        if !self.wire || self.buf.first() != Some(&b'*') {
+            return None;
+        }
+        let crlf = |at: usize| self.buf.get(at..at + 2) == Some(b"\r\n");
+        let digits = |n: usize| if n < 10 { 1 } else { n.ilog10() as usize + 1 };
+        let mut len = 1 + digits(self.spans.len()) + 2;
+        if !crlf(len - 2) {
+            return None;
+        }
+        for s in self.spans {
+            let n = s.end - s.start;
+            len += 1 + digits(n) + 2 + n + 2;
+            if s.start < 2 || !crlf(s.start - 2) || !crlf(s.end) {
+                return None;
+            }
+        }
+        (len == self.buf.len()).then_some(self.buf)
     }
     #[inline]
     pub fn len(&self) -> usize {
@@ -555,6 +595,42 @@ mod tests {
             assert!(TABLE.parent_of(c).is_none());
         }
         assert!(seen[1..].iter().all(|&s| s));
+    }
+
+    fn parse_one(frame: &[u8]) -> Vec<Span> {
+        use crate::resp::parse::{Limits, Parsed, Parser};
+        let mut buf = frame.to_vec();
+        let mut spans = Vec::new();
+        let limits = Limits {
+            proto_max_bulk_len: 512 << 20,
+            authenticated: true,
+        };
+        let r = Parser::new().parse(&mut buf, &mut spans, &limits);
+        assert_eq!(r, Ok(Parsed::Command(frame.len())), "{frame:?}");
+        spans
+    }
+
+    #[test]
+    fn wire_frames_are_copied_only_when_canonical() {
+        let f: &[u8] = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n";
+        let spans = parse_one(f);
+        assert_eq!(Args::from_wire(f, &spans).wire_frame(), Some(f));
+        assert_eq!(Args::new(f, &spans).wire_frame(), None);
+        let long: Vec<u8> = [&b"*1\r\n$12\r\n"[..], b"abcdefghijkl", b"\r\n"].concat();
+        let spans = parse_one(&long);
+        assert_eq!(Args::from_wire(&long, &spans).wire_frame(), Some(&long[..]));
+        // Terminators the parser lets through but the AOF must not copy.
+        for odd in [
+            &b"*1\rX$4\r\nPING\r\n"[..],
+            b"*1\r\n$4\rXPING\r\n",
+            b"*1\r\n$4\r\nPINGXY",
+        ] {
+            let spans = parse_one(odd);
+            assert_eq!(Args::from_wire(odd, &spans).wire_frame(), None, "{odd:?}");
+        }
+        let inline: &[u8] = b"SET k v\r\n";
+        let spans = parse_one(inline);
+        assert_eq!(Args::from_wire(inline, &spans).wire_frame(), None);
     }
 
     #[test]

@@ -181,6 +181,10 @@ impl AofFeed {
             return;
         }
         self.select(db);
+        if let Some(frame) = args.wire_frame() {
+            self.buf.extend_from_slice(frame);
+            return;
+        }
         self.buf.push(b'*');
         self.buf
             .extend_from_slice(itoa::Buffer::new().format(args.len()).as_bytes());

@@ -752,7 +752,7 @@ impl Server {
             }
             for (i, f) in frames.iter().enumerate() {
                 if !f.spans.is_empty() {
-                    let args = Args::new(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]);
+                    let args = Args::from_wire(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]);
                     call::process_command(
                         &mut self.store,
                         &mut self.core,
