@@ -20,6 +20,16 @@
 //! requests are split with `sdssplitargs` rules; since unquoting only ever shrinks the
 //! text, the arguments are rewritten in place inside the caller's buffer and returned as
 //! spans there. After a whole frame or an error the state resets for the next frame.
+//!
+//! Most requests are multibulk frames that arrive whole, with every count and length
+//! spelt plainly (no sign, no leading zero, at most 17 digits). `parse` first tries to
+//! read such a frame in one pass, header by header and payload by payload, straight into
+//! the caller's argument list, without the stage machine's bookkeeping; it gives exactly
+//! what the stage machine would. At the first line it cannot take that way (an error, a
+//! count <= 0, an unusual number, a limit, an unauthenticated client, a line or payload
+//! not all there yet) it hands the stage machine the state it would itself have reached
+//! at that line, so the stage machine judges everything from there and nothing is read
+//! twice. The tests run both ways side by side on every cut of many edited frames.
 
 use std::fmt;
 
@@ -151,6 +161,25 @@ impl Parser {
         args: &mut Vec<Span>,
         limits: &Limits,
     ) -> Result<Parsed, ParseError> {
+        if self.stage == Stage::Start && buf.first() == Some(&b'*') {
+            args.clear();
+            if let Some(n) = self.plain_multibulk(buf, args, limits) {
+                return Ok(Parsed::Command(n));
+            }
+        }
+        self.stage_machine(buf, args, limits)
+    }
+
+    /// `parse` without `plain_multibulk`: the stage machine alone, from wherever the state
+    /// stands. Every outcome other than a plain frame read at once comes from here. Kept
+    /// out of line, so that `parse` itself stays small.
+    #[inline(never)]
+    fn stage_machine(
+        &mut self,
+        buf: &mut [u8],
+        args: &mut Vec<Span>,
+        limits: &Limits,
+    ) -> Result<Parsed, ParseError> {
         args.clear();
         if buf.len() < self.seen {
             self.reset();
@@ -176,6 +205,84 @@ impl Parser {
             _ => self.reset(),
         }
         result
+    }
+
+    /// Reads a whole multibulk frame in one pass when every header in it is plain: the
+    /// count and each length as `plain_header` reads them, each within the client's
+    /// limits, and the whole frame present. That is the usual request; for it the outcome is exactly the
+    /// stage machine's (`string2ll` reads a plain number alike, and no header of such a
+    /// frame holds a `\r` or NUL before its terminator), without the per-line
+    /// bookkeeping. The spans go straight into `args`; the state is not touched.
+    ///
+    /// At the first line that is not plain (an error, a count <= 0, a line or payload not
+    /// all there yet, a number spelt unusually, a limit reached) it returns `None` and
+    /// leaves the state where the stage machine would stand at the start of that line,
+    /// holding the arguments read so far: that line and everything after it are judged by
+    /// the stage machine alone, and no header is read twice. Called at `Stage::Start`
+    /// only, so the state is that of a new frame.
+    #[inline(always)]
+    fn plain_multibulk(
+        &mut self,
+        buf: &[u8],
+        args: &mut Vec<Span>,
+        limits: &Limits,
+    ) -> Option<usize> {
+        if !limits.authenticated {
+            // Unauthenticated clients are rare; the stage machine applies their limits.
+            return None;
+        }
+        let max_len = limits.proto_max_bulk_len as u64;
+        let (count, cr) =
+            plain_header(buf, 0, b'*').filter(|&(n, _)| n > 0 && n <= MAX_MULTIBULK as u64)?;
+        // Where the next header starts. Right after the count line this may be one past
+        // the end (no byte after its `\r` yet): the header test below then fails.
+        let mut pos = cr + 2;
+        let mut left = count;
+        loop {
+            let Some((len, cr)) = plain_header(buf, pos, b'$') else {
+                return self.hand_over(buf, args, pos, left);
+            };
+            // The payload starts after the `\r` and the byte after it, and two bytes follow
+            // it: the next header starts at `next`. `next <= buf.len()` also says that the
+            // header line is complete. `cr < buf.len()` and `len < 10^17`: no overflow.
+            let next = cr as u64 + 4 + len;
+            if len > max_len || next > buf.len() as u64 {
+                return self.hand_over(buf, args, pos, left);
+            }
+            let next = next as usize;
+            args.push(Span {
+                start: cr + 2,
+                end: next - 2,
+            });
+            pos = next;
+            left -= 1;
+            if left == 0 {
+                return Some(pos);
+            }
+        }
+    }
+
+    /// Leaves a multibulk frame read by `plain_multibulk` up to the header at `pos` (with
+    /// `left` bulks still owed and their predecessors in `args`) to the stage machine,
+    /// in the state it would itself have reached there.
+    #[cold]
+    fn hand_over(
+        &mut self,
+        buf: &[u8],
+        args: &mut Vec<Span>,
+        pos: usize,
+        left: u64,
+    ) -> Option<usize> {
+        if pos > buf.len() {
+            // The count line lacks the byte after its `\r`: the stage machine is still
+            // waiting for that line, so it starts over from the frame start.
+            return None;
+        }
+        self.stage = Stage::BulkHeader;
+        self.pos = pos;
+        self.remaining = left;
+        std::mem::swap(&mut self.spans, args);
+        None
     }
 
     /// Forgets any partly read frame: the next `parse` starts a new one.
@@ -347,6 +454,60 @@ fn string2ll(s: &[u8]) -> Option<i64> {
     } else {
         i64::try_from(v).ok()
     }
+}
+
+/// Most digits of a plain header number: its value stays far below `i64::MAX`.
+const PLAIN_DIGITS: usize = 17;
+
+/// Reads a header line spelt plainly at `buf[at..]`: the `kind` byte (`*` or `$`), then
+/// `0` or 1 to `PLAIN_DIGITS` digits without a leading zero, then a `\r`. Returns the
+/// number and the offset of the `\r`. Anything else (another byte, more digits, a sign,
+/// the end of `buf`) is `None`, left for the stage machine to judge. `string2ll` reads
+/// the same value from such digits.
+#[inline(always)]
+fn plain_header(buf: &[u8], at: usize, kind: u8) -> Option<(u64, usize)> {
+    let line = buf.get(at..)?;
+    // One and two digits, the usual lengths, here; longer numbers in `plain_long`.
+    let [k, c0, c1, ref rest @ ..] = *line else {
+        return None;
+    };
+    let d0 = c0.wrapping_sub(b'0');
+    if k != kind || d0 > 9 {
+        return None;
+    }
+    if c1 == b'\r' {
+        return Some((u64::from(d0), at + 2));
+    }
+    let d1 = c1.wrapping_sub(b'0');
+    if d0 == 0 || d1 > 9 {
+        return None;
+    }
+    if rest.first() == Some(&b'\r') {
+        return Some((u64::from(d0 * 10 + d1), at + 3));
+    }
+    let (value, cr) = plain_long(line, kind)?;
+    Some((value, at + cr))
+}
+
+/// `plain_header` for numbers of three digits and more, on the line alone.
+#[inline(never)]
+fn plain_long(line: &[u8], kind: u8) -> Option<(u64, usize)> {
+    let (&k, digits) = line.split_first()?;
+    if k != kind || !matches!(digits.first(), Some(b'1'..=b'9')) {
+        return None;
+    }
+    let mut value = 0u64;
+    for (n, &c) in digits.iter().enumerate() {
+        if c == b'\r' {
+            return Some((value, 1 + n));
+        }
+        let d = c.wrapping_sub(b'0');
+        if d > 9 || n == PLAIN_DIGITS {
+            return None;
+        }
+        value = value * 10 + u64::from(d);
+    }
+    None
 }
 
 /// C `isspace` in the "C" locale.
@@ -1224,6 +1385,314 @@ mod tests {
         assert_eq!(string2ll(b"99999999999999999999"), None);
     }
 
+    // ---- one-pass reading of plain frames against the stage machine ----
+
+    /// What the stage machine resumes from: everything but the search offset `scan`,
+    /// which only records how far a line was searched without finding its end.
+    fn state(p: &Parser) -> (Stage, usize, u64, usize, Vec<Span>, Option<usize>) {
+        (
+            p.stage,
+            p.pos,
+            p.remaining,
+            p.seen,
+            p.spans.clone(),
+            p.frame_len_hint(),
+        )
+    }
+
+    /// Plays a connection like `feed` with two parsers side by side, one through `parse`
+    /// and one through the stage machine alone, and checks after every call that both
+    /// give the same outcome, the same spans, the same state and the same buffer.
+    /// Returns the outcomes and how many bytes were left pending.
+    fn lockstep(input: &[u8], cuts: &[usize], limits: &Limits, compact: bool) -> (Vec<Ev>, usize) {
+        let (mut fast, mut slow) = (Parser::new(), Parser::new());
+        let (mut fast_args, mut slow_args) = (Vec::new(), Vec::new());
+        let (mut fast_data, mut slow_data): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
+        let mut start = 0;
+        let mut events = Vec::new();
+        let mut ends: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
+        ends.push(input.len());
+        let mut sent = 0;
+        for end in ends {
+            if end < sent {
+                continue;
+            }
+            if compact {
+                fast_data.drain(..start);
+                slow_data.drain(..start);
+                start = 0;
+            }
+            fast_data.extend_from_slice(&input[sent..end]);
+            slow_data.extend_from_slice(&input[sent..end]);
+            sent = end;
+            loop {
+                let got = fast.parse(&mut fast_data[start..], &mut fast_args, limits);
+                let want = slow.stage_machine(&mut slow_data[start..], &mut slow_args, limits);
+                let same = got == want
+                    && fast_args == slow_args
+                    && state(&fast) == state(&slow)
+                    && fast_data == slow_data;
+                assert!(
+                    same,
+                    "{input:?} {limits:?} cuts {cuts:?}, frame at {start}: \
+                     {got:?} {want:?} {fast_args:?} {slow_args:?} {:?} {:?}",
+                    state(&fast),
+                    state(&slow)
+                );
+                match got {
+                    Ok(Parsed::Command(n)) => {
+                        let frame = &fast_data[start..start + n];
+                        let args = fast_args.iter().map(|s| frame[s.start..s.end].to_vec());
+                        events.push(Ev::Cmd(args.collect(), n));
+                        start += n;
+                    }
+                    Ok(Parsed::Empty(n)) => {
+                        events.push(Ev::Empty(n));
+                        start += n;
+                    }
+                    Ok(Parsed::Incomplete) => break,
+                    Err(e) => {
+                        events.push(Ev::Err(e));
+                        return (events, 0);
+                    }
+                }
+            }
+        }
+        (events, fast_data.len() - start)
+    }
+
+    /// `lockstep` with the input whole, cut once at every offset, and byte by byte.
+    fn lockstep_all_ways(input: &[u8], limits: &Limits) -> (Vec<Ev>, usize) {
+        let whole = lockstep(input, &[], limits, false);
+        for i in 0..=input.len() {
+            assert_eq!(
+                lockstep(input, &[i], limits, i % 2 == 0),
+                whole,
+                "cut at {i}"
+            );
+        }
+        let bytes: Vec<usize> = (0..input.len()).collect();
+        assert_eq!(lockstep(input, &bytes, limits, true), whole);
+        whole
+    }
+
+    fn limits(proto_max_bulk_len: usize, authenticated: bool) -> Limits {
+        Limits {
+            proto_max_bulk_len,
+            authenticated,
+        }
+    }
+
+    #[test]
+    fn plain_frames_agree_with_stage_machine_under_every_edit() {
+        // Every single-byte replacement, deletion and insertion in the first 48 bytes of
+        // some plain frames, under limits around their lengths, cut once anywhere there
+        // or near the end: `parse` must go exactly as the stage machine alone goes.
+        let long = [b'v'; 120];
+        let samples: Vec<Vec<u8>> = vec![
+            mbulk(&[b"INCR", b"counter:000000123"]),
+            mbulk(&[b"SET", b"key", b"value"]),
+            mbulk(&[b"", b"x"]),
+            mbulk(&[&long[..10], &long[..100]]),
+            b"*1\r\n$4\r\nPING\r\n*0\r\n*-1\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n".to_vec(),
+            b"*1\r\n$4\r\nPINGab*1\rx$4\rxPING\r\n".to_vec(),
+        ];
+        let edits = b"0129\r\n$*- \0x";
+        let all_limits = [AUTH, limits(16, true), limits(17, false), limits(0, true)];
+        for sample in &samples {
+            let mut inputs = vec![sample.clone()];
+            for i in 0..=sample.len().min(48) {
+                for &b in edits {
+                    if i < sample.len() {
+                        let mut v = sample.clone();
+                        v[i] = b;
+                        inputs.push(v);
+                    }
+                    let mut v = sample.clone();
+                    v.insert(i, b);
+                    inputs.push(v);
+                }
+                if i < sample.len() {
+                    let mut v = sample.clone();
+                    v.remove(i);
+                    inputs.push(v);
+                }
+            }
+            for input in &inputs {
+                let n = input.len();
+                let cuts = (0..n.min(48)).chain(n.saturating_sub(8).max(48)..n);
+                for l in &all_limits {
+                    let whole = lockstep(input, &[], l, false);
+                    for i in cuts.clone() {
+                        assert_eq!(lockstep(input, &[i], l, i % 2 == 0), whole);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_frame_boundaries() {
+        let huge = limits(usize::MAX, true);
+        let waits = |input: &[u8], limits: Limits| (input.to_vec(), limits, (vec![], input.len()));
+        let fails = |e: ParseError| (vec![Ev::Err(e)], 0);
+        let whole = |input: &[u8], args: &[&[u8]]| (vec![cmd(args, input.len())], 0);
+        let big = vec![b'b'; 16385];
+        type Case = (Vec<u8>, Limits, (Vec<Ev>, usize));
+        let cases: Vec<Case> = vec![
+            // Lengths of 17 digits are read in one pass, longer ones by the stage machine.
+            waits(b"*1\r\n$10000000000000000\r\n", huge),
+            waits(b"*1\r\n$100000000000000000\r\n", huge),
+            waits(b"*1\r\n$9223372036854775807\r\n", huge),
+            (
+                b"*1\r\n$9223372036854775808\r\n".to_vec(),
+                huge,
+                fails(ParseError::InvalidBulkLength),
+            ),
+            (
+                b"*1\r\n$10000000000000000\r\n".to_vec(),
+                AUTH,
+                fails(ParseError::InvalidBulkLength),
+            ),
+            // Leading zeros and `$0`.
+            (
+                b"*1\r\n$00000000000000000001\r\n".to_vec(),
+                AUTH,
+                fails(ParseError::InvalidBulkLength),
+            ),
+            (
+                b"*1\r\n$01\r\na\r\n".to_vec(),
+                AUTH,
+                fails(ParseError::InvalidBulkLength),
+            ),
+            (
+                b"*1\r\n$00\r\n\r\n".to_vec(),
+                AUTH,
+                fails(ParseError::InvalidBulkLength),
+            ),
+            (
+                b"*2\r\n$0\r\n\r\n$0\r\n\r\n".to_vec(),
+                AUTH,
+                whole(b"*2\r\n$0\r\n\r\n$0\r\n\r\n", &[b"", b""]),
+            ),
+            // Counts.
+            (b"*0\r\n".to_vec(), AUTH, (vec![Ev::Empty(4)], 0)),
+            (b"*-1\r\n".to_vec(), AUTH, (vec![Ev::Empty(5)], 0)),
+            (
+                b"*01\r\n$1\r\na\r\n".to_vec(),
+                AUTH,
+                fails(ParseError::InvalidMultibulkLength),
+            ),
+            waits(b"*2147483647\r\n$1\r\na\r\n", AUTH),
+            (
+                b"*2147483648\r\n$1\r\na\r\n".to_vec(),
+                AUTH,
+                fails(ParseError::InvalidMultibulkLength),
+            ),
+            (
+                b"*10000000000000000\r\n".to_vec(),
+                AUTH,
+                fails(ParseError::InvalidMultibulkLength),
+            ),
+            (
+                b"*100000000000000000\r\n".to_vec(),
+                AUTH,
+                fails(ParseError::InvalidMultibulkLength),
+            ),
+            // A length exactly at proto-max-bulk-len, and one more, after a good bulk.
+            (
+                mbulk(&[b"a", b"abcde"]),
+                limits(5, true),
+                whole(&mbulk(&[b"a", b"abcde"]), &[b"a", b"abcde"]),
+            ),
+            (
+                mbulk(&[b"a", b"abcdef"]),
+                limits(5, true),
+                fails(ParseError::InvalidBulkLength),
+            ),
+            // Unauthenticated limits.
+            (
+                mbulk(&[&b"a"[..]; 10]),
+                UNAUTH,
+                whole(&mbulk(&[&b"a"[..]; 10]), &[&b"a"[..]; 10]),
+            ),
+            (
+                mbulk(&[&b"a"[..]; 11]),
+                UNAUTH,
+                fails(ParseError::UnauthenticatedMultibulk),
+            ),
+            (
+                mbulk(&[&b"a"[..]; 11]),
+                AUTH,
+                whole(&mbulk(&[&b"a"[..]; 11]), &[&b"a"[..]; 11]),
+            ),
+            (
+                mbulk(&[b"SET", &big[..16384]]),
+                UNAUTH,
+                whole(&mbulk(&[b"SET", &big[..16384]]), &[b"SET", &big[..16384]]),
+            ),
+            (
+                mbulk(&[b"SET", &big]),
+                UNAUTH,
+                fails(ParseError::UnauthenticatedBulk),
+            ),
+            (
+                mbulk(&[b"SET", &big]),
+                AUTH,
+                whole(&mbulk(&[b"SET", &big]), &[b"SET", &big]),
+            ),
+            // Three-digit counts and lengths.
+            (
+                mbulk(&[&b"a"[..]; 100]),
+                AUTH,
+                whole(&mbulk(&[&b"a"[..]; 100]), &[&b"a"[..]; 100]),
+            ),
+            (
+                mbulk(&[&big[..100], &big[..999], &big[..1000]]),
+                AUTH,
+                whole(
+                    &mbulk(&[&big[..100], &big[..999], &big[..1000]]),
+                    &[&big[..100], &big[..999], &big[..1000]],
+                ),
+            ),
+        ];
+        for (input, limits, want) in &cases {
+            if input.len() < 2000 {
+                assert_eq!(&lockstep_all_ways(input, limits), want, "{input:?}");
+            } else {
+                // Too long to cut everywhere: around the headers and the end.
+                let cuts: Vec<usize> = (0..30).chain(input.len() - 30..input.len()).collect();
+                assert_eq!(&lockstep(input, &[], limits, false), want);
+                for &i in &cuts {
+                    assert_eq!(&lockstep(input, &[i], limits, true), want, "cut at {i}");
+                }
+                assert_eq!(&lockstep(input, &cuts, limits, false), want);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_frame_left_half_read() {
+        // A frame cut inside its last payload: the one-pass reading hands the stage
+        // machine the arguments read so far and the header to go on from, which then
+        // waits for the payload without reading anything again.
+        let mut p = Parser::new();
+        let mut args = Vec::new();
+        let frame = mbulk(&[b"SET", b"k", b"0123456789"]);
+        let mut part = frame[..frame.len() - 4].to_vec();
+        assert_eq!(p.parse(&mut part, &mut args, &AUTH), Ok(Parsed::Incomplete));
+        assert_eq!(p.stage, Stage::BulkBody(10));
+        assert_eq!(p.spans.len(), 2);
+        assert_eq!(p.frame_len_hint(), Some(frame.len()));
+        let mut all = frame.clone();
+        assert_eq!(
+            p.parse(&mut all, &mut args, &AUTH),
+            Ok(Parsed::Command(frame.len()))
+        );
+        let got: Vec<&[u8]> = args.iter().map(|s| &all[s.start..s.end]).collect();
+        assert_eq!(got, [&b"SET"[..], b"k", b"0123456789"]);
+    }
+
     // ---- property tests ----
 
     /// A well-formed frame and what parsing it must give.
@@ -1365,6 +1834,62 @@ mod tests {
             }
             let whole = one_shot(&input, &limits);
             prop_assert_eq!(feed(&input, &cuts, &limits, true), whole);
+        }
+
+        #[test]
+        fn plain_reading_agrees_on_frames(
+            (input, want) in frames(),
+            limits in any_limits(),
+            cuts in cuts(400),
+            compact in any::<bool>(),
+        ) {
+            let got = lockstep(&input, &cuts, &limits, compact);
+            if limits.authenticated && limits.proto_max_bulk_len == AUTH.proto_max_bulk_len {
+                prop_assert_eq!(got, (want, 0));
+            }
+        }
+
+        #[test]
+        fn plain_reading_agrees_on_large_frames(
+            args in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..1200), 1..4),
+            count in prop::sample::select(vec![0usize, 1, 9, 10, 11, 99, 100, 101]),
+            limits in any_limits(),
+            cuts in cuts(4000),
+            compact in any::<bool>(),
+        ) {
+            let mut refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+            refs.extend(std::iter::repeat_n(&b"x"[..], count));
+            lockstep(&mbulk(&refs), &cuts, &limits, compact);
+        }
+
+        #[test]
+        fn plain_reading_agrees_on_mutated_frames(
+            (input, _) in frames(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<u8>()), 1..5),
+            limits in any_limits(),
+            cuts in cuts(400),
+            compact in any::<bool>(),
+        ) {
+            let mut input = input;
+            for (at, op, byte) in edits {
+                let i = at.index(input.len() + 1);
+                match op {
+                    0 if i < input.len() => input[i] = byte,
+                    1 if i < input.len() => { input.remove(i); }
+                    _ => input.insert(i, byte),
+                }
+            }
+            lockstep(&input, &cuts, &limits, compact);
+        }
+
+        #[test]
+        fn plain_reading_agrees_on_protocol_like_bytes(
+            input in protocol_bytes(),
+            limits in any_limits(),
+            cuts in cuts(200),
+            compact in any::<bool>(),
+        ) {
+            lockstep(&input, &cuts, &limits, compact);
         }
     }
 }
