@@ -368,9 +368,7 @@ fn lrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
         None => ctx.reply.array(0),
         Some((first, n)) => {
             ctx.reply.array(n);
-            for e in l.iter_from(first).take(n) {
-                bulk(&mut ctx.reply, e);
-            }
+            l.write_bulks(first, n, ctx.reply.buf);
         }
     }
     Ok(())
