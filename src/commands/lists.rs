@@ -861,9 +861,12 @@ pub(crate) mod testkit {
             let mut store = Store::new(16);
             store.notify_flags = notify::ALL;
             store.track_touched = true;
+            let mut core = Core::new(Config::default());
+            // What commands feed the AOF is part of what the tests check.
+            core.aof.enabled = true;
             Kit {
                 store,
-                core: Core::new(Config::default()),
+                core,
                 client: Client::default(),
                 propagate: Propagate::AsIs,
                 dirty: 0,
