@@ -368,9 +368,7 @@ fn lrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
         None => ctx.reply.array(0),
         Some((first, n)) => {
             ctx.reply.array(n);
-            for e in l.iter_from(first).take(n) {
-                bulk(&mut ctx.reply, e);
-            }
+            l.write_bulks(first, n, ctx.reply.buf);
         }
     }
     Ok(())
@@ -863,9 +861,12 @@ pub(crate) mod testkit {
             let mut store = Store::new(16);
             store.notify_flags = notify::ALL;
             store.track_touched = true;
+            let mut core = Core::new(Config::default());
+            // What commands feed the AOF is part of what the tests check.
+            core.aof.enabled = true;
             Kit {
                 store,
-                core: Core::new(Config::default()),
+                core,
                 client: Client::default(),
                 propagate: Propagate::AsIs,
                 dirty: 0,

@@ -261,7 +261,10 @@ fn spop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     };
     let empty = s.is_empty();
     ctx.store.notify(notify::SET, "spop", key);
-    ctx.rewrite_as(vec![sds_cmd(&[b"SREM", key, &m])]);
+    if ctx.srv.aof.enabled {
+        // Only built when the AOF records commands: it is dropped unread otherwise.
+        ctx.rewrite_as(vec![sds_cmd(&[b"SREM", key, &m])]);
+    }
     ctx.reply.bulk(&m);
     if empty {
         ctx.store.db().remove(key);
@@ -898,6 +901,13 @@ mod tests {
         assert!(!k.exists("s"));
         let mut k3 = Kit::resp3();
         assert_eq!(k3.r("SPOP s 2"), "~0\r\n");
+        // Without an AOF no SREM is built (call() would drop it unread).
+        let mut k = Kit::new();
+        k.core.aof.enabled = false;
+        k.r("SADD s a b");
+        assert_eq!(bulks(&k.r("SPOP s")).len(), 1);
+        assert_eq!(k.propagated(), None);
+        assert_eq!(k.dirty, 1);
     }
 
     /// Both SPOP strategies: members go out once, the AOF gets SREMs of exactly them.

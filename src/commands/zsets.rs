@@ -253,14 +253,43 @@ fn write_zset<'s>(store: &'s mut Store, key: &[u8]) -> Result<Option<&'s mut ZSe
     }
 }
 
+/// A score, as `Reply::double` writes it. Integral scores below 2^53 (what most sets
+/// hold) are written here directly, with the digits `fmt_double` would give them; the
+/// rest go through `Reply::double`.
+#[inline]
+fn reply_score(r: &mut Reply, s: f64) {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if s.trunc() == s && s.abs() < EXACT && !(s == 0.0 && s.is_sign_negative()) {
+        let mut num = itoa::Buffer::new();
+        let digits = num.format(s as i64).as_bytes();
+        if r.resp3 {
+            r.buf.push(b',');
+            r.buf.extend_from_slice(digits);
+            r.buf.extend_from_slice(b"\r\n");
+        } else {
+            r.bulk(digits);
+        }
+    } else {
+        r.double(s);
+    }
+}
+
 /// After removals: deletes the key if its set became empty (publishing "del"), signals it,
 /// and counts `n` changes.
 fn after_removal(ctx: &mut Ctx, key: &[u8], event: &'static str, n: usize) {
     if n == 0 {
         return;
     }
-    ctx.store.notify(notify::ZSET, event, key);
     let empty = matches!(ctx.store.db().keys.get(key), Some(Value::ZSet(z)) if z.is_empty());
+    after_removal_known(ctx, key, event, n, empty);
+}
+
+/// `after_removal` when the caller knows whether the set is now empty.
+fn after_removal_known(ctx: &mut Ctx, key: &[u8], event: &'static str, n: usize, empty: bool) {
+    if n == 0 {
+        return;
+    }
+    ctx.store.notify(notify::ZSET, event, key);
     if empty {
         ctx.store.db().remove(key);
         ctx.store.notify(notify::GENERIC, "del", key);
@@ -288,7 +317,7 @@ fn reply_items<'x>(
         }
         r.bulk(m);
         if withscores {
-            r.double(s);
+            reply_score(r, s);
         }
     }
 }
@@ -723,7 +752,7 @@ fn zadd_apply(ctx: &mut Ctx, a: &Args, f: AddFlags, scores: &[f64], first: usize
     }
     if f.incr {
         if out.processed > 0 {
-            ctx.reply.double(out.score);
+            reply_score(&mut ctx.reply, out.score);
         } else {
             ctx.reply.null();
         }
@@ -768,7 +797,7 @@ fn zcard(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// ZSCORE key member
 fn zscore(ctx: &mut Ctx, a: &Args) -> CmdResult {
     match read_zset(ctx.store, a.get(1))?.and_then(|z| z.score(a.get(2))) {
-        Some(s) => ctx.reply.double(s),
+        Some(s) => reply_score(&mut ctx.reply, s),
         None => ctx.reply.null(),
     }
     Ok(())
@@ -780,7 +809,7 @@ fn zmscore(ctx: &mut Ctx, a: &Args) -> CmdResult {
     ctx.reply.array(a.len() - 2);
     for m in a.from(2) {
         match z.and_then(|z| z.score(m)) {
-            Some(s) => ctx.reply.double(s),
+            Some(s) => reply_score(&mut ctx.reply, s),
             None => ctx.reply.null(),
         }
     }
@@ -1077,58 +1106,83 @@ fn pop_and_reply(
     let Some(z) = write_zset(ctx.store, key)? else {
         return Ok(());
     };
+    let (n, empty) = pop_into(&mut ctx.reply, z, key, max, count, shape);
+    after_pop(ctx, key, max, n, empty, shape, aof_count);
+    Ok(())
+}
+
+/// Pops up to `count` elements of `z` (the set at `key`) and writes the reply as they come
+/// out; returns how many went and whether the set is now empty.
+fn pop_into(
+    r: &mut Reply,
+    z: &mut ZSet,
+    key: &[u8],
+    max: bool,
+    count: usize,
+    shape: PopShape,
+) -> (usize, bool) {
     let n = count.min(z.len());
-    let mut popped: Vec<(Sds, f64)> = Vec::with_capacity(n);
-    let start = if max { z.len() - n } else { 0 };
-    z.remove_range(start, n, |m, s| popped.push((m, s)));
-    if max {
-        popped.reverse();
-    }
-    let r = &mut ctx.reply;
-    match shape {
+    let pairs = match shape {
         PopShape::Plain { nested } => {
-            if nested && r.resp3 {
-                r.array(n);
-            } else {
-                r.array(2 * n);
-            }
-            for (m, s) in &popped {
-                if nested && r.resp3 {
-                    r.array(2);
-                }
-                r.bulk(m);
-                r.double(*s);
-            }
+            let pairs = nested && r.resp3;
+            r.array(if pairs { n } else { 2 * n });
+            pairs
         }
         PopShape::WithKey => {
             r.array(2 * n + 1);
             r.bulk(key);
-            for (m, s) in &popped {
-                r.bulk(m);
-                r.double(*s);
-            }
+            false
         }
         PopShape::Nested => {
             r.array(2);
             r.bulk(key);
             r.array(n);
-            for (m, s) in &popped {
-                r.array(2);
-                r.bulk(m);
-                r.double(*s);
-            }
+            true
         }
-    }
-    after_removal(ctx, key, if max { "zpopmax" } else { "zpopmin" }, n);
-    if shape != (PopShape::Plain { nested: false }) && shape != (PopShape::Plain { nested: true }) {
-        let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
-        let mut c = vec![Sds::from(name), Sds::from(key)];
-        if let Some(k) = aof_count {
-            c.push(Sds::from(itoa::Buffer::new().format(k).as_bytes()));
+    };
+    let put = |r: &mut Reply, m: &[u8], s: f64| {
+        if pairs {
+            r.array(2);
         }
-        ctx.rewrite_as(vec![c]);
+        r.bulk(m);
+        reply_score(r, s);
+    };
+    if max && n > 1 {
+        // The range comes out in ascending order; ZPOPMAX replies from the top down.
+        let mut popped: Vec<(Sds, f64)> = Vec::with_capacity(n);
+        z.remove_range(z.len() - n, n, |m, s| popped.push((m, s)));
+        for (m, s) in popped.iter().rev() {
+            put(r, m, *s);
+        }
+    } else {
+        // One element, or ascending: reply as the elements come out.
+        let start = if max { z.len() - n } else { 0 };
+        z.remove_range(start, n, |m, s| put(r, &m, s));
     }
-    Ok(())
+    (n, z.is_empty())
+}
+
+/// After a pop of `n` elements: events, deletion of an emptied key, dirty, and the AOF
+/// form (ZPOPMIN/ZPOPMAX key [count]) of the blocking and multi-key pops.
+fn after_pop(
+    ctx: &mut Ctx,
+    key: &[u8],
+    max: bool,
+    n: usize,
+    empty: bool,
+    shape: PopShape,
+    aof_count: Option<usize>,
+) {
+    after_removal_known(ctx, key, if max { "zpopmax" } else { "zpopmin" }, n, empty);
+    if let PopShape::Plain { .. } = shape {
+        return;
+    }
+    let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    let mut c = vec![Sds::from(name), Sds::from(key)];
+    if let Some(k) = aof_count {
+        c.push(Sds::from(itoa::Buffer::new().format(k).as_bytes()));
+    }
+    ctx.rewrite_as(vec![c]);
 }
 
 fn zpop_generic(ctx: &mut Ctx, a: &Args, max: bool) -> CmdResult {
@@ -1148,22 +1202,17 @@ fn zpop_generic(ctx: &mut Ctx, a: &Args, max: bool) -> CmdResult {
         ctx.reply.array(0);
         return Ok(());
     };
-    let _ = z;
     if count == Some(0) {
         ctx.reply.array(0);
         return Ok(());
     }
     let n = count.unwrap_or(1).min(usize::MAX as u64) as usize;
-    pop_and_reply(
-        ctx,
-        key,
-        max,
-        n,
-        PopShape::Plain {
-            nested: count.is_some(),
-        },
-        None,
-    )
+    let shape = PopShape::Plain {
+        nested: count.is_some(),
+    };
+    let (n, empty) = pop_into(&mut ctx.reply, z, key, max, n, shape);
+    after_pop(ctx, key, max, n, empty, shape, None);
+    Ok(())
 }
 
 /// ZPOPMIN key [count]
@@ -1333,7 +1382,7 @@ fn zrandmember(ctx: &mut Ctx, a: &Args) -> CmdResult {
         }
         r.bulk(m);
         if withscores {
-            r.double(s);
+            reply_score(r, s);
         }
     };
     if l < 0 || count == 1 {

@@ -923,6 +923,80 @@ impl List {
         self.iter_rev_from(self.len.wrapping_sub(1))
     }
 
+    /// Appends up to `n` elements from position `i` towards the tail to `out` as RESP bulk
+    /// strings (`$<len>\r\n<bytes>\r\n`, the same in RESP2 and RESP3): the body of an
+    /// LRANGE reply.
+    ///
+    /// This is what `iter_from` plus one encoder call per element produce, byte for
+    /// byte, written straight from the chunks. Short strings and small integers (the
+    /// common case) are written in runs into a zero-filled room past the end of `out`,
+    /// through a local slice: a short string's header is stored whole and its payload
+    /// copied as one fixed-size block when the chunk has that many bytes left, so an
+    /// element costs a few moves and bounds checks instead of several `Vec` appends.
+    pub fn write_bulks(&self, i: usize, n: usize, out: &mut Vec<u8>) {
+        if i >= self.len || n == 0 {
+            return;
+        }
+        let mut left = n.min(self.len - i);
+        let (mut ci, mut off, _) = self.locate(i);
+        // `out[..pos]` is the reply so far; `out[pos..]` is zero-filled room.
+        let mut pos = out.len();
+        while left > 0 {
+            let Some(c) = self.chunks.get(ci) else {
+                break;
+            };
+            let d = c.data();
+            while left > 0 && off < d.len() {
+                let run = left.min(BULK_RUN);
+                if out.len() - pos < run * BULK_MAX_SHORT {
+                    out.resize(pos + run * BULK_MAX_SHORT, 0);
+                }
+                let o = &mut out[pos..];
+                let mut q = 0;
+                let mut k = 0;
+                while k < run && off < d.len() {
+                    let h = d[off];
+                    let Some(room) = o.get_mut(q..q + BULK_MAX_SHORT) else {
+                        break;
+                    };
+                    let Ok(room) = <&mut [u8; BULK_MAX_SHORT]>::try_from(room) else {
+                        break;
+                    };
+                    if h & 0xc0 == STR6 {
+                        // A string of up to 63 bytes: header, payload, a 1-byte trailer.
+                        let len = (h & 0x3f) as usize;
+                        q += put_short(room, &d[off + 1..], len);
+                        off += len + 2;
+                    } else if h <= UINT7_MAX {
+                        // An integer 0..=127: header and trailer, 2 bytes.
+                        q += put_small_int(room, h);
+                        off += 2;
+                    } else {
+                        break;
+                    }
+                    k += 1;
+                }
+                pos += q;
+                left -= k;
+                if k < run && off < d.len() {
+                    // Any other entry, appended the plain way.
+                    let (e, size) = decode(d, off);
+                    out.truncate(pos);
+                    match e {
+                        Elem::Str(s) => put_bulk(out, s),
+                        Elem::Int(v) => put_bulk(out, itoa::Buffer::new().format(v).as_bytes()),
+                    }
+                    pos = out.len();
+                    off += size;
+                    left -= 1;
+                }
+            }
+            ci += 1;
+            off = 0;
+        }
+        out.truncate(pos);
+    }
+
     /// Builds a list from elements (tests, loading).
     pub fn from_iter<'a>(items: impl IntoIterator<Item = &'a [u8]>, fill: Fill) -> List {
         let mut l = List::new();
@@ -943,6 +1017,75 @@ impl List {
             emit(cmd);
         }
     }
+}
+
+/// Elements `write_bulks` writes per room check.
+const BULK_RUN: usize = 16;
+/// The most room a short element may use: a 2-digit header, a 64-byte block copy and the
+/// CRLF after the payload all fit.
+const BULK_MAX_SHORT: usize = 80;
+
+/// Writes a bulk string of `len` < 64 bytes found at the start of `src` (which may go on
+/// past it) to the start of `o`, of which bytes past the element may be overwritten;
+/// returns the element's size.
+#[inline(always)]
+fn put_short(o: &mut [u8; BULK_MAX_SHORT], src: &[u8], len: usize) -> usize {
+    let len = len & 0x3f;
+    // "$<len>\r\n" as one little-endian word.
+    let hl = if len < 10 {
+        let w = 0x0a0d_0024 | (b'0' as u32 + len as u32) << 8;
+        o[..4].copy_from_slice(&w.to_le_bytes());
+        4
+    } else {
+        let (t, u) = ((len / 10) as u64, (len % 10) as u64);
+        let w = 0x0a_0d00_0024 | (b'0' as u64 + t) << 8 | (b'0' as u64 + u) << 16;
+        o[..8].copy_from_slice(&w.to_le_bytes());
+        5
+    };
+    // Copy a whole block when the source has one: a fixed-size copy is a couple of
+    // moves, a variable one a call. What lands past `len` is overwritten or cut off.
+    if len <= 16 && src.len() >= 16 {
+        o[hl..hl + 16].copy_from_slice(&src[..16]);
+    } else if src.len() >= 64 {
+        o[hl..hl + 64].copy_from_slice(&src[..64]);
+    } else {
+        o[hl..hl + len].copy_from_slice(&src[..len]);
+    }
+    o[hl + len..hl + len + 2].copy_from_slice(b"\r\n");
+    hl + len + 2
+}
+
+/// Writes the integer `v` (0..=127) as a bulk string to the start of `o`; returns the
+/// element's size.
+#[inline(always)]
+fn put_small_int(o: &mut [u8; BULK_MAX_SHORT], v: u8) -> usize {
+    let (h, t, u) = ((v / 100) as u64, ((v / 10) % 10) as u64, (v % 10) as u64);
+    // "$<digits>\r\n<v>\r\n" as one little-endian word.
+    let (w, n) = if v < 10 {
+        (0x0a_0d00_0a0d_3124 | (0x30 + u) << 32, 7)
+    } else if v < 100 {
+        (
+            0x0a0d_0000_0a0d_3224 | (0x30 + t) << 32 | (0x30 + u) << 40,
+            8,
+        )
+    } else {
+        (
+            0x0d00_0000_0a0d_3324 | (0x30 + h) << 32 | (0x30 + t) << 40 | (0x30 + u) << 48,
+            9,
+        )
+    };
+    o[..8].copy_from_slice(&u64::to_le_bytes(w));
+    o[8] = b'\n';
+    n
+}
+
+/// Appends any bulk string to `out`.
+fn put_bulk(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'$');
+    out.extend_from_slice(itoa::Buffer::new().format(s.len()).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(s);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Iterator from head to tail.
@@ -1453,6 +1596,76 @@ mod tests {
                 assert_eq!(l.len(), m.len());
             }
             check(&l, &m);
+        }
+    }
+
+    /// What `write_bulks` must produce: the reply encoder's bulk string per element.
+    fn bulks_via_iter(l: &List, i: usize, n: usize, prefix: &[u8]) -> Vec<u8> {
+        let mut out = prefix.to_vec();
+        let mut r = crate::resp::reply::Reply::new(&mut out, false);
+        for e in l.iter_from(i).take(n) {
+            e.with_bytes(|b| r.bulk(b));
+        }
+        out
+    }
+
+    #[test]
+    fn write_bulks_every_entry_kind() {
+        let mut vals: Vec<Vec<u8>> = Vec::new();
+        for len in [
+            0usize, 1, 3, 9, 10, 15, 16, 17, 63, 64, 99, 100, 2048, 2049, 8191, 8192, 70000,
+        ] {
+            vals.push(vec![b'v'; len]);
+        }
+        for i in [
+            0i64,
+            5,
+            9,
+            10,
+            99,
+            100,
+            127,
+            128,
+            -1,
+            -128,
+            255,
+            65535,
+            i64::MIN,
+            i64::MAX,
+        ] {
+            vals.push(i.to_string().into_bytes());
+        }
+        vals.push(b"007".to_vec());
+        for fill in [Fill::new(-2), Fill::new(2)] {
+            let l = List::from_iter(vals.iter().map(|v| v.as_slice()), fill);
+            for i in 0..=l.len() + 1 {
+                for n in [0usize, 1, 2, 5, l.len(), usize::MAX] {
+                    let mut out = b"*9\r\n".to_vec();
+                    l.write_bulks(i, n, &mut out);
+                    assert_eq!(out, bulks_via_iter(&l, i, n, b"*9\r\n"), "i={i} n={n}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn write_bulks_matches_the_encoder(
+            fill in proptest::sample::select(vec![-5i64, -1, 1, 3]),
+            vals in proptest::collection::vec(value(), 0..200),
+            front in proptest::collection::vec(proptest::bool::ANY, 200),
+            i in 0usize..210,
+            n in 0usize..210,
+        ) {
+            let fill = Fill::new(fill);
+            let mut l = List::new();
+            for (v, f) in vals.iter().zip(front.iter()) {
+                l.push(v, *f, fill);
+            }
+            let mut out = Vec::new();
+            l.write_bulks(i, n, &mut out);
+            proptest::prop_assert_eq!(out, bulks_via_iter(&l, i, n, b""));
         }
     }
 

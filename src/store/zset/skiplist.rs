@@ -652,7 +652,9 @@ impl SkipList {
         let mut x = HEAD;
         let mut xblk = 0;
         let mut traversed = 0usize;
-        for i in (0..self.level).rev() {
+        // From rank 0 (ZPOPMIN) the header precedes the range at every level: no walk.
+        let levels = if start == 0 { 0 } else { self.level };
+        for i in (0..levels).rev() {
             loop {
                 let u = self.up_at(x, xblk, i);
                 if u.fwd == NIL || traversed + u.span as usize > start {
