@@ -181,26 +181,29 @@ impl CommandDef {
     }
     /// The key argument indexes of a call.
     pub fn key_indexes(&self, args: &Args) -> Vec<usize> {
-        if let Some(f) = self.keys_fn {
-            return f(args);
+        match self.keys_fn {
+            Some(f) => f(args),
+            None => self.fixed_keys(args.len()).collect(),
         }
-        let mut out = Vec::new();
-        if self.first_key <= 0 {
-            return out;
-        }
-        let argc = args.len() as i32;
+    }
+
+    /// The key indexes given by the row's first/last/step for `argc` arguments (the name
+    /// counted); nothing for rows without fixed key positions.
+    pub fn fixed_keys(&self, argc: usize) -> impl Iterator<Item = usize> {
+        let argc = argc as i32;
         let last = if self.last_key < 0 {
             argc + self.last_key
         } else {
-            self.last_key
+            self.last_key.min(argc - 1)
         };
-        let step = self.key_step.max(1);
-        let mut i = self.first_key;
-        while i <= last && i < argc {
-            out.push(i as usize);
-            i += step;
-        }
-        out
+        let (start, end) = if self.first_key > 0 {
+            (self.first_key, last)
+        } else {
+            (1, 0)
+        };
+        (start..=end)
+            .step_by(self.key_step.max(1) as usize)
+            .map(|i| i as usize)
     }
 }
 
@@ -232,15 +235,14 @@ pub struct Table {
     /// a quarter full.
     slots: Box<[([u64; 2], u16)]>,
     /// Row number -> row; row 0 is unused, so that `id` 0 means "not from the table".
-    rows: Vec<&'static CommandDef>,
-    /// Row number -> "config|get" style name and container.
-    places: Vec<Place>,
+    rows: Vec<Row>,
     /// Every top-level command, in family order.
     pub all: Vec<&'static CommandDef>,
 }
 
-/// Where a row sits: its full name ("config|get") and its container.
-struct Place {
+/// A numbered row: the command, its full name ("config|get") and its container.
+struct Row {
+    def: &'static CommandDef,
     full_name: &'static str,
     parent: Option<&'static CommandDef>,
 }
@@ -281,45 +283,42 @@ fn key_slot(k: &[u64; 2], mask: usize) -> usize {
 
 impl Table {
     fn build() -> Table {
-        let mut rows: Vec<&'static CommandDef> = Vec::new();
-        let mut places = vec![Place {
+        // Row 0 is a placeholder; ids start at 1.
+        let mut rows = vec![Row {
+            def: &FAMILIES[0][0],
             full_name: "",
             parent: None,
         }];
         let mut all = Vec::new();
-        // Row 0 is a placeholder; ids start at 1.
-        rows.push(&FAMILIES[0][0]);
         for &fam in FAMILIES {
             for c in fam {
-                let id = rows.len() + 1 + c.subcommands.len();
+                // Subcommands are numbered first, then their container.
+                let first_sub = rows.len();
                 let subs: &'static [CommandDef] = Box::leak(
                     c.subcommands
                         .iter()
                         .enumerate()
                         .map(|(i, s)| CommandDef {
-                            id: (rows.len() + i) as u16,
+                            id: (first_sub + i) as u16,
                             ..*s
                         })
                         .collect::<Vec<_>>()
                         .into_boxed_slice(),
                 );
                 let top: &'static CommandDef = Box::leak(Box::new(CommandDef {
-                    id: id as u16 - 1,
+                    id: (first_sub + subs.len()) as u16,
                     subcommands: subs,
                     ..*c
                 }));
                 for s in subs {
-                    debug_assert_eq!(s.id as usize, rows.len());
-                    rows.push(s);
-                    let full = format!("{}|{}", c.name, s.name);
-                    places.push(Place {
-                        full_name: Box::leak(full.into_boxed_str()),
+                    rows.push(Row {
+                        def: s,
+                        full_name: Box::leak(format!("{}|{}", c.name, s.name).into_boxed_str()),
                         parent: Some(top),
                     });
                 }
-                debug_assert_eq!(top.id as usize, rows.len());
-                rows.push(top);
-                places.push(Place {
+                rows.push(Row {
+                    def: top,
                     full_name: top.name,
                     parent: None,
                 });
@@ -327,6 +326,11 @@ impl Table {
             }
         }
         assert!(rows.len() < u16::MAX as usize, "too many command rows");
+        debug_assert!(rows
+            .iter()
+            .enumerate()
+            .skip(1)
+            .all(|(i, r)| r.def.id as usize == i));
         let size = (all.len() * 4).next_power_of_two();
         let mut slots = vec![([0u64; 2], 0u16); size].into_boxed_slice();
         for c in &all {
@@ -337,12 +341,7 @@ impl Table {
             }
             slots[i] = (key, c.id);
         }
-        Table {
-            slots,
-            rows,
-            places,
-            all,
-        }
+        Table { slots, rows, all }
     }
 
     /// Case-insensitive lookup of a top-level command.
@@ -357,8 +356,11 @@ impl Table {
                 return None;
             }
             // Equal keys and lengths: equal names but for case (padding is all zeros).
-            if k == key && self.rows[id as usize].name.len() == name.len() {
-                return Some(self.rows[id as usize]);
+            if k == key {
+                let def = self.rows[id as usize].def;
+                if def.name.len() == name.len() {
+                    return Some(def);
+                }
             }
             i = (i + 1) & mask;
         }
@@ -379,15 +381,15 @@ impl Table {
 
     /// "get", or "config|get" for a subcommand row.
     pub fn full_name(&self, cmd: &'static CommandDef) -> &'static str {
-        match self.places.get(cmd.id as usize) {
-            Some(p) if cmd.id != 0 => p.full_name,
+        match self.rows.get(cmd.id as usize) {
+            Some(r) if cmd.id != 0 => r.full_name,
             _ => cmd.name,
         }
     }
 
     /// The container of a subcommand row.
     pub fn parent_of(&self, cmd: &'static CommandDef) -> Option<&'static CommandDef> {
-        self.places.get(cmd.id as usize).and_then(|p| p.parent)
+        self.rows.get(cmd.id as usize).and_then(|r| r.parent)
     }
 }
 
@@ -585,7 +587,7 @@ mod tests {
                 let id = row.id as usize;
                 assert!(id > 0 && !seen[id], "{}", row.name);
                 seen[id] = true;
-                assert!(std::ptr::eq(TABLE.rows[id], row));
+                assert!(std::ptr::eq(TABLE.rows[id].def, row));
             }
             for s in c.subcommands {
                 assert_eq!(TABLE.full_name(s), format!("{}|{}", c.name, s.name));

@@ -41,7 +41,7 @@ pub struct Span {
 }
 
 /// Per-client limits the parser enforces.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     pub proto_max_bulk_len: usize,
     /// Redis limits unauthenticated clients to small frames.

@@ -10,6 +10,8 @@ use super::Core;
 use crate::commands::{flags, Args, CommandDef, Ctx, Propagate, Table, TABLE};
 use crate::error::Error;
 use crate::resp::reply::Reply;
+use crate::store::bytes::Sds;
+use crate::store::dict::Dict;
 use crate::store::{Store, Value};
 
 /// Client bytes as Redis's `%.*s` shows them: up to `max` bytes, stopping at a NUL.
@@ -99,18 +101,9 @@ pub fn prefetch_batch<'a>(
         let Some(cmd) = keyed_command(&args) else {
             continue;
         };
-        fields |= cmd.group == "hash";
-        let argc = args.len() as i32;
-        let last = if cmd.last_key < 0 {
-            argc + cmd.last_key
-        } else {
-            cmd.last_key.min(argc - 1)
-        };
-        let step = cmd.key_step.max(1);
-        let mut i = cmd.first_key;
-        while i <= last && i < cmd.first_key + 4 * step {
-            scratch.push(d.keys.prefetch(args.get(i as usize)));
-            i += step;
+        fields |= names_a_field(cmd);
+        for i in cmd.fixed_keys(args.len()).take(4) {
+            scratch.push(d.keys.prefetch(args.get(i)));
         }
     }
     for &h in scratch.iter() {
@@ -120,10 +113,7 @@ pub fn prefetch_batch<'a>(
         return;
     }
     // The keys' entries are (being) loaded: find the hashes and start on their fields.
-    let mut tables: [(
-        Option<&crate::store::dict::Dict<crate::store::bytes::Sds>>,
-        u64,
-    ); 32] = [(None, 0); 32];
+    let mut tables: [(Option<&Dict<Sds>>, u64); 32] = [(None, 0); 32];
     let mut n = 0;
     for args in batch {
         if n == tables.len() {
@@ -132,7 +122,7 @@ pub fn prefetch_batch<'a>(
         let Some(cmd) = keyed_command(&args) else {
             continue;
         };
-        if cmd.group != "hash" || args.len() < 3 || !names_a_field(cmd.name) {
+        if args.len() < 3 || !names_a_field(cmd) {
             continue;
         }
         if let Some(Value::Hash(h)) = d.keys.get(args.get(1)) {
@@ -159,21 +149,9 @@ fn keyed_command(args: &Args) -> Option<&'static CommandDef> {
     (cmd.first_key > 0 && cmd.subcommands.is_empty() && cmd.keys_fn.is_none()).then_some(cmd)
 }
 
-/// Hash commands whose third argument is a field name.
-fn names_a_field(name: &str) -> bool {
-    matches!(
-        name,
-        "hset"
-            | "hsetnx"
-            | "hmset"
-            | "hget"
-            | "hmget"
-            | "hdel"
-            | "hexists"
-            | "hincrby"
-            | "hincrbyfloat"
-            | "hstrlen"
-    )
+/// Hash commands whose third argument is a field name, as their documented syntax says.
+fn names_a_field(cmd: &CommandDef) -> bool {
+    cmd.group == "hash" && cmd.syntax.starts_with("key field")
 }
 
 /// Runs one command from a client and appends its reply to `out`.
@@ -402,4 +380,35 @@ pub fn call(
         store.events = events;
     }
     store.cur = saved_db;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_commands_are_found_from_their_syntax() {
+        let mut found: Vec<&str> = TABLE
+            .all
+            .iter()
+            .filter(|c| names_a_field(c))
+            .map(|c| c.name)
+            .collect();
+        found.sort_unstable();
+        assert_eq!(
+            found,
+            [
+                "hdel",
+                "hexists",
+                "hget",
+                "hincrby",
+                "hincrbyfloat",
+                "hmget",
+                "hmset",
+                "hset",
+                "hsetnx",
+                "hstrlen"
+            ]
+        );
+    }
 }

@@ -766,12 +766,13 @@ impl Server {
                     self.handle_ready_keys();
                 }
                 let now = self.limits_for(&s.client);
+                let changed = now != limits;
                 let stop = self.core.shutdown.is_some()
                     || s.client.close_after_reply
                     || s.client.close_asap
                     || s.client.blocked.is_some();
-                if stop || !same_limits(&now, &limits) {
-                    if i + 1 < frames.len() || error.is_some() || !same_limits(&now, &limits) {
+                if stop || changed {
+                    if changed || i + 1 < frames.len() || error.is_some() {
                         // What was parsed after this frame is parsed again later.
                         s.parser.reset();
                     }
@@ -1009,10 +1010,6 @@ impl Server {
             }
         }
     }
-}
-
-fn same_limits(a: &Limits, b: &Limits) -> bool {
-    a.proto_max_bulk_len == b.proto_max_bulk_len && a.authenticated == b.authenticated
 }
 
 /// A protocol error: reply, log at verbose level as Redis does, close after the reply.

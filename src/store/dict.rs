@@ -279,8 +279,7 @@ impl<V, M: Copy + Default> Dict<V, M> {
     }
 
     /// Starts loading the bucket slot where `key` would be (a hint to the CPU; nothing
-    /// is read).
-    /// Returns the key's hash, for `prefetch_entry`.
+    /// is read) and returns the key's hash, for `prefetch_entry`.
     #[inline]
     pub fn prefetch(&self, key: &[u8]) -> u64 {
         let h = hash_key(key);
@@ -329,47 +328,23 @@ impl<V, M: Copy + Default> Dict<V, M> {
                 Some(mem::replace(&mut n.value, value))
             }
             None => {
-                let t = &mut self.ht[if self.is_rehashing() { 1 } else { 0 }];
-                t.used += 1;
-                let link = t.bucket_mut(h);
-                let next = link.take();
-                *link = Some(Box::new(Node {
-                    next,
-                    key,
-                    value,
-                    meta,
-                }));
+                self.add_new(h, key, value, meta);
                 None
             }
         }
     }
 
     /// Inserts an entry whose key the caller knows is absent (it just looked it up), with
-    /// its metadata word: no second search of the chain.
-    pub fn insert_new_meta(&mut self, key: Sds, value: V, meta: M) {
-        let h = hash_key(&key);
-        self.insert_new_meta_hashed(key, value, meta, h);
-    }
-
-    /// `insert_new_meta` with the key's hash already computed (`Dict::hash`).
+    /// its metadata word and its hash (`Dict::hash`): no second search of the chain.
     pub fn insert_new_meta_hashed(&mut self, key: Sds, value: V, meta: M, h: u64) {
         self.rehash_step();
         self.expand_if_needed();
         debug_assert_eq!(h, hash_key(&key));
         debug_assert!(
             self.locate(h, &key).is_none(),
-            "insert_new_meta of a present key"
+            "insert_new_meta_hashed of a present key"
         );
-        let t = &mut self.ht[if self.is_rehashing() { 1 } else { 0 }];
-        t.used += 1;
-        let link = t.bucket_mut(h);
-        let next = link.take();
-        *link = Some(Box::new(Node {
-            next,
-            key,
-            value,
-            meta,
-        }));
+        self.add_new(h, key, value, meta);
     }
 
     /// The stored key object and value for `key`.
@@ -393,7 +368,7 @@ impl<V, M: Copy + Default> Dict<V, M> {
         match self.locate(h, &key) {
             Some(pos) => Some(mem::replace(&mut self.node_at_mut(pos).value, value)),
             None => {
-                self.add_new(h, key, value);
+                self.add_new(h, key, value, M::default());
                 None
             }
         }
@@ -407,7 +382,7 @@ impl<V, M: Copy + Default> Dict<V, M> {
         let h = hash_key(key);
         match self.locate(h, key) {
             Some(pos) => (&mut self.node_at_mut(pos).value, false),
-            None => (self.add_new(h, Sds::from(key), f()), true),
+            None => (self.add_new(h, Sds::from(key), f(), M::default()), true),
         }
     }
 
@@ -719,7 +694,7 @@ impl<V, M: Copy + Default> Dict<V, M> {
     }
 
     /// Links a new entry at the head of its bucket in the table receiving inserts.
-    fn add_new(&mut self, h: u64, key: Sds, value: V) -> &mut V {
+    fn add_new(&mut self, h: u64, key: Sds, value: V, meta: M) -> &mut V {
         let t = &mut self.ht[if self.is_rehashing() { 1 } else { 0 }];
         t.used += 1;
         let link = t.bucket_mut(h);
@@ -729,7 +704,7 @@ impl<V, M: Copy + Default> Dict<V, M> {
                 next,
                 key,
                 value,
-                meta: M::default(),
+                meta,
             }))
             .value
     }

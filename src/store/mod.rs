@@ -444,11 +444,7 @@ impl Store {
 
     /// Adds a key known to be absent (after `lookup_write` said so).
     pub fn add(&mut self, key: &[u8], v: Value) {
-        let cur = self.cur;
-        let fresh = self.access.fresh(self.now);
-        self.dbs[cur].keys.insert_new_meta(Sds::from(key), v, fresh);
-        self.notify(notify::NEW, "new", key);
-        self.signal_modified(key);
+        self.add_vacant(key, v, Vacant(Dict::<Value, u32>::hash(key)));
     }
 
     /// Deletes a key (after expiry); true if it existed. Signals it as modified.
