@@ -146,6 +146,8 @@ pub struct Config {
     pub enable_debug_command: String,
     /// Configured hz, clamped to 1..=500 like Redis.
     pub hz: u32,
+    /// Longest time (µs) the loop polls without sleeping after work (server/busy_poll.rs).
+    pub busy_poll_usec: u64,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: u64,
     pub latency_monitor_threshold: u64,
@@ -831,6 +833,8 @@ static DIRECTIVES: &[Directive] = &[
     int!("key-load-delay", None, HIDDEN, INT_MIN, INT_MAX, key_load_delay, 0),
     int!("active-expire-effort", None, 0, 1, 10, active_expire_effort, 1),
     int!("hz", None, 0, 0, INT_MAX, hz, 10),
+    // ferrokv's own: see server/busy_poll.rs.
+    int!("busy-poll-usec", None, 0, 0, 1000000, busy_poll_usec, 200),
     int!("min-replicas-to-write", Some("min-slaves-to-write"), 0, 0, INT_MAX, min_replicas_to_write, 0),
     int!("min-replicas-max-lag", Some("min-slaves-max-lag"), 0, 0, INT_MAX, min_replicas_max_lag, 10),
     int!("watchdog-period", None, HIDDEN, 0, INT_MAX, watchdog_period, 0),
@@ -2377,6 +2381,7 @@ impl Config {
             notify_keyspace_events: 0,
             enable_debug_command: String::new(),
             hz: 0,
+            busy_poll_usec: 0,
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
             latency_monitor_threshold: 0,

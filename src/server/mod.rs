@@ -9,6 +9,7 @@
 //! interest is registered only while a connection has output left.
 
 pub mod blocking;
+pub mod busy_poll;
 pub mod call;
 pub mod client;
 pub mod conn;
@@ -403,7 +404,10 @@ impl Server {
     /// Runs until shutdown; returns the exit status.
     pub fn run(&mut self) -> i32 {
         let mut events = Events::with_capacity(1024);
+        let mut busy =
+            busy_poll::BusyPoll::new(Duration::from_micros(self.core.config.busy_poll_usec));
         loop {
+            busy.set_limit(Duration::from_micros(self.core.config.busy_poll_usec));
             let timeout = if self.core.pending_reads.is_empty()
                 && self.core.pending_writes.is_empty()
             {
@@ -416,7 +420,9 @@ impl Server {
             } else {
                 Some(Duration::ZERO)
             };
+            let timeout = busy.timeout(Instant::now(), timeout);
             self.poll_and_handle(&mut events, timeout);
+            busy.polled(self.core.loop_now, !events.is_empty());
             self.check_blocked_timeouts();
             self.process_unblocked();
             if self.last_cron.elapsed()
