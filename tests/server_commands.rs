@@ -203,3 +203,112 @@ fn shutdown_ends_the_process() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Whether a reply arrives within `ms` milliseconds.
+fn replied_within(c: &mut Conn, ms: u64) -> bool {
+    c.w.set_read_timeout(Some(Duration::from_millis(ms))).ok();
+    let mut b = [0u8; 1];
+    let got =
+        c.r.get_mut().peek(&mut b).map(|n| n > 0).unwrap_or(false) || !c.r.buffer().is_empty();
+    c.w.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    got
+}
+
+#[test]
+fn client_pause_holds_writes_or_everything_until_it_ends() {
+    let srv = Server::start();
+    let mut admin = srv.connect();
+    let mut c = srv.connect();
+    assert_eq!(c.text(&["set", "k", "1"]), "+OK");
+    assert_eq!(c.text(&["set", "gone", "x", "px", "50"]), "+OK");
+
+    // WRITE: reads run, writes and PUBLISH wait; the pipeline behind a held write waits too.
+    assert_eq!(admin.text(&["client", "pause", "60000", "write"]), "+OK");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(c.text(&["get", "k"]), "$1");
+    // Expired during the pause: reads as absent, but stays until the pause ends.
+    assert_eq!(c.text(&["get", "gone"]), "(nil)");
+    assert_eq!(c.text(&["dbsize"]), ":2");
+    c.send(&["incr", "k"]);
+    c.send(&["get", "k"]);
+    assert!(
+        !replied_within(&mut c, 300),
+        "a write ran during CLIENT PAUSE WRITE"
+    );
+    let list = admin.text(&["client", "list"]);
+    assert!(list.lines().any(|l| l.contains(" flags=b ")), "{list}");
+    let info = admin.text(&["info", "clients"]);
+    assert!(info.contains("blocked_clients:1\r\n"), "{info}");
+    // A paused client is not one CLIENT UNBLOCK can release.
+    let id = list
+        .lines()
+        .find(|l| l.contains(" flags=b "))
+        .and_then(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
+        .expect("paused client id")
+        .to_string();
+    assert_eq!(admin.text(&["client", "unblock", &id]), ":0");
+    assert_eq!(admin.text(&["client", "unpause"]), "+OK");
+    assert_eq!(c.read().concat(), ":2");
+    assert_eq!(c.read().concat(), "$2");
+    // After the pause, expiry deletes again.
+    assert_eq!(c.text(&["get", "gone"]), "(nil)");
+    assert_eq!(c.text(&["dbsize"]), ":1");
+
+    // ALL, with a timeout: even PING waits, and runs once the time is up.
+    assert_eq!(admin.text(&["client", "pause", "300"]), "+OK");
+    let t = Instant::now();
+    assert_eq!(c.text(&["ping"]), "+PONG");
+    assert!(
+        t.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
+
+    // A second pause only extends and tightens the one in force.
+    assert_eq!(admin.text(&["client", "pause", "400", "write"]), "+OK");
+    assert_eq!(admin.text(&["client", "pause", "10", "all"]), "+OK");
+    let t = Instant::now();
+    assert_eq!(c.text(&["get", "k"]), "$2");
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+
+    assert_eq!(
+        admin.text(&["client", "pause", "-1"]),
+        "-ERR timeout is negative"
+    );
+    assert_eq!(
+        admin.text(&["client", "pause", "1", "read"]),
+        "-ERR CLIENT PAUSE mode must be WRITE or ALL"
+    );
+}
+
+#[test]
+fn client_unblock_releases_a_blocked_pop() {
+    let srv = Server::start();
+    let mut admin = srv.connect();
+    let mut c = srv.connect();
+    let id = c.text(&["client", "id"]);
+    let id = id.trim_start_matches(':').to_string();
+    c.send(&["blpop", "q", "0"]);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(admin.text(&["client", "unblock", &id, "error"]), ":1");
+    assert_eq!(
+        c.read().concat(),
+        "-UNBLOCKED client unblocked via CLIENT UNBLOCK"
+    );
+    c.send(&["blpop", "q", "0"]);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(admin.text(&["client", "unblock", &id]), ":1");
+    assert_eq!(c.read().concat(), "*-1");
+    assert_eq!(admin.text(&["client", "unblock", &id]), ":0");
+    assert_eq!(admin.text(&["client", "unblock", "999"]), ":0");
+    assert_eq!(
+        admin.text(&["client", "unblock", &id, "later"]),
+        "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+    );
+    // The connection goes on normally.
+    assert_eq!(c.text(&["ping"]), "+PONG");
+}

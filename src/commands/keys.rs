@@ -408,6 +408,9 @@ fn scan(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// RANDOMKEY
 fn randomkey(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    // Under CLIENT PAUSE expired keys stay: when every key is expired, give up after a
+    // while and return one of them (as Redis 7.2 does).
+    let mut tries = 100u32;
     loop {
         let cur = ctx.store.cur;
         let key = match ctx.store.dbs[cur].keys.random_entry() {
@@ -418,7 +421,12 @@ fn randomkey(ctx: &mut Ctx, _a: &Args) -> CmdResult {
             }
         };
         if ctx.store.expire_if_needed(&key) {
-            continue;
+            tries = tries.saturating_sub(1);
+            let db = &ctx.store.dbs[cur];
+            let all_volatile = db.expires.len() == db.keys.len();
+            if !(ctx.store.keep_expired && all_volatile && tries == 0) {
+                continue;
+            }
         }
         ctx.reply.bulk(&key);
         return Ok(());

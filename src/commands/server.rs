@@ -132,6 +132,14 @@ const CLIENT_SUBS: &[CommandDef] = &[
             "<ON | OFF>",
         )
         .complexity("O(1)"),
+    cmd("pause", -3, ADM, client::pause)
+        .doc(
+            "connection",
+            "2.9.50",
+            "Stop processing commands from clients for some time",
+            "timeout [WRITE | ALL]",
+        )
+        .complexity("O(1)"),
     cmd("reply", 3, CONN, client::reply)
         .doc(
             "connection",
@@ -156,6 +164,22 @@ const CLIENT_SUBS: &[CommandDef] = &[
             "connection-name",
         )
         .complexity("O(1)"),
+    cmd("unblock", -3, ADM, client::unblock)
+        .doc(
+            "connection",
+            "5.0.0",
+            "Unblock a client blocked in a blocking command from a different connection",
+            "client-id [TIMEOUT | ERROR]",
+        )
+        .complexity("O(log N) where N is the number of client connections"),
+    cmd("unpause", 2, ADM, client::unpause)
+        .doc(
+            "connection",
+            "6.2.0",
+            "Resume processing of clients that were paused",
+            "",
+        )
+        .complexity("O(N) Where N is the number of paused clients"),
 ];
 
 const CONFIG_SUBS: &[CommandDef] = &[

@@ -66,6 +66,46 @@ fn awaited_type(cmd: &CommandDef) -> &'static str {
 }
 
 impl Core {
+    /// Ends the CLIENT PAUSE (its time is up, or CLIENT UNPAUSE): every client it held
+    /// goes back to its input, oldest first, starting with the command that waited.
+    pub fn resume_paused(&mut self, store: &mut Store) {
+        self.pause = None;
+        store.keep_expired = false;
+        for t in std::mem::take(&mut self.paused) {
+            if let Some(c) = self.conns.get_mut(t) {
+                if c.s.client.postponed {
+                    c.s.client.postponed = false;
+                    self.unblocked.push(t);
+                }
+            }
+        }
+    }
+
+    /// Unblocks a client blocked on keys with the timeout reply, or with an error (CLIENT
+    /// UNBLOCK ERROR); false if it was not blocked on keys.
+    pub fn unblock_with(&mut self, store: &mut Store, token: usize, error: Option<&str>) -> bool {
+        let Some(conn) = self.conns.get_mut(token) else {
+            return false;
+        };
+        let Some(b) = conn.s.client.blocked.take() else {
+            return false;
+        };
+        let resp3 = conn.s.client.resp3;
+        match error {
+            Some(e) => Reply::new(&mut conn.s.wbuf, resp3).error(e),
+            None => Reply::new(&mut conn.s.wbuf, resp3).null_array(),
+        }
+        if let Some(e) = error {
+            crate::commands::server::record_error(self, e);
+            self.cmd_stats.row(b.cmd).failed_calls += 1;
+            self.stats.failed_calls += 1;
+        }
+        unregister(store, self, token, &b);
+        self.unblocked.push(token);
+        self.queue_write(token);
+        true
+    }
+
     /// Parks a client whose handler asked to block.
     pub fn block_client(
         &mut self,
@@ -199,24 +239,6 @@ impl Server {
         self.core.queue_write(token);
     }
 
-    /// Unblocks a client with the timeout reply (or an error, for CLIENT UNBLOCK ERROR).
-    pub fn unblock_with(&mut self, token: usize, error: Option<&str>) {
-        let Some(conn) = self.core.conns.get_mut(token) else {
-            return;
-        };
-        let Some(b) = conn.s.client.blocked.take() else {
-            return;
-        };
-        let resp3 = conn.s.client.resp3;
-        match error {
-            Some(e) => Reply::new(&mut conn.s.wbuf, resp3).error(e),
-            None => Reply::new(&mut conn.s.wbuf, resp3).null_array(),
-        }
-        unregister(&mut self.store, &mut self.core, token, &b);
-        self.core.unblocked.push(token);
-        self.core.queue_write(token);
-    }
-
     /// Times out blocked clients whose deadline passed.
     pub fn check_blocked_timeouts(&mut self) {
         if self.core.blocked.is_empty() {
@@ -238,17 +260,27 @@ impl Server {
             })
             .collect();
         for t in due {
-            self.unblock_with(t, None);
+            self.core.unblock_with(&mut self.store, t, None);
         }
     }
 
     /// The nearest deadline of a blocked client, if any.
     pub fn nearest_deadline(&self) -> Option<Instant> {
-        self.core
+        let blocked = self
+            .core
             .blocked
             .iter()
             .filter_map(|&t| self.core.conns.get(t)?.s.client.blocked.as_ref()?.deadline)
-            .min()
+            .min();
+        let pause = self.core.pause.map(|p| p.end);
+        blocked.into_iter().chain(pause).min()
+    }
+
+    /// Ends a CLIENT PAUSE whose time is up: the clients it held run their commands.
+    pub fn check_pause_end(&mut self) {
+        if self.core.pause.is_some_and(|p| p.end <= Instant::now()) {
+            self.core.resume_paused(&mut self.store);
+        }
     }
 
     /// Processes the pending input of clients that were just unblocked.
@@ -271,6 +303,9 @@ impl Server {
         self.core.pubsub_forget(client);
         if let Some(b) = client.blocked.take() {
             unregister(&mut self.store, &mut self.core, token, &b);
+        }
+        if client.postponed {
+            self.core.paused.retain(|&t| t != token);
         }
         for w in client.watched.drain(..) {
             let k = (w.db, w.key);

@@ -163,6 +163,7 @@ pub fn process_command(
     args: Args,
 ) {
     client.last_interaction = core.loop_now;
+    let mode = client.reply_mode;
     // CLIENT REPLY SKIP applies to the command after it.
     match client.reply_mode {
         ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
@@ -172,6 +173,11 @@ pub fn process_command(
     let silent = client.reply_mode != ReplyMode::On;
     let mark = out.len();
     run(store, core, client, out, args);
+    if client.postponed {
+        // It runs again, whole, when the pause ends.
+        client.reply_mode = mode;
+        return;
+    }
     if silent && client.reply_mode != ReplyMode::On {
         out.truncate(mark);
     }
@@ -279,6 +285,14 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             return reject(core, client, out, text.as_bytes(), Some(cmd));
         }
     }
+    // CLIENT PAUSE holds the command back (before MULTI queues it, as in Redis).
+    if core
+        .pause
+        .is_some_and(|p| p.end > core.loop_now && (p.all || may_replicate(cmd, client)))
+    {
+        client.postponed = true;
+        return;
+    }
     if let Some(m) = client.multi.as_mut() {
         if !matches!(
             cmd.name,
@@ -290,6 +304,18 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
         }
     }
     call(store, core, client, out, args, cmd);
+}
+
+/// Whether a command may change data or propagate (what CLIENT PAUSE WRITE holds back):
+/// write commands, the may-replicate ones (PUBLISH, PFCOUNT), and an EXEC of either.
+fn may_replicate(cmd: &CommandDef, client: &Client) -> bool {
+    let writes = |c: &CommandDef| c.is(flags::WRITE) || c.is(flags::MAY_REPLICATE);
+    writes(cmd)
+        || (cmd.name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.cmds.iter().any(|(_, c)| writes(c))))
 }
 
 /// Executes a resolved command: the handler, statistics, propagation.

@@ -82,6 +82,9 @@ pub struct Client {
     /// A watched key was touched: the next EXEC fails.
     pub dirty_cas: bool,
     pub blocked: Option<Blocked>,
+    /// Its next command waits for a CLIENT PAUSE to end (it is left unconsumed in the
+    /// read buffer and runs again, from the start of its checks, when the pause ends).
+    pub postponed: bool,
     /// Set by a handler that wants to block: (keys, timeout). `call` turns it into `blocked`.
     pub block_request: Option<(Vec<Sds>, Option<Duration>)>,
     /// When the output buffer went over the soft limit (client-output-buffer-limit).
@@ -119,6 +122,7 @@ impl Default for Client {
             watched: Vec::new(),
             dirty_cas: false,
             blocked: None,
+            postponed: false,
             block_request: None,
             obuf_soft_since: None,
         }

@@ -120,6 +120,14 @@ pub struct Shutdown {
     pub save: bool,
 }
 
+/// A CLIENT PAUSE: until when, and whether every command waits or only those that
+/// may write (write commands, PUBLISH, PFCOUNT, an EXEC of such).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    pub end: Instant,
+    pub all: bool,
+}
+
 /// The server state other than the keyspace.
 pub struct Core {
     pub config: Config,
@@ -144,6 +152,10 @@ pub struct Core {
     pub blocked: Vec<usize>,
     /// Clients just unblocked whose pending input must be processed.
     pub unblocked: Vec<usize>,
+    /// CLIENT PAUSE in force, if any.
+    pub pause: Option<Pause>,
+    /// Clients whose next command waits for the pause to end (in arrival order).
+    pub paused: Vec<usize>,
     /// Tokens with output to write at the end of this iteration.
     pub pending_writes: Vec<usize>,
     /// Tokens whose reading was capped and must continue next iteration.
@@ -181,6 +193,8 @@ impl Core {
             pubsub: Default::default(),
             blocked: Vec::new(),
             unblocked: Vec::new(),
+            pause: None,
+            paused: Vec::new(),
             pending_writes: Vec::new(),
             pending_reads: Vec::new(),
             port: 0,
@@ -424,6 +438,7 @@ impl Server {
             self.poll_and_handle(&mut events, timeout);
             busy.polled(self.core.loop_now, !events.is_empty());
             self.check_blocked_timeouts();
+            self.check_pause_end();
             self.process_unblocked();
             if self.last_cron.elapsed()
                 >= Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64)
@@ -710,6 +725,7 @@ impl Server {
             if s.client.close_after_reply
                 || s.client.close_asap
                 || s.client.blocked.is_some()
+                || s.client.postponed
                 || s.rpos >= s.rbuf.len()
             {
                 break;
@@ -766,6 +782,13 @@ impl Server {
                         &mut s.wbuf,
                         args,
                     );
+                    if s.client.postponed {
+                        // CLIENT PAUSE: the frame stays unconsumed and runs when the
+                        // pause ends; nothing after it runs before it.
+                        s.parser.reset();
+                        self.core.paused.push(token);
+                        break 'batches;
+                    }
                 }
                 s.rpos = f.end;
                 if !self.store.ready_keys.is_empty() {
@@ -837,7 +860,8 @@ impl Server {
         let hz = self.core.config.hz.clamp(1, 500) as u64;
         // Active expiry gets up to 25% of the cron period, as in Redis.
         let budget = Duration::from_micros(1_000_000 * 25 / hz / 100);
-        if self.core.active_expire_enabled {
+        // A CLIENT PAUSE keeps the data as it is: expired keys wait for its end.
+        if self.core.active_expire_enabled && self.core.pause.is_none() {
             let t = Instant::now();
             self.store.active_expire_cycle(budget);
             let usec = t.elapsed().as_micros() as u64;
@@ -870,8 +894,11 @@ impl Server {
                 .conns
                 .iter()
                 .filter(|(_, c)| {
+                    // Blocked and paused clients wait on purpose, as in Redis.
                     !c.s.client.monitor
                         && c.s.client.subscriptions == 0
+                        && c.s.client.blocked.is_none()
+                        && !c.s.client.postponed
                         && c.s.client.last_interaction.elapsed().as_secs() > timeout
                 })
                 .map(|(k, _)| k)

@@ -257,6 +257,9 @@ pub struct Store {
     pub stats: KeyStats,
     /// While loading the AOF, keys are not expired (the file carries the DELs).
     pub loading: bool,
+    /// While a CLIENT PAUSE is in force the data stays as it is: an expired key reads as
+    /// absent but is not deleted (nor propagated) until the pause ends, as in Redis.
+    pub keep_expired: bool,
     /// Enabled keyspace-notification classes (config notify-keyspace-events).
     pub notify_flags: u32,
     pub events: Vec<KeyEvent>,
@@ -293,7 +296,8 @@ impl Store {
         &mut self.dbs[self.cur]
     }
 
-    /// Deletes `key` of database `db` if its time has come; true if it did.
+    /// Deletes `key` of database `db` if its time has come; true if it was expired (and,
+    /// unless `keep_expired`, is now gone).
     pub fn expire_if_needed_in(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
         let when = match d.expire_at(key) {
@@ -303,6 +307,9 @@ impl Store {
         // Expired once the time is past the deadline, as Redis's keyIsExpired decides.
         if when >= self.now || self.loading {
             return false;
+        }
+        if self.keep_expired {
+            return true;
         }
         d.remove(key);
         self.stats.expired += 1;
@@ -318,11 +325,23 @@ impl Store {
         self.expire_if_needed_in(self.cur, key)
     }
 
+    /// Expiry before a write that may create the key: an expired key must be gone even
+    /// under `keep_expired` (writes wait out a pause, so this is only a safeguard).
+    #[inline]
+    fn expire_for_write(&mut self, key: &[u8]) {
+        let keep = std::mem::replace(&mut self.keep_expired, false);
+        self.expire_if_needed(key);
+        self.keep_expired = keep;
+    }
+
     /// Looks a key up for reading: expires it if due, records the access, counts a hit
     /// or a miss.
     #[inline]
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.expire_if_needed(key);
+        if self.expire_if_needed(key) {
+            self.stats.misses += 1;
+            return None;
+        }
         let cur = self.cur;
         match self.dbs[cur].keys.get_mut_meta(key) {
             Some((v, meta)) => {
@@ -340,7 +359,9 @@ impl Store {
     /// Looks a key up for writing: expires it if due, records the access; no statistics.
     #[inline]
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.expire_if_needed(key);
+        if self.expire_if_needed(key) {
+            return None;
+        }
         let cur = self.cur;
         let (v, meta) = self.dbs[cur].keys.get_mut_meta(key)?;
         *meta = self.access.touched(*meta, self.now, &mut self.rng);
@@ -361,7 +382,7 @@ impl Store {
         &mut self,
         key: &[u8],
     ) -> Result<(&mut Value, &mut u32), Vacant> {
-        self.expire_if_needed(key);
+        self.expire_for_write(key);
         let cur = self.cur;
         let h = Dict::<Value, u32>::hash(key);
         match self.dbs[cur].keys.get_mut_meta_hashed(key, h) {
@@ -387,7 +408,10 @@ impl Store {
     /// Looks a key up without recording an access (OBJECT, DEBUG OBJECT): the value and
     /// its access word. Expires the key if due and counts a hit or a miss.
     pub fn lookup_quiet(&mut self, key: &[u8]) -> Option<(&mut Value, u32)> {
-        self.expire_if_needed(key);
+        if self.expire_if_needed(key) {
+            self.stats.misses += 1;
+            return None;
+        }
         let cur = self.cur;
         match self.dbs[cur].keys.get_mut_meta(key) {
             Some((v, meta)) => {
@@ -410,7 +434,7 @@ impl Store {
     /// expiry are gone (an expired old key counts as absent). Signals the key as
     /// modified, and raises the `new` event when the key did not exist.
     pub fn set(&mut self, key: &[u8], v: Value, keep_ttl: bool) {
-        self.expire_if_needed(key);
+        self.expire_for_write(key);
         let cur = self.cur;
         let fresh = self.access.fresh(self.now);
         let lfu = self.access.lfu;

@@ -10,6 +10,7 @@ use crate::commands::{Args, Ctx};
 use crate::error::{sanitize, CmdResult, Error};
 use crate::server::client::{Client, ReplyMode};
 use crate::server::conn::Conn;
+use crate::server::Pause;
 use crate::store::bytes::Sds;
 use crate::util::num::parse_i64;
 use std::fmt::Write;
@@ -97,7 +98,7 @@ fn client_line(out: &mut String, c: &Client, ci: &ConnInfo, cmd: &str) {
     if c.multi.is_some() {
         flags.push('x');
     }
-    if c.blocked.is_some() {
+    if c.blocked.is_some() || c.postponed {
         flags.push('b');
     }
     if c.dirty_cas {
@@ -410,6 +411,87 @@ pub fn kill(ctx: &mut Ctx, a: &Args) -> CmdResult {
     Ok(())
 }
 
+/// CLIENT PAUSE timeout [WRITE | ALL]
+pub fn pause(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    if a.len() > 4 {
+        return Err(Error::msg(
+            "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.",
+        ));
+    }
+    let all = if a.len() < 4 || a.is(3, "all") {
+        true
+    } else if a.is(3, "write") {
+        false
+    } else {
+        return Err(Error::msg("ERR CLIENT PAUSE mode must be WRITE or ALL"));
+    };
+    let ms = parse_i64(a.get(2))
+        .ok_or_else(|| Error::msg("ERR timeout is not an integer or out of range"))?;
+    if ms < 0 {
+        return Err(Error::msg("ERR timeout is negative"));
+    }
+    let now = std::time::Instant::now();
+    // Redis adds the timeout to the current time in milliseconds; a sum past the 64-bit
+    // range wraps into the past there, which is a pause that has already ended.
+    let end = if crate::store::now_ms().checked_add(ms).is_none() {
+        now
+    } else {
+        now.checked_add(std::time::Duration::from_millis(ms as u64))
+            .unwrap_or(now + std::time::Duration::from_secs(u32::MAX as u64))
+    };
+    // A pause in force is only ever extended and made stricter, as in Redis.
+    let p = match ctx.srv.pause {
+        Some(old) => Pause {
+            end: old.end.max(end),
+            all: old.all || all,
+        },
+        None => Pause { end, all },
+    };
+    ctx.srv.pause = Some(p);
+    ctx.store.keep_expired = true;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// CLIENT UNPAUSE
+pub fn unpause(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    ctx.srv.resume_paused(ctx.store);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+pub fn unblock(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    if a.len() > 4 {
+        return Err(Error::msg(
+            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+        ));
+    }
+    let id = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    let error = if a.len() < 4 || a.is(3, "timeout") {
+        false
+    } else if a.is(3, "error") {
+        true
+    } else {
+        return Err(Error::msg(
+            "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+        ));
+    };
+    // Only clients blocked on keys: one held by CLIENT PAUSE stays held.
+    let target = ctx
+        .srv
+        .conns
+        .iter()
+        .find(|(_, c)| c.s.client.id as i64 == id && c.s.client.blocked.is_some())
+        .map(|(t, _)| t);
+    let done = target.is_some_and(|t| {
+        let text = error.then_some("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        ctx.srv.unblock_with(ctx.store, t, text)
+    });
+    ctx.reply.int(done as i64);
+    Ok(())
+}
+
 /// CLIENT NO-EVICT <ON | OFF>
 pub fn no_evict(ctx: &mut Ctx, a: &Args) -> CmdResult {
     ctx.client.no_evict = if a.is(2, "on") {
@@ -470,6 +552,10 @@ pub fn help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
             "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
             "REPLY (ON|OFF|SKIP)",
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
@@ -478,6 +564,8 @@ pub fn help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",
             "    * LIB-VER: the client lib version.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "NO-EVICT (ON|OFF)",
             "    Protect current client connection from eviction.",
         ],

@@ -298,7 +298,12 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "maxclients", "{}", core.config.maxclients);
             field!(s, "client_recent_max_input_buffer", "0");
             field!(s, "client_recent_max_output_buffer", "0");
-            field!(s, "blocked_clients", "{}", core.blocked.len());
+            field!(
+                s,
+                "blocked_clients",
+                "{}",
+                core.blocked.len() + core.paused.len()
+            );
             field!(s, "tracking_clients", "0");
             field!(s, "clients_in_timeout_table", "{in_timeout}");
         }
