@@ -697,7 +697,9 @@ fn pfdebug(ctx: &mut Ctx, a: &Args) -> CmdResult {
             .chars()
             .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
             .collect();
-        return Err(Error::msg(format!("ERR Unknown PFDEBUG subcommand '{name}'")));
+        return Err(Error::msg(format!(
+            "ERR Unknown PFDEBUG subcommand '{name}'"
+        )));
     }
     if converted {
         ctx.store.dirty += 1;
@@ -777,4 +779,358 @@ fn selftest(cycles: u32, elements: u64, max_bytes: usize, seed: u64) -> Result<(
         checkpoint *= 10;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::{OwnedArgs, Propagate};
+    use crate::config::Config;
+    use crate::resp::reply::Reply;
+    use crate::server::client::Client;
+    use crate::server::{call, Core};
+    use crate::store::Store;
+
+    const REDIS_ABC: &str = "Z:8436 v:1,1 Z:4274 v:2,1 Z:3068 v:1,1 Z:603";
+
+    /// A keyspace and server state to run commands against, through the dispatcher's
+    /// arity check and the handler; replies as raw RESP2 bytes.
+    struct Kit {
+        store: Store,
+        core: Core,
+        client: Client,
+        dirty: u64,
+    }
+
+    impl Kit {
+        fn new() -> Kit {
+            Kit {
+                store: Store::new(16),
+                core: Core::new(Config::default()),
+                client: Client::default(),
+                dirty: 0,
+            }
+        }
+
+        fn run(&mut self, args: &[&[u8]]) -> Vec<u8> {
+            let owned: OwnedArgs = args.iter().copied().collect();
+            let a = owned.args();
+            let cmd = match call::resolve(&a) {
+                Ok(c) => c,
+                Err(e) => return [b"-".as_slice(), &e, b"\r\n"].concat(),
+            };
+            self.store.now = crate::store::now_ms();
+            let dirty = self.store.dirty;
+            let mut out = Vec::new();
+            let mut ctx = Ctx {
+                store: &mut self.store,
+                srv: &mut self.core,
+                client: &mut self.client,
+                reply: Reply::new(&mut out, false),
+                cmd,
+                propagate: Propagate::AsIs,
+            };
+            if let Err(e) = (cmd.handler)(&mut ctx, &a) {
+                assert!(ctx.reply.buf.is_empty(), "reply written before an error");
+                ctx.reply.error(&e.to_string());
+            }
+            self.dirty = self.store.dirty - dirty;
+            out
+        }
+
+        fn s(&mut self, line: &str) -> String {
+            let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+            String::from_utf8_lossy(&self.run(&args)).into_owned()
+        }
+
+        fn get(&mut self, key: &str) -> Vec<u8> {
+            match self.store.lookup_write(key.as_bytes()) {
+                Some(Value::Str(s)) => s.to_vec(),
+                _ => panic!("no string at {key}"),
+            }
+        }
+
+        fn put(&mut self, key: &str, v: &[u8]) {
+            self.store
+                .set(key.as_bytes(), Value::Str(Sds::from(v)), false);
+        }
+    }
+
+    fn decode_str(s: &[u8]) -> String {
+        let mut out = Vec::new();
+        let mut p = HDR;
+        while p < s.len() {
+            let (run, val, used) = opcode(s, p);
+            out.push(if is_val(s[p]) {
+                format!("v:{val},{run}")
+            } else if is_xzero(s[p]) {
+                format!("Z:{run}")
+            } else {
+                format!("z:{run}")
+            });
+            p += used;
+        }
+        out.join(" ")
+    }
+
+    fn sparse_regs(s: &[u8]) -> Option<Vec<u8>> {
+        let mut regs = vec![0u8; REGISTERS];
+        sparse_runs(s, |first, run, val| regs[first..first + run].fill(val)).then_some(regs)
+    }
+
+    fn dense_regs(s: &[u8]) -> Vec<u8> {
+        (0..REGISTERS).map(|i| get_reg(&s[HDR..], i)).collect()
+    }
+
+    fn sparse_with(body: &[u8]) -> Vec<u8> {
+        let mut s = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80".to_vec();
+        s.extend_from_slice(body);
+        s
+    }
+
+    #[test]
+    fn registers_round_trip() {
+        let mut regs = vec![0u8; 12288];
+        for i in [0, 1, 2, 3, 100, 16383] {
+            set_reg(&mut regs, i, (i % 63) as u8 + 1);
+        }
+        for i in [0, 1, 2, 3, 100, 16383] {
+            assert_eq!(get_reg(&regs, i), (i % 63) as u8 + 1);
+        }
+        assert_eq!(get_reg(&regs, 4), 0);
+        let mut seen = Vec::new();
+        dense_each(&regs, |i, v| {
+            if v != 0 {
+                seen.push(i)
+            }
+        });
+        assert_eq!(seen, [0, 1, 2, 3, 100, 16383]);
+    }
+
+    #[test]
+    fn estimates_are_close() {
+        let mut regs = [0u8; REGISTERS];
+        for n in 0..100_000u32 {
+            let (i, c) = pattern(n.to_string().as_bytes());
+            regs[i] = regs[i].max(c);
+        }
+        let e = count_regs(&regs) as f64;
+        assert!((e - 100_000.0).abs() / 100_000.0 < 0.02, "{e}");
+        assert_eq!(count_regs(&[0u8; REGISTERS]), 0);
+    }
+
+    #[test]
+    fn opcode_boundaries() {
+        for (len, bytes) in [
+            (1usize, &[0x00u8][..]),
+            (64, &[0x3f]),
+            (65, &[0x40, 0x40]),
+            (16384, &[0x7f, 0xff]),
+        ] {
+            let mut seq = [0u8; 5];
+            let mut n = 0;
+            push_zeros(&mut seq, &mut n, len);
+            assert_eq!(&seq[..n], bytes, "{len}");
+            assert_eq!(opcode(bytes, 0), (len, 0, bytes.len()));
+        }
+        for (v, l) in [(1u8, 1usize), (32, 4), (7, 2)] {
+            let op = val_op(v, l);
+            assert_eq!(opcode(&[op], 0), (l, v, 1));
+        }
+        // The first and the last register, each alone in its run.
+        let mut s = new_sparse();
+        assert_eq!(sparse_set(&mut s, 0, 3, 3000), SparseSet::Updated);
+        assert_eq!(sparse_set(&mut s, 16383, 5, 3000), SparseSet::Updated);
+        assert_eq!(decode_str(&s), "v:3,1 Z:16382 v:5,1");
+        // Zero runs of exactly 64 and 65 around a value.
+        let mut s = new_sparse();
+        sparse_set(&mut s, 64, 1, 3000);
+        assert_eq!(decode_str(&s), "z:64 v:1,1 Z:16319");
+        sparse_set(&mut s, 130, 1, 3000);
+        assert_eq!(decode_str(&s), "z:64 v:1,1 Z:65 v:1,1 Z:16253");
+    }
+
+    #[test]
+    fn sparse_round_trips_and_merges_runs() {
+        let mut s = new_sparse();
+        assert_eq!(s.len(), 18);
+        assert_eq!(decode_str(&s), "Z:16384");
+        // Five equal neighbours: runs are merged up to four registers.
+        for i in 10..15 {
+            assert_eq!(sparse_set(&mut s, i, 3, 3000), SparseSet::Updated);
+        }
+        assert_eq!(decode_str(&s), "z:10 v:3,4 v:3,1 Z:16369");
+        // Not raising a register changes nothing; raising one inside a run splits it.
+        assert_eq!(sparse_set(&mut s, 11, 2, 3000), SparseSet::Unchanged);
+        assert_eq!(sparse_set(&mut s, 12, 9, 3000), SparseSet::Updated);
+        assert_eq!(decode_str(&s), "z:10 v:3,2 v:9,1 v:3,2 Z:16369");
+        let mut want = vec![0u8; REGISTERS];
+        want[10..15].fill(3);
+        want[12] = 9;
+        assert_eq!(sparse_regs(&s).unwrap(), want);
+        // Random registers: the sparse form always decodes to what was set, and its
+        // dense conversion holds the same registers.
+        let mut state = 7u64;
+        let mut s = new_sparse();
+        let mut want = vec![0u8; REGISTERS];
+        for _ in 0..300 {
+            let i = (next_rand(&mut state) % REGISTERS as u64) as usize;
+            let v = (next_rand(&mut state) % 32) as u8 + 1;
+            let changed = v > want[i];
+            want[i] = want[i].max(v);
+            assert_eq!(
+                sparse_set(&mut s, i, v, 100_000),
+                if changed {
+                    SparseSet::Updated
+                } else {
+                    SparseSet::Unchanged
+                }
+            );
+            assert_eq!(sparse_regs(&s).as_deref(), Some(&want[..]));
+        }
+        let mut d = s.clone();
+        to_dense(&mut d).unwrap();
+        assert_eq!(d.len(), DENSE_SIZE);
+        assert_eq!(dense_regs(&d), want);
+        assert_eq!(count(&d), count(&s));
+    }
+
+    #[test]
+    fn promotion_on_size_and_value() {
+        let mut s = new_sparse();
+        assert_eq!(sparse_set(&mut s, 5, 33, 3000), SparseSet::Promote);
+        assert_eq!(set_register(&mut s, 5, 33, 3000), Ok(true));
+        assert_eq!(s.len(), DENSE_SIZE);
+        assert_eq!(get_reg(&s[HDR..], 5), 33);
+        // 18 bytes, then XZERO split into XZERO VAL XZERO: 21 > 20.
+        let mut s = new_sparse();
+        assert_eq!(sparse_set(&mut s, 5000, 1, 20), SparseSet::Promote);
+        assert_eq!(s.len(), 18);
+        assert_eq!(set_register(&mut s, 5000, 1, 20), Ok(true));
+        assert_eq!(s[4], DENSE);
+        let mut s = new_sparse();
+        assert_eq!(sparse_set(&mut s, 5000, 1, 21), SparseSet::Updated);
+        assert_eq!(s.len(), 21);
+        // An update that does not grow the string never promotes.
+        assert_eq!(sparse_set(&mut s, 5000, 2, 0), SparseSet::Updated);
+        // Through PFADD and CONFIG.
+        let mut k = Kit::new();
+        k.core.config.hll_sparse_max_bytes = 30;
+        assert_eq!(k.s("PFADD h a b c"), ":1\r\n");
+        assert_eq!(k.s("PFDEBUG ENCODING h"), "+sparse\r\n");
+        assert_eq!(k.s("PFADD h d e f g"), ":1\r\n");
+        assert_eq!(k.s("PFDEBUG ENCODING h"), "+dense\r\n");
+        assert_eq!(k.get("h").len(), DENSE_SIZE);
+    }
+
+    #[test]
+    fn corrupt_values_are_rejected() {
+        // Header checks.
+        for bad in [
+            &b"HYLL\x01\0\0\0\0\0\0\0\0\0\0"[..],
+            b"HYLX\x01\0\0\0\0\0\0\0\0\0\0\0\x7f\xff",
+            b"HYLL\x02\0\0\0\0\0\0\0\0\0\0\0\x7f\xff",
+            b"HYLL\0\0\0\0\0\0\0\0\0\0\0\0\x7f\xff",
+        ] {
+            assert!(check(bad).is_err());
+        }
+        assert!(check(&sparse_with(&[0x7f, 0xff])).is_ok());
+        // Bodies: truncated XZERO, runs past 16384, too few registers, extra opcode.
+        for body in [
+            &[0x7f][..],
+            &[0x7f, 0xff, 0x00],
+            &[0x7f, 0xfe, 0x81],
+            &[0x7f, 0xfe],
+            &[],
+        ] {
+            let s = sparse_with(body);
+            assert_eq!(count(&s), None, "{body:?}");
+            assert!(merge_into(&mut [0; REGISTERS], &s).is_err());
+            let mut t = Sds::from(&s[..]);
+            assert_eq!(to_dense(&mut t), Err(()));
+            assert_eq!(&t[..], &s[..]);
+        }
+        // A register beyond the opcodes cannot be set.
+        let mut t = Sds::from(&sparse_with(&[0x00])[..]);
+        assert_eq!(sparse_set(&mut t, 5, 1, 3000), SparseSet::Corrupt);
+        // Through the commands: Redis's errors, never a panic.
+        let mut k = Kit::new();
+        k.put("s", b"notanhll");
+        assert_eq!(
+            k.s("PFADD s a"),
+            "-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n"
+        );
+        k.put("c", &sparse_with(&[0x7f, 0xfe, 0x81]));
+        assert_eq!(
+            k.s("PFCOUNT c"),
+            "-INVALIDOBJ Corrupted HLL object detected\r\n"
+        );
+        assert_eq!(
+            k.s("PFMERGE d c"),
+            "-INVALIDOBJ Corrupted HLL object detected\r\n"
+        );
+        assert_eq!(
+            k.s("PFDEBUG GETREG c"),
+            "-INVALIDOBJ Corrupted HLL object detected\r\n"
+        );
+        k.put("t", &sparse_with(&[0x00]));
+        assert_eq!(
+            k.s("PFADD t a"),
+            "-INVALIDOBJ Corrupted HLL object detected\r\n"
+        );
+        assert_eq!(k.s("PFDEBUG DECODE t"), "$3\r\nz:1\r\n");
+    }
+
+    #[test]
+    fn commands_match_redis_bytes() {
+        let mut k = Kit::new();
+        assert_eq!(k.s("PFADD h a b c"), ":1\r\n");
+        assert_eq!(
+            k.s("PFDEBUG DECODE h"),
+            format!("${}\r\n{REDIS_ABC}\r\n", REDIS_ABC.len())
+        );
+        let h = k.get("h");
+        assert_eq!(&h[..16], b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80");
+        // PFCOUNT caches the count in the header (a write), then reads it back.
+        assert_eq!(k.s("PFCOUNT h"), ":3\r\n");
+        assert_eq!(k.dirty, 1);
+        assert_eq!(&k.get("h")[8..16], &3u64.to_le_bytes());
+        assert_eq!(k.s("PFCOUNT h"), ":3\r\n");
+        assert_eq!(k.dirty, 0);
+        assert_eq!(k.s("PFADD h a"), ":0\r\n");
+        assert_eq!(k.dirty, 0);
+        // An empty PFADD creates the key with a stale count.
+        assert_eq!(k.s("PFADD e"), ":1\r\n");
+        assert_eq!(k.get("e"), b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80\x7f\xff");
+        // PFMERGE of sparse sources stays sparse; a dense source makes it dense.
+        assert_eq!(k.s("PFMERGE m h e"), "+OK\r\n");
+        assert_eq!(k.s("PFDEBUG ENCODING m"), "+sparse\r\n");
+        assert_eq!(k.get("m")[16..], h[16..]);
+        assert_eq!(k.s("PFDEBUG TODENSE e"), ":1\r\n");
+        assert_eq!(k.s("PFDEBUG TODENSE e"), ":0\r\n");
+        assert_eq!(k.s("PFMERGE m2 h e"), "+OK\r\n");
+        assert_eq!(k.s("PFDEBUG ENCODING m2"), "+dense\r\n");
+        assert_eq!(k.s("PFCOUNT m2 m h"), ":3\r\n");
+        assert_eq!(
+            k.s("PFDEBUG DECODE m2"),
+            "-ERR HLL encoding is not sparse\r\n"
+        );
+        assert_eq!(
+            k.s("PFDEBUG FOO m2"),
+            "-ERR Unknown PFDEBUG subcommand 'FOO'\r\n"
+        );
+        assert_eq!(
+            k.s("PFDEBUG FOO nosuch"),
+            "-ERR The specified key does not exist\r\n"
+        );
+        let regs = k.s("PFDEBUG GETREG h");
+        assert!(regs.starts_with("*16384\r\n"));
+        assert_eq!(regs.matches(":0\r\n").count(), 16381);
+        assert_eq!(k.s("PFDEBUG ENCODING h"), "+dense\r\n");
+    }
+
+    #[test]
+    fn self_test_passes() {
+        assert_eq!(selftest(3, 20_000, 3000, 42), Ok(()));
+    }
 }
