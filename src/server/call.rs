@@ -229,7 +229,10 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             Some(cmd),
         );
     }
-    if core.config.maxmemory != 0 && refused_for_memory(store, core, client, out, cmd) {
+    if core.config.maxmemory != 0
+        && !core.evict.fits(core.config.maxmemory)
+        && refused_for_memory(store, core, client, out, cmd)
+    {
         return;
     }
     if client.subscriptions > 0

@@ -97,6 +97,13 @@ impl Evict {
         }
     }
 
+    /// The per-command fast path: under `max` and no pass left memory over it, so
+    /// there is nothing to evict or refuse.
+    #[inline]
+    pub fn fits(&mut self, max: u64) -> bool {
+        self.exceeded_since.is_none() && self.anchored && self.used() <= max
+    }
+
     fn exceeded(&mut self, over: bool) {
         match (over, self.exceeded_since) {
             (true, None) => self.exceeded_since = Some(Instant::now()),
