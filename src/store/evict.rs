@@ -49,16 +49,17 @@ impl Evictor {
     /// Offers a sampled key with its score (higher = better to evict). A full pool only
     /// takes it in place of its lowest-scored entry, when it scores higher than that.
     fn offer(&mut self, score: u64, db: usize, key: &Sds) {
+        let k = self.pool.partition_point(|c| c.score < score);
+        let full = self.pool.len() >= POOL_SIZE;
+        if k == 0 && full {
+            return;
+        }
+        // A key sampled again is already in (checked only for keys that would enter).
         if self
             .pool
             .iter()
             .any(|c| c.db == db && c.key.as_slice() == key.as_slice())
         {
-            return;
-        }
-        let k = self.pool.partition_point(|c| c.score < score);
-        let full = self.pool.len() >= POOL_SIZE;
-        if k == 0 && full {
             return;
         }
         self.pool.insert(
