@@ -235,6 +235,12 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             Some(cmd),
         );
     }
+    if core.config.maxmemory != 0
+        && !core.evict.fits(core.config.maxmemory)
+        && refused_for_memory(store, core, client, out, cmd)
+    {
+        return;
+    }
     if client.subscriptions > 0
         && !client.resp3
         && !matches!(
@@ -278,7 +284,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
         if let Some(text) = core.aof.deny_writes_error() {
             if cmd.name == "exec" {
                 // Redis's execCommandAbort: the transaction is discarded.
-                client.multi = None;
+                discard_transaction(store, client);
                 let text = format!("EXECABORT Transaction discarded because of: {text}");
                 return reject(core, client, out, text.as_bytes(), Some(cmd));
             }
@@ -316,6 +322,82 @@ fn may_replicate(cmd: &CommandDef, client: &Client) -> bool {
                 .multi
                 .as_ref()
                 .is_some_and(|m| m.cmds.iter().any(|(_, c)| writes(c))))
+}
+
+/// Redis's execCommandAbort: the transaction and the client's WATCHes are dropped.
+fn discard_transaction(store: &mut Store, client: &mut Client) {
+    client.multi = None;
+    for w in client.watched.drain(..) {
+        let k = (w.db, w.key);
+        if let Some(v) = store.watched_keys.get_mut(&k) {
+            v.retain(|&t| t != client.token);
+            if v.is_empty() {
+                store.watched_keys.remove(&k);
+            }
+        }
+    }
+    client.dirty_cas = false;
+    store.update_tracking();
+}
+
+/// The maxmemory check before a command (Redis processCommand): evicts what the policy
+/// allows, delivers the evictions' effects, and when memory is still over the limit
+/// refuses a DENYOOM command (EXEC when a queued command is one), or anything but
+/// EXEC/DISCARD/QUIT/RESET inside MULTI. True when the command was refused.
+#[inline(never)]
+fn refused_for_memory(
+    store: &mut Store,
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut Vec<u8>,
+    cmd: &'static CommandDef,
+) -> bool {
+    use super::evict::{perform_evictions, Outcome};
+    let evicted = store.stats.evicted;
+    let oom = perform_evictions(store, core) == Outcome::Fail;
+    if store.stats.evicted != evicted {
+        deliver_effects(store, core, client, out);
+    }
+    if !oom {
+        return false;
+    }
+    let is_exec = cmd.name == "exec";
+    let denyoom = cmd.is(flags::DENYOOM)
+        || (is_exec
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.cmds.iter().any(|(_, c)| c.is(flags::DENYOOM))));
+    let queuing =
+        client.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
+    if !denyoom && !queuing {
+        return false;
+    }
+    let text = super::evict::OOM_ERROR;
+    if is_exec {
+        discard_transaction(store, client);
+        let text = format!("EXECABORT Transaction discarded because of: {text}");
+        reject(core, client, out, text.as_bytes(), Some(cmd));
+    } else {
+        reject(core, client, out, text.as_bytes(), Some(cmd));
+    }
+    true
+}
+
+/// Delivers what changes made outside a handler left in `store`: DELs for the AOF,
+/// WATCH and blocked-client signals, keyspace events.
+fn deliver_effects(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>) {
+    for (d, c) in store.also_propagate.drain(..) {
+        core.aof.feed_sds(d, &c);
+    }
+    if !store.touched.is_empty() {
+        core.process_touched(store, client);
+    }
+    if !store.events.is_empty() {
+        let mut events = std::mem::take(&mut store.events);
+        core.publish_events(&mut events, Some(Current { client, out }));
+        store.events = events;
+    }
 }
 
 /// Executes a resolved command: the handler, statistics, propagation.

@@ -13,6 +13,7 @@ pub mod busy_poll;
 pub mod call;
 pub mod client;
 pub mod conn;
+pub mod evict;
 pub mod logging;
 pub mod pubsub;
 
@@ -171,6 +172,8 @@ pub struct Core {
     /// Clock readings taken once per loop iteration.
     pub loop_now: Instant,
     pub anchor: crate::util::clock::Anchor,
+    /// maxmemory: used-memory gauge and eviction state.
+    pub evict: evict::Evict,
 }
 
 impl Core {
@@ -206,6 +209,7 @@ impl Core {
                 .unwrap_or_default(),
             diag: Default::default(),
             active_expire_enabled: true,
+            evict: Default::default(),
         }
     }
 
@@ -424,6 +428,7 @@ impl Server {
             busy.set_limit(Duration::from_micros(self.core.config.busy_poll_usec));
             let timeout = if self.core.pending_reads.is_empty()
                 && self.core.pending_writes.is_empty()
+                && !self.core.evict.running
             {
                 let period = Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64);
                 let mut t = period.saturating_sub(self.last_cron.elapsed());
@@ -444,6 +449,11 @@ impl Server {
                 >= Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64)
             {
                 self.cron();
+            } else if self.core.evict.running {
+                // A pass stopped at its time limit over maxmemory: carry on each
+                // iteration until under it (Redis's eviction timer).
+                evict::perform_evictions(&mut self.store, &mut self.core);
+                self.after_background_changes();
             }
             self.before_sleep();
             if let Some(sd) = self.core.shutdown {
@@ -871,7 +881,13 @@ impl Server {
                 usec,
             );
         }
-        crate::commands::server::info::update_memory_peak(&mut self.core.diag);
+        let used = crate::commands::server::info::update_memory_peak(&mut self.core.diag);
+        if self.core.config.maxmemory != 0 {
+            // Re-anchor the cheap gauge, and go on with evictions a command's pass left
+            // unfinished or that memory growth outside commands made necessary.
+            self.core.evict.anchor(used);
+            evict::perform_evictions(&mut self.store, &mut self.core);
+        }
         self.after_background_changes();
         // AOF: rewrite child, retries after write errors, everysec fsync, auto rewrite.
         crate::persistence::cron(&self.store, &mut self.core);

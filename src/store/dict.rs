@@ -504,6 +504,12 @@ impl<V, M: Copy + Default> Dict<V, M> {
     /// empty buckets), doing at most `10 * count` bucket visits, so it may report fewer
     /// than `count` entries, and after a jump it may report an entry twice.
     pub fn sample<'a>(&'a self, count: usize, mut f: impl FnMut(&'a Sds, &'a V)) {
+        self.sample_meta(count, |k, v, _| f(k, v));
+    }
+
+    /// `sample`, also giving each sampled entry's metadata (eviction reads the keys'
+    /// access words).
+    pub fn sample_meta<'a>(&'a self, count: usize, mut f: impl FnMut(&'a Sds, &'a V, M)) {
         let count = count.min(self.len());
         if count == 0 {
             return;
@@ -546,7 +552,7 @@ impl<V, M: Copy + Default> Dict<V, M> {
                 }
                 empty_run = 0;
                 while let Some(n) = cur {
-                    f(&n.key, &n.value);
+                    f(&n.key, &n.value, n.meta);
                     stored += 1;
                     if stored == count {
                         return;

@@ -8,6 +8,7 @@
 
 pub mod bytes;
 pub mod dict;
+pub mod evict;
 pub mod expire;
 pub mod hash;
 pub mod list;
@@ -272,6 +273,8 @@ pub struct Store {
     pub track_touched: bool,
     /// How keys' access words are kept (from maxmemory-policy).
     pub access: AccessPolicy,
+    /// The eviction pool of the maxmemory policies (see `evict`).
+    pub evictor: evict::Evictor,
     rng: u64,
     /// WATCHed keys: (db, key) → tokens of the watching connections.
     pub watched_keys: HashMap<(usize, Sds), Vec<usize>>,

@@ -75,6 +75,17 @@ pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
         "maxmemory-policy" | "lfu-log-factor" | "lfu-decay-time" => {
             ctx.store.access = crate::store::AccessPolicy::from_config(c);
         }
+        // A lower limit evicts right away (Redis's updateMaxmemory).
+        "maxmemory" if c.maxmemory != 0 => {
+            let max = c.maxmemory;
+            let used = crate::server::evict::used_minus_not_counted(ctx.srv);
+            if max < used {
+                log::warn!(
+                    "WARNING: the new maxmemory value set via CONFIG SET ({max}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
+                );
+            }
+            crate::server::evict::perform_evictions(ctx.store, ctx.srv);
+        }
         "slowlog-max-len" => {
             let max = c.slowlog_max_len as usize;
             ctx.srv.slowlog.truncate(max);
@@ -92,6 +103,7 @@ pub fn resetstat(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     srv.diag.errors.clear();
     srv.diag.total_errors = 0;
     srv.diag.mem_peak = 0;
+    srv.evict.reset_stats();
     ctx.store.stats = Default::default();
     ctx.reply.ok();
     Ok(())

@@ -391,8 +391,14 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "expire_cycle_cpu_milliseconds", "0");
             field!(s, "evicted_keys", "{}", ks.evicted);
             field!(s, "evicted_clients", "0");
-            field!(s, "total_eviction_exceeded_time", "0");
-            field!(s, "current_eviction_exceeded_time", "0");
+            let current = core.evict.current_exceeded_ms();
+            field!(
+                s,
+                "total_eviction_exceeded_time",
+                "{}",
+                core.evict.total_exceeded_us / 1000 + current
+            );
+            field!(s, "current_eviction_exceeded_time", "{current}");
             field!(s, "keyspace_hits", "{}", ks.hits);
             field!(s, "keyspace_misses", "{}", ks.misses);
             field!(s, "pubsub_channels", "{}", core.pubsub.channels.len());
@@ -589,7 +595,12 @@ fn memory_section(s: &mut String, store: &Store, core: &mut Core) {
     field!(s, "rss_overhead_bytes", "{}", rss as i64 - resident as i64);
     field!(s, "mem_fragmentation_ratio", "{:.2}", ratio(rss, used));
     field!(s, "mem_fragmentation_bytes", "{}", rss as i64 - used as i64);
-    field!(s, "mem_not_counted_for_evict", "{aof_buf}");
+    field!(
+        s,
+        "mem_not_counted_for_evict",
+        "{}",
+        crate::server::evict::not_counted(core)
+    );
     field!(s, "mem_replication_backlog", "0");
     field!(s, "mem_total_replication_buffers", "0");
     field!(s, "mem_clients_slaves", "0");
