@@ -442,12 +442,12 @@ impl Server {
                 Some(Duration::ZERO)
             };
             let timeout = busy.timeout(Instant::now(), timeout);
+            self.poll_and_handle(&mut events, timeout);
+            busy.polled(self.core.loop_now, !events.is_empty());
             let (commands, reads) = (
                 self.core.stats.total_commands_processed,
                 self.core.stats.read_events,
             );
-            self.poll_and_handle(&mut events, timeout);
-            busy.polled(self.core.loop_now, !events.is_empty());
             self.check_blocked_timeouts();
             self.check_pause_end();
             self.process_unblocked();
