@@ -16,13 +16,6 @@
 //! - it came later than `busy-poll-usec`: polling was wasted, so the window halves, down
 //!   to nothing. An idle or lightly loaded server so stops polling after a few requests.
 //!
-//! Only request/response traffic is worth it. Clients that pipeline pay one wake-up for
-//! a whole pipeline, while polling would make the loop take their input a connection at
-//! a time instead of several per iteration, and every iteration has fixed costs (the
-//! poll itself; with the AOF on, a write(2)). So after an iteration that ran more than
-//! two commands per read the loop sleeps at once, and that idle stretch does not adapt
-//! the window.
-//!
 //! The cost is bounded by the window per idle stretch. A machine with one CPU never polls:
 //! there the poller would only take the CPU from the process that sends it work.
 
@@ -41,10 +34,6 @@ pub struct BusyPoll {
     window: Duration,
     /// Since when the loop has had nothing to do; None while it is working.
     idle_since: Option<Instant>,
-    /// The last iteration's clients were pipelining: do not poll after it.
-    pipelined: bool,
-    /// The current idle stretch polls (and so adapts the window when it ends).
-    polling: bool,
 }
 
 impl BusyPoll {
@@ -54,8 +43,6 @@ impl BusyPoll {
             limit: Duration::ZERO,
             window: Duration::ZERO,
             idle_since: None,
-            pipelined: false,
-            polling: false,
         };
         p.set_limit(limit);
         p
@@ -79,14 +66,8 @@ impl BusyPoll {
             self.idle_since = None;
             return blocking;
         }
-        let since = match self.idle_since {
-            Some(t) => t,
-            None => {
-                self.polling = !self.pipelined;
-                *self.idle_since.insert(now)
-            }
-        };
-        if self.polling && now.saturating_duration_since(since) < self.window {
+        let since = *self.idle_since.get_or_insert(now);
+        if now.saturating_duration_since(since) < self.window {
             Some(Duration::ZERO)
         } else {
             blocking
@@ -102,9 +83,6 @@ impl BusyPoll {
         let Some(since) = self.idle_since.take() else {
             return;
         };
-        if !self.polling {
-            return;
-        }
         let idle = now.saturating_duration_since(since);
         if idle <= self.window {
             return;
@@ -116,13 +94,6 @@ impl BusyPoll {
             if self.window < MIN_WINDOW {
                 self.window = Duration::ZERO;
             }
-        }
-    }
-
-    /// What the iteration that just ran did: commands run and reads that brought data.
-    pub fn worked(&mut self, commands: u64, reads: u64) {
-        if reads > 0 {
-            self.pipelined = commands > 2 * reads;
         }
     }
 
@@ -144,8 +115,6 @@ mod tests {
             limit: US * limit_us as u32,
             window: Duration::ZERO,
             idle_since: None,
-            pipelined: false,
-            polling: false,
         }
     }
 
@@ -226,28 +195,6 @@ mod tests {
         assert_eq!(p.timeout(t0 + US * 31, None), Some(Duration::ZERO));
         assert_eq!(p.timeout(t0 + US * 45, None), Some(Duration::ZERO));
         assert_eq!(p.timeout(t0 + US * 51, None), None);
-    }
-
-    #[test]
-    fn pipelining_clients_are_not_polled_for() {
-        let mut p = poller(40);
-        p.window = US * 20;
-        let t0 = Instant::now();
-        let b = Some(Duration::from_millis(100));
-        p.worked(64, 4);
-        assert_eq!(stretch(&mut p, t0, &[0, 5, 30]), vec![b; 3]);
-        assert_eq!(
-            p.window(),
-            US * 20,
-            "an idle stretch without polling adapts nothing"
-        );
-        // Back to one command per read: polling again.
-        p.worked(3, 3);
-        let z = Some(Duration::ZERO);
-        assert_eq!(stretch(&mut p, t0 + US * 100, &[0, 5]), vec![z, z]);
-        // An iteration without reads (a timer) changes nothing.
-        p.worked(0, 0);
-        assert_eq!(stretch(&mut p, t0 + US * 200, &[0, 5]), vec![z, z]);
     }
 
     #[test]

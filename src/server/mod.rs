@@ -66,8 +66,6 @@ pub struct Stats {
     pub rejected_calls: u64,
     pub failed_calls: u64,
     pub net_input_bytes: u64,
-    /// Reads that brought data (the loop compares it with commands run: pipelining).
-    pub read_events: u64,
     pub net_output_bytes: u64,
     /// Samples of (commands processed, time) for instantaneous_ops_per_sec.
     pub ops_samples: VecDeque<(u64, Instant)>,
@@ -444,10 +442,6 @@ impl Server {
             let timeout = busy.timeout(Instant::now(), timeout);
             self.poll_and_handle(&mut events, timeout);
             busy.polled(self.core.loop_now, !events.is_empty());
-            let (commands, reads) = (
-                self.core.stats.total_commands_processed,
-                self.core.stats.read_events,
-            );
             self.check_blocked_timeouts();
             self.check_pause_end();
             self.process_unblocked();
@@ -462,14 +456,6 @@ impl Server {
                 self.after_background_changes();
             }
             self.before_sleep();
-            // (CONFIG RESETSTAT may have zeroed the counters meanwhile.)
-            busy.worked(
-                self.core
-                    .stats
-                    .total_commands_processed
-                    .saturating_sub(commands),
-                self.core.stats.read_events.saturating_sub(reads),
-            );
             if let Some(sd) = self.core.shutdown {
                 return self.finish(sd);
             }
@@ -701,7 +687,6 @@ impl Server {
             }
         }
         self.core.stats.net_input_bytes += total as u64;
-        self.core.stats.read_events += (total > 0) as u64;
         if total > 0 {
             self.process_input(token);
         }
