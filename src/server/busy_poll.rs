@@ -16,8 +16,14 @@
 //! - it came later than `busy-poll-usec`: polling was wasted, so the window halves, down
 //!   to nothing. An idle or lightly loaded server so stops polling after a few requests.
 //!
-//! The cost is bounded by the window per idle stretch. A machine with one CPU never polls:
-//! there the poller would only take the CPU from the process that sends it work.
+//! Polling is also paid for by work: each idle stretch may poll for at most as long as
+//! the loop has worked since the last one (a credit, capped at `busy-poll-usec`). Under
+//! a moderate load whose gaps the window still covers (a client sending a request every
+//! 100 µs) polling cannot go beyond doubling the loop's CPU, where an unbounded window
+//! would keep the CPU busy all the time for a few thousand requests a second.
+//!
+//! A machine with one CPU never polls: there the poller would only take the CPU from
+//! the process that sends it work.
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +40,12 @@ pub struct BusyPoll {
     window: Duration,
     /// Since when the loop has had nothing to do; None while it is working.
     idle_since: Option<Instant>,
+    /// Since when the loop has been working; None while it is idle.
+    working_since: Option<Instant>,
+    /// Polling time earned by work (at most `limit`).
+    credit: Duration,
+    /// How long the current idle stretch may poll: the window, within the credit.
+    budget: Duration,
 }
 
 impl BusyPoll {
@@ -43,6 +55,9 @@ impl BusyPoll {
             limit: Duration::ZERO,
             window: Duration::ZERO,
             idle_since: None,
+            working_since: None,
+            credit: Duration::ZERO,
+            budget: Duration::ZERO,
         };
         p.set_limit(limit);
         p
@@ -56,6 +71,7 @@ impl BusyPoll {
         let limit = if self.parallel { limit } else { Duration::ZERO };
         self.limit = limit;
         self.window = self.window.min(limit);
+        self.credit = self.credit.min(limit);
     }
 
     /// The timeout of the next poll: zero while within the window of the current idle
@@ -66,8 +82,18 @@ impl BusyPoll {
             self.idle_since = None;
             return blocking;
         }
-        let since = *self.idle_since.get_or_insert(now);
-        if now.saturating_duration_since(since) < self.window {
+        let since = match self.idle_since {
+            Some(t) => t,
+            None => {
+                // A new idle stretch: the work just done earns polling time.
+                if let Some(w) = self.working_since.take() {
+                    self.credit = (self.credit + now.saturating_duration_since(w)).min(self.limit);
+                }
+                self.budget = self.window.min(self.credit);
+                *self.idle_since.insert(now)
+            }
+        };
+        if now.saturating_duration_since(since) < self.budget {
             Some(Duration::ZERO)
         } else {
             blocking
@@ -80,10 +106,12 @@ impl BusyPoll {
         if !events {
             return;
         }
+        self.working_since.get_or_insert(now);
         let Some(since) = self.idle_since.take() else {
             return;
         };
         let idle = now.saturating_duration_since(since);
+        self.credit = self.credit.saturating_sub(idle.min(self.budget));
         if idle <= self.window {
             return;
         }
@@ -115,6 +143,9 @@ mod tests {
             limit: US * limit_us as u32,
             window: Duration::ZERO,
             idle_since: None,
+            working_since: None,
+            credit: US * limit_us as u32,
+            budget: Duration::ZERO,
         }
     }
 
@@ -195,6 +226,25 @@ mod tests {
         assert_eq!(p.timeout(t0 + US * 31, None), Some(Duration::ZERO));
         assert_eq!(p.timeout(t0 + US * 45, None), Some(Duration::ZERO));
         assert_eq!(p.timeout(t0 + US * 51, None), None);
+    }
+
+    #[test]
+    fn polling_is_paid_for_by_work() {
+        let mut p = poller(200);
+        p.window = US * 200;
+        p.credit = Duration::ZERO;
+        let t0 = Instant::now();
+        let z = Some(Duration::ZERO);
+        let b = Some(Duration::from_millis(100));
+        // Nothing earned yet: the loop sleeps at once.
+        assert_eq!(stretch(&mut p, t0, &[0, 100]), vec![b, b]);
+        // 5 µs of work (the stretch's end until the next one starts) buys 5 µs of polling.
+        let t1 = t0 + US * 105;
+        assert_eq!(stretch(&mut p, t1, &[0, 4, 5, 100]), vec![z, z, b, b]);
+        assert_eq!(p.credit, Duration::ZERO);
+        // Long work earns at most the limit.
+        let t2 = t1 + US * 100 + US * 10_000;
+        assert_eq!(stretch(&mut p, t2, &[0, 199, 200]), vec![z, z, b]);
     }
 
     #[test]
