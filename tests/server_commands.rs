@@ -275,6 +275,17 @@ fn client_pause_holds_writes_or_everything_until_it_ends() {
         t.elapsed()
     );
 
+    // PFCOUNT may rewrite its key's cached count: WRITE holds it, as Redis does.
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(admin.text(&["client", "pause", "60000", "write"]), "+OK");
+    c.send(&["pfcount", "h"]);
+    assert!(
+        !replied_within(&mut c, 200),
+        "PFCOUNT ran during CLIENT PAUSE WRITE"
+    );
+    assert_eq!(admin.text(&["client", "unpause"]), "+OK");
+    assert_eq!(c.read().concat(), ":0");
+
     assert_eq!(
         admin.text(&["client", "pause", "-1"]),
         "-ERR timeout is negative"

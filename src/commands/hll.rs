@@ -27,7 +27,7 @@ pub const COMMANDS: &[CommandDef] = &[
             "key [element [element ...]]",
         )
         .complexity("O(1) to add every element."),
-    cmd("pfcount", -2, READONLY, pfcount)
+    cmd("pfcount", -2, READONLY | MAY_REPLICATE, pfcount)
         .keys(1, -1, 1)
         .doc(
             "hyperloglog",
