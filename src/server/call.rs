@@ -385,11 +385,18 @@ fn refused_for_memory(
 }
 
 /// Delivers what changes made outside a handler left in `store`: DELs for the AOF,
-/// WATCH and blocked-client signals, keyspace events.
+/// then the signals (`deliver_signals`).
 fn deliver_effects(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>) {
     for (d, c) in store.also_propagate.drain(..) {
         core.aof.feed_sds(d, &c);
     }
+    deliver_signals(store, core, client, out);
+}
+
+/// WATCH and blocked-client signals of the keys touched, and keyspace events, after a
+/// command (or an eviction before one) changed data.
+#[inline]
+fn deliver_signals(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>) {
     if !store.touched.is_empty() {
         core.process_touched(store, client);
     }
@@ -479,14 +486,7 @@ pub fn call(
     if let Some((keys, timeout)) = client.block_request.take() {
         core.block_client(store, client, keys, timeout, args, cmd);
     }
-    if !store.touched.is_empty() {
-        core.process_touched(store, client);
-    }
-    if !store.events.is_empty() {
-        let mut events = std::mem::take(&mut store.events);
-        core.publish_events(&mut events, Some(Current { client, out }));
-        store.events = events;
-    }
+    deliver_signals(store, core, client, out);
     store.cur = saved_db;
 }
 

@@ -433,12 +433,10 @@ pub fn pause(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let now = std::time::Instant::now();
     // Redis adds the timeout to the current time in milliseconds; a sum past the 64-bit
     // range wraps into the past there, which is a pause that has already ended.
-    let end = if crate::store::now_ms().checked_add(ms).is_none() {
-        now
-    } else {
-        now.checked_add(std::time::Duration::from_millis(ms as u64))
-            .unwrap_or(now + std::time::Duration::from_secs(u32::MAX as u64))
-    };
+    let end = crate::store::now_ms()
+        .checked_add(ms)
+        .and_then(|_| now.checked_add(std::time::Duration::from_millis(ms as u64)))
+        .unwrap_or(now);
     // A pause in force is only ever extended and made stricter, as in Redis.
     let p = match ctx.srv.pause {
         Some(old) => Pause {
