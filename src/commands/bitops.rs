@@ -372,11 +372,9 @@ fn bitop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     if maxlen > 0 {
         ctx.store.set(dest, Value::Str(Sds::from_vec(res)), false);
         ctx.store.mark_encoding(dest, ENC_RAW);
-        ctx.store.notify(notify::STRING, "set", dest);
-        ctx.store.dirty += 1;
-    } else if ctx.store.delete(dest) {
-        ctx.store.notify(notify::GENERIC, "del", dest);
-        ctx.store.dirty += 1;
+        ctx.store.modified(dest, notify::STRING, "set");
+    } else {
+        ctx.store.delete(dest);
     }
     ctx.reply.int(maxlen as i64);
     Ok(())

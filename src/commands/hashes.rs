@@ -277,16 +277,10 @@ fn hdel(ctx: &mut Ctx, a: &Args) -> CmdResult {
         }
     }
     if deleted > 0 {
+        ctx.store.modified_by(key, notify::HASH, "hdel", deleted);
         if emptied {
-            ctx.store.delete(key);
-        } else {
-            ctx.store.signal_modified(key);
+            ctx.store.remove_emptied(key);
         }
-        ctx.store.notify(notify::HASH, "hdel", key);
-        if emptied {
-            ctx.store.notify(notify::GENERIC, "del", key);
-        }
-        ctx.store.dirty += deleted;
     }
     ctx.reply.int(deleted as i64);
     Ok(())

@@ -7,7 +7,6 @@
 //! PEXPIREAT with the absolute time, so replaying the file gives the same keyspace.
 
 use super::flags::*;
-use super::strings::notify_new;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
 use crate::config::MaxmemoryPolicy;
 use crate::error::{sanitize, CmdResult, Error};
@@ -248,8 +247,6 @@ fn delete_keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let mut n = 0;
     for key in a.from(1) {
         if ctx.store.delete(key) {
-            ctx.store.notify(notify::GENERIC, "del", key);
-            ctx.store.dirty += 1;
             n += 1;
         }
     }
@@ -452,23 +449,10 @@ fn rename_generic(ctx: &mut Ctx, a: &Args, nx: bool) -> CmdResult {
         ctx.reply.int(0);
         return Ok(());
     }
-    let db = ctx.store.db();
-    let expire = db.expire_at(src);
-    if dst_exists {
-        db.remove(dst);
-    }
-    if let Some(v) = db.remove(src) {
-        db.keys.insert(Sds::from(dst), v);
-        if let Some(w) = expire {
-            db.set_expire(dst, w);
-        }
-    }
-    notify_new(ctx.store, dst);
-    ctx.store.signal_modified(src);
-    ctx.store.signal_modified(dst);
-    ctx.store.notify(notify::GENERIC, "rename_from", src);
-    ctx.store.notify(notify::GENERIC, "rename_to", dst);
-    ctx.store.dirty += 1;
+    ctx.store.rename(src, dst);
+    ctx.store
+        .modified_by(src, notify::GENERIC, "rename_from", 0);
+    ctx.store.modified(dst, notify::GENERIC, "rename_to");
     if nx {
         ctx.reply.int(1);
     } else {
@@ -725,7 +709,7 @@ fn expire_generic(ctx: &mut Ctx, a: &Args, relative: bool, seconds: bool) -> Cmd
         return Ok(());
     }
     if when <= ctx.store.now && !ctx.store.loading {
-        ctx.store.db().remove(key);
+        ctx.store.take(key);
         ctx.store.dirty += 1;
         ctx.rewrite_as(vec![sds_cmd(&[b"DEL", key])]);
         ctx.store.signal_modified(key);
@@ -733,7 +717,7 @@ fn expire_generic(ctx: &mut Ctx, a: &Args, relative: bool, seconds: bool) -> Cmd
         ctx.reply.int(1);
         return Ok(());
     }
-    ctx.store.db().set_expire(key, when);
+    ctx.store.set_expire(key, when);
     ctx.reply.int(1);
     if relative || seconds {
         // Fed as PEXPIREAT with the absolute time, keeping the condition arguments.
@@ -817,7 +801,7 @@ fn pexpiretime(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// PERSIST key
 fn persist(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let key = a.get(1);
-    if ctx.store.lookup_write(key).is_none() || !ctx.store.db().remove_expire(key) {
+    if ctx.store.lookup_write(key).is_none() || !ctx.store.persist(key) {
         ctx.reply.int(0);
         return Ok(());
     }

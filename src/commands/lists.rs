@@ -191,7 +191,7 @@ fn pop_name(front: bool) -> &'static [u8] {
 fn popped(store: &mut Store, key: &[u8], front: bool, n: usize, empty: bool) {
     store.notify(notify::LIST, pop_event(front), key);
     if empty {
-        store.db().remove(key);
+        store.take(key);
         store.notify(notify::GENERIC, "del", key);
     }
     store.signal_modified(key);
@@ -448,7 +448,7 @@ fn lrem(ctx: &mut Ctx, a: &Args) -> CmdResult {
     if removed > 0 {
         ctx.store.notify(notify::LIST, "lrem", key);
         if empty {
-            ctx.store.db().remove(key);
+            ctx.store.take(key);
             ctx.store.notify(notify::GENERIC, "del", key);
         }
         ctx.store.signal_modified(key);
@@ -476,7 +476,7 @@ fn ltrim(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let empty = l.is_empty();
     ctx.store.notify(notify::LIST, "ltrim", key);
     if empty {
-        ctx.store.db().remove(key);
+        ctx.store.take(key);
         ctx.store.notify(notify::GENERIC, "del", key);
     }
     ctx.store.signal_modified(key);
@@ -615,7 +615,7 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: bool, to: bool) ->
     ctx.reply.bulk(&value);
     ctx.store.notify(notify::LIST, pop_event(from), src);
     if src_empty {
-        ctx.store.db().remove(src);
+        ctx.store.take(src);
         ctx.store.notify(notify::GENERIC, "del", src);
     }
     ctx.store.signal_modified(src);

@@ -7,6 +7,7 @@
 //! AOF, and COMMAND INFO/DOCS/LIST/GETKEYS read the same rows. A handler only does its
 //! command's work and writes its reply.
 
+pub mod args;
 pub mod bitops;
 pub mod connection;
 pub mod hashes;
@@ -23,13 +24,14 @@ pub mod strings;
 pub mod zsets;
 
 use crate::error::CmdResult;
-use crate::resp::parse::Span;
 use crate::resp::reply::Reply;
 use crate::server::client::Client;
 use crate::server::Core;
 use crate::store::bytes::Sds;
 use crate::store::Store;
 use std::sync::LazyLock;
+
+pub use args::{Args, Cursor, OwnedArgs, ScanOpts};
 
 /// Command flags, as Redis names them in COMMAND INFO.
 pub mod flags {
@@ -394,124 +396,6 @@ impl Table {
     }
 }
 
-/// The arguments of one command: spans into a buffer (the connection's read buffer, or an
-/// owned copy for queued and blocked commands). Index 0 is the command name.
-#[derive(Clone, Copy)]
-pub struct Args<'a> {
-    buf: &'a [u8],
-    spans: &'a [Span],
-    /// `buf` is exactly the frame as the client sent it (see `wire_frame`).
-    wire: bool,
-}
-
-impl<'a> Args<'a> {
-    pub fn new(buf: &'a [u8], spans: &'a [Span]) -> Args<'a> {
-        Args {
-            buf,
-            spans,
-            wire: false,
-        }
-    }
-
-    /// The arguments of a frame as the parser found it in a connection's read buffer:
-    /// `frame` is the whole frame and nothing else.
-    pub fn from_wire(frame: &'a [u8], spans: &'a [Span]) -> Args<'a> {
-        Args {
-            buf: frame,
-            spans,
-            wire: true,
-        }
-    }
-
-    /// The frame as received, when it is exactly the canonical RESP multibulk encoding of
-    /// these arguments (what the AOF would write for them), so it can be copied as is.
-    /// None for inline commands, for frames with other line terminators than CRLF
-    /// (the parser does not insist on the byte after `\r`), and for owned arguments.
-    pub fn wire_frame(&self) -> Option<&'a [u8]> {
-        if !self.wire || self.buf.first() != Some(&b'*') {
-            return None;
-        }
-        let crlf = |at: usize| self.buf.get(at..at + 2) == Some(b"\r\n");
-        let digits = |n: usize| if n < 10 { 1 } else { n.ilog10() as usize + 1 };
-        let mut len = 1 + digits(self.spans.len()) + 2;
-        if !crlf(len - 2) {
-            return None;
-        }
-        for s in self.spans {
-            let n = s.end - s.start;
-            len += 1 + digits(n) + 2 + n + 2;
-            if s.start < 2 || !crlf(s.start - 2) || !crlf(s.end) {
-                return None;
-            }
-        }
-        (len == self.buf.len()).then_some(self.buf)
-    }
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
-    /// Argument `i`; callers rely on the arity check for the indexes they use.
-    #[inline]
-    pub fn get(&self, i: usize) -> &'a [u8] {
-        let s = self.spans[i];
-        &self.buf[s.start..s.end]
-    }
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + '_ {
-        self.spans.iter().map(|s| &self.buf[s.start..s.end])
-    }
-    /// Arguments from `i` on.
-    pub fn from(&self, i: usize) -> impl ExactSizeIterator<Item = &'a [u8]> + '_ {
-        self.spans[i.min(self.spans.len())..]
-            .iter()
-            .map(|s| &self.buf[s.start..s.end])
-    }
-    /// Whether argument `i` equals `word`, ignoring ASCII case.
-    #[inline]
-    pub fn is(&self, i: usize, word: &str) -> bool {
-        self.get(i).eq_ignore_ascii_case(word.as_bytes())
-    }
-    pub fn to_owned(&self) -> OwnedArgs {
-        OwnedArgs::from_iter(self.iter())
-    }
-    pub fn to_sds(&self) -> Vec<Sds> {
-        self.iter().map(Sds::from).collect()
-    }
-}
-
-/// Arguments that own their bytes.
-#[derive(Clone, Default, Debug)]
-pub struct OwnedArgs {
-    buf: Vec<u8>,
-    spans: Vec<Span>,
-}
-
-impl OwnedArgs {
-    pub fn args(&self) -> Args<'_> {
-        Args::new(&self.buf, &self.spans)
-    }
-    pub fn push(&mut self, a: &[u8]) {
-        let start = self.buf.len();
-        self.buf.extend_from_slice(a);
-        self.spans.push(Span {
-            start,
-            end: self.buf.len(),
-        });
-    }
-}
-
-impl<'b> FromIterator<&'b [u8]> for OwnedArgs {
-    fn from_iter<I: IntoIterator<Item = &'b [u8]>>(it: I) -> Self {
-        let mut o = OwnedArgs::default();
-        for a in it {
-            o.push(a);
-        }
-        o
-    }
-}
-
 /// How the running command is fed to the AOF when it changed the data.
 #[derive(Default, Debug)]
 pub enum Propagate {
@@ -535,6 +419,12 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The server's configuration, to read.
+    #[inline]
+    pub fn config(&self) -> &crate::config::Config {
+        &self.srv.config
+    }
+
     /// Feeds `cmds` to the AOF instead of the command as received.
     pub fn rewrite_as(&mut self, cmds: Vec<Vec<Sds>>) {
         self.propagate = Propagate::Rewrite(cmds);
@@ -549,6 +439,7 @@ pub fn sds_cmd(parts: &[&[u8]]) -> Vec<Sds> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resp::parse::Span;
 
     #[test]
     fn lookup_ignores_ascii_case_only() {

@@ -188,7 +188,7 @@ fn srem(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let empty = s.is_empty();
     if deleted > 0 {
         if empty {
-            ctx.store.db().remove(key);
+            ctx.store.take(key);
         }
         ctx.store.signal_modified(key);
         ctx.store.notify(notify::SET, "srem", key);
@@ -267,7 +267,7 @@ fn spop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     }
     ctx.reply.bulk(&m);
     if empty {
-        ctx.store.db().remove(key);
+        ctx.store.take(key);
         ctx.store.notify(notify::GENERIC, "del", key);
     }
     ctx.store.signal_modified(key);
@@ -295,7 +295,7 @@ fn spop_count(ctx: &mut Ctx, a: &Args) -> CmdResult {
     if count >= size as u64 {
         // Everything: the set goes away, and that is what the AOF gets.
         reply_members(r, s);
-        ctx.store.db().remove(key);
+        ctx.store.take(key);
         ctx.store.notify(notify::SET, "spop", key);
         ctx.store.notify(notify::GENERIC, "del", key);
         ctx.store.dirty += size as u64;
@@ -488,7 +488,7 @@ fn smove(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let empty = s.is_empty();
     ctx.store.notify(notify::SET, "srem", src);
     if empty {
-        ctx.store.db().remove(src);
+        ctx.store.take(src);
         ctx.store.notify(notify::GENERIC, "del", src);
     }
     ctx.store.signal_modified(src);
@@ -540,7 +540,7 @@ fn get_set<'a>(db: &'a Db, key: &[u8]) -> Option<&'a Set> {
 fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &'static str) {
     if result.is_empty() {
         ctx.reply.int(0);
-        if ctx.store.db().remove(dst).is_some() {
+        if ctx.store.take(dst).is_some() {
             ctx.store.dirty += 1;
             ctx.store.signal_modified(dst);
             ctx.store.notify(notify::GENERIC, "del", dst);

@@ -253,11 +253,10 @@ fn sort_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
             let n = out.len();
             if n > 0 {
                 ctx.store.set(dest, Value::List(Box::new(out)), false);
-                ctx.store.notify(notify::LIST, "sortstore", dest);
-                ctx.store.dirty += n as u64;
-            } else if ctx.store.delete(dest) {
-                ctx.store.notify(notify::GENERIC, "del", dest);
-                ctx.store.dirty += 1;
+                ctx.store
+                    .modified_by(dest, notify::LIST, "sortstore", n as u64);
+            } else {
+                ctx.store.delete(dest);
             }
             ctx.reply.int(n as i64);
         }

@@ -205,18 +205,9 @@ pub const COMMANDS: &[CommandDef] = &[
         .complexity("O(N*M) where N and M are the lengths of s1 and s2, respectively"),
 ];
 
-/// Records the creation of a key: the `new` keyspace event (class n), which Redis raises
-/// whenever a key is added to a database.
-#[inline]
-pub(crate) fn notify_new(store: &mut Store, key: &[u8]) {
-    if store.notify_flags & notify::NEW != 0 {
-        store.notify(notify::NEW, "new", key);
-    }
-}
-
-/// `ERR string exceeds maximum allowed size (proto-max-bulk-len)` unless `len + add` fits.
-fn check_string_length(ctx: &Ctx, len: usize, add: usize) -> CmdResult {
-    let max = ctx.srv.config.proto_max_bulk_len;
+/// `ERR string exceeds maximum allowed size (proto-max-bulk-len)` unless `len + add`
+/// fits in `max`.
+fn check_string_length(max: u64, len: usize, add: usize) -> CmdResult {
     match (len as u64).checked_add(add as u64) {
         Some(total) if total <= max => Ok(()),
         _ => Err(Error::msg(
@@ -274,47 +265,36 @@ struct StrOpts<'a> {
 }
 
 fn parse_str_opts<'a>(a: &Args<'a>, for_set: bool) -> Result<StrOpts<'a>, Error> {
+    const EXPIRY: &[(&str, ExpireKind)] = &[
+        ("ex", ExpireKind::Ex),
+        ("px", ExpireKind::Px),
+        ("exat", ExpireKind::ExAt),
+        ("pxat", ExpireKind::PxAt),
+    ];
     let mut o = StrOpts::default();
-    let mut j = if for_set { 3 } else { 2 };
-    while j < a.len() {
-        let has_next = j + 1 < a.len();
-        // An expiry form may repeat itself (the last one wins) but not mix with another.
-        let expiry_ok = |k: ExpireKind, o: &StrOpts| {
-            !o.keepttl && !o.persist && o.expire.is_none_or(|(e, _)| e == k) && has_next
-        };
-        let kind = if a.is(j, "ex") {
-            Some(ExpireKind::Ex)
-        } else if a.is(j, "px") {
-            Some(ExpireKind::Px)
-        } else if a.is(j, "exat") {
-            Some(ExpireKind::ExAt)
-        } else if a.is(j, "pxat") {
-            Some(ExpireKind::PxAt)
-        } else {
-            None
-        };
-        if let Some(k) = kind {
-            if !expiry_ok(k, &o) {
-                return Err(Error::Syntax);
+    let mut c = a.cursor(if for_set { 3 } else { 2 });
+    while !c.is_done() {
+        if let Some(k) = c.keyword(EXPIRY) {
+            // An expiry form may repeat itself (the last one wins) but not mix with
+            // another, and needs its value.
+            let ok = !o.keepttl && !o.persist && o.expire.is_none_or(|(e, _)| e == k);
+            match c.next() {
+                Some(v) if ok => o.expire = Some((k, v)),
+                _ => return Err(Error::Syntax),
             }
-            o.expire = Some((k, a.get(j + 1)));
-            j += 2;
-            continue;
-        }
-        if for_set && a.is(j, "nx") && !o.xx {
+        } else if for_set && !o.xx && c.eat("nx") {
             o.nx = true;
-        } else if for_set && a.is(j, "xx") && !o.nx {
+        } else if for_set && !o.nx && c.eat("xx") {
             o.xx = true;
-        } else if for_set && a.is(j, "get") {
+        } else if for_set && c.eat("get") {
             o.get = true;
-        } else if for_set && a.is(j, "keepttl") && !o.persist && o.expire.is_none() {
+        } else if for_set && !o.persist && o.expire.is_none() && c.eat("keepttl") {
             o.keepttl = true;
-        } else if !for_set && a.is(j, "persist") && !o.keepttl && o.expire.is_none() {
+        } else if !for_set && !o.keepttl && o.expire.is_none() && c.eat("persist") {
             o.persist = true;
         } else {
             return Err(Error::Syntax);
         }
-        j += 1;
     }
     Ok(o)
 }
@@ -341,8 +321,7 @@ fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let (key, val) = (a.get(1), a.get(2));
     if a.len() == 3 {
         store_string(ctx.store, key, val, false);
-        ctx.store.dirty += 1;
-        ctx.store.notify(notify::STRING, "set", key);
+        ctx.store.modified(key, notify::STRING, "set");
         ctx.reply.ok();
         return Ok(());
     }
@@ -366,11 +345,10 @@ fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Ok(());
     }
     ctx.store.set(key, Value::Str(Sds::from(val)), o.keepttl);
-    ctx.store.dirty += 1;
-    ctx.store.notify(notify::STRING, "set", key);
+    ctx.store.modified(key, notify::STRING, "set");
     if let Some(w) = when {
-        ctx.store.db().set_expire(key, w);
-        ctx.store.notify(notify::GENERIC, "expire", key);
+        ctx.store.set_expire(key, w);
+        ctx.store.event(key, notify::GENERIC, "expire");
         let ms = itoa::Buffer::new().format(w).as_bytes().to_vec();
         ctx.rewrite_as(vec![sds_cmd(&[b"SET", key, val, b"PXAT", &ms])]);
     } else if o.get {
@@ -397,8 +375,7 @@ fn setnx(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Ok(());
     }
     ctx.store.add(key, Value::Str(Sds::from(a.get(2))));
-    ctx.store.dirty += 1;
-    ctx.store.notify(notify::STRING, "set", key);
+    ctx.store.modified(key, notify::STRING, "set");
     ctx.reply.int(1);
     Ok(())
 }
@@ -408,10 +385,9 @@ fn set_with_expire(ctx: &mut Ctx, a: &Args, kind: ExpireKind) -> CmdResult {
     let (key, val) = (a.get(1), a.get(3));
     let when = expire_at_ms(a.get(2), kind, ctx.store.now, ctx.cmd.name)?;
     store_string(ctx.store, key, val, false);
-    ctx.store.dirty += 1;
-    ctx.store.notify(notify::STRING, "set", key);
-    ctx.store.db().set_expire(key, when);
-    ctx.store.notify(notify::GENERIC, "expire", key);
+    ctx.store.modified(key, notify::STRING, "set");
+    ctx.store.set_expire(key, when);
+    ctx.store.event(key, notify::GENERIC, "expire");
     let ms = itoa::Buffer::new().format(when).as_bytes().to_vec();
     ctx.rewrite_as(vec![sds_cmd(&[b"SET", key, val, b"PXAT", &ms])]);
     ctx.reply.ok();
@@ -437,8 +413,7 @@ fn getset(ctx: &mut Ctx, a: &Args) -> CmdResult {
         Some(_) => return Err(Error::WrongType),
     };
     ctx.store.set(key, Value::Str(Sds::from(val)), false);
-    ctx.store.notify(notify::STRING, "set", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::STRING, "set");
     ctx.rewrite_as(vec![sds_cmd(&[b"SET", key, val])]);
     Ok(())
 }
@@ -454,12 +429,10 @@ fn getdel(ctx: &mut Ctx, a: &Args) -> CmdResult {
         Some(Value::Str(_)) => {}
         Some(_) => return Err(Error::WrongType),
     }
-    if let Some(Value::Str(s)) = ctx.store.db().remove(key) {
+    if let Some(Value::Str(s)) = ctx.store.take(key) {
         ctx.reply.bulk(&s);
     }
-    ctx.store.signal_modified(key);
-    ctx.store.notify(notify::GENERIC, "del", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::GENERIC, "del");
     ctx.rewrite_as(vec![sds_cmd(&[b"DEL", key])]);
     Ok(())
 }
@@ -486,24 +459,18 @@ fn getex(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let absolute = matches!(o.expire, Some((ExpireKind::ExAt | ExpireKind::PxAt, _)));
     match when {
         Some(w) if absolute && w <= ctx.store.now && !ctx.store.loading => {
-            ctx.store.db().remove(key);
-            ctx.store.signal_modified(key);
-            ctx.store.notify(notify::GENERIC, "del", key);
-            ctx.store.dirty += 1;
+            ctx.store.take(key);
+            ctx.store.modified(key, notify::GENERIC, "del");
             ctx.rewrite_as(vec![sds_cmd(&[b"DEL", key])]);
         }
         Some(w) => {
-            ctx.store.db().set_expire(key, w);
-            ctx.store.signal_modified(key);
-            ctx.store.notify(notify::GENERIC, "expire", key);
-            ctx.store.dirty += 1;
+            ctx.store.set_expire(key, w);
+            ctx.store.modified(key, notify::GENERIC, "expire");
             let ms = itoa::Buffer::new().format(w).as_bytes().to_vec();
             ctx.rewrite_as(vec![sds_cmd(&[b"PEXPIREAT", key, &ms])]);
         }
-        None if o.persist && ctx.store.db().remove_expire(key) => {
-            ctx.store.signal_modified(key);
-            ctx.store.notify(notify::GENERIC, "persist", key);
-            ctx.store.dirty += 1;
+        None if o.persist && ctx.store.persist(key) => {
+            ctx.store.modified(key, notify::GENERIC, "persist");
             ctx.rewrite_as(vec![sds_cmd(&[b"PERSIST", key])]);
         }
         None => {}
@@ -530,9 +497,8 @@ fn mset(ctx: &mut Ctx, a: &Args) -> CmdResult {
     }
     for j in (1..a.len()).step_by(2) {
         store_string(ctx.store, a.get(j), a.get(j + 1), false);
-        ctx.store.notify(notify::STRING, "set", a.get(j));
+        ctx.store.modified(a.get(j), notify::STRING, "set");
     }
-    ctx.store.dirty += (a.len() / 2) as u64;
     ctx.reply.ok();
     Ok(())
 }
@@ -550,9 +516,8 @@ fn msetnx(ctx: &mut Ctx, a: &Args) -> CmdResult {
     }
     for j in (1..a.len()).step_by(2) {
         store_string(ctx.store, a.get(j), a.get(j + 1), false);
-        ctx.store.notify(notify::STRING, "set", a.get(j));
+        ctx.store.modified(a.get(j), notify::STRING, "set");
     }
-    ctx.store.dirty += (a.len() / 2) as u64;
     ctx.reply.int(1);
     Ok(())
 }
@@ -560,28 +525,21 @@ fn msetnx(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// APPEND key value
 fn append(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let (key, val) = (a.get(1), a.get(2));
-    let cur_len = match ctx.store.lookup_write(key) {
-        None => None,
-        Some(Value::Str(s)) => Some(s.len()),
-        Some(_) => return Err(Error::WrongType),
-    };
-    let total = match cur_len {
+    let max = ctx.config().proto_max_bulk_len;
+    let total = match ctx.store.lookup_write_meta(key) {
         None => {
             ctx.store.add(key, Value::Str(Sds::from(val)));
             val.len()
         }
-        Some(len) => {
-            check_string_length(ctx, len, val.len())?;
-            if let Some(Value::Str(s)) = ctx.store.db().keys.get_mut(key) {
-                s.push_slice(val);
-            }
-            ctx.store.mark_encoding(key, ENC_RAW);
-            ctx.store.signal_modified(key);
-            len + val.len()
+        Some((Value::Str(s), meta)) => {
+            check_string_length(max, s.len(), val.len())?;
+            s.push_slice(val);
+            *meta |= ENC_RAW;
+            s.len()
         }
+        Some(_) => return Err(Error::WrongType),
     };
-    ctx.store.notify(notify::STRING, "append", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::STRING, "append");
     ctx.reply.int(total as i64);
     Ok(())
 }
@@ -642,53 +600,36 @@ fn setrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
     if offset < 0 {
         return Err(Error::msg("ERR offset is out of range"));
     }
-    let offset = offset as u64;
-    let cur_len = match ctx.store.lookup_write(key) {
-        None => None,
-        Some(Value::Str(s)) => Some(s.len()),
-        Some(_) => return Err(Error::WrongType),
-    };
-    let fits = |ctx: &Ctx| {
-        let total = offset.checked_add(val.len() as u64);
-        match total {
-            Some(t) if t <= ctx.srv.config.proto_max_bulk_len => Ok(t as usize),
-            _ => Err(Error::msg(
-                "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
-            )),
-        }
-    };
-    let new_len = match cur_len {
+    let max = ctx.config().proto_max_bulk_len;
+    let offset = offset as usize;
+    let fits = || check_string_length(max, offset, val.len());
+    let new_len = match ctx.store.lookup_write_meta(key) {
         None => {
             if val.is_empty() {
                 ctx.reply.int(0);
                 return Ok(());
             }
-            fits(ctx)?;
+            fits()?;
             let mut s = Sds::new();
-            s.set_range(offset as usize, val);
+            s.set_range(offset, val);
             let n = s.len();
             ctx.store.add(key, Value::Str(s));
             ctx.store.mark_encoding(key, ENC_RAW);
             n
         }
-        Some(len) => {
+        Some((Value::Str(s), meta)) => {
             if val.is_empty() {
-                ctx.reply.int(len as i64);
+                ctx.reply.int(s.len() as i64);
                 return Ok(());
             }
-            fits(ctx)?;
-            let mut n = len;
-            if let Some(Value::Str(s)) = ctx.store.db().keys.get_mut(key) {
-                s.set_range(offset as usize, val);
-                n = s.len();
-            }
-            ctx.store.mark_encoding(key, ENC_RAW);
-            ctx.store.signal_modified(key);
-            n
+            fits()?;
+            s.set_range(offset, val);
+            *meta |= ENC_RAW;
+            s.len()
         }
+        Some(_) => return Err(Error::WrongType),
     };
-    ctx.store.notify(notify::STRING, "setrange", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::STRING, "setrange");
     ctx.reply.int(new_len as i64);
     Ok(())
 }
@@ -710,7 +651,6 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
             }
             // The result is a fresh integer object in Redis: no encoding history.
             *meta &= !ENC_MASK;
-            store.signal_modified(key);
             v
         }
         Ok(_) => return Err(Error::WrongType),
@@ -720,8 +660,7 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
             by
         }
     };
-    store.notify(notify::STRING, "incrby", key);
-    store.dirty += 1;
+    store.modified(key, notify::STRING, "incrby");
     ctx.reply.int(value);
     Ok(())
 }
@@ -770,8 +709,7 @@ fn incrbyfloat(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let rewrite = sds_cmd(&[b"SET", key, &v, b"KEEPTTL"]);
     ctx.store.set(key, Value::Str(Sds::from_vec(v)), true);
     ctx.store.mark_encoding(key, ENC_NOINT);
-    ctx.store.notify(notify::STRING, "incrbyfloat", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::STRING, "incrbyfloat");
     ctx.rewrite_as(vec![rewrite]);
     Ok(())
 }
@@ -806,29 +744,26 @@ fn lcs(ctx: &mut Ctx, a: &Args) -> CmdResult {
         withmatchlen: false,
         minmatchlen: 0,
     };
-    let mut j = 3;
-    while j < a.len() {
-        let more = a.len() - 1 - j;
-        if a.is(j, "idx") {
+    let mut c = a.cursor(3);
+    while !c.is_done() {
+        if c.eat("idx") {
             o.idx = true;
-        } else if a.is(j, "len") {
+        } else if c.eat("len") {
             o.len = true;
-        } else if a.is(j, "withmatchlen") {
+        } else if c.eat("withmatchlen") {
             o.withmatchlen = true;
-        } else if a.is(j, "minmatchlen") && more > 0 {
-            o.minmatchlen = parse_i64(a.get(j + 1)).ok_or(Error::NotInteger)?.max(0);
-            j += 1;
+        } else if c.eat_with("minmatchlen", 1) {
+            o.minmatchlen = c.i64()?.max(0);
         } else {
             return Err(Error::Syntax);
         }
-        j += 1;
     }
     if o.idx && o.len {
         return Err(Error::msg(
             "ERR If you want both the length and indexes, please just use IDX.",
         ));
     }
-    let db = &ctx.store.dbs[ctx.store.cur];
+    let db = ctx.store.db();
     let text = |k: &[u8]| match db.keys.get(k) {
         Some(Value::Str(s)) => s.as_slice(),
         _ => &b""[..],

@@ -291,7 +291,7 @@ fn after_removal_known(ctx: &mut Ctx, key: &[u8], event: &'static str, n: usize,
     }
     ctx.store.notify(notify::ZSET, event, key);
     if empty {
-        ctx.store.db().remove(key);
+        ctx.store.take(key);
         ctx.store.notify(notify::GENERIC, "del", key);
     }
     ctx.store.signal_modified(key);

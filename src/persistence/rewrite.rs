@@ -708,7 +708,7 @@ mod tests {
         let mut store = Store::new(16);
         store.cur = 3;
         store.add(b"s", Value::Str(Sds::from(&b"v\r\n"[..])));
-        store.db().set_expire(b"s", 1_700_000_000_123);
+        store.set_expire(b"s", 1_700_000_000_123);
         let mut h = crate::store::hash::Hash::new();
         let lim = crate::store::hash::Limits::from_config(&crate::config::Config::default());
         for i in 0..150 {

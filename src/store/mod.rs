@@ -1,10 +1,21 @@
-//! The keyspace: databases, values and their expiry.
+//! The keyspace: databases, values and their expiry, and the one write path into them.
 //!
 //! `Store` is everything a data command touches: the databases, the command's time
-//! snapshot and selected database, and the side effects every write has (the dirty
-//! counter, keys signalled as modified for WATCH and blocked clients, keyspace events,
-//! extra commands to propagate such as the DEL of a lazily expired key). Handlers reach
-//! keys only through `Store`, so expiry and those side effects live in one place.
+//! snapshot and selected database, and the side effects every write has. Handlers reach
+//! keys only through `Store`'s methods:
+//! - reads: `lookup_read` (counts a hit or a miss), `lookup_write` (for a read-modify-write),
+//!   `lookup_quiet`, `exists`, and `db()`/`db_at()` for read-only walks (SCAN, KEYS, DBSIZE);
+//! - writes: `set`, `add`, `add_vacant` put values, `take` removes one, `set_expire` and
+//!   `persist` change expiry; a value found with `lookup_write` is changed in place;
+//! - after every write, one call says what happened: `modified(key, class, event)` (or
+//!   `modified_by` with the number of changes) does all of a write's side effects together:
+//!   the dirty counter that decides propagation, the WATCH and blocked-client signal, and
+//!   the keyspace event. `delete` is a DEL (removal and all of that); `remove_emptied`
+//!   removes a collection a write left empty, with its `del` event; `event` raises a
+//!   further event of a write already reported (SET's `expire`).
+//!
+//! The server drains what the writes left (`take_touched`, `take_events`,
+//! `take_propagate`) after each command; handlers never see those queues.
 
 pub mod bytes;
 pub mod dict;
@@ -294,9 +305,16 @@ impl Store {
         }
     }
 
+    /// The current database, to read.
     #[inline]
-    pub fn db(&mut self) -> &mut Db {
-        &mut self.dbs[self.cur]
+    pub fn db(&self) -> &Db {
+        &self.dbs[self.cur]
+    }
+
+    /// Database `i`, to read.
+    #[inline]
+    pub fn db_at(&self, i: usize) -> Option<&Db> {
+        self.dbs.get(i)
     }
 
     /// Deletes `key` of database `db` if its time has come; true if it was expired (and,
@@ -397,7 +415,8 @@ impl Store {
         }
     }
 
-    /// Adds a key that `lookup_write_meta_or_vacant` just found absent.
+    /// Adds a key that `lookup_write_meta_or_vacant` just found absent (the `new` event;
+    /// the caller reports the write with `modified`).
     pub fn add_vacant(&mut self, key: &[u8], v: Value, vacant: Vacant) {
         let cur = self.cur;
         let fresh = self.access.fresh(self.now);
@@ -434,8 +453,8 @@ impl Store {
     }
 
     /// Sets a key to a value (Redis setKey): the old value and, unless `keep_ttl`, its
-    /// expiry are gone (an expired old key counts as absent). Signals the key as
-    /// modified, and raises the `new` event when the key did not exist.
+    /// expiry are gone (an expired old key counts as absent). Raises the `new` event when
+    /// the key did not exist; the caller reports the write with `modified`.
     pub fn set(&mut self, key: &[u8], v: Value, keep_ttl: bool) {
         self.expire_for_write(key);
         let cur = self.cur;
@@ -469,23 +488,94 @@ impl Store {
         }
     }
 
-    /// Adds a key known to be absent (after `lookup_write` said so).
+    /// Adds a key known to be absent (after `lookup_write` said so); the caller reports
+    /// the write with `modified`.
     pub fn add(&mut self, key: &[u8], v: Value) {
         self.add_vacant(key, v, Vacant(Dict::<Value, u32>::hash(key)));
     }
 
-    /// Deletes a key (after expiry); true if it existed. Signals it as modified.
+    /// DEL of one key (after expiry): true if it existed, and then the write is reported
+    /// (dirty, signal, `del` event).
     pub fn delete(&mut self, key: &[u8]) -> bool {
         if self.expire_if_needed(key) {
             return false;
         }
         let cur = self.cur;
         if self.dbs[cur].remove(key).is_some() {
-            self.signal_modified(key);
+            self.modified(key, notify::GENERIC, "del");
             true
         } else {
             false
         }
+    }
+
+    /// Removes a key and its expiry, giving its value, with no side effect: the caller
+    /// reports the write (`modified`) as the command it is part of sees it.
+    pub fn take(&mut self, key: &[u8]) -> Option<Value> {
+        let cur = self.cur;
+        self.dbs[cur].remove(key)
+    }
+
+    /// Moves the value and expiry of `src` to `dst` (an existing `dst` is replaced), with
+    /// the `new` event of `dst`; the caller reports the write on both keys.
+    pub fn rename(&mut self, src: &[u8], dst: &[u8]) {
+        let cur = self.cur;
+        let db = &mut self.dbs[cur];
+        let expire = db.expire_at(src);
+        db.remove(dst);
+        if let Some(v) = db.remove(src) {
+            db.keys.insert(Sds::from(dst), v);
+            if let Some(w) = expire {
+                db.set_expire(dst, w);
+            }
+        }
+        self.notify(notify::NEW, "new", dst);
+    }
+
+    /// Removes a collection that the write just reported left empty, with its `del`
+    /// event (Redis deletes an emptied key as part of the write).
+    pub fn remove_emptied(&mut self, key: &[u8]) {
+        let cur = self.cur;
+        self.dbs[cur].remove(key);
+        self.notify(notify::GENERIC, "del", key);
+    }
+
+    /// Sets the expiry of an existing key (ms since the Unix epoch); the caller reports
+    /// the write.
+    pub fn set_expire(&mut self, key: &[u8], when: i64) {
+        let cur = self.cur;
+        self.dbs[cur].set_expire(key, when);
+    }
+
+    /// Removes the expiry of a key; true if it had one. The caller reports the write.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        let cur = self.cur;
+        self.dbs[cur].remove_expire(key)
+    }
+
+    /// The write path's one report: a write changed `key` (in the current database).
+    /// Counts one change in the dirty counter (which decides that the command is
+    /// propagated), signals the key to WATCHers and blocked clients, and raises the
+    /// keyspace event `event` of `class`.
+    #[inline]
+    pub fn modified(&mut self, key: &[u8], class: u32, event: &'static str) {
+        self.modified_by(key, class, event, 1);
+    }
+
+    /// `modified` for a write that made `changes` changes (SADD of three new members
+    /// counts three, as Redis's dirty counter does; 0 propagates nothing).
+    #[inline]
+    pub fn modified_by(&mut self, key: &[u8], class: u32, event: &'static str, changes: u64) {
+        self.dirty += changes;
+        self.signal_modified(key);
+        self.notify(class, event, key);
+    }
+
+    /// A further keyspace event of a write already reported with `modified` (SET's
+    /// `expire`, a pop's `del`...).
+    #[inline]
+    pub fn event(&mut self, key: &[u8], class: u32, event: &'static str) {
+        self.notify(class, event, key);
     }
 
     /// Records that `key` changed, for WATCH and for clients blocked on it.
@@ -494,9 +584,16 @@ impl Store {
         self.signal_modified_in(self.cur, key)
     }
 
+    /// A key signalled twice in a row (a write that both sets a key and reports it) is
+    /// recorded once.
     #[inline]
     pub fn signal_modified_in(&mut self, db: usize, key: &[u8]) {
-        if self.track_touched {
+        if self.track_touched
+            && self
+                .touched
+                .last()
+                .is_none_or(|(d, k)| *d != db || k.as_slice() != key)
+        {
             self.touched.push((db, Sds::from(key)));
         }
     }
