@@ -67,7 +67,7 @@ fn parse_offset(ctx: &Ctx, arg: &[u8], hash_bits: Option<u32>) -> Result<u64, Er
     };
     let v = parse_i64(digits).ok_or_else(bad_offset)?;
     let v = v.checked_mul(mult).ok_or_else(bad_offset)?;
-    if v < 0 || (v as u64 >> 3) >= ctx.srv.config.proto_max_bulk_len {
+    if v < 0 || (v as u64 >> 3) >= ctx.config().proto_max_bulk_len {
         return Err(bad_offset());
     }
     Ok(v as u64)

@@ -506,7 +506,7 @@ fn read_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Sds>, Err
 /// PFADD key [element [element ...]]
 fn pfadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let key = a.get(1);
-    let max_bytes = ctx.srv.config.hll_sparse_max_bytes;
+    let max_bytes = ctx.config().hll_sparse_max_bytes;
     let mut updated = 0u64;
     let mut failed = false;
     let mut add_all = |s: &mut Sds| -> u64 {
@@ -593,7 +593,7 @@ fn pfcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// PFMERGE destkey sourcekey [sourcekey ...]
 fn pfmerge(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let dest = a.get(1);
-    let max_bytes = ctx.srv.config.hll_sparse_max_bytes;
+    let max_bytes = ctx.config().hll_sparse_max_bytes;
     let mut max = [0u8; REGISTERS];
     // The destination is a source too; a dense source makes the result dense.
     let mut use_dense = false;
@@ -710,7 +710,7 @@ fn pfdebug(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// PFSELFTEST
 fn pfselftest(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     let seed = (ctx.store.now as u64) ^ 0x9e37_79b9_7f4a_7c15;
-    selftest(1000, 10_000_000, ctx.srv.config.hll_sparse_max_bytes, seed).map_err(Error::msg)?;
+    selftest(1000, 10_000_000, ctx.config().hll_sparse_max_bytes, seed).map_err(Error::msg)?;
     ctx.reply.ok();
     Ok(())
 }

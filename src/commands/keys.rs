@@ -851,7 +851,7 @@ const OBJ_SHARED_REFCOUNT: i64 = i32::MAX as i64;
 
 /// OBJECT REFCOUNT key
 fn object_refcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let cfg = &ctx.srv.config;
+    let cfg = &ctx.config();
     let sharing = cfg.maxmemory == 0
         || !matches!(
             cfg.maxmemory_policy,
@@ -880,7 +880,7 @@ fn object_refcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 fn lfu_policy(ctx: &Ctx) -> bool {
     matches!(
-        ctx.srv.config.maxmemory_policy,
+        ctx.config().maxmemory_policy,
         MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
     )
 }

@@ -113,7 +113,7 @@ pub const COMMANDS: &[CommandDef] = &[
 /// The chunk fill factor from `list-max-listpack-size`.
 #[inline]
 fn fill(ctx: &Ctx) -> Fill {
-    Fill::new(ctx.srv.config.list_max_listpack_size)
+    Fill::new(ctx.config().list_max_listpack_size)
 }
 
 /// One element as a bulk string.

@@ -425,6 +425,13 @@ impl Ctx<'_> {
         &self.srv.config
     }
 
+    /// Whether what the command changes is fed anywhere (the AOF today, replicas later):
+    /// a handler may skip building a rewritten form nobody reads.
+    #[inline]
+    pub fn propagates(&self) -> bool {
+        self.srv.aof.enabled
+    }
+
     /// Feeds `cmds` to the AOF instead of the command as received.
     pub fn rewrite_as(&mut self, cmds: Vec<Vec<Sds>>) {
         self.propagate = Propagate::Rewrite(cmds);

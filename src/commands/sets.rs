@@ -133,7 +133,7 @@ fn write<'a>(store: &'a mut Store, key: &[u8]) -> Result<Option<&'a mut Set>, Er
 /// `set-max-intset-entries`.
 #[inline]
 fn max_intset(ctx: &Ctx) -> usize {
-    ctx.srv.config.set_max_intset_entries
+    ctx.config().set_max_intset_entries
 }
 
 /// SADD key member [member ...]
@@ -261,7 +261,7 @@ fn spop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     };
     let empty = s.is_empty();
     ctx.store.notify(notify::SET, "spop", key);
-    if ctx.srv.aof.enabled {
+    if ctx.propagates() {
         // Only built when the AOF records commands: it is dropped unread otherwise.
         ctx.rewrite_as(vec![sds_cmd(&[b"SREM", key, &m])]);
     }

@@ -239,7 +239,7 @@ fn sort_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
             }
         }
         Some(dest) => {
-            let fill = Fill::new(ctx.srv.config.list_max_listpack_size);
+            let fill = Fill::new(ctx.config().list_max_listpack_size);
             let mut out = List::new();
             for e in &range {
                 if gets.is_empty() {
