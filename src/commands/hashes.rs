@@ -178,7 +178,7 @@ fn set_pairs(ctx: &mut Ctx, a: &Args) -> Result<i64, Error> {
     if !a.len().is_multiple_of(2) {
         return Err(Error::Arity(ctx.cmd.name.to_string()));
     }
-    let lim = Limits::from_config(&ctx.config());
+    let lim = Limits::from_config(ctx.config());
     let key = a.get(1);
     let (added, created) = update(ctx.store, key, |h| {
         let mut added = 0;
@@ -213,7 +213,7 @@ fn hmset(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// HSETNX key field value
 fn hsetnx(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let lim = Limits::from_config(&ctx.config());
+    let lim = Limits::from_config(ctx.config());
     let (key, field, value) = (a.get(1), a.get(2), a.get(3));
     let (set, created) = update(ctx.store, key, |h| {
         if h.contains(field) {
@@ -350,7 +350,7 @@ fn hgetall(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// HINCRBY key field increment
 fn hincrby(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let incr = parse_i64(a.get(3)).ok_or(Error::NotInteger)?;
-    let lim = Limits::from_config(&ctx.config());
+    let lim = Limits::from_config(ctx.config());
     let (key, field) = (a.get(1), a.get(2));
     let (value, created) = update(ctx.store, key, |h| {
         let old = match h.get(field) {
@@ -378,7 +378,7 @@ fn hincrbyfloat(ctx: &mut Ctx, a: &Args) -> CmdResult {
         Err(FloatIncr::NanOrInf) => return Err(Error::msg("ERR value is NaN or Infinity")),
         Err(_) => return Err(Error::NotFloat),
     }
-    let lim = Limits::from_config(&ctx.config());
+    let lim = Limits::from_config(ctx.config());
     let (key, field) = (a.get(1), a.get(2));
     let (value, created) = update(ctx.store, key, |h| {
         match incr_by_float(h.get(field), incr) {

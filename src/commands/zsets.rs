@@ -230,7 +230,7 @@ fn bzmpop_keys(a: &Args) -> Vec<usize> {
 
 #[inline]
 fn limits(ctx: &Ctx) -> Limits {
-    Limits::from_config(&ctx.config())
+    Limits::from_config(ctx.config())
 }
 
 /// The sorted set at `key` for reading (hit/miss counted), or WRONGTYPE.
