@@ -432,6 +432,38 @@ impl Ctx<'_> {
         self.srv.aof.enabled
     }
 
+    /// Runs a command inside this one, as this command's client, its reply appended to
+    /// this command's reply (EXEC's queued commands): see `server::call::run_nested`.
+    pub fn run_nested(
+        &mut self,
+        args: Args,
+        cmd: &'static CommandDef,
+        rules: crate::server::call::NestedRules,
+    ) -> Result<(), crate::server::call::Refused> {
+        crate::server::call::run_nested(
+            self.store,
+            self.srv,
+            self.client,
+            self.reply.buf,
+            args,
+            cmd,
+            rules,
+        )
+    }
+
+    /// Runs `args` as a command inside this one on behalf of `client` (a client that is
+    /// not this command's, e.g. a script's), its reply appended to `out`: see
+    /// `server::call::call_nested`.
+    pub fn call_nested(
+        &mut self,
+        client: &mut Client,
+        out: &mut Vec<u8>,
+        args: Args,
+        rules: crate::server::call::NestedRules,
+    ) -> Result<(), crate::server::call::Refused> {
+        crate::server::call::call_nested(self.store, self.srv, client, out, args, rules)
+    }
+
     /// Feeds `cmds` to the AOF instead of the command as received.
     pub fn rewrite_as(&mut self, cmds: Vec<Vec<Sds>>) {
         self.propagate = Propagate::Rewrite(cmds);

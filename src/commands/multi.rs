@@ -8,6 +8,7 @@
 use super::flags::*;
 use super::{cmd, Args, CommandDef, Ctx, Propagate};
 use crate::error::{CmdResult, Error};
+use crate::server::call::NestedRules;
 use crate::server::client::{MultiState, Watched};
 use crate::store::bytes::Sds;
 
@@ -100,14 +101,10 @@ fn exec(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     ctx.client.in_exec = true;
     ctx.srv.aof.begin_exec();
     for (args, cmd) in &m.cmds {
-        crate::server::call::call(
-            ctx.store,
-            ctx.srv,
-            ctx.client,
-            ctx.reply.buf,
-            args.args(),
-            cmd,
-        );
+        // Checked when queued: the nested path adds no rule of its own.
+        if let Err(refused) = ctx.run_nested(args.args(), cmd, NestedRules::default()) {
+            ctx.reply.error(&refused.to_string());
+        }
         // A command in the transaction may have switched protocol (HELLO).
         ctx.reply.resp3 = ctx.client.resp3;
     }

@@ -407,6 +407,114 @@ fn deliver_signals(store: &mut Store, core: &mut Core, client: &mut Client, out:
     }
 }
 
+/// What a command run inside another one may not do, beyond what any command must pass.
+/// EXEC's queued commands run with no extra rule; a script's `redis.call` with
+/// `deny_noscript`, and with `deny_writes` / `deny_oom` as its flags decide.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NestedRules {
+    /// Refuse commands flagged `noscript`.
+    pub deny_noscript: bool,
+    /// Refuse write commands (read-only scripts).
+    pub deny_writes: bool,
+    /// Refuse `denyoom` commands while used memory is over maxmemory.
+    pub deny_oom: bool,
+}
+
+/// Why a nested command was refused before it ran; `Display` gives Redis's words as a
+/// script sees them (without the script decorations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    Unknown,
+    Arity,
+    NoScript,
+    ReadOnly,
+    Oom,
+    /// The AOF cannot be written (MISCONF); the text is the whole error.
+    Misconf(String),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Refused::Unknown => "ERR Unknown Redis command called from script",
+            Refused::Arity => "ERR Wrong number of args calling Redis command from script",
+            Refused::NoScript => "ERR This Redis command is not allowed from script",
+            Refused::ReadOnly => "ERR Write commands are not allowed from read-only scripts.",
+            Refused::Oom => super::evict::OOM_ERROR,
+            Refused::Misconf(text) => text,
+        })
+    }
+}
+
+/// Runs `args` as a command inside the running one (a script's `redis.call`): looks it
+/// up, checks its arity and `rules`, then runs it through `call`, so MONITOR, statistics,
+/// SLOWLOG, propagation, keyspace events and WATCH/blocked-client signals are those of a
+/// client's command. `client` is the nested command's client (not necessarily a socket's:
+/// a script has its own); its reply is appended to `out`. A refusal writes nothing: it
+/// counts as a rejected call and an error reply (once), and the caller words it.
+pub fn call_nested(
+    store: &mut Store,
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut Vec<u8>,
+    args: Args,
+    rules: NestedRules,
+) -> Result<(), Refused> {
+    let cmd = match (args.is_empty(), args.opt(0).and_then(|n| TABLE.get(n))) {
+        (false, Some(base)) => match args.opt(1) {
+            Some(sub) if !base.subcommands.is_empty() => {
+                Table::sub(base, sub).ok_or(Refused::Unknown)?
+            }
+            _ => base,
+        },
+        _ => return Err(Refused::Unknown),
+    };
+    if !cmd.arity_ok(args.len()) {
+        return Err(refuse_nested(core, cmd, Refused::Arity));
+    }
+    run_nested(store, core, client, out, args, cmd, rules)
+}
+
+/// `call_nested` for a command already looked up (EXEC's queue holds resolved rows).
+pub fn run_nested(
+    store: &mut Store,
+    core: &mut Core,
+    client: &mut Client,
+    out: &mut Vec<u8>,
+    args: Args,
+    cmd: &'static CommandDef,
+    rules: NestedRules,
+) -> Result<(), Refused> {
+    if rules.deny_noscript && cmd.is(flags::NOSCRIPT) {
+        return Err(refuse_nested(core, cmd, Refused::NoScript));
+    }
+    if cmd.is(flags::WRITE) {
+        if rules.deny_writes {
+            return Err(refuse_nested(core, cmd, Refused::ReadOnly));
+        }
+        if let Some(text) = core.aof.deny_writes_error() {
+            return Err(refuse_nested(core, cmd, Refused::Misconf(text.to_string())));
+        }
+    }
+    if rules.deny_oom
+        && cmd.is(flags::DENYOOM)
+        && core.config.maxmemory != 0
+        && !core.evict.fits(core.config.maxmemory)
+    {
+        return Err(refuse_nested(core, cmd, Refused::Oom));
+    }
+    call(store, core, client, out, args, cmd);
+    Ok(())
+}
+
+/// Counts a nested refusal (the row's rejected calls, the error statistics).
+fn refuse_nested(core: &mut Core, cmd: &'static CommandDef, why: Refused) -> Refused {
+    core.stats.rejected_calls += 1;
+    core.cmd_stats.row(cmd).rejected_calls += 1;
+    crate::commands::server::record_error(core, &why.to_string());
+    why
+}
+
 /// Executes a resolved command: the handler, statistics, propagation.
 pub fn call(
     store: &mut Store,
@@ -493,6 +601,93 @@ pub fn call(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::OwnedArgs;
+    use crate::config::Config;
+
+    fn nested(
+        store: &mut Store,
+        core: &mut Core,
+        client: &mut Client,
+        words: &str,
+        rules: NestedRules,
+    ) -> Result<String, Refused> {
+        let owned: OwnedArgs = words.split(' ').map(str::as_bytes).collect();
+        let mut out = Vec::new();
+        call_nested(store, core, client, &mut out, owned.args(), rules)?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    #[test]
+    fn nested_commands_run_through_call_with_their_own_client() {
+        let mut store = Store::new(16);
+        let mut core = Core::new(Config::default());
+        let mut script = Client {
+            addr: "lua".into(),
+            db: 3,
+            ..Client::default()
+        };
+        let none = NestedRules::default();
+        let s = &mut store;
+        assert_eq!(
+            nested(s, &mut core, &mut script, "SET k v", none).as_deref(),
+            Ok("+OK\r\n")
+        );
+        assert_eq!(
+            nested(s, &mut core, &mut script, "get k", none).as_deref(),
+            Ok("$1\r\nv\r\n")
+        );
+        // The script's database, not the caller's; changes and statistics as for a client.
+        assert!(store.db_at(3).is_some_and(|d| d.keys.contains_key(b"k")));
+        assert_eq!(store.dirty, 1);
+        let set = TABLE.get(b"set").expect("set");
+        assert_eq!(core.cmd_stats.get(set).map(|st| st.calls), Some(1));
+        assert_eq!(script.last_cmd, "get");
+    }
+
+    #[test]
+    fn nested_refusals_are_counted_and_worded_as_redis() {
+        let mut store = Store::new(16);
+        let mut core = Core::new(Config::default());
+        let mut c = Client::default();
+        let script = NestedRules {
+            deny_noscript: true,
+            ..NestedRules::default()
+        };
+        let read_only = NestedRules {
+            deny_writes: true,
+            ..script
+        };
+        let cases = [
+            ("nosuch x", script, Refused::Unknown),
+            ("", script, Refused::Unknown),
+            ("get", script, Refused::Arity),
+            ("get a b", script, Refused::Arity),
+            ("config get maxmemory", script, Refused::NoScript),
+            ("multi", script, Refused::NoScript),
+            ("set a b", read_only, Refused::ReadOnly),
+        ];
+        for (words, rules, want) in cases {
+            assert_eq!(
+                nested(&mut store, &mut core, &mut c, words, rules),
+                Err(want),
+                "{words}"
+            );
+        }
+        assert_eq!(
+            Refused::Arity.to_string(),
+            "ERR Wrong number of args calling Redis command from script"
+        );
+        let get = TABLE.get(b"get").expect("get");
+        let st = core.cmd_stats.get(get).expect("stats");
+        assert_eq!((st.calls, st.rejected_calls), (0, 2));
+        assert!(store.db_at(0).is_some_and(|d| d.is_empty()));
+        // Without the script's rules the same commands run.
+        let none = NestedRules::default();
+        assert_eq!(
+            nested(&mut store, &mut core, &mut c, "set a b", none).as_deref(),
+            Ok("+OK\r\n")
+        );
+    }
 
     #[test]
     fn field_commands_are_found_from_their_syntax() {
