@@ -8,6 +8,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Token};
 use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 impl Server {
     pub(super) fn accept(&mut self, idx: usize) {
@@ -22,9 +23,13 @@ impl Server {
                 }
             };
             self.core.stats.total_connections_received += 1;
-            let _ = sock.set_nodelay(true);
+            if let Err(e) = sock.set_nodelay(true) {
+                log::warn!("Warning: setsockopt TCP_NODELAY for client {addr}: {e}");
+            }
             if self.core.config.tcp_keepalive > 0 {
-                set_keepalive(&sock, self.core.config.tcp_keepalive);
+                if let Err((name, e)) = set_keepalive(&sock, self.core.config.tcp_keepalive) {
+                    log::warn!("Warning: setsockopt {name} for client {addr}: {e}");
+                }
             }
             let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
             let mut client = Client {
@@ -82,39 +87,81 @@ impl Server {
     }
 }
 
+/// A listening socket on `addr` with the configured backlog.
+///
+/// std's bind uses a fixed backlog and neither std nor mio sets socket options before
+/// bind, so the socket is built by hand: to honour tcp-backlog, and to keep IPv6 listeners
+/// IPv6-only (so "127.0.0.1 ::1" binds both). A socket option that cannot be set is
+/// logged with the OS error and the listener goes on without it.
 pub(super) fn bind_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
     let domain = if addr.is_ipv6() {
         libc::AF_INET6
     } else {
         libc::AF_INET
     };
-    // std's bind uses a fixed backlog; build the socket by hand to honour tcp-backlog and
-    // to keep IPv6 listeners IPv6-only (so "127.0.0.1 ::1" binds both).
-    let std_listener = unsafe {
-        let fd = libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
+    // SAFETY: socket(2) takes no pointers and has no preconditions.
+    let raw = unsafe { libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `raw` is a descriptor socket(2) just created and nothing else owns; the
+    // OwnedFd closes it on every early return below.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    if let Err(e) = set_int_option(fd.as_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1) {
+        log::warn!("Warning: setsockopt SO_REUSEADDR on {addr}: {e}");
+    }
+    if addr.is_ipv6() {
+        if let Err(e) = set_int_option(fd.as_fd(), libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1) {
+            log::warn!("Warning: setsockopt IPV6_V6ONLY on {addr}: {e}");
         }
-        use std::os::fd::FromRawFd;
-        let listener = std::net::TcpListener::from_raw_fd(fd);
-        let one: libc::c_int = 1;
-        let optp = &one as *const libc::c_int as *const libc::c_void;
-        let optl = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-        libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, optp, optl);
-        if addr.is_ipv6() {
-            libc::setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, optp, optl);
-        }
-        let (storage, len) = sockaddr_of(&addr);
-        if libc::bind(fd, &storage as *const _ as *const libc::sockaddr, len) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if libc::listen(fd, backlog as libc::c_int) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        listener
+    }
+    let (storage, len) = sockaddr_of(&addr);
+    // SAFETY: `fd` is open; `storage` is a live sockaddr_in or sockaddr_in6 whose size is
+    // exactly `len` (see sockaddr_of), and bind(2) reads it only during the call.
+    let r = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            &storage as *const libc::sockaddr_storage as *const libc::sockaddr,
+            len,
+        )
     };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: listen(2) takes no pointers; `fd` is an open, bound socket.
+    if unsafe { libc::listen(fd.as_raw_fd(), backlog as libc::c_int) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let std_listener = std::net::TcpListener::from(fd);
     std_listener.set_nonblocking(true)?;
     Ok(TcpListener::from_std(std_listener))
+}
+
+/// setsockopt(2) for an option whose value is a C int; the OS error on failure.
+fn set_int_option(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    option: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
+    // SAFETY: `fd` is a borrowed, hence open, descriptor. The value pointer is to a live
+    // c_int on this stack frame and the length passed is exactly its size, so the kernel
+    // reads only memory we own, and only during the call. For a wrong option or a
+    // descriptor that is not a socket the call fails with an error, which we return.
+    let r = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            option,
+            &value as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 fn sockaddr_of(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
@@ -157,24 +204,25 @@ fn sockaddr_of(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
     }
 }
 
-fn set_keepalive(sock: &TcpStream, secs: u64) {
-    use std::os::fd::AsRawFd;
-    let fd = sock.as_raw_fd();
-    let set = |level, opt, val: libc::c_int| {
-        // SAFETY: setsockopt with a valid fd and an int option.
-        unsafe {
-            libc::setsockopt(
-                fd,
-                level,
-                opt,
-                &val as *const libc::c_int as *const libc::c_void,
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            );
-        }
-    };
+/// TCP keepalive as Redis sets it (anetKeepAlive): probes after `secs` idle, then every
+/// `secs / 3` (at least 1), dropped after 3 unanswered. Returns the name of the option
+/// that could not be set with the OS error.
+fn set_keepalive(sock: &TcpStream, secs: u64) -> Result<(), (&'static str, io::Error)> {
+    let fd = sock.as_fd();
     let secs = secs.min(i32::MAX as u64) as libc::c_int;
-    set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
-    set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs);
-    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (secs / 3).max(1));
-    set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
+    let options = [
+        ("SO_KEEPALIVE", libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1),
+        ("TCP_KEEPIDLE", libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs),
+        (
+            "TCP_KEEPINTVL",
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPINTVL,
+            (secs / 3).max(1),
+        ),
+        ("TCP_KEEPCNT", libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3),
+    ];
+    for (name, level, option, value) in options {
+        set_int_option(fd, level, option, value).map_err(|e| (name, e))?;
+    }
+    Ok(())
 }
