@@ -1,4 +1,4 @@
-//! Blocking commands (BLPOP and friends), WATCH invalidation, and closing connections.
+//! Blocking commands (BLPOP and friends) and WATCH invalidation.
 //!
 //! A handler that finds nothing to serve calls `Ctx::block(keys, timeout)` and writes no
 //! reply. The dispatcher then parks the client: its command is kept, its keys are
@@ -159,7 +159,7 @@ impl Core {
 }
 
 /// Removes a client from the blocking registry.
-fn unregister(store: &mut Store, core: &mut Core, token: usize, b: &Blocked) {
+pub(super) fn unregister(store: &mut Store, core: &mut Core, token: usize, b: &Blocked) {
     for k in &b.keys {
         let key = (b.db, k.clone());
         if let Some(q) = store.blocking_keys.get_mut(&key) {
@@ -290,32 +290,5 @@ impl Server {
                 self.process_input(t);
             }
         }
-    }
-
-    /// Closes a connection and forgets everything the server keeps about it.
-    pub fn close_conn(&mut self, token: usize) {
-        let Some(mut c) = self.core.conns.try_remove(token) else {
-            return;
-        };
-        let _ = self.poll.registry().deregister(&mut c.sock);
-        let client = &mut c.s.client;
-        self.core.monitors.retain(|&t| t != token);
-        self.core.pubsub_forget(client);
-        if let Some(b) = client.blocked.take() {
-            unregister(&mut self.store, &mut self.core, token, &b);
-        }
-        if client.postponed {
-            self.core.paused.retain(|&t| t != token);
-        }
-        for w in client.watched.drain(..) {
-            let k = (w.db, w.key);
-            if let Some(v) = self.store.watched_keys.get_mut(&k) {
-                v.retain(|&t| t != token);
-                if v.is_empty() {
-                    self.store.watched_keys.remove(&k);
-                }
-            }
-        }
-        self.store.update_tracking();
     }
 }

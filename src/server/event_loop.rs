@@ -1,0 +1,375 @@
+//! The poll loop: one iteration polls, accepts, reads and runs commands, then runs the
+//! cron when due and `before_sleep` (the AOF first, then replies). Also start-up loading
+//! of the AOF between polls, signals and the orderly shutdown.
+
+use super::client::Client;
+use super::listener::bind_listener;
+use super::{busy_poll, evict, Core, Shutdown};
+use crate::config::Config;
+use crate::store::Store;
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token};
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// Tokens at and above this are listeners and signals, below it connections.
+const LISTENER_BASE: usize = usize::MAX / 2;
+const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
+
+/// The whole server: keyspace, shared state, and the poll loop's handles.
+pub struct Server {
+    pub store: Store,
+    pub core: Core,
+    pub(super) poll: Poll,
+    pub(super) listeners: Vec<TcpListener>,
+    pub(super) signals: Option<signal_hook_mio::v1_0::Signals>,
+    pub(super) last_cron: Instant,
+}
+
+impl Server {
+    /// Binds the listeners and prepares the loop.
+    pub fn new(config: Config) -> io::Result<Server> {
+        let poll = Poll::new()?;
+        let mut listeners = Vec::new();
+        let mut port = config.port;
+        for (i, b) in config.bind.iter().enumerate() {
+            let (optional, host) = match b.strip_prefix('-') {
+                Some(h) => (true, h),
+                None => (false, b.as_str()),
+            };
+            let host = match host {
+                "*" => "0.0.0.0",
+                "::*" => "::",
+                h => h,
+            };
+            let addr: SocketAddr = match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => SocketAddr::new(ip, port),
+                Err(_) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("Invalid bind address '{b}'"),
+                    ))
+                }
+            };
+            match bind_listener(addr, config.tcp_backlog) {
+                Ok(mut l) => {
+                    if port == 0 {
+                        port = l.local_addr()?.port();
+                    }
+                    poll.registry().register(
+                        &mut l,
+                        Token(LISTENER_BASE + i),
+                        Interest::READABLE,
+                    )?;
+                    listeners.push(l);
+                }
+                Err(e) if optional => {
+                    log::warn!(
+                        "Warning: Could not create server TCP listening socket {b}:{port}: {e}"
+                    );
+                }
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("Could not create server TCP listening socket {host}:{port}: {e}"),
+                    ))
+                }
+            }
+        }
+        if listeners.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                "Failed listening on port (tcp), aborting.",
+            ));
+        }
+        let mut signals = signal_hook_mio::v1_0::Signals::new([
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGINT,
+        ])?;
+        poll.registry()
+            .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        let mut store = Store::new(config.databases);
+        store.notify_flags = config.notify_keyspace_events;
+        store.access = crate::store::AccessPolicy::from_config(&config);
+        let mut core = Core::new(config);
+        core.port = port;
+        Ok(Server {
+            store,
+            core,
+            poll,
+            listeners,
+            signals: Some(signals),
+            last_cron: Instant::now(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.core.port
+    }
+
+    /// Runs until shutdown; returns the exit status.
+    pub fn run(&mut self) -> i32 {
+        let mut events = Events::with_capacity(1024);
+        let mut busy =
+            busy_poll::BusyPoll::new(Duration::from_micros(self.core.config.busy_poll_usec));
+        loop {
+            busy.set_limit(Duration::from_micros(self.core.config.busy_poll_usec));
+            let timeout = if self.core.pending_reads.is_empty()
+                && self.core.pending_writes.is_empty()
+                && !self.core.evict.running
+            {
+                let period = Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64);
+                let mut t = period.saturating_sub(self.last_cron.elapsed());
+                if let Some(d) = self.nearest_deadline() {
+                    t = t.min(d.saturating_duration_since(Instant::now()));
+                }
+                Some(t)
+            } else {
+                Some(Duration::ZERO)
+            };
+            let timeout = busy.timeout(Instant::now(), timeout);
+            self.poll_and_handle(&mut events, timeout);
+            busy.polled(self.core.loop_now, !events.is_empty());
+            self.check_blocked_timeouts();
+            self.check_pause_end();
+            self.process_unblocked();
+            if self.last_cron.elapsed()
+                >= Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64)
+            {
+                self.cron();
+            } else if self.core.evict.running {
+                // A pass stopped at its time limit over maxmemory: carry on each
+                // iteration until under it (Redis's eviction timer).
+                evict::perform_evictions(&mut self.store, &mut self.core);
+                self.after_background_changes();
+            }
+            self.before_sleep();
+            if let Some(sd) = self.core.shutdown {
+                return self.finish(sd);
+            }
+        }
+    }
+
+    /// Polls once and handles what is ready: signals, new connections, input.
+    fn poll_and_handle(&mut self, events: &mut Events, timeout: Option<Duration>) {
+        if let Err(e) = self.poll.poll(events, timeout) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                log::warn!("poll failed: {e}");
+            }
+        }
+        self.core.loop_now = Instant::now();
+        self.core.anchor = crate::util::clock::Anchor::now();
+        for ev in events.iter() {
+            let t = ev.token();
+            if t == SIGNAL_TOKEN {
+                self.handle_signals();
+            } else if t.0 >= LISTENER_BASE {
+                self.accept(t.0 - LISTENER_BASE);
+            } else {
+                if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    // After a hang-up or an error, read to the end to see it; otherwise a
+                    // short read already says the socket is drained.
+                    self.readable(t.0, ev.is_read_closed() || ev.is_error());
+                }
+                if ev.is_writable() {
+                    self.core.queue_write(t.0);
+                }
+            }
+        }
+        for t in std::mem::take(&mut self.core.pending_reads) {
+            self.readable(t, true);
+        }
+    }
+
+    // --- persistence hooks (the AOF itself lives in crate::persistence) ---
+
+    /// Loads the AOF at start-up, answering clients (`-LOADING`) between steps, then opens
+    /// it for appending. An error stops start-up.
+    pub fn load_data(&mut self) -> Result<(), String> {
+        use crate::persistence::load::Loader;
+        if let Some(mut loader) = Loader::open(&mut self.core)? {
+            self.store.loading = true;
+            let step = self
+                .core
+                .config
+                .loading_process_events_interval_bytes
+                .max(1024) as u64;
+            let mut events = Events::with_capacity(256);
+            loop {
+                match loader.step(&mut self.store, &mut self.core, step) {
+                    Ok(true) => break,
+                    Ok(false) => {}
+                    Err(e) => {
+                        self.store.loading = false;
+                        return Err(e);
+                    }
+                }
+                self.poll_and_handle(&mut events, Some(Duration::ZERO));
+                self.before_sleep();
+                if self.core.shutdown.is_some() {
+                    // Stopped while loading: nothing is opened or written.
+                    self.store.loading = false;
+                    return Ok(());
+                }
+            }
+            loader.finish(&mut self.store, &mut self.core);
+            self.store.loading = false;
+        }
+        crate::persistence::open_on_start(&self.store, &mut self.core)
+    }
+
+    fn handle_signals(&mut self) {
+        let Some(signals) = self.signals.as_mut() else {
+            return;
+        };
+        for s in signals.pending() {
+            let name = if s == signal_hook::consts::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            log::warn!("Received {name} scheduling shutdown...");
+            self.core.shutdown = Some(Shutdown {
+                nosave: false,
+                save: false,
+            });
+        }
+    }
+
+    fn finish(&mut self, _sd: Shutdown) -> i32 {
+        log::warn!("User requested shutdown...");
+        // Write out (and fsync) what the AOF holds before leaving; replies that
+        // acknowledge writes go out only if that worked.
+        if crate::persistence::shutdown(&mut self.core) {
+            for t in self.core.conns.iter().map(|(k, _)| k).collect::<Vec<_>>() {
+                self.flush_conn(t);
+            }
+        }
+        log::warn!("Redis is now ready to exit, bye bye...");
+        0
+    }
+
+    /// Everything that runs `hz` times a second.
+    fn cron(&mut self) {
+        self.last_cron = Instant::now();
+        let hz = self.core.config.hz.clamp(1, 500) as u64;
+        // Active expiry gets up to 25% of the cron period, as in Redis.
+        let budget = Duration::from_micros(1_000_000 * 25 / hz / 100);
+        // A CLIENT PAUSE keeps the data as it is: expired keys wait for its end.
+        if self.core.active_expire_enabled && self.core.pause.is_none() {
+            let t = Instant::now();
+            self.store.active_expire_cycle(budget);
+            let usec = t.elapsed().as_micros() as u64;
+            crate::commands::server::latency::sample_if_needed(
+                &mut self.core,
+                "expire-cycle",
+                usec,
+            );
+        }
+        let used = crate::commands::server::info::update_memory_peak(&mut self.core.diag);
+        if self.core.config.maxmemory != 0 {
+            // Re-anchor the cheap gauge, and go on with evictions a command's pass left
+            // unfinished or that memory growth outside commands made necessary.
+            self.core.evict.anchor(used);
+            evict::perform_evictions(&mut self.store, &mut self.core);
+        }
+        self.after_background_changes();
+        // AOF: rewrite child, retries after write errors, everysec fsync, auto rewrite.
+        crate::persistence::cron(&self.store, &mut self.core);
+        // Incremental rehashing and shrinking of the main tables (about 1 ms).
+        let t0 = Instant::now();
+        for db in self.store.dbs.iter_mut() {
+            db.keys.shrink_if_needed();
+            db.expires.shrink_if_needed();
+            while db.keys.rehash_steps(100) || db.expires.rehash_steps(100) {
+                if t0.elapsed() > Duration::from_millis(1) {
+                    break;
+                }
+            }
+        }
+        // Idle clients.
+        let timeout = self.core.config.timeout;
+        if timeout > 0 {
+            let idle: Vec<usize> = self
+                .core
+                .conns
+                .iter()
+                .filter(|(_, c)| {
+                    // Blocked and paused clients wait on purpose, as in Redis.
+                    !c.s.client.monitor
+                        && c.s.client.subscriptions == 0
+                        && c.s.client.blocked.is_none()
+                        && !c.s.client.postponed
+                        && c.s.client.last_interaction.elapsed().as_secs() > timeout
+                })
+                .map(|(k, _)| k)
+                .collect();
+            for t in idle {
+                log::debug!("Closing idle client");
+                self.close_conn(t);
+            }
+        }
+        // instantaneous_ops_per_sec over the last few samples.
+        let st = &mut self.core.stats;
+        st.ops_samples
+            .push_back((st.total_commands_processed, Instant::now()));
+        while st.ops_samples.len() > 16 {
+            st.ops_samples.pop_front();
+        }
+        if let (Some(a), Some(b)) = (st.ops_samples.front(), st.ops_samples.back()) {
+            let dt = b.1.duration_since(a.1).as_secs_f64();
+            if dt > 0.0 {
+                st.instantaneous_ops_per_sec = ((b.0 - a.0) as f64 / dt) as u64;
+            }
+        }
+    }
+
+    /// Delivers the effects of changes made outside any command (active expiry):
+    /// keyspace events, WATCH invalidation, blocked clients.
+    pub fn after_background_changes(&mut self) {
+        if !self.store.touched.is_empty() {
+            let mut nobody = Client::default();
+            self.core.process_touched(&mut self.store, &mut nobody);
+        }
+        if !self.store.events.is_empty() {
+            let mut events = std::mem::take(&mut self.store.events);
+            self.core.publish_events(&mut events, None);
+        }
+        if !self.store.also_propagate.is_empty() {
+            for (db, c) in std::mem::take(&mut self.store.also_propagate) {
+                self.core.aof.feed_sds(db, &c);
+            }
+        }
+        if !self.store.ready_keys.is_empty() {
+            self.handle_ready_keys();
+        }
+    }
+
+    /// The AOF gets this iteration's writes, then replies go out.
+    fn before_sleep(&mut self) {
+        if !self.flush_aof() {
+            // appendfsync always and the AOF could not be written: these replies would
+            // acknowledge writes that are not on disk. They wait for the retry.
+            let held = std::mem::take(&mut self.core.pending_writes);
+            self.core.aof.held.extend(held);
+            return;
+        }
+        if !self.core.aof.held.is_empty() {
+            let held = std::mem::take(&mut self.core.aof.held);
+            self.core.pending_writes.extend(held);
+        }
+        let pending = std::mem::take(&mut self.core.pending_writes);
+        for t in pending {
+            if let Some(c) = self.core.conns.get_mut(t) {
+                c.queued_write = false;
+            }
+            self.flush_conn(t);
+        }
+    }
+
+    /// Writes the iteration's AOF buffer; false when replies must wait (see before_sleep).
+    fn flush_aof(&mut self) -> bool {
+        crate::persistence::flush(&mut self.core, false)
+    }
+}

@@ -1,0 +1,419 @@
+//! One connection's input and output: reading the socket, parsing and running the
+//! commands it sent in batches, writing replies back with a fairness cap, and closing.
+
+use super::blocking::unregister;
+use super::client::Client;
+use super::{call, Server};
+use crate::commands::Args;
+use crate::resp::parse::{Limits, ParseError, Parsed};
+use crate::resp::reply::Reply;
+use mio::net::TcpStream;
+use mio::{Interest, Token};
+use std::io;
+
+/// Bytes read from one connection per event before others get their turn.
+const MAX_READ_PER_EVENT: usize = 1024 * 1024;
+/// Bytes written to one connection per iteration before others get their turn.
+const MAX_WRITE_PER_EVENT: usize = 1024 * 1024;
+/// Most frames `process_input` parses ahead of running them (see there).
+const BATCH: usize = 32;
+
+/// One parsed frame of a batch: its bytes in the read buffer and its argument spans
+/// (relative to `start`) in the batch's span list; no spans for a frame without command.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    start: usize,
+    end: usize,
+    spans: std::ops::Range<usize>,
+}
+
+const READ_CHUNK: usize = 16 * 1024;
+/// Redis's PROTO_IOBUF_LEN-style threshold: a read buffer larger than this with nothing
+/// pending is given back.
+const IDLE_BUF_KEEP: usize = 64 * 1024;
+
+impl Server {
+    /// Reads what a connection sent and runs the complete commands in it.
+    ///
+    /// The poll is edge-triggered, so the socket must be read until it is empty. A read
+    /// that fills less than the space offered already proves that (TCP hands over all it
+    /// has queued), so the usual request costs one read(2), not a second one that only
+    /// returns EAGAIN. Data that arrives later raises a new edge. `to_end` reads on until
+    /// EAGAIN or end of file regardless, for a hang-up whose end of file may sit behind
+    /// the data, and for connections resumed after the per-event cap.
+    pub(super) fn readable(&mut self, token: usize, to_end: bool) {
+        let limit = self.core.config.client_query_buffer_limit as usize;
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        if conn.s.client.close_after_reply || conn.s.client.close_asap {
+            return;
+        }
+        let mut total = 0;
+        let mut closed = false;
+        loop {
+            let s = &mut conn.s;
+            // A large bulk in progress: size the buffer once for the whole frame.
+            if let Some(frame) = s.parser.frame_len_hint() {
+                let want = s.rpos + frame;
+                if want > s.rbuf.capacity() && frame <= limit {
+                    s.rbuf.reserve(want - s.rbuf.len());
+                }
+            }
+            if s.rbuf.capacity() - s.rbuf.len() < READ_CHUNK {
+                s.rbuf.reserve(READ_CHUNK);
+            }
+            let offered = s.rbuf.capacity() - s.rbuf.len();
+            match read_into_spare(&conn.sock, &mut s.rbuf) {
+                Ok(0) => {
+                    closed = true;
+                    break;
+                }
+                Ok(n) => {
+                    total += n;
+                    if total >= MAX_READ_PER_EVENT {
+                        self.core.pending_reads.push(token);
+                        break;
+                    }
+                    if n < offered && !to_end {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        self.core.stats.net_input_bytes += total as u64;
+        if total > 0 {
+            self.process_input(token);
+        }
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        if conn.s.rbuf.len() - conn.s.rpos > limit {
+            log::warn!(
+                "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                conn.s.client.id,
+                conn.s.client.addr,
+                conn.s.rbuf.len()
+            );
+            self.close_conn(token);
+            return;
+        }
+        if closed {
+            // Replies to what it sent before closing still go out if the peer reads, but
+            // only after the AOF got this iteration's writes (before_sleep).
+            conn.s.client.close_after_reply = true;
+            self.core.queue_write(token);
+        }
+    }
+
+    /// Parses and runs every complete command in the connection's read buffer.
+    ///
+    /// Frames are parsed in batches of up to `BATCH` before any of them runs, so that the
+    /// hash-table slots of their keys can be prefetched together: with pipelining and a
+    /// keyspace larger than the CPU caches, waiting on those memory loads one command at a
+    /// time is the largest single cost of a request. The parsed frames then run in order,
+    /// exactly as if each had been parsed just before it ran; whatever changes how the rest
+    /// must be parsed or whether it may run (AUTH or RESET changing the limits, CONFIG SET
+    /// proto-max-bulk-len, a blocked or closing client, shutdown) discards the rest of the
+    /// batch, which is parsed again from where execution stopped.
+    pub fn process_input(&mut self, token: usize) {
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        let mut s = std::mem::take(&mut conn.s);
+        let mut frames = std::mem::take(&mut s.frames);
+        let mut flat = std::mem::take(&mut s.batch_spans);
+        let mut limits = self.limits_for(&s.client);
+        'batches: loop {
+            // Parsing a batch takes time that belongs to no command.
+            self.core.clock_carry = 0;
+            if s.client.close_after_reply
+                || s.client.close_asap
+                || s.client.blocked.is_some()
+                || s.client.postponed
+                || s.rpos >= s.rbuf.len()
+            {
+                break;
+            }
+            // Unauthenticated clients go one frame at a time: AUTH changes the limits.
+            let max = if limits.authenticated { BATCH } else { 1 };
+            frames.clear();
+            flat.clear();
+            let mut pos = s.rpos;
+            let mut error = None;
+            while frames.len() < max && pos < s.rbuf.len() {
+                match s.parser.parse(&mut s.rbuf[pos..], &mut s.spans, &limits) {
+                    Ok(Parsed::Command(n)) => {
+                        let lo = flat.len();
+                        flat.extend_from_slice(&s.spans);
+                        frames.push(Frame {
+                            start: pos,
+                            end: pos + n,
+                            spans: lo..flat.len(),
+                        });
+                        pos += n;
+                    }
+                    Ok(Parsed::Empty(n)) => {
+                        frames.push(Frame {
+                            start: pos,
+                            end: pos + n,
+                            spans: 0..0,
+                        });
+                        pos += n;
+                    }
+                    Ok(Parsed::Incomplete) => break,
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+            }
+            let full = frames.len() == max;
+            if frames.len() > 1 {
+                let mut hashes = std::mem::take(&mut s.batch_hashes);
+                let batch = frames
+                    .iter()
+                    .map(|f| Args::new(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]));
+                call::prefetch_batch(&self.store, s.client.db, batch, &mut hashes);
+                s.batch_hashes = hashes;
+            }
+            for (i, f) in frames.iter().enumerate() {
+                if !f.spans.is_empty() {
+                    let args = Args::from_wire(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]);
+                    call::process_command(
+                        &mut self.store,
+                        &mut self.core,
+                        &mut s.client,
+                        &mut s.wbuf,
+                        args,
+                    );
+                    if s.client.postponed {
+                        // CLIENT PAUSE: the frame stays unconsumed and runs when the
+                        // pause ends; nothing after it runs before it.
+                        s.parser.reset();
+                        self.core.paused.push(token);
+                        break 'batches;
+                    }
+                }
+                s.rpos = f.end;
+                if !self.store.ready_keys.is_empty() {
+                    self.handle_ready_keys();
+                }
+                let now = self.limits_for(&s.client);
+                let changed = now != limits;
+                let stop = self.core.shutdown.is_some()
+                    || s.client.close_after_reply
+                    || s.client.close_asap
+                    || s.client.blocked.is_some();
+                if stop || changed {
+                    if changed || i + 1 < frames.len() || error.is_some() {
+                        // What was parsed after this frame is parsed again later.
+                        s.parser.reset();
+                    }
+                    limits = now;
+                    if stop {
+                        break 'batches;
+                    }
+                    continue 'batches;
+                }
+            }
+            if let Some(e) = error {
+                protocol_error(&mut s.wbuf, s.client.resp3, &e, &s.client);
+                s.client.close_after_reply = true;
+                break;
+            }
+            if !full {
+                break;
+            }
+        }
+        self.core.clock_carry = 0;
+        s.frames = frames;
+        s.batch_spans = flat;
+        // Drop the consumed prefix once per read, not once per command.
+        if s.rpos > 0 {
+            if s.rpos == s.rbuf.len() {
+                s.rbuf.clear();
+                if s.rbuf.capacity() > IDLE_BUF_KEEP {
+                    s.rbuf = Vec::new();
+                }
+            } else {
+                s.rbuf.drain(..s.rpos);
+            }
+            s.rpos = 0;
+        }
+        let has_out = s.wpos < s.wbuf.len() || s.client.close_after_reply;
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        conn.s = s;
+        if has_out {
+            self.core.queue_write(token);
+        }
+    }
+
+    /// The parser limits for a client as things stand.
+    fn limits_for(&self, client: &Client) -> Limits {
+        Limits {
+            proto_max_bulk_len: self.core.config.proto_max_bulk_len as usize,
+            authenticated: client.authenticated || !self.core.auth_required(),
+        }
+    }
+
+    /// Writes as much pending output as the socket takes (up to the fairness cap).
+    pub(super) fn flush_conn(&mut self, token: usize) {
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
+        if conn.s.client.close_asap {
+            self.close_conn(token);
+            return;
+        }
+        let mut written = 0;
+        let mut broken = false;
+        while conn.s.wpos < conn.s.wbuf.len() {
+            match write_fd(&conn.sock, &conn.s.wbuf[conn.s.wpos..]) {
+                Ok(0) => {
+                    broken = true;
+                    break;
+                }
+                Ok(n) => {
+                    conn.s.wpos += n;
+                    written += n;
+                    if written >= MAX_WRITE_PER_EVENT {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    broken = true;
+                    break;
+                }
+            }
+        }
+        self.core.stats.net_output_bytes += written as u64;
+        if broken {
+            self.close_conn(token);
+            return;
+        }
+        let conn = &mut self.core.conns[token];
+        if conn.s.wpos >= conn.s.wbuf.len() {
+            conn.s.wbuf.clear();
+            conn.s.wpos = 0;
+            if conn.s.wbuf.capacity() > IDLE_BUF_KEEP {
+                conn.s.wbuf = Vec::new();
+            }
+            if conn.s.client.close_after_reply {
+                self.close_conn(token);
+                return;
+            }
+            if conn.want_write {
+                conn.want_write = false;
+                let _ = self.poll.registry().reregister(
+                    &mut conn.sock,
+                    Token(token),
+                    Interest::READABLE,
+                );
+            }
+        } else {
+            if written >= MAX_WRITE_PER_EVENT {
+                // The socket may still take more: come back next iteration.
+                self.core.queue_write(token);
+            }
+            let conn = &mut self.core.conns[token];
+            if !conn.want_write {
+                conn.want_write = true;
+                let _ = self.poll.registry().reregister(
+                    &mut conn.sock,
+                    Token(token),
+                    Interest::READABLE | Interest::WRITABLE,
+                );
+            }
+        }
+    }
+
+    /// Closes a connection and forgets everything the server keeps about it.
+    pub fn close_conn(&mut self, token: usize) {
+        let Some(mut c) = self.core.conns.try_remove(token) else {
+            return;
+        };
+        let _ = self.poll.registry().deregister(&mut c.sock);
+        let client = &mut c.s.client;
+        self.core.monitors.retain(|&t| t != token);
+        self.core.pubsub_forget(client);
+        if let Some(b) = client.blocked.take() {
+            unregister(&mut self.store, &mut self.core, token, &b);
+        }
+        if client.postponed {
+            self.core.paused.retain(|&t| t != token);
+        }
+        for w in client.watched.drain(..) {
+            let k = (w.db, w.key);
+            if let Some(v) = self.store.watched_keys.get_mut(&k) {
+                v.retain(|&t| t != token);
+                if v.is_empty() {
+                    self.store.watched_keys.remove(&k);
+                }
+            }
+        }
+        self.store.update_tracking();
+    }
+}
+
+/// A protocol error: reply, log at verbose level as Redis does, close after the reply.
+fn protocol_error(out: &mut Vec<u8>, resp3: bool, e: &ParseError, client: &Client) {
+    log::debug!(
+        "Protocol error ({e}) from client: id={} addr={}",
+        client.id,
+        client.addr
+    );
+    Reply::new(out, resp3).error(&format!("ERR {e}"));
+}
+
+/// Reads from the socket into the spare capacity of `buf` (which the caller reserved),
+/// without zero-filling it first.
+fn read_into_spare(sock: &TcpStream, buf: &mut Vec<u8>) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let spare = buf.spare_capacity_mut();
+    // SAFETY: read(2) writes at most `spare.len()` bytes into memory we own; exactly the
+    // `n` bytes it reports are initialised before the length is extended over them.
+    let n = unsafe {
+        libc::read(
+            sock.as_raw_fd(),
+            spare.as_mut_ptr() as *mut libc::c_void,
+            spare.len(),
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = n as usize;
+    // SAFETY: see above; n <= spare.len().
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
+}
+
+/// write(2) on the socket, as Redis writes replies. The standard library uses send(2) with
+/// MSG_NOSIGNAL instead; the Rust runtime ignores SIGPIPE for the whole process, so a
+/// closed peer still comes back as EPIPE here.
+fn write_fd(sock: &TcpStream, buf: &[u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: write(2) reads at most `buf.len()` bytes from a live slice.
+    let n = unsafe {
+        libc::write(
+            sock.as_raw_fd(),
+            buf.as_ptr() as *const libc::c_void,
+            buf.len(),
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
