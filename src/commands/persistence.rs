@@ -16,11 +16,11 @@ pub const COMMANDS: &[CommandDef] = &[cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT, b
 /// BGREWRITEAOF
 fn bgrewriteaof(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     let in_exec = ctx.client.in_exec;
-    match crate::persistence::bgrewriteaof(ctx.store, ctx.srv, in_exec) {
+    match crate::persistence::bgrewriteaof(ctx.store, &mut ctx.srv.aof, &ctx.srv.config, in_exec) {
         Ok(text) => {
             ctx.reply.simple(text);
             Ok(())
         }
-        Err(e) => Err(Error::msg(e)),
+        Err(e) => Err(Error::msg(e.to_string())),
     }
 }

@@ -1,5 +1,11 @@
 //! Loading the AOF at start-up: the manifest, then the base and incremental files replayed
-//! through the same command path clients use (`call`), with a client of its own.
+//! through the same command path clients use.
+//!
+//! Persistence owns the files: it reads the entries, tracks how far a file is valid
+//! (whole commands, whole transactions), cuts a torn tail and records the progress in
+//! `AofFeed::loading`. The server runs the commands: it hands the loader a `Replay`, which
+//! executes one command at a time as a client of its own (queueing inside MULTI) and sets
+//! aside the statistics loaded commands must not count in.
 //!
 //! Loading runs in steps of a few megabytes so the server can answer in between (`-LOADING`
 //! to everything but the commands allowed while loading). While loading, keys are not
@@ -11,13 +17,13 @@
 //! modified. A base file in RDB form is refused (RDB loading does not exist yet), naming
 //! the file, before anything is read.
 
+use super::error::AofError;
 use super::manifest::{FileInfo, FileKind, Manifest};
 use super::reader::{read_entry, Entry, ReadError};
-use crate::commands::flags;
+use super::AofFeed;
+use crate::commands::Args;
+use crate::config::Config;
 use crate::resp::parse::Span;
-use crate::server::call;
-use crate::server::client::Client;
-use crate::server::Core;
 use crate::store::Store;
 use std::fs::File;
 use std::io::{self, Read};
@@ -25,6 +31,46 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 const READ_CHUNK: usize = 4 * 1024 * 1024;
+
+/// The server's side of replaying the AOF (implemented by the server, which owns the
+/// clients, the command path and its statistics).
+pub trait Replay {
+    /// The AOF state: the loader records its progress there, and keeps the feed off while
+    /// commands replay (nothing loaded is written back).
+    fn aof(&mut self) -> &mut AofFeed;
+    /// Before the first command: sets aside the statistics loaded commands must not count
+    /// in (command stats, slowlog, keyspace stats, commands processed).
+    fn save_stats(&mut self, store: &mut Store);
+    /// After the last command: puts them back.
+    fn restore_stats(&mut self, store: &mut Store);
+    /// A file starts: its commands run as a fresh client does, in database 0 and with no
+    /// transaction open (as in Redis).
+    fn start_file(&mut self);
+    /// Runs one command read from the file, or queues it while a MULTI is open.
+    fn replay(&mut self, store: &mut Store, args: Args<'_>) -> Result<Replayed, ReplayError>;
+    /// Whether a MULTI is open (its commands are queued, not run yet).
+    fn in_multi(&self) -> bool;
+    /// Drops an open MULTI and its queued commands; whether one was open.
+    fn discard_multi(&mut self) -> bool;
+}
+
+/// What `Replay::replay` did with a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replayed {
+    /// The command was MULTI (run or, inside a transaction, queued).
+    pub multi: bool,
+    /// It ran (rather than being queued).
+    pub executed: bool,
+}
+
+/// Why a command read from the file cannot be replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayError {
+    /// No such command; its name, sanitized for a log line.
+    Unknown(String),
+    /// A wrong arity or subcommand: the command error without its `ERR ` prefix.
+    Bad(String),
+}
 
 /// The file being replayed.
 struct Cursor {
@@ -51,8 +97,6 @@ pub struct Loader {
     files: Vec<(FileInfo, bool)>,
     next: usize,
     cur: Option<Cursor>,
-    client: Client,
-    out: Vec<u8>,
     spans: Vec<Span>,
     manifest: Manifest,
     total_size: u64,
@@ -61,37 +105,31 @@ pub struct Loader {
     truncate_ok: bool,
     commands: u64,
     started: Instant,
-    saved: Option<SavedStats>,
+    /// The statistics were set aside (`Replay::save_stats`).
+    saved: bool,
     /// key-load-delay (tests): a pause after each command.
     key_load_delay: i32,
     rng: u64,
 }
 
-/// Statistics the loaded commands must not count in.
-struct SavedStats {
-    cmd_stats: crate::server::CmdStats,
-    slowlog: std::collections::VecDeque<crate::server::SlowEntry>,
-    keyspace: crate::store::KeyStats,
-    total_commands: u64,
-}
-
-fn size_of(dir: &std::path::Path, name: &str) -> Result<u64, String> {
-    match std::fs::metadata(dir.join(name)) {
+fn size_of(dir: &std::path::Path, name: &str) -> Result<u64, AofError> {
+    let name = name.to_string();
+    match std::fs::metadata(dir.join(&name)) {
         Ok(m) => Ok(m.len()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(format!(
-            "The append log file {name} doesn't exist: {e}. Fatal error: an AOF file listed in the manifest is missing"
-        )),
-        Err(e) => Err(format!(
-            "Fatal error: can't open the append log file {name} for reading: {e}"
-        )),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Err(AofError::Missing { name, err }),
+        Err(err) => Err(AofError::OpenRead { name, err }),
     }
 }
 
 /// Redis 7.0's upgrade from a single `appendonly.aof` in `dir`: the file moves into the
 /// AOF directory as the base of a new manifest.
-fn upgrade_old_style(core: &Core, dir: &std::path::Path, m: &mut Manifest) -> Result<(), String> {
-    let filename = &core.config.appendfilename;
-    let old = core.config.dir.join(filename);
+fn upgrade_old_style(
+    config: &Config,
+    dir: &std::path::Path,
+    m: &mut Manifest,
+) -> Result<(), AofError> {
+    let filename = &config.appendfilename;
+    let old = config.dir.join(filename);
     if !old.is_file() {
         return Ok(());
     }
@@ -104,11 +142,9 @@ fn upgrade_old_style(core: &Core, dir: &std::path::Path, m: &mut Manifest) -> Re
     if !upgrade {
         return Ok(());
     }
-    super::create_dir(dir).map_err(|e| {
-        format!(
-            "Can't open or create append-only dir {}: {e}",
-            core.config.appenddirname
-        )
+    super::create_dir(dir).map_err(|err| AofError::CreateDir {
+        dir: PathBuf::from(&config.appenddirname),
+        err,
     })?;
     m.base = Some(FileInfo {
         name: filename.clone(),
@@ -117,36 +153,35 @@ fn upgrade_old_style(core: &Core, dir: &std::path::Path, m: &mut Manifest) -> Re
     });
     m.cur_base_seq = 1;
     m.persist(dir, filename)
-        .map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
-    std::fs::rename(&old, dir.join(filename)).map_err(|e| {
-        format!(
-            "Error trying to move the old AOF file {filename} into dir {}: {e}",
-            core.config.appenddirname
-        )
+        .map_err(AofError::PersistManifest)?;
+    std::fs::rename(&old, dir.join(filename)).map_err(|err| AofError::MigrateOld {
+        filename: filename.clone(),
+        dir: config.appenddirname.clone(),
+        err,
     })?;
     log::info!(
         "Successfully migrated an old-style AOF file ({filename}) into the AOF directory ({}).",
-        core.config.appenddirname
+        config.appenddirname
     );
     Ok(())
 }
 
 impl Loader {
     /// Reads the manifest. `Ok(None)`: nothing to load (AOF off, no files, or all empty);
-    /// the manifest found, if any, is kept in `core.aof`.
-    pub fn open(core: &mut Core) -> Result<Option<Loader>, String> {
-        let dir = super::aof_dir(core);
-        let filename = core.config.appendfilename.clone();
+    /// the manifest found, if any, is kept in `aof`.
+    pub fn open(aof: &mut AofFeed, config: &Config) -> Result<Option<Loader>, AofError> {
+        let dir = super::aof_dir(config);
+        let filename = config.appendfilename.clone();
         let mut m = Manifest::load(&dir, &filename)?.unwrap_or_default();
-        core.aof.dir = dir.clone();
-        core.aof.filename = filename.clone();
-        if !core.config.appendonly {
-            core.aof.manifest = m;
+        aof.dir = dir.clone();
+        aof.filename = filename.clone();
+        if !config.appendonly {
+            aof.manifest = m;
             return Ok(None);
         }
-        upgrade_old_style(core, &dir, &mut m)?;
+        upgrade_old_style(config, &dir, &mut m)?;
         if m.is_empty() {
-            core.aof.manifest = m;
+            aof.manifest = m;
             return Ok(None);
         }
         let mut files = Vec::new();
@@ -165,40 +200,33 @@ impl Loader {
         if let Some(b) = &m.base {
             check_not_rdb(&dir, &b.name)?;
         }
-        core.aof.manifest = m.clone();
+        aof.manifest = m.clone();
         if total == 0 {
-            core.aof.current_size = 0;
-            core.aof.base_size = 0;
+            aof.current_size = 0;
+            aof.base_size = 0;
             return Ok(None);
         }
-        core.aof.loading = super::LoadingInfo {
+        aof.loading = super::LoadingInfo {
             start_time: super::unix_now(),
             started: Some(Instant::now()),
             total_bytes: total,
             loaded_bytes: 0,
-        };
-        let client = Client {
-            authenticated: true,
-            addr: String::new(),
-            ..Default::default()
         };
         Ok(Some(Loader {
             dir,
             files,
             next: 0,
             cur: None,
-            client,
-            out: Vec::new(),
             spans: Vec::with_capacity(16),
             manifest: m,
             total_size: total,
             base_size,
             truncated_bytes: 0,
-            truncate_ok: core.config.aof_load_truncated,
+            truncate_ok: config.aof_load_truncated,
             commands: 0,
             started: Instant::now(),
-            saved: None,
-            key_load_delay: core.config.key_load_delay,
+            saved: false,
+            key_load_delay: config.key_load_delay,
             rng: 0x9e37_79b9_7f4a_7c15,
         }))
     }
@@ -207,38 +235,31 @@ impl Loader {
     pub fn step(
         &mut self,
         store: &mut Store,
-        core: &mut Core,
+        replay: &mut dyn Replay,
         budget: u64,
-    ) -> Result<bool, String> {
-        if self.saved.is_none() {
-            self.saved = Some(SavedStats {
-                cmd_stats: std::mem::take(&mut core.cmd_stats),
-                slowlog: std::mem::take(&mut core.slowlog),
-                keyspace: std::mem::take(&mut store.stats),
-                total_commands: core.stats.total_commands_processed,
-            });
+    ) -> Result<bool, AofError> {
+        if !self.saved {
+            replay.save_stats(store);
+            self.saved = true;
         }
-        let was_enabled = core.aof.enabled;
-        core.aof.enabled = false;
-        let r = self.step_inner(store, core, budget);
-        core.aof.enabled = was_enabled;
+        let was_enabled = replay.aof().enabled;
+        replay.aof().enabled = false;
+        let r = self.step_inner(store, replay, budget);
+        replay.aof().enabled = was_enabled;
         r
     }
 
-    fn open_next(&mut self) -> Result<bool, String> {
+    fn open_next(&mut self, replay: &mut dyn Replay) -> Result<bool, AofError> {
         let Some((info, last)) = self.files.get(self.next).cloned() else {
             return Ok(false);
         };
         self.next += 1;
         let path = self.dir.join(&info.name);
         // Each file is replayed by a fresh client, as Redis does: it starts in database 0.
-        self.client.db = 0;
-        self.client.multi = None;
-        let f = File::open(&path).map_err(|e| {
-            format!(
-                "Fatal error: can't open the append log file {} for reading: {e}",
-                info.name
-            )
+        replay.start_file();
+        let f = File::open(&path).map_err(|err| AofError::OpenRead {
+            name: info.name.clone(),
+            err,
         })?;
         self.cur = Some(Cursor {
             f,
@@ -259,12 +280,12 @@ impl Loader {
     fn step_inner(
         &mut self,
         store: &mut Store,
-        core: &mut Core,
+        replay: &mut dyn Replay,
         budget: u64,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, AofError> {
         let mut used = 0u64;
         loop {
-            if self.cur.is_none() && !self.open_next()? {
+            if self.cur.is_none() && !self.open_next(replay)? {
                 return Ok(true);
             }
             let Some(cur) = self.cur.as_mut() else {
@@ -275,86 +296,64 @@ impl Loader {
                 Ok(Entry::Annotation { end }) => {
                     used += (end - cur.pos) as u64;
                     cur.pos = end;
-                    if self.client.multi.is_none() {
+                    if !replay.in_multi() {
                         cur.valid_up_to = cur.base_off + end as u64;
                     }
                 }
                 Ok(Entry::Command { end }) => {
                     let start = cur.pos;
                     used += (end - start) as u64;
-                    let args = crate::commands::Args::new(&cur.buf, &self.spans);
-                    let cmd = match call::resolve(&args) {
-                        Ok(c) => c,
-                        Err(e) => {
-                            let off = cur.base_off + start as u64;
-                            if crate::commands::TABLE.get(args.get(0)).is_none() {
-                                return Err(format!(
-                                    "Unknown command '{}' reading the append only file {} at offset {off}",
-                                    crate::error::sanitize(args.get(0), 128),
-                                    cur.name
-                                ));
+                    let args = Args::new(&cur.buf, &self.spans);
+                    let done = replay.replay(store, args).map_err(|e| {
+                        let (file, offset) = (cur.name.clone(), cur.base_off + start as u64);
+                        match e {
+                            ReplayError::Unknown(name) => {
+                                AofError::UnknownCommand { name, file, offset }
                             }
-                            return Err(format!(
-                                "Bad command in the append only file {} at offset {off}: {}",
-                                cur.name,
-                                String::from_utf8_lossy(e.strip_prefix(b"ERR ").unwrap_or(&e))
-                            ));
+                            ReplayError::Bad(msg) => AofError::BadCommand { file, offset, msg },
                         }
-                    };
-                    if cmd.name == "multi" {
+                    })?;
+                    if done.multi {
                         cur.before_multi = cur.valid_up_to;
                     }
-                    if self.client.multi.is_some() && cmd.name != "exec" {
-                        if let Some(m) = self.client.multi.as_mut() {
-                            m.cmds.push((args.to_owned(), cmd));
-                        }
-                    } else {
-                        // Blocking commands never block here (EXEC sets this itself).
-                        self.client.in_exec = cmd.is(flags::BLOCKING);
-                        call::call(store, core, &mut self.client, &mut self.out, args, cmd);
-                        self.client.in_exec = false;
+                    if done.executed {
                         self.commands += 1;
                         if self.key_load_delay != 0 {
                             super::rewrite::debug_delay(self.key_load_delay, &mut self.rng);
                         }
-                        if self.out.len() > 64 * 1024 {
-                            self.out.clear();
-                        }
                     }
                     cur.pos = end;
-                    if self.client.multi.is_none() {
+                    if !replay.in_multi() {
                         cur.valid_up_to = cur.base_off + end as u64;
                     }
                     store.events.clear();
                     store.touched.clear();
                 }
                 Err(ReadError::Bad { offset, msg }) => {
-                    return Err(format!(
-                        "Bad file format reading the append only file {} at offset {}: {msg}. Make a backup of your AOF file, then use ferrokv-check-aof --fix <filename.manifest>",
-                        cur.name,
-                        cur.base_off + offset as u64
-                    ));
+                    return Err(AofError::BadFormat {
+                        file: cur.name.clone(),
+                        offset: cur.base_off + offset as u64,
+                        msg,
+                    });
                 }
                 Err(ReadError::Incomplete { need }) => {
                     if !cur.eof {
-                        refill(cur, need).map_err(|e| {
-                            format!(
-                                "Unrecoverable error reading the append only file {}: {e}",
-                                cur.name
-                            )
+                        refill(cur, need).map_err(|err| AofError::Read {
+                            name: cur.name.clone(),
+                            err,
                         })?;
                         continue;
                     }
                     // End of file.
                     let torn = cur.pos < cur.buf.len();
-                    if torn || self.client.multi.is_some() {
-                        self.handle_torn_tail()?;
+                    if torn || replay.in_multi() {
+                        self.handle_torn_tail(replay)?;
                     }
-                    self.finish_file(core);
+                    self.finish_file(replay.aof());
                 }
             }
             if used >= budget {
-                core.aof.loading.loaded_bytes = self.loaded_bytes();
+                replay.aof().loading.loaded_bytes = self.loaded_bytes();
                 return Ok(false);
             }
         }
@@ -369,11 +368,11 @@ impl Loader {
     }
 
     /// The end of the last file is a torn command or an open MULTI.
-    fn handle_torn_tail(&mut self) -> Result<(), String> {
+    fn handle_torn_tail(&mut self, replay: &mut dyn Replay) -> Result<(), AofError> {
         let Some(cur) = self.cur.as_mut() else {
             return Ok(());
         };
-        let in_multi = self.client.multi.take().is_some();
+        let in_multi = replay.discard_multi();
         if in_multi {
             log::warn!(
                 "Revert incomplete MULTI/EXEC transaction in AOF file {}",
@@ -383,16 +382,17 @@ impl Loader {
         }
         let size = cur.base_off + cur.buf.len() as u64;
         if !self.truncate_ok {
-            return Err(format!(
-                "Unexpected end of file reading the append only file {} (the last complete command ends at offset {}, the file is {size} bytes). You can: 1) Make a backup of your AOF file, then use ferrokv-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.",
-                cur.name, cur.valid_up_to
-            ));
+            return Err(AofError::UnexpectedEof {
+                file: cur.name.clone(),
+                valid_up_to: cur.valid_up_to,
+                size,
+            });
         }
         if !cur.last {
-            return Err(format!(
-                "Fatal error: the truncated file {} is not the last file (it ends with an incomplete command after offset {})",
-                cur.name, cur.valid_up_to
-            ));
+            return Err(AofError::TruncatedNotLast {
+                file: cur.name.clone(),
+                valid_up_to: cur.valid_up_to,
+            });
         }
         log::warn!(
             "!!! Warning: short read while loading the AOF file {}!!!",
@@ -408,8 +408,11 @@ impl Loader {
             .open(&cur.path)
             .and_then(|f| f.set_len(cur.valid_up_to).map(|_| f))
             .and_then(|f| f.sync_all());
-        if let Err(e) = f {
-            return Err(format!("Error truncating the AOF file {}: {e}", cur.name));
+        if let Err(err) = f {
+            return Err(AofError::Truncate {
+                file: cur.name.clone(),
+                err,
+            });
         }
         self.truncated_bytes += size - cur.valid_up_to;
         log::warn!(
@@ -419,7 +422,7 @@ impl Loader {
         Ok(())
     }
 
-    fn finish_file(&mut self, core: &mut Core) {
+    fn finish_file(&mut self, aof: &mut AofFeed) {
         if let Some(cur) = self.cur.take() {
             let kind = if self.next == 1 && self.manifest.base.is_some() {
                 "base"
@@ -431,23 +434,21 @@ impl Loader {
                 cur.name,
                 cur.started.elapsed().as_secs_f64()
             );
-            core.aof.loading.loaded_bytes = self.loaded_bytes();
+            aof.loading.loaded_bytes = self.loaded_bytes();
         }
     }
 
     /// Loading is complete: sizes for INFO and auto-rewrite; statistics as before.
-    pub fn finish(mut self, store: &mut Store, core: &mut Core) {
-        if let Some(s) = self.saved.take() {
-            core.cmd_stats = s.cmd_stats;
-            core.slowlog = s.slowlog;
-            store.stats = s.keyspace;
-            core.stats.total_commands_processed = s.total_commands;
+    pub fn finish(self, store: &mut Store, replay: &mut dyn Replay) {
+        if self.saved {
+            replay.restore_stats(store);
         }
         store.dirty = 0;
         store.also_propagate.clear();
-        core.aof.current_size = self.total_size - self.truncated_bytes;
-        core.aof.base_size = self.base_size;
-        core.aof.loading.loaded_bytes = core.aof.current_size;
+        let aof = replay.aof();
+        aof.current_size = self.total_size - self.truncated_bytes;
+        aof.base_size = self.base_size;
+        aof.loading.loaded_bytes = aof.current_size;
         log::info!(
             "DB loaded from append only file: {:.3} seconds ({} commands)",
             self.started.elapsed().as_secs_f64(),
@@ -457,10 +458,11 @@ impl Loader {
 }
 
 /// Refuses a base in RDB form ("REDIS" magic) before anything is loaded.
-fn check_not_rdb(dir: &std::path::Path, name: &str) -> Result<(), String> {
+fn check_not_rdb(dir: &std::path::Path, name: &str) -> Result<(), AofError> {
     let mut sig = [0u8; 5];
-    let mut f = File::open(dir.join(name)).map_err(|e| {
-        format!("Fatal error: can't open the append log file {name} for reading: {e}")
+    let mut f = File::open(dir.join(name)).map_err(|err| AofError::OpenRead {
+        name: name.to_string(),
+        err,
     })?;
     let mut got = 0;
     while got < 5 {
@@ -468,18 +470,18 @@ fn check_not_rdb(dir: &std::path::Path, name: &str) -> Result<(), String> {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                return Err(format!(
-                    "Unrecoverable error reading the append only file {name}: {e}"
-                ))
+            Err(err) => {
+                return Err(AofError::Read {
+                    name: name.to_string(),
+                    err,
+                })
             }
         }
     }
     if got == 5 && &sig == b"REDIS" {
-        return Err(format!(
-            "The AOF base file {} is in RDB format (written with aof-use-rdb-preamble yes), which this server cannot load yet. Nothing was modified. Convert it by loading it in redis-server with aof-use-rdb-preamble no and running BGREWRITEAOF.",
-            dir.join(name).display()
-        ));
+        return Err(AofError::RdbBase {
+            path: dir.join(name),
+        });
     }
     Ok(())
 }

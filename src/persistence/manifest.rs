@@ -7,7 +7,11 @@
 //! ones `<appendfilename>.<seq>.incr.aof`. The manifest is replaced atomically: written to
 //! `temp-<appendfilename>.manifest`, fsynced, renamed over the old one, and the directory
 //! fsynced.
+//!
+//! A manifest that does not parse is a `ManifestError` (Redis's texts, with the line);
+//! reading one from the disk wraps it in an `AofError` naming the file.
 
+use super::error::{AofError, LineError, ManifestError};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -102,7 +106,7 @@ fn repr(s: &str) -> String {
 impl Manifest {
     /// Parses a manifest, with Redis's error texts. Lines starting with `#` are comments;
     /// unknown keys are ignored (forward compatibility).
-    pub fn parse(text: &[u8]) -> Result<Manifest, String> {
+    pub fn parse(text: &[u8]) -> Result<Manifest, ManifestError> {
         let mut m = Manifest::default();
         let mut maxseq = 0;
         let mut lines = 0;
@@ -122,16 +126,20 @@ impl Manifest {
                 continue;
             }
             if line.len() > 1024 {
-                return Err("The AOF manifest file contains too long line".into());
+                return Err(ManifestError::LineTooLong);
             }
             let trimmed = trim(line);
-            let where_ = || format!(" (at line {lines}: '{}')", String::from_utf8_lossy(trimmed));
+            let at = |kind| ManifestError::Line {
+                kind,
+                line: lines,
+                text: String::from_utf8_lossy(trimmed).into_owned(),
+            };
             if trimmed.is_empty() {
-                return Err(format!("Invalid AOF manifest file format{}", where_()));
+                return Err(at(LineError::InvalidFormat));
             }
             let argv = match crate::config::split_args(trimmed) {
                 Some(a) if a.len() >= 6 && a.len() % 2 == 0 => a,
-                _ => return Err(format!("Invalid AOF manifest file format{}", where_())),
+                _ => return Err(at(LineError::InvalidFormat)),
             };
             let mut name: Option<String> = None;
             let mut seq: i64 = 0;
@@ -141,7 +149,7 @@ impl Manifest {
                 if k.eq_ignore_ascii_case(b"file") {
                     let n = String::from_utf8_lossy(v).into_owned();
                     if n.contains('/') {
-                        return Err(format!("File can't be a path, just a filename{}", where_()));
+                        return Err(at(LineError::FileIsPath));
                     }
                     name = Some(n);
                 } else if k.eq_ignore_ascii_case(b"seq") {
@@ -151,12 +159,12 @@ impl Manifest {
                 }
             }
             let (Some(name), true, true) = (name, seq != 0, kind != 0) else {
-                return Err(format!("Invalid AOF manifest file format{}", where_()));
+                return Err(at(LineError::InvalidFormat));
             };
             match kind {
                 b'b' => {
                     if m.base.is_some() {
-                        return Err(format!("Found duplicate base file information{}", where_()));
+                        return Err(at(LineError::DuplicateBase));
                     }
                     m.cur_base_seq = seq;
                     m.base = Some(FileInfo {
@@ -172,7 +180,7 @@ impl Manifest {
                 }),
                 b'i' => {
                     if seq <= maxseq {
-                        return Err(format!("Found a non-monotonic sequence number{}", where_()));
+                        return Err(at(LineError::NonMonotonic));
                     }
                     maxseq = seq;
                     m.cur_incr_seq = seq;
@@ -182,11 +190,11 @@ impl Manifest {
                         kind: FileKind::Incr,
                     });
                 }
-                _ => return Err(format!("Unknown AOF file type{}", where_())),
+                _ => return Err(at(LineError::UnknownType)),
             }
         }
         if lines == 0 {
-            return Err("Found an empty AOF manifest".into());
+            return Err(ManifestError::Empty);
         }
         Ok(m)
     }
@@ -283,17 +291,15 @@ impl Manifest {
     }
 
     /// Reads `<dir>/<aof>.manifest`; `Ok(None)` when the directory or the file is missing.
-    pub fn load(dir: &Path, aof_filename: &str) -> Result<Option<Manifest>, String> {
+    pub fn load(dir: &Path, aof_filename: &str) -> Result<Option<Manifest>, AofError> {
         let path = dir.join(manifest_name(aof_filename));
         match fs::read(&path) {
-            Ok(text) => Manifest::parse(&text)
-                .map(Some)
-                .map_err(|e| format!("{e} in the AOF manifest {}", path.display())),
+            Ok(text) => match Manifest::parse(&text) {
+                Ok(m) => Ok(Some(m)),
+                Err(err) => Err(AofError::Manifest { path, err }),
+            },
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!(
-                "Fatal error: can't open the AOF manifest file {} for reading: {e}",
-                path.display()
-            )),
+            Err(err) => Err(AofError::ManifestOpen { path, err }),
         }
     }
 

@@ -16,8 +16,19 @@
 //! Failures are never silent: a failed write or fsync is logged, writes are refused with
 //! `-MISCONF` until the AOF can be written again (retried from the cron), and under
 //! `always` no reply leaves before what it acknowledges is on disk.
+//!
+//! The boundary with the server: persistence owns `AofFeed` (kept by the server as
+//! `Core::aof`): the feed buffer, the open file, the manifest, the rewrite child, the
+//! background fsync thread, and the counters INFO reports (rewrites, forks, fsync delays,
+//! load progress). The server hands it `&Config` for the directives and the `Store` when
+//! the data is needed (a rewrite's snapshot, a base written at start-up); nothing here
+//! knows the event loop, its clients or its statistics. Loading replays commands through
+//! a `load::Replay` the server implements. Errors are `AofError`s, whose `Display` is the
+//! text the caller logs or replies; INFO gets plain numbers (`info`, `loading_progress`)
+//! and formats them itself.
 
 pub mod check;
+pub mod error;
 pub mod fsync;
 pub mod load;
 pub mod manifest;
@@ -26,10 +37,10 @@ pub mod rewrite;
 pub mod test_hooks;
 
 use crate::commands::Args;
-use crate::config::AppendFsync;
-use crate::server::Core;
+use crate::config::{AppendFsync, Config};
 use crate::store::bytes::Sds;
 use crate::store::Store;
+pub use error::AofError;
 use manifest::Manifest;
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -221,7 +232,7 @@ impl AofFeed {
     }
 
     /// The error writes get while the AOF cannot be written (Redis's MISCONF for AOF).
-    pub fn deny_writes_error(&self) -> Option<String> {
+    pub fn deny_writes_error(&self) -> Option<AofError> {
         if self.state == AofState::Off {
             return None;
         }
@@ -230,10 +241,7 @@ impl AofFeed {
         } else {
             self.bio.as_ref().and_then(|b| b.last_error())?
         };
-        Some(format!(
-            "MISCONF Errors writing to the AOF file: {}",
-            strerror(errno)
-        ))
+        Some(AofError::WriteDenied { errno })
     }
 
     /// Whether the last write (or background fsync) failed (INFO aof_last_write_status).
@@ -301,8 +309,8 @@ fn open_append(path: &Path, truncate: bool) -> io::Result<File> {
 }
 
 /// The AOF directory of the configuration.
-pub fn aof_dir(core: &Core) -> PathBuf {
-    core.config.dir.join(&core.config.appenddirname)
+pub fn aof_dir(config: &Config) -> PathBuf {
+    config.dir.join(&config.appenddirname)
 }
 
 /// Creates the AOF directory if needed.
@@ -361,10 +369,9 @@ const RETRY_PERIOD: Duration = Duration::from_millis(100);
 /// Writes the iteration's buffer (one write call), fsyncs as the policy says. Returns
 /// whether replies may go out now: false only under `always` while the data they
 /// acknowledge is not on disk.
-pub fn flush(core: &mut Core, force: bool) -> bool {
-    let policy = core.config.appendfsync;
-    let no_fsync_now = core.config.no_appendfsync_on_rewrite && core.aof.child.is_some();
-    let aof = &mut core.aof;
+pub fn flush(aof: &mut AofFeed, config: &Config, force: bool) -> bool {
+    let policy = config.appendfsync;
+    let no_fsync_now = config.no_appendfsync_on_rewrite && aof.child.is_some();
     let Some(file) = aof.file.clone() else {
         aof.buf.clear();
         aof.hold = false;
@@ -530,41 +537,41 @@ fn everysec_fsync(aof: &mut AofFeed, file: &Arc<File>, now: i64) {
 /// After loading at start-up, with `appendonly yes`: creates the directory, writes a base
 /// of the current data if there is neither base nor incremental file, opens the last
 /// incremental file (or a new one) and persists the manifest.
-pub fn open_on_start(store: &Store, core: &mut Core) -> Result<(), String> {
-    if !core.config.appendonly {
+pub fn open_on_start(store: &Store, aof: &mut AofFeed, config: &Config) -> Result<(), AofError> {
+    if !config.appendonly {
         return Ok(());
     }
-    let dir = aof_dir(core);
-    let filename = core.config.appendfilename.clone();
-    create_dir(&dir).map_err(|e| {
-        format!(
-            "Can't open or create append-only dir {}: {e}",
-            core.config.appenddirname
-        )
+    let dir = aof_dir(config);
+    let filename = config.appendfilename.clone();
+    create_dir(&dir).map_err(|err| AofError::CreateDir {
+        dir: PathBuf::from(&config.appenddirname),
+        err,
     })?;
-    let aof = &mut core.aof;
     aof.dir = dir;
     aof.filename = filename.clone();
     let mut persist = false;
     if aof.manifest.is_empty() {
         let name = aof.manifest.new_base(&filename);
         let path = aof.path(&name);
-        rewrite::write_base_sync(store, &core.config, &path)
-            .map_err(|e| format!("Can't create the AOF base file {name}: {e}"))?;
+        rewrite::write_base_sync(store, config, &path).map_err(|err| AofError::CreateBase {
+            name: name.clone(),
+            err,
+        })?;
         log::info!("Creating AOF base file {name} on server start");
         persist = true;
     }
-    let aof = &mut core.aof;
     let had_incr = !aof.manifest.incrs.is_empty();
     let name = aof.manifest.last_incr(&filename);
     persist |= !had_incr;
     let path = aof.path(&name);
-    let f = open_append(&path, false)
-        .map_err(|e| format!("Can't open the append-only file {name}: {e}"))?;
+    let f = open_append(&path, false).map_err(|err| AofError::OpenAppend {
+        name: name.clone(),
+        err,
+    })?;
     if persist {
         aof.manifest
             .persist(&aof.dir, &filename)
-            .map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
+            .map_err(AofError::PersistManifest)?;
     }
     aof.last_incr_size = f.metadata().map(|m| m.len()).unwrap_or(0);
     aof.file = Some(Arc::new(f));
@@ -580,9 +587,9 @@ pub fn open_on_start(store: &Store, core: &mut Core) -> Result<(), String> {
     aof.last_fsync = unix_now();
     aof.state = AofState::On;
     aof.selected_db = None;
-    aof.timestamps = core.config.aof_timestamp_enabled;
+    aof.timestamps = config.aof_timestamp_enabled;
     aof.update_enabled();
-    delete_history_files(core, true);
+    delete_history_files(aof, config, true);
     Ok(())
 }
 
@@ -598,11 +605,10 @@ fn sizes_of(aof: &AofFeed) -> (u64, u64) {
 /// the manifest only once they are gone from the disk, so a crash in between leaves no
 /// file behind that the manifest does not name. In the loop the deletions run in the
 /// background and the cron finishes the job (`sync`: delete here, at start-up).
-pub fn delete_history_files(core: &mut Core, sync: bool) {
-    if core.config.aof_disable_auto_gc || core.aof.manifest.history.is_empty() {
+pub fn delete_history_files(aof: &mut AofFeed, config: &Config, sync: bool) {
+    if config.aof_disable_auto_gc || aof.manifest.history.is_empty() {
         return;
     }
-    let aof = &mut core.aof;
     let mut all_gone = true;
     for f in aof.manifest.history.clone() {
         let p = aof.path(&f.name);
@@ -640,53 +646,52 @@ pub fn delete_history_files(core: &mut Core, sync: bool) {
 
 /// CONFIG SET appendonly yes: starts a rewrite whose result becomes the base; commands
 /// are recorded in a temporary incremental file meanwhile.
-pub fn start(store: &Store, core: &mut Core) -> Result<(), String> {
-    if core.aof.state != AofState::Off {
+pub fn start(store: &Store, aof: &mut AofFeed, config: &Config) -> Result<(), AofError> {
+    if aof.state != AofState::Off {
         return Ok(());
     }
-    let dir = aof_dir(core);
-    core.aof.dir = dir;
-    core.aof.filename = core.config.appendfilename.clone();
-    if core.aof.manifest.is_empty() && core.aof.manifest.history.is_empty() {
+    let dir = aof_dir(config);
+    aof.dir = dir;
+    aof.filename = config.appendfilename.clone();
+    if aof.manifest.is_empty() && aof.manifest.history.is_empty() {
         // Continue the sequence numbers of what is on disk, as Redis does.
-        if let Ok(Some(m)) = Manifest::load(&core.aof.dir, &core.aof.filename) {
-            core.aof.manifest = m;
+        if let Ok(Some(m)) = Manifest::load(&aof.dir, &aof.filename) {
+            aof.manifest = m;
         }
     }
-    core.aof.state = AofState::WaitRewrite;
-    if core.aof.child.is_some() {
+    aof.state = AofState::WaitRewrite;
+    if aof.child.is_some() {
         log::warn!("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
-        rewrite::kill_child(core);
+        rewrite::kill_child(aof);
     }
-    if let Err(e) = rewrite::start_background(store, core) {
-        core.aof.state = AofState::Off;
-        core.aof.update_enabled();
+    if let Err(e) = rewrite::start_background(store, aof, config) {
+        aof.state = AofState::Off;
+        aof.update_enabled();
         log::warn!("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
         return Err(e);
     }
-    core.aof.last_fsync = unix_now();
-    core.aof.timestamps = core.config.aof_timestamp_enabled;
-    if let Some(b) = core.aof.bio.as_ref() {
+    aof.last_fsync = unix_now();
+    aof.timestamps = config.aof_timestamp_enabled;
+    if let Some(b) = aof.bio.as_ref() {
         if b.last_error().is_some() {
             log::warn!("AOF reopen, just ignore the AOF fsync error in bio job");
             b.clear_error();
         }
     }
-    if core.aof.write_failed {
+    if aof.write_failed {
         log::warn!("AOF reopen, just ignore the last error.");
-        core.aof.write_failed = false;
+        aof.write_failed = false;
     }
     Ok(())
 }
 
 /// CONFIG SET appendonly no: writes and fsyncs what is buffered, closes the file, stops a
 /// running rewrite.
-pub fn stop(core: &mut Core) {
-    if core.aof.state == AofState::Off {
+pub fn stop(aof: &mut AofFeed, config: &Config) {
+    if aof.state == AofState::Off {
         return;
     }
-    flush(core, true);
-    let aof = &mut core.aof;
+    flush(aof, config, true);
     if let Some(f) = aof.file.take() {
         let e = fsync::fdatasync(&f);
         if e != 0 {
@@ -702,59 +707,70 @@ pub fn stop(core: &mut Core) {
     aof.rewrite_scheduled = false;
     aof.last_incr_size = 0;
     aof.hold = false;
-    rewrite::kill_child(core);
-    core.aof.buf = Vec::new();
-    core.aof.update_enabled();
+    rewrite::kill_child(aof);
+    aof.buf = Vec::new();
+    aof.update_enabled();
 }
 
 /// CONFIG SET appendfsync: switching to `always` first makes what was written durable.
-pub fn fsync_policy_changed(core: &mut Core) {
-    if core.config.appendfsync == AppendFsync::Always {
-        if let Some(f) = core.aof.file.clone() {
-            if let Some(b) = core.aof.bio.as_ref() {
+pub fn fsync_policy_changed(aof: &mut AofFeed, config: &Config) {
+    if config.appendfsync == AppendFsync::Always {
+        if let Some(f) = aof.file.clone() {
+            if let Some(b) = aof.bio.as_ref() {
                 b.drain();
             }
             let e = fsync::fdatasync(&f);
             if e != 0 {
                 log::warn!("Fail to fsync the AOF file: {}", strerror(e));
             } else {
-                core.aof.fsync_offset = core.aof.current_size;
-                core.aof.last_fsync = unix_now();
+                aof.fsync_offset = aof.current_size;
+                aof.last_fsync = unix_now();
             }
         }
     }
 }
 
-/// Applies a changed directive (called from CONFIG SET). Errors are for CONFIG SET.
-pub fn config_changed(store: &Store, core: &mut Core, name: &str) -> Result<(), String> {
+/// Applies a changed directive (called from CONFIG SET). An error means the AOF could not
+/// be turned on (the cause was logged).
+pub fn config_changed(
+    store: &Store,
+    aof: &mut AofFeed,
+    config: &Config,
+    name: &str,
+) -> Result<(), AofError> {
     match name {
         "appendonly" => {
-            if core.config.appendonly && core.aof.state == AofState::Off {
-                start(store, core)?;
-            } else if !core.config.appendonly && core.aof.state != AofState::Off {
-                stop(core);
+            if config.appendonly && aof.state == AofState::Off {
+                start(store, aof, config)?;
+            } else if !config.appendonly && aof.state != AofState::Off {
+                stop(aof, config);
             }
         }
-        "appendfsync" => fsync_policy_changed(core),
-        "aof-timestamp-enabled" => core.aof.timestamps = core.config.aof_timestamp_enabled,
+        "appendfsync" => fsync_policy_changed(aof, config),
+        "aof-timestamp-enabled" => aof.timestamps = config.aof_timestamp_enabled,
         _ => {}
     }
     Ok(())
 }
 
-/// BGREWRITEAOF: the reply text, or the error.
-pub fn bgrewriteaof(store: &Store, core: &mut Core, in_exec: bool) -> Result<&'static str, String> {
-    if core.aof.child.is_some() {
-        return Err("ERR Background append only file rewriting already in progress".into());
+/// BGREWRITEAOF: the reply text, or the error (its `Display` is the reply).
+pub fn bgrewriteaof(
+    store: &Store,
+    aof: &mut AofFeed,
+    config: &Config,
+    in_exec: bool,
+) -> Result<&'static str, AofError> {
+    if aof.child.is_some() {
+        return Err(AofError::RewriteInProgress);
     }
     if in_exec {
-        core.aof.rewrite_scheduled = true;
-        core.aof.rewrites_consecutive_failures = 0;
+        aof.rewrite_scheduled = true;
+        aof.rewrites_consecutive_failures = 0;
         return Ok("Background append only file rewriting scheduled");
     }
-    match rewrite::start_background(store, core) {
+    match rewrite::start_background(store, aof, config) {
         Ok(()) => Ok("Background append only file rewriting started"),
-        Err(_) => Err("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.".into()),
+        Err(_) => Err(AofError::BgRewriteFailed),
     }
 }
 
@@ -789,57 +805,54 @@ fn rewrite_limited(aof: &mut AofFeed) -> bool {
 
 /// The persistence part of the server cron: reaps a finished rewrite, retries failed
 /// writes, runs scheduled and automatic rewrites, and the everysec fsync when idle.
-pub fn cron(store: &Store, core: &mut Core) {
-    rewrite::check_child(core);
-    if !core.aof.manifest.history.is_empty() {
-        delete_history_files(core, false);
+pub fn cron(store: &Store, aof: &mut AofFeed, config: &Config) {
+    rewrite::check_child(aof, config);
+    if !aof.manifest.history.is_empty() {
+        delete_history_files(aof, config, false);
     }
-    if core.aof.write_failed || core.aof.hold {
-        flush(core, false);
-    } else if core.aof.file.is_some() && core.aof.buf.is_empty() {
+    if aof.write_failed || aof.hold {
+        flush(aof, config, false);
+    } else if aof.file.is_some() && aof.buf.is_empty() {
         // everysec: data written in the last second gets its fsync even without new writes.
-        flush(core, false);
+        flush(aof, config, false);
     }
-    if core.aof.child.is_some() {
+    if aof.child.is_some() {
         return;
     }
-    if core.aof.rewrite_scheduled && !rewrite_limited(&mut core.aof) {
-        let _ = rewrite::start_background(store, core);
+    if aof.rewrite_scheduled && !rewrite_limited(aof) {
+        let _ = rewrite::start_background(store, aof, config);
         return;
     }
-    let perc = core.config.auto_aof_rewrite_percentage;
-    let aof = &mut core.aof;
-    if aof.state == AofState::On
-        && perc > 0
-        && aof.current_size > core.config.auto_aof_rewrite_min_size
+    let perc = config.auto_aof_rewrite_percentage;
+    if aof.state == AofState::On && perc > 0 && aof.current_size > config.auto_aof_rewrite_min_size
     {
         let base = aof.base_size.max(1);
         let growth = (aof.current_size * 100 / base) as i64 - 100;
         if growth >= perc as i64 && !rewrite_limited(aof) {
             log::info!("Starting automatic rewriting of AOF on {growth}% growth");
-            let _ = rewrite::start_background(store, core);
+            let _ = rewrite::start_background(store, aof, config);
         }
     }
 }
 
 /// Shutdown: stops a rewrite, writes and fsyncs what is buffered. Returns false if the
 /// AOF could not be written (replies that acknowledge it must not go out).
-pub fn shutdown(core: &mut Core) -> bool {
-    if core.aof.child.is_some() {
+pub fn shutdown(aof: &mut AofFeed, config: &Config) -> bool {
+    if aof.child.is_some() {
         log::warn!("There is a child rewriting the AOF. Killing it!");
-        rewrite::kill_child(core);
+        rewrite::kill_child(aof);
     }
-    if core.aof.file.is_none() {
-        if let Some(b) = core.aof.bio.as_ref() {
+    if aof.file.is_none() {
+        if let Some(b) = aof.bio.as_ref() {
             b.drain();
         }
         return true;
     }
-    let ok = flush(core, true) && core.aof.buf.is_empty();
-    if let Some(b) = core.aof.bio.as_ref() {
+    let ok = flush(aof, config, true) && aof.buf.is_empty();
+    if let Some(b) = aof.bio.as_ref() {
         b.drain();
     }
-    if let Some(f) = core.aof.file.as_ref() {
+    if let Some(f) = aof.file.as_ref() {
         let e = fsync::fdatasync(f);
         if e != 0 {
             log::warn!("Fail to fsync the AOF file: {}", strerror(e));
@@ -849,68 +862,78 @@ pub fn shutdown(core: &mut Core) -> bool {
     ok
 }
 
-/// INFO fields: (name, value).
-pub type InfoFields = Vec<(&'static str, String)>;
-
-/// The `# Persistence` fields about the AOF, in Redis 7.0's order: the always-present
-/// ones (aof_enabled ... aof_last_cow_size), then, when the AOF is on, the size fields.
-/// `module_fork_*` (which Redis prints between the two groups) are left to the caller.
-pub fn info_fields(core: &Core) -> (InfoFields, InfoFields) {
-    let a = &core.aof;
-    let status = |failed: bool| if failed { "err" } else { "ok" }.to_string();
-    let first = vec![
-        (
-            "aof_enabled",
-            ((a.state != AofState::Off) as u8).to_string(),
-        ),
-        (
-            "aof_rewrite_in_progress",
-            (a.child.is_some() as u8).to_string(),
-        ),
-        (
-            "aof_rewrite_scheduled",
-            (a.rewrite_scheduled as u8).to_string(),
-        ),
-        (
-            "aof_last_rewrite_time_sec",
-            a.last_rewrite_time_sec.unwrap_or(-1).to_string(),
-        ),
-        (
-            "aof_current_rewrite_time_sec",
-            a.current_rewrite_time_sec().unwrap_or(-1).to_string(),
-        ),
-        ("aof_last_bgrewrite_status", status(a.last_bgrewrite_failed)),
-        ("aof_rewrites", a.rewrites.to_string()),
-        (
-            "aof_rewrites_consecutive_failures",
-            a.rewrites_consecutive_failures.to_string(),
-        ),
-        ("aof_last_write_status", status(!a.last_write_ok())),
-        ("aof_last_cow_size", a.last_cow_size.to_string()),
-    ];
-    let mut second = Vec::new();
-    if a.state != AofState::Off {
-        second = vec![
-            ("aof_current_size", a.current_size.to_string()),
-            ("aof_base_size", a.base_size.to_string()),
-            (
-                "aof_pending_rewrite",
-                (a.rewrite_scheduled as u8).to_string(),
-            ),
-            ("aof_buffer_length", a.buf.len().to_string()),
-            ("aof_pending_bio_fsync", a.pending_bio_fsync().to_string()),
-            ("aof_delayed_fsync", a.delayed_fsync.to_string()),
-        ];
-    }
-    (first, second)
+/// The AOF's part of INFO's `# Persistence` section, as numbers and flags (the INFO
+/// command formats them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AofInfo {
+    /// The AOF is on or being turned on.
+    pub enabled: bool,
+    pub rewrite_in_progress: bool,
+    pub rewrite_scheduled: bool,
+    /// -1 before the first rewrite.
+    pub last_rewrite_time_sec: i64,
+    /// -1 when no rewrite runs.
+    pub current_rewrite_time_sec: i64,
+    pub last_bgrewrite_ok: bool,
+    pub rewrites: u64,
+    pub rewrites_consecutive_failures: u64,
+    pub last_write_ok: bool,
+    pub last_cow_size: u64,
+    /// Only while the AOF is on (or being turned on).
+    pub sizes: Option<AofSizes>,
 }
 
-/// The `loading_*` fields Redis adds while loading.
-pub fn loading_fields(store: &Store, core: &Core) -> InfoFields {
-    if !store.loading {
-        return Vec::new();
+/// The size fields of INFO, present while the AOF is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AofSizes {
+    pub current_size: u64,
+    pub base_size: u64,
+    pub pending_rewrite: bool,
+    pub buffer_length: usize,
+    pub pending_bio_fsync: usize,
+    pub delayed_fsync: u64,
+}
+
+/// Progress of the start-up load (INFO `loading_*`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadingProgress {
+    pub start_time: i64,
+    pub total_bytes: u64,
+    pub loaded_bytes: u64,
+    /// 0 to 100.
+    pub loaded_perc: f64,
+    pub eta_seconds: i64,
+}
+
+/// The AOF's INFO data. Redis 7.0 prints the always-present fields (aof_enabled ...
+/// aof_last_cow_size), then `module_fork_*`, then the sizes when the AOF is on.
+pub fn info(aof: &AofFeed) -> AofInfo {
+    let a = aof;
+    AofInfo {
+        enabled: a.state != AofState::Off,
+        rewrite_in_progress: a.child.is_some(),
+        rewrite_scheduled: a.rewrite_scheduled,
+        last_rewrite_time_sec: a.last_rewrite_time_sec.unwrap_or(-1),
+        current_rewrite_time_sec: a.current_rewrite_time_sec().unwrap_or(-1),
+        last_bgrewrite_ok: !a.last_bgrewrite_failed,
+        rewrites: a.rewrites,
+        rewrites_consecutive_failures: a.rewrites_consecutive_failures,
+        last_write_ok: a.last_write_ok(),
+        last_cow_size: a.last_cow_size,
+        sizes: (a.state != AofState::Off).then(|| AofSizes {
+            current_size: a.current_size,
+            base_size: a.base_size,
+            pending_rewrite: a.rewrite_scheduled,
+            buffer_length: a.buf.len(),
+            pending_bio_fsync: a.pending_bio_fsync(),
+            delayed_fsync: a.delayed_fsync,
+        }),
     }
-    let l = &core.aof.loading;
+}
+
+/// Progress of the load (for INFO while `loading` is set).
+pub fn loading_progress(aof: &AofFeed) -> LoadingProgress {
+    let l = &aof.loading;
     let elapsed = l.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
     let perc = if l.total_bytes > 0 {
         l.loaded_bytes as f64 * 100.0 / l.total_bytes as f64
@@ -923,12 +946,11 @@ pub fn loading_fields(store: &Store, core: &Core) -> InfoFields {
     } else {
         1
     };
-    vec![
-        ("loading_start_time", l.start_time.to_string()),
-        ("loading_total_bytes", l.total_bytes.to_string()),
-        ("loading_rdb_used_mem", "0".to_string()),
-        ("loading_loaded_bytes", l.loaded_bytes.to_string()),
-        ("loading_loaded_perc", format!("{perc:.2}")),
-        ("loading_eta_seconds", eta.to_string()),
-    ]
+    LoadingProgress {
+        start_time: l.start_time,
+        total_bytes: l.total_bytes,
+        loaded_bytes: l.loaded_bytes,
+        loaded_perc: perc,
+        eta_seconds: eta,
+    }
 }

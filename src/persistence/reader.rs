@@ -75,10 +75,14 @@ fn number_line(buf: &[u8], pos: usize, prefix: u8) -> Result<(i64, usize), ReadE
             b'-' if i == pos + 1 => neg = true,
             b'0'..=b'9' => {
                 digits += 1;
-                if digits > 19 {
-                    return Err(bad(i, "Number too large"));
+                // Leading zeros aside, 19 digits may still exceed i64::MAX.
+                let next = n
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(i64::from(b - b'0')));
+                match next {
+                    Some(v) if digits <= 19 => n = v,
+                    _ => return Err(bad(i, "Number too large")),
                 }
-                n = n * 10 + (b - b'0') as i64;
             }
             b'\r' => {
                 if digits == 0 {
@@ -199,6 +203,27 @@ mod tests {
                 other => panic!("cut {cut}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn nineteen_digit_lengths_are_too_large_not_an_overflow() {
+        let mut spans = Vec::new();
+        // 19 digits: above i64::MAX, one digit short of the length cap.
+        for line in [
+            &b"*9999999999999999999\r\n"[..],
+            b"*1\r\n$9223372036854775808\r\n",
+            b"*-9999999999999999999\r\n",
+        ] {
+            match read_entry(line, 0, &mut spans) {
+                Err(ReadError::Bad { msg, .. }) => assert_eq!(msg, "Number too large"),
+                other => panic!("{other:?}"),
+            }
+        }
+        // i64::MAX itself parses; the count cap rejects it afterwards.
+        assert!(matches!(
+            read_entry(b"*9223372036854775807\r\n", 0, &mut spans),
+            Err(ReadError::Bad { offset: 0, .. })
+        ));
     }
 
     #[test]

@@ -13,11 +13,15 @@
 //! 4. the history files are deleted and the manifest persisted again without them.
 //!
 //! A failed rewrite only costs the temporary file; automatic rewrites retry with back-off.
+//!
+//! Everything here works on the `AofFeed` and the `Config` the server hands in. A failure
+//! is an `AofError`: logged where Redis logs it (the failed step, or the reaping of the
+//! child), and returned so that BGREWRITEAOF and CONFIG SET can answer.
 
+use super::error::AofError;
 use super::manifest::Manifest;
 use super::{test_hooks, AofFeed, AofState};
 use crate::config::Config;
-use crate::server::Core;
 use crate::store::{Store, Value};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -313,8 +317,7 @@ fn temp_file(config_dir: &Path, pid: libc::pid_t) -> PathBuf {
 /// Opens a new incremental file for the writes that follow a rewrite's snapshot and
 /// persists a manifest listing it (only then is it switched to). While the AOF is being
 /// turned on, a temporary incremental file takes the writes instead.
-fn open_new_incr(core: &mut Core) -> Result<(), String> {
-    let aof = &mut core.aof;
+fn open_new_incr(aof: &mut AofFeed, config: &Config) -> Result<(), AofError> {
     if aof.state == AofState::Off {
         return Ok(());
     }
@@ -327,21 +330,24 @@ fn open_new_incr(core: &mut Core) -> Result<(), String> {
         temp_am = Some(m);
         n
     };
-    let f = super::open_append(&aof.path(&name), true).map_err(|e| {
-        let msg = format!("Can't open the append-only file {name}: {e}");
-        log::warn!("{msg}");
-        msg
+    let f = super::open_append(&aof.path(&name), true).map_err(|err| {
+        let e = AofError::OpenAppend {
+            name: name.clone(),
+            err,
+        };
+        log::warn!("{e}");
+        e
     })?;
     test_hooks::crash_point("incr-opened");
     if let Some(m) = &temp_am {
         m.persist_tagged(&aof.dir, &aof.filename, "open-incr")
-            .map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
+            .map_err(AofError::PersistManifest)?;
     }
     test_hooks::crash_point("incr-persisted");
     log::info!("Creating AOF incr file {name} on background rewrite");
     // The old file gets its last fsync in the background (under always it had it).
     if let Some(old) = aof.file.take() {
-        if core.config.appendfsync != crate::config::AppendFsync::No {
+        if config.appendfsync != crate::config::AppendFsync::No {
             if let Some(b) = aof.bio() {
                 b.submit(old);
             }
@@ -358,44 +364,47 @@ fn open_new_incr(core: &mut Core) -> Result<(), String> {
 }
 
 /// Starts a background rewrite (BGREWRITEAOF, automatic rewrite, turning the AOF on).
-pub fn start_background(store: &Store, core: &mut Core) -> Result<(), String> {
+pub fn start_background(store: &Store, aof: &mut AofFeed, config: &Config) -> Result<(), AofError> {
     let held = Instant::now();
-    if core.aof.child.is_some() {
-        return Err("ERR Background append only file rewriting already in progress".into());
+    if aof.child.is_some() {
+        return Err(AofError::RewriteInProgress);
     }
-    if core.aof.dir.as_os_str().is_empty() {
-        core.aof.dir = super::aof_dir(core);
-        core.aof.filename = core.config.appendfilename.clone();
+    if aof.dir.as_os_str().is_empty() {
+        aof.dir = super::aof_dir(config);
+        aof.filename = config.appendfilename.clone();
     }
-    if core.aof.state == AofState::Off && core.aof.manifest.is_empty() {
-        if let Ok(Some(m)) = Manifest::load(&core.aof.dir, &core.aof.filename) {
-            core.aof.manifest = m;
+    if aof.state == AofState::Off && aof.manifest.is_empty() {
+        if let Ok(Some(m)) = Manifest::load(&aof.dir, &aof.filename) {
+            aof.manifest = m;
         }
     }
-    if let Err(e) = super::create_dir(&core.aof.dir) {
-        core.aof.last_bgrewrite_failed = true;
-        let msg = format!(
-            "Can't open or create append-only dir {}: {e}",
-            core.aof.dir.display()
-        );
-        log::warn!("{msg}");
-        return Err(msg);
-    }
-    // The next command fed gets a SELECT: the new incremental file starts without one.
-    core.aof.selected_db = None;
-    super::flush(core, true);
-    if let Err(e) = open_new_incr(core) {
-        core.aof.last_bgrewrite_failed = true;
+    if let Err(err) = super::create_dir(&aof.dir) {
+        aof.last_bgrewrite_failed = true;
+        let e = AofError::CreateDir {
+            dir: aof.dir.clone(),
+            err,
+        };
+        log::warn!("{e}");
         return Err(e);
     }
-    core.aof.rewrites += 1;
+    // The next command fed gets a SELECT: the new incremental file starts without one.
+    aof.selected_db = None;
+    super::flush(aof, config, true);
+    if let Err(e) = open_new_incr(aof, config) {
+        aof.last_bgrewrite_failed = true;
+        return Err(e);
+    }
+    aof.rewrites += 1;
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: pipe2 fills two descriptors.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } == -1 {
-        core.aof.last_bgrewrite_failed = true;
-        let e = io::Error::last_os_error();
-        log::warn!("Can't rewrite append only file in background: pipe: {e}");
-        return Err(e.to_string());
+        aof.last_bgrewrite_failed = true;
+        let e = AofError::Spawn {
+            what: "pipe",
+            err: io::Error::last_os_error(),
+        };
+        log::warn!("{e}");
+        return Err(e);
     }
     // SAFETY: fresh descriptors we own.
     let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
@@ -405,30 +414,33 @@ pub fn start_background(store: &Store, core: &mut Core) -> Result<(), String> {
     let pid = unsafe { libc::fork() };
     if pid == 0 {
         drop(rd);
-        run_child(store, &core.config, parent, wr);
+        run_child(store, config, parent, wr);
     }
     drop(wr);
     if pid == -1 {
-        core.aof.last_bgrewrite_failed = true;
-        let e = io::Error::last_os_error();
-        log::warn!("Can't rewrite append only file in background: fork: {e}");
-        return Err(e.to_string());
+        aof.last_bgrewrite_failed = true;
+        let e = AofError::Spawn {
+            what: "fork",
+            err: io::Error::last_os_error(),
+        };
+        log::warn!("{e}");
+        return Err(e);
     }
-    core.aof.latest_fork_usec = fork_start.elapsed().as_micros() as u64;
-    core.aof.total_forks += 1;
+    aof.latest_fork_usec = fork_start.elapsed().as_micros() as u64;
+    aof.total_forks += 1;
     log::info!(
         "Background append only file rewriting started by pid {pid} (fork took {:.3} ms, the loop was held {:.3} ms)",
-        core.aof.latest_fork_usec as f64 / 1000.0,
+        aof.latest_fork_usec as f64 / 1000.0,
         held.elapsed().as_secs_f64() * 1000.0
     );
-    core.aof.child = Some(Child {
+    aof.child = Some(Child {
         pid,
         started: Instant::now(),
         pipe: rd,
-        tmpfile: temp_file(&core.config.dir, pid),
+        tmpfile: temp_file(&config.dir, pid),
     });
-    core.aof.rewrite_scheduled = false;
-    core.aof.update_enabled();
+    aof.rewrite_scheduled = false;
+    aof.update_enabled();
     Ok(())
 }
 
@@ -505,8 +517,8 @@ fn private_dirty_bytes() -> u64 {
 }
 
 /// Reaps a finished child (from the cron) and completes or abandons its rewrite.
-pub fn check_child(core: &mut Core) {
-    let Some(child) = core.aof.child.as_ref() else {
+pub fn check_child(aof: &mut AofFeed, config: &Config) {
+    let Some(child) = aof.child.as_ref() else {
         return;
     };
     let mut status: libc::c_int = 0;
@@ -521,7 +533,7 @@ pub fn check_child(core: &mut Core) {
             "waitpid() returned an error: {e}. child_type: AOF, child_pid = {}",
             child.pid
         );
-        done(core, false, None);
+        done(aof, config, false, None);
         return;
     }
     let (ok, sig) = if libc::WIFSIGNALED(status) {
@@ -529,12 +541,12 @@ pub fn check_child(core: &mut Core) {
     } else {
         (libc::WEXITSTATUS(status) == 0, None)
     };
-    done(core, ok, sig);
+    done(aof, config, ok, sig);
 }
 
 /// Stops a running rewrite (AOF turned off, shutdown, restart of the rewrite).
-pub fn kill_child(core: &mut Core) {
-    let Some(child) = core.aof.child.as_ref() else {
+pub fn kill_child(aof: &mut AofFeed) {
+    let Some(child) = aof.child.as_ref() else {
         return;
     };
     log::info!("Killing running AOF rewrite child: {}", child.pid);
@@ -548,13 +560,13 @@ pub fn kill_child(core: &mut Core) {
         }
     }
     let _ = std::fs::remove_file(&child.tmpfile);
-    core.aof.child = None;
-    core.aof.update_enabled();
+    aof.child = None;
+    aof.update_enabled();
 }
 
 /// A rewrite child finished: install its base on success.
-fn done(core: &mut Core, ok: bool, signal: Option<i32>) {
-    let Some(child) = core.aof.child.take() else {
+fn done(aof: &mut AofFeed, config: &Config, ok: bool, signal: Option<i32>) {
+    let Some(child) = aof.child.take() else {
         return;
     };
     let held = Instant::now();
@@ -571,33 +583,32 @@ fn done(core: &mut Core, ok: bool, signal: Option<i32>) {
             )
         };
         if n == 8 {
-            core.aof.last_cow_size = u64::from_le_bytes(b);
+            aof.last_cow_size = u64::from_le_bytes(b);
         }
-        if let Err(e) = install(core, &child) {
+        if let Err(e) = install(aof, config, &child) {
             log::warn!("{e}");
-            core.aof.last_bgrewrite_failed = true;
-            core.aof.rewrites_consecutive_failures += 1;
+            aof.last_bgrewrite_failed = true;
+            aof.rewrites_consecutive_failures += 1;
         } else {
-            core.aof.last_bgrewrite_failed = false;
-            core.aof.rewrites_consecutive_failures = 0;
+            aof.last_bgrewrite_failed = false;
+            aof.rewrites_consecutive_failures = 0;
             log::info!("Background AOF rewrite finished successfully");
-            if core.aof.state == AofState::WaitRewrite {
-                core.aof.state = AofState::On;
+            if aof.state == AofState::WaitRewrite {
+                aof.state = AofState::On;
             }
         }
     } else if let Some(sig) = signal {
         if sig != libc::SIGUSR1 {
-            core.aof.last_bgrewrite_failed = true;
-            core.aof.rewrites_consecutive_failures += 1;
+            aof.last_bgrewrite_failed = true;
+            aof.rewrites_consecutive_failures += 1;
         }
         log::warn!("Background AOF rewrite terminated by signal {sig}");
     } else {
-        core.aof.last_bgrewrite_failed = true;
-        core.aof.rewrites_consecutive_failures += 1;
+        aof.last_bgrewrite_failed = true;
+        aof.rewrites_consecutive_failures += 1;
         log::warn!("Background AOF rewrite terminated with error");
     }
     let _ = std::fs::remove_file(&child.tmpfile);
-    let aof = &mut core.aof;
     if aof.state == AofState::WaitRewrite {
         // Turning the AOF on failed: drop what the temporary file collected, try again.
         aof.buf.clear();
@@ -615,18 +626,15 @@ fn done(core: &mut Core, ok: bool, signal: Option<i32>) {
 
 /// Steps 3 and 4 of a successful rewrite: rename the base into place, persist the new
 /// manifest, delete the history files.
-fn install(core: &mut Core, child: &Child) -> Result<(), String> {
-    let aof = &mut core.aof;
+fn install(aof: &mut AofFeed, config: &Config, child: &Child) -> Result<(), AofError> {
     let mut temp_am = aof.manifest.clone();
     let base_name = temp_am.new_base(&aof.filename);
     let base_path = aof.path(&base_name);
     test_hooks::crash_point("before-base-rename");
-    std::fs::rename(&child.tmpfile, &base_path).map_err(|e| {
-        format!(
-            "Error trying to rename the temporary AOF base file {} into {}: {e}",
-            child.tmpfile.display(),
-            base_name
-        )
+    std::fs::rename(&child.tmpfile, &base_path).map_err(|err| AofError::RenameBase {
+        tmp: child.tmpfile.clone(),
+        name: base_name.clone(),
+        err,
     })?;
     log::info!(
         "Successfully renamed the temporary AOF base file {} into {base_name}",
@@ -638,11 +646,13 @@ fn install(core: &mut Core, child: &Child) -> Result<(), String> {
         let tmp_name = super::manifest::temp_incr_name(&aof.filename);
         let incr_name = temp_am.new_incr(&aof.filename);
         let p = aof.path(&incr_name);
-        if let Err(e) = std::fs::rename(aof.path(&tmp_name), &p) {
+        if let Err(err) = std::fs::rename(aof.path(&tmp_name), &p) {
             let _ = std::fs::remove_file(&base_path);
-            return Err(format!(
-                "Error trying to rename the temporary AOF incr file {tmp_name} into {incr_name}: {e}"
-            ));
+            return Err(AofError::RenameIncr {
+                tmp: tmp_name,
+                name: incr_name,
+                err,
+            });
         }
         log::info!("Successfully renamed the temporary AOF incr file {tmp_name} into {incr_name}");
         new_incr_path = Some(p);
@@ -653,7 +663,7 @@ fn install(core: &mut Core, child: &Child) -> Result<(), String> {
         if let Some(p) = new_incr_path {
             let _ = std::fs::remove_file(p);
         }
-        return Err(format!("Can't persist the AOF manifest: {e}"));
+        return Err(AofError::PersistManifest(e));
     }
     aof.manifest = temp_am;
     if aof.file.is_some() {
@@ -664,7 +674,7 @@ fn install(core: &mut Core, child: &Child) -> Result<(), String> {
         aof.fsync_offset = aof.current_size;
         aof.last_fsync = super::unix_now();
     }
-    super::delete_history_files(core, false);
+    super::delete_history_files(aof, config, false);
     Ok(())
 }
 

@@ -281,7 +281,8 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
                 .as_ref()
                 .is_some_and(|m| m.cmds.iter().any(|(_, c)| c.is(flags::WRITE))))
     {
-        if let Some(text) = core.aof.deny_writes_error() {
+        if let Some(e) = core.aof.deny_writes_error() {
+            let text = e.to_string();
             if cmd.name == "exec" {
                 // Redis's execCommandAbort: the transaction is discarded.
                 discard_transaction(store, client);

@@ -186,9 +186,10 @@ impl Server {
 
     /// Loads the AOF at start-up, answering clients (`-LOADING`) between steps, then opens
     /// it for appending. An error stops start-up.
-    pub fn load_data(&mut self) -> Result<(), String> {
+    pub fn load_data(&mut self) -> Result<(), crate::persistence::AofError> {
         use crate::persistence::load::Loader;
-        if let Some(mut loader) = Loader::open(&mut self.core)? {
+        let mut session = super::aof_replay::ReplaySession::default();
+        if let Some(mut loader) = Loader::open(&mut self.core.aof, &self.core.config)? {
             self.store.loading = true;
             let step = self
                 .core
@@ -197,7 +198,11 @@ impl Server {
                 .max(1024) as u64;
             let mut events = Events::with_capacity(256);
             loop {
-                match loader.step(&mut self.store, &mut self.core, step) {
+                let mut replay = super::aof_replay::AofReplay {
+                    core: &mut self.core,
+                    session: &mut session,
+                };
+                match loader.step(&mut self.store, &mut replay, step) {
                     Ok(true) => break,
                     Ok(false) => {}
                     Err(e) => {
@@ -213,10 +218,14 @@ impl Server {
                     return Ok(());
                 }
             }
-            loader.finish(&mut self.store, &mut self.core);
+            let mut replay = super::aof_replay::AofReplay {
+                core: &mut self.core,
+                session: &mut session,
+            };
+            loader.finish(&mut self.store, &mut replay);
             self.store.loading = false;
         }
-        crate::persistence::open_on_start(&self.store, &mut self.core)
+        crate::persistence::open_on_start(&self.store, &mut self.core.aof, &self.core.config)
     }
 
     fn handle_signals(&mut self) {
@@ -241,7 +250,7 @@ impl Server {
         log::warn!("User requested shutdown...");
         // Write out (and fsync) what the AOF holds before leaving; replies that
         // acknowledge writes go out only if that worked.
-        if crate::persistence::shutdown(&mut self.core) {
+        if crate::persistence::shutdown(&mut self.core.aof, &self.core.config) {
             for t in self.core.conns.iter().map(|(k, _)| k).collect::<Vec<_>>() {
                 self.flush_conn(t);
             }
@@ -276,7 +285,7 @@ impl Server {
         }
         self.after_background_changes();
         // AOF: rewrite child, retries after write errors, everysec fsync, auto rewrite.
-        crate::persistence::cron(&self.store, &mut self.core);
+        crate::persistence::cron(&self.store, &mut self.core.aof, &self.core.config);
         // Incremental rehashing and shrinking of the main tables (about 1 ms).
         let t0 = Instant::now();
         for db in self.store.dbs.iter_mut() {
@@ -370,6 +379,6 @@ impl Server {
 
     /// Writes the iteration's AOF buffer; false when replies must wait (see before_sleep).
     fn flush_aof(&mut self) -> bool {
-        crate::persistence::flush(&mut self.core, false)
+        crate::persistence::flush(&mut self.core.aof, &self.core.config, false)
     }
 }

@@ -15,6 +15,7 @@
 //! Beside them: `call.rs` the dispatcher, `conn.rs` and `client.rs` the per-connection
 //! state, `blocking.rs`, `pubsub.rs`, `evict.rs`, `busy_poll.rs`, `logging.rs`.
 
+pub mod aof_replay;
 pub mod blocking;
 pub mod busy_poll;
 pub mod call;

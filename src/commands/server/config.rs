@@ -50,7 +50,8 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
 pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
     // The append-only file: turning it on starts a rewrite that writes its base.
     if matches!(name, "appendonly" | "appendfsync" | "aof-timestamp-enabled")
-        && crate::persistence::config_changed(ctx.store, ctx.srv, name).is_err()
+        && crate::persistence::config_changed(ctx.store, &mut ctx.srv.aof, &ctx.srv.config, name)
+            .is_err()
     {
         ctx.srv.config.appendonly = false;
         return Err(Error::msg(crate::config::set_failed_error(

@@ -328,18 +328,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "rdb_last_cow_size", "0");
             field!(s, "rdb_last_load_keys_expired", "0");
             field!(s, "rdb_last_load_keys_loaded", "0");
-            let (aof_first, aof_sizes) = crate::persistence::info_fields(core);
-            for (k, v) in aof_first {
-                field!(s, k, "{v}");
-            }
-            field!(s, "module_fork_in_progress", "0");
-            field!(s, "module_fork_last_cow_size", "0");
-            for (k, v) in aof_sizes {
-                field!(s, k, "{v}");
-            }
-            for (k, v) in crate::persistence::loading_fields(store, core) {
-                field!(s, k, "{v}");
-            }
+            aof_fields(s, store, &core.aof);
         }
         "stats" => {
             s.push_str("# Stats\r\n");
@@ -513,6 +502,67 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             }
         }
         _ => {}
+    }
+}
+
+/// The AOF fields of `# Persistence`, in Redis 7.0's order: the always-present ones,
+/// `module_fork_*`, the sizes while the AOF is on, and `loading_*` while loading.
+fn aof_fields(s: &mut String, store: &Store, aof: &crate::persistence::AofFeed) {
+    let a = crate::persistence::info(aof);
+    let status = |ok: bool| if ok { "ok" } else { "err" };
+    field!(s, "aof_enabled", "{}", a.enabled as u8);
+    field!(
+        s,
+        "aof_rewrite_in_progress",
+        "{}",
+        a.rewrite_in_progress as u8
+    );
+    field!(s, "aof_rewrite_scheduled", "{}", a.rewrite_scheduled as u8);
+    field!(
+        s,
+        "aof_last_rewrite_time_sec",
+        "{}",
+        a.last_rewrite_time_sec
+    );
+    field!(
+        s,
+        "aof_current_rewrite_time_sec",
+        "{}",
+        a.current_rewrite_time_sec
+    );
+    field!(
+        s,
+        "aof_last_bgrewrite_status",
+        "{}",
+        status(a.last_bgrewrite_ok)
+    );
+    field!(s, "aof_rewrites", "{}", a.rewrites);
+    field!(
+        s,
+        "aof_rewrites_consecutive_failures",
+        "{}",
+        a.rewrites_consecutive_failures
+    );
+    field!(s, "aof_last_write_status", "{}", status(a.last_write_ok));
+    field!(s, "aof_last_cow_size", "{}", a.last_cow_size);
+    field!(s, "module_fork_in_progress", "0");
+    field!(s, "module_fork_last_cow_size", "0");
+    if let Some(z) = &a.sizes {
+        field!(s, "aof_current_size", "{}", z.current_size);
+        field!(s, "aof_base_size", "{}", z.base_size);
+        field!(s, "aof_pending_rewrite", "{}", z.pending_rewrite as u8);
+        field!(s, "aof_buffer_length", "{}", z.buffer_length);
+        field!(s, "aof_pending_bio_fsync", "{}", z.pending_bio_fsync);
+        field!(s, "aof_delayed_fsync", "{}", z.delayed_fsync);
+    }
+    if store.loading {
+        let l = crate::persistence::loading_progress(aof);
+        field!(s, "loading_start_time", "{}", l.start_time);
+        field!(s, "loading_total_bytes", "{}", l.total_bytes);
+        field!(s, "loading_rdb_used_mem", "0");
+        field!(s, "loading_loaded_bytes", "{}", l.loaded_bytes);
+        field!(s, "loading_loaded_perc", "{:.2}", l.loaded_perc);
+        field!(s, "loading_eta_seconds", "{}", l.eta_seconds);
     }
 }
 
