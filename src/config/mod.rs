@@ -28,7 +28,6 @@ use std::path::PathBuf;
 
 use crate::util::glob::glob_match;
 
-pub use parse::split_args;
 use table::*;
 pub use table::{notify_flags_to_string, parse_memory, parse_notify_flags};
 

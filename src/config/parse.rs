@@ -1,137 +1,13 @@
 //! The loader: reads config-file text (Redis `loadServerConfigFromString`: one
 //! directive per line, `include`, `rename-command`, `user`, deprecated and refused
 //! directives) and the command line (`from_args`: a file, stdin, `--directive value`
-//! options), with Redis's fatal error texts; and the line splitter and quoting they use.
+//! options), with Redis's fatal error texts. Lines are split by `util::split`.
 
 use std::io::Read;
 use std::path::{Component, Path};
 
 use super::*;
-
-// ---------------------------------------------------------------------------------------
-// Config file syntax.
-// ---------------------------------------------------------------------------------------
-
-pub(super) fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
-pub(super) fn hex_val(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
-}
-
-/// Splits a config line into arguments like Redis `sdssplitargs`: white space separates
-/// arguments; "double quotes" understand \n \r \t \b \a \xHH and \<char>; 'single
-/// quotes' understand \'. A closing quote must be followed by white space or the end.
-/// None on unbalanced quotes.
-pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < line.len() && is_c_space(line[i]) {
-            i += 1;
-        }
-        if i >= line.len() {
-            return Some(out);
-        }
-        let mut cur = Vec::new();
-        let (mut inq, mut insq) = (false, false);
-        loop {
-            if inq {
-                if i >= line.len() {
-                    return None;
-                }
-                let c = line[i];
-                if c == b'\\'
-                    && i + 3 < line.len()
-                    && line[i + 1] == b'x'
-                    && hex_val(line[i + 2]).is_some()
-                    && hex_val(line[i + 3]).is_some()
-                {
-                    cur.push(
-                        hex_val(line[i + 2]).unwrap_or(0) * 16 + hex_val(line[i + 3]).unwrap_or(0),
-                    );
-                    i += 4;
-                    continue;
-                } else if c == b'\\' && i + 1 < line.len() {
-                    cur.push(match line[i + 1] {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                    i += 2;
-                    continue;
-                } else if c == b'"' {
-                    if i + 1 < line.len() && !is_c_space(line[i + 1]) {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                }
-                cur.push(c);
-                i += 1;
-            } else if insq {
-                if i >= line.len() {
-                    return None;
-                }
-                let c = line[i];
-                if c == b'\\' && i + 1 < line.len() && line[i + 1] == b'\'' {
-                    cur.push(b'\'');
-                    i += 2;
-                    continue;
-                } else if c == b'\'' {
-                    if i + 1 < line.len() && !is_c_space(line[i + 1]) {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                }
-                cur.push(c);
-                i += 1;
-            } else {
-                if i >= line.len() {
-                    break;
-                }
-                match line[i] {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => {
-                        i += 1;
-                        break;
-                    }
-                    b'"' => inq = true,
-                    b'\'' => insq = true,
-                    c => cur.push(c),
-                }
-                i += 1;
-            }
-        }
-        out.push(cur);
-    }
-}
-
-/// Appends `s` as a double-quoted string that `split_args` reads back (Redis
-/// `sdscatrepr`).
-pub(super) fn repr_into(s: &[u8], out: &mut Vec<u8>) {
-    out.push(b'"');
-    for &c in s {
-        match c {
-            b'\\' | b'"' => {
-                out.push(b'\\');
-                out.push(c);
-            }
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x07 => out.extend_from_slice(b"\\a"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x20..=0x7e => out.push(c),
-            _ => out.extend_from_slice(format!("\\x{:02x}", c).as_bytes()),
-        }
-    }
-    out.push(b'"');
-}
+use crate::util::split::{repr_into, split_args};
 
 pub(super) fn trim_bytes<'a>(mut s: &'a [u8], set: &[u8]) -> &'a [u8] {
     while let Some((f, rest)) = s.split_first() {
@@ -708,26 +584,5 @@ mod tests {
             assert_eq!(c.port, 7200);
         }
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn split_args_and_repr() {
-        let s = |l: &str| split_args(l.as_bytes());
-        let v = |x: &[&str]| Some(x.iter().map(|a| a.as_bytes().to_vec()).collect::<Vec<_>>());
-        assert_eq!(s("  a  b\tc "), v(&["a", "b", "c"]));
-        assert_eq!(s("a \"b c\" 'd e'"), v(&["a", "b c", "d e"]));
-        assert_eq!(s("\"\\x41\\n\\\"\""), v(&["A\n\""]));
-        assert_eq!(s("'it\\'s'"), v(&["it's"]));
-        assert_eq!(s("x\"y z\""), v(&["xy z"]));
-        assert_eq!(s("\"\""), v(&[""]));
-        assert_eq!(s("\"a\"b"), None);
-        assert_eq!(s("'a"), None);
-        let mut out = Vec::new();
-        repr_into(b"a\"b\\\n\x01\x7f", &mut out);
-        assert_eq!(out, b"\"a\\\"b\\\\\\n\\x01\\x7f\"");
-        assert_eq!(
-            split_args(&out).unwrap(),
-            vec![b"a\"b\\\n\x01\x7f".to_vec()]
-        );
     }
 }

@@ -6,8 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::Path;
 
-use super::parse::{split_args, trim_bytes};
+use super::parse::trim_bytes;
 use super::*;
+use crate::util::split::split_args;
 
 // ---------------------------------------------------------------------------------------
 // CONFIG REWRITE.

@@ -5,10 +5,10 @@
 //! (`dir`, `save`, `client-output-buffer-limit`, `notify-keyspace-events`, `bind`, ...)
 //! with their own parser, renderer and rewrite rule.
 
-use super::parse::repr_into;
 use super::rewrite::RewriteState;
 use super::*;
 use crate::util::num::{parse_f64, parse_i64};
+use crate::util::split::repr_into;
 
 // ---------------------------------------------------------------------------------------
 // The directive table.
