@@ -21,6 +21,7 @@ use common::{
     encode, escape, loud, loud_banner, reply_len, split_aggregate, RawConn, ReadError, RedisRef,
     Server,
 };
+use ferrokv::util::split::{split_in_place, Nul};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -97,98 +98,18 @@ impl Case {
     }
 }
 
-/// Splits a line the way redis-cli does (sdssplitargs): whitespace separates arguments;
-/// "double quotes" take \n \r \t \b \a \\ \" \xHH escapes; 'single quotes' take \' only;
-/// a closing quote must be followed by whitespace or the end. Returns each argument and
-/// whether any of it was quoted.
+/// Splits a line the way redis-cli does, with the server's own `sdssplitargs`
+/// (`ferrokv::util::split`). Returns each argument and whether any of it was quoted.
 fn split_args(line: &str) -> Result<Vec<(Vec<u8>, bool)>, String> {
-    let b = line.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= b.len() {
-            return Ok(out);
-        }
-        let mut cur = Vec::new();
-        let mut quoted = false;
-        while let Some(&c) = b.get(i) {
-            if c.is_ascii_whitespace() {
-                break;
-            }
-            if c == b'"' {
-                quoted = true;
-                i += 1;
-                loop {
-                    let Some(&c) = b.get(i) else {
-                        return Err("unbalanced double quotes".into());
-                    };
-                    i += 1;
-                    match c {
-                        b'"' => break,
-                        b'\\' => {
-                            let Some(&e) = b.get(i) else {
-                                return Err("unbalanced double quotes".into());
-                            };
-                            i += 1;
-                            match e {
-                                b'n' => cur.push(b'\n'),
-                                b'r' => cur.push(b'\r'),
-                                b't' => cur.push(b'\t'),
-                                b'b' => cur.push(8),
-                                b'a' => cur.push(7),
-                                b'x' => {
-                                    let hex = b.get(i..i + 2).and_then(|h| {
-                                        std::str::from_utf8(h)
-                                            .ok()
-                                            .and_then(|h| u8::from_str_radix(h, 16).ok())
-                                    });
-                                    match hex {
-                                        Some(v) => {
-                                            cur.push(v);
-                                            i += 2;
-                                        }
-                                        None => cur.push(b'x'),
-                                    }
-                                }
-                                other => cur.push(other),
-                            }
-                        }
-                        other => cur.push(other),
-                    }
-                }
-                if b.get(i).is_some_and(|c| !c.is_ascii_whitespace()) {
-                    return Err("closing quote must be followed by a space".into());
-                }
-            } else if c == b'\'' {
-                quoted = true;
-                i += 1;
-                loop {
-                    let Some(&c) = b.get(i) else {
-                        return Err("unbalanced single quotes".into());
-                    };
-                    i += 1;
-                    match c {
-                        b'\'' => break,
-                        b'\\' if b.get(i) == Some(&b'\'') => {
-                            cur.push(b'\'');
-                            i += 1;
-                        }
-                        other => cur.push(other),
-                    }
-                }
-                if b.get(i).is_some_and(|c| !c.is_ascii_whitespace()) {
-                    return Err("closing quote must be followed by a space".into());
-                }
-            } else {
-                cur.push(c);
-                i += 1;
-            }
-        }
-        out.push((cur, quoted));
+    let mut buf = line.as_bytes().to_vec();
+    let mut args = Vec::new();
+    if !split_in_place(&mut buf, Nul::EndsLine, |a| args.push(a)) {
+        return Err("unbalanced quotes".into());
     }
+    Ok(args
+        .into_iter()
+        .map(|a| (buf[a.start..a.end].to_vec(), a.quoted))
+        .collect())
 }
 
 /// `s` cut to about `max` characters for display, saying how much was left out.

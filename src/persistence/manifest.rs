@@ -85,22 +85,7 @@ fn needs_repr(s: &str) -> bool {
 
 /// Quotes a name the way Redis's sdscatrepr does.
 fn repr(s: &str) -> String {
-    let mut out = String::from("\"");
-    for b in s.bytes() {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            7 => out.push_str("\\a"),
-            8 => out.push_str("\\b"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('"');
-    out
+    crate::util::split::repr(s.as_bytes())
 }
 
 impl Manifest {
@@ -137,7 +122,7 @@ impl Manifest {
             if trimmed.is_empty() {
                 return Err(at(LineError::InvalidFormat));
             }
-            let argv = match crate::config::split_args(trimmed) {
+            let argv = match crate::util::split::split_args(trimmed) {
                 Some(a) if a.len() >= 6 && a.len() % 2 == 0 => a,
                 _ => return Err(at(LineError::InvalidFormat)),
             };

@@ -17,9 +17,10 @@
 //! an error, and, like the C `strchr` Redis uses, the search for a line end stops at a
 //! NUL byte, so such a line never completes. The byte after a header's `\r` and the two
 //! bytes after a payload are skipped without being checked, as Redis does. Inline
-//! requests are split with `sdssplitargs` rules; since unquoting only ever shrinks the
-//! text, the arguments are rewritten in place inside the caller's buffer and returned as
-//! spans there. After a whole frame or an error the state resets for the next frame.
+//! requests are split by `util::split` with `sdssplitargs` rules (a NUL byte ends the
+//! line); since unquoting only ever shrinks the text, the arguments are rewritten in
+//! place inside the caller's buffer and returned as spans there. After a whole frame or
+//! an error the state resets for the next frame.
 //!
 //! Most requests are multibulk frames that arrive whole, with every count and length
 //! spelt plainly (no sign, no leading zero, at most 17 digits). `parse` first tries to
@@ -32,6 +33,8 @@
 //! twice. The tests run both ways side by side on every cut of many edited frames.
 
 use std::fmt;
+
+use crate::util::split::{split_in_place, Arg, Nul};
 
 /// One argument: a byte range of the frame (relative to the slice given to `parse`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -417,7 +420,14 @@ impl Parser {
         } else {
             nl
         };
-        if !split_args(&mut buf[..end], &mut self.spans) {
+        let spans = &mut self.spans;
+        let push = |a: Arg| {
+            spans.push(Span {
+                start: a.start,
+                end: a.end,
+            })
+        };
+        if !split_in_place(&mut buf[..end], Nul::EndsLine, push) {
             return Err(ParseError::UnbalancedQuotes);
         }
         if self.spans.is_empty() {
@@ -508,131 +518,6 @@ fn plain_long(line: &[u8], kind: u8) -> Option<(u64, usize)> {
         value = value * 10 + u64::from(d);
     }
     None
-}
-
-/// C `isspace` in the "C" locale.
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-fn hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Splits an inline request the way Redis `sdssplitargs` does, writing each unquoted
-/// argument in place (every output byte consumes at least one input byte, so writing
-/// never overtakes reading) and pushing its span. Returns false on unbalanced quotes.
-///
-/// Blanks between arguments are the C `isspace` set; an unquoted argument ends only at
-/// a space, tab, `\r` or `\n`. Double quotes understand `\n \r \t \b \a`, `\xHH` and a
-/// backslash before any other byte (which stands for that byte); single quotes only
-/// `\'`. A closing quote must be followed by a blank or the end of the line. A NUL byte
-/// ends the line, as the end of a C string would.
-fn split_args(line: &mut [u8], out: &mut Vec<Span>) -> bool {
-    fn at(line: &[u8], i: usize) -> u8 {
-        line.get(i).copied().unwrap_or(0)
-    }
-    fn put(line: &mut [u8], w: &mut usize, b: u8) {
-        if let Some(slot) = line.get_mut(*w) {
-            *slot = b;
-        }
-        *w += 1;
-    }
-
-    let mut r = 0;
-    let mut w = 0;
-    loop {
-        while is_space(at(line, r)) {
-            r += 1;
-        }
-        if at(line, r) == 0 {
-            return true;
-        }
-        let start = w;
-        let mut quote = None;
-        loop {
-            let c = at(line, r);
-            match quote {
-                Some(b'"') => match c {
-                    0 => return false,
-                    b'\\' if at(line, r + 1) != 0 => {
-                        let e = at(line, r + 1);
-                        if e == b'x' {
-                            if let (Some(hi), Some(lo)) =
-                                (hex_value(at(line, r + 2)), hex_value(at(line, r + 3)))
-                            {
-                                put(line, &mut w, hi << 4 | lo);
-                                r += 4;
-                                continue;
-                            }
-                        }
-                        let b = match e {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 0x08,
-                            b'a' => 0x07,
-                            other => other,
-                        };
-                        put(line, &mut w, b);
-                        r += 2;
-                    }
-                    b'"' => {
-                        let next = at(line, r + 1);
-                        if next != 0 && !is_space(next) {
-                            return false;
-                        }
-                        r += 1;
-                        break;
-                    }
-                    _ => {
-                        put(line, &mut w, c);
-                        r += 1;
-                    }
-                },
-                Some(_) => match c {
-                    0 => return false,
-                    b'\\' if at(line, r + 1) == b'\'' => {
-                        put(line, &mut w, b'\'');
-                        r += 2;
-                    }
-                    b'\'' => {
-                        let next = at(line, r + 1);
-                        if next != 0 && !is_space(next) {
-                            return false;
-                        }
-                        r += 1;
-                        break;
-                    }
-                    _ => {
-                        put(line, &mut w, c);
-                        r += 1;
-                    }
-                },
-                None => match c {
-                    0 => break,
-                    b' ' | b'\t' | b'\r' | b'\n' => {
-                        r += 1;
-                        break;
-                    }
-                    b'"' | b'\'' => {
-                        quote = Some(c);
-                        r += 1;
-                    }
-                    _ => {
-                        put(line, &mut w, c);
-                        r += 1;
-                    }
-                },
-            }
-        }
-        out.push(Span { start, end: w });
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Small helpers shared by many commands: number parsing and formatting the way Redis
-//! does it, and glob matching.
+//! does it, glob matching, and splitting a line into arguments (`sdssplitargs`).
 
 pub mod clock;
 pub mod glob;
 pub mod mem;
 pub mod num;
+pub mod split;
