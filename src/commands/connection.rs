@@ -1,7 +1,7 @@
 //! Connection commands: PING ECHO QUIT SELECT HELLO AUTH RESET.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::config::REDIS_VERSION;
 use crate::error::{CmdResult, Error};
 use crate::server::pubsub::SubKind;
@@ -9,14 +9,14 @@ use crate::store::bytes::Sds;
 use crate::util::num::parse_i64;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("ping", -1, FAST | STALE, ping).doc(
-        "connection",
+    cmd("ping", -1, FAST | STALE | SUBSCRIBED_OK | MISCONF, ping).doc(
+        Group::Connection,
         "1.0.0",
         "Returns the server's liveliness response.",
         "[message]",
     ),
     cmd("echo", 2, FAST, echo).doc(
-        "connection",
+        Group::Connection,
         "1.0.0",
         "Returns the given string.",
         "message",
@@ -24,12 +24,20 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd(
         "quit",
         -1,
-        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        ALLOW_BUSY
+            | NOSCRIPT
+            | LOADING
+            | STALE
+            | FAST
+            | NO_AUTH
+            | SUBSCRIBED_OK
+            | NO_QUEUE
+            | ENDS_MULTI,
         quit,
     )
-    .doc("connection", "1.0.0", "Closes the connection.", ""),
+    .doc(Group::Connection, "1.0.0", "Closes the connection.", ""),
     cmd("select", 2, LOADING | STALE | FAST, select).doc(
-        "connection",
+        Group::Connection,
         "1.0.0",
         "Changes the selected database.",
         "index",
@@ -41,7 +49,7 @@ pub const COMMANDS: &[CommandDef] = &[
         hello,
     )
     .doc(
-        "connection",
+        Group::Connection,
         "6.0.0",
         "Handshakes with the Redis server.",
         "[protover [AUTH username password] [SETNAME clientname]]",
@@ -53,7 +61,7 @@ pub const COMMANDS: &[CommandDef] = &[
         auth,
     )
     .doc(
-        "connection",
+        Group::Connection,
         "1.0.0",
         "Authenticates the connection.",
         "[username] password",
@@ -61,10 +69,18 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd(
         "reset",
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        NOSCRIPT
+            | LOADING
+            | STALE
+            | FAST
+            | NO_AUTH
+            | ALLOW_BUSY
+            | SUBSCRIBED_OK
+            | NO_QUEUE
+            | ENDS_MULTI,
         reset,
     )
-    .doc("connection", "6.2.0", "Resets the connection.", ""),
+    .doc(Group::Connection, "6.2.0", "Resets the connection.", ""),
 ];
 
 fn ping(ctx: &mut Ctx, a: &Args) -> CmdResult {

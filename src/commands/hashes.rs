@@ -9,7 +9,7 @@
 
 use super::flags::*;
 use super::keys::parse_cursor;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
 use crate::store::hash::{random_below, Hash, Limits};
@@ -18,67 +18,67 @@ use crate::util::glob::glob_match;
 use crate::util::num::{check_incr_float_arg, incr_by_float, parse_i64, FloatIncr};
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("hset", -4, WRITE | DENYOOM | FAST, hset)
+    cmd("hset", -4, WRITE | DENYOOM | FAST | HASH_FIELD, hset)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "2.0.0",
             "Set the string value of a hash field",
             "key field value [field value ...]",
         )
         .complexity("O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs."),
-    cmd("hsetnx", 4, WRITE | DENYOOM | FAST, hsetnx)
+    cmd("hsetnx", 4, WRITE | DENYOOM | FAST | HASH_FIELD, hsetnx)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "2.0.0",
             "Set the value of a hash field, only if the field does not exist",
             "key field value",
         )
         .complexity("O(1)"),
-    cmd("hget", 3, READONLY | FAST, hget)
+    cmd("hget", 3, READONLY | FAST | HASH_FIELD, hget)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get the value of a hash field", "key field")
+        .doc(Group::Hash, "2.0.0", "Get the value of a hash field", "key field")
         .complexity("O(1)"),
-    cmd("hmget", -3, READONLY | FAST, hmget)
+    cmd("hmget", -3, READONLY | FAST | HASH_FIELD, hmget)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "2.0.0",
             "Get the values of all the given hash fields",
             "key field [field ...]",
         )
         .complexity("O(N) where N is the number of fields being requested."),
-    cmd("hmset", -4, WRITE | DENYOOM | FAST, hmset)
+    cmd("hmset", -4, WRITE | DENYOOM | FAST | HASH_FIELD, hmset)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "2.0.0",
             "Set multiple hash fields to multiple values",
             "key field value [field value ...]",
         )
         .complexity("O(N) where N is the number of fields being set."),
-    cmd("hdel", -3, WRITE | FAST, hdel)
+    cmd("hdel", -3, WRITE | FAST | HASH_FIELD, hdel)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "2.0.0",
             "Delete one or more hash fields",
             "key field [field ...]",
         )
         .complexity("O(N) where N is the number of fields to be removed."),
-    cmd("hexists", 3, READONLY | FAST, hexists)
+    cmd("hexists", 3, READONLY | FAST | HASH_FIELD, hexists)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Determine if a hash field exists", "key field")
+        .doc(Group::Hash, "2.0.0", "Determine if a hash field exists", "key field")
         .complexity("O(1)"),
     cmd("hlen", 2, READONLY | FAST, hlen)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get the number of fields in a hash", "key")
+        .doc(Group::Hash, "2.0.0", "Get the number of fields in a hash", "key")
         .complexity("O(1)"),
-    cmd("hstrlen", 3, READONLY | FAST, hstrlen)
+    cmd("hstrlen", 3, READONLY | FAST | HASH_FIELD, hstrlen)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "3.2.0",
             "Get the length of the value of a hash field",
             "key field",
@@ -86,29 +86,29 @@ pub const COMMANDS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("hkeys", 2, READONLY, hkeys)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get all the fields in a hash", "key")
+        .doc(Group::Hash, "2.0.0", "Get all the fields in a hash", "key")
         .complexity("O(N) where N is the size of the hash."),
     cmd("hvals", 2, READONLY, hvals)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get all the values in a hash", "key")
+        .doc(Group::Hash, "2.0.0", "Get all the values in a hash", "key")
         .complexity("O(N) where N is the size of the hash."),
     cmd("hgetall", 2, READONLY, hgetall)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get all the fields and values in a hash", "key")
+        .doc(Group::Hash, "2.0.0", "Get all the fields and values in a hash", "key")
         .complexity("O(N) where N is the size of the hash."),
-    cmd("hincrby", 4, WRITE | DENYOOM | FAST, hincrby)
+    cmd("hincrby", 4, WRITE | DENYOOM | FAST | HASH_FIELD, hincrby)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "2.0.0",
             "Increment the integer value of a hash field by the given number",
             "key field increment",
         )
         .complexity("O(1)"),
-    cmd("hincrbyfloat", 4, WRITE | DENYOOM | FAST, hincrbyfloat)
+    cmd("hincrbyfloat", 4, WRITE | DENYOOM | FAST | HASH_FIELD, hincrbyfloat)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "2.6.0",
             "Increment the float value of a hash field by the given amount",
             "key field increment",
@@ -117,7 +117,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("hrandfield", -2, READONLY, hrandfield)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "6.2.0",
             "Get one or multiple random fields from a hash",
             "key [count [WITHVALUES]]",
@@ -126,7 +126,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("hscan", -3, READONLY, hscan)
         .keys(1, 1, 1)
         .doc(
-            "hash",
+            Group::Hash,
             "2.8.0",
             "Incrementally iterate hash fields and associated values",
             "key cursor [MATCH pattern] [COUNT count]",

@@ -12,7 +12,7 @@
 //! MurmurHash64A (Redis's seed) and counted with Redis's estimator, so counts are equal.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::store::bytes::Sds;
 use crate::store::{notify, Value, ENC_RAW};
@@ -21,7 +21,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("pfadd", -2, WRITE | DENYOOM | FAST, pfadd)
         .keys(1, 1, 1)
         .doc(
-            "hyperloglog",
+            Group::HyperLogLog,
             "2.8.9",
             "Adds the specified elements to the specified HyperLogLog.",
             "key [element [element ...]]",
@@ -30,7 +30,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("pfcount", -2, READONLY | MAY_REPLICATE, pfcount)
         .keys(1, -1, 1)
         .doc(
-            "hyperloglog",
+            Group::HyperLogLog,
             "2.8.9",
             "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
             "key [key ...]",
@@ -39,7 +39,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("pfdebug", 3, WRITE | DENYOOM | ADMIN, pfdebug)
         .keys(2, 2, 1)
         .doc(
-            "hyperloglog",
+            Group::HyperLogLog,
             "2.8.9",
             "Internal commands for debugging HyperLogLog values",
             "subcommand key",
@@ -48,7 +48,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("pfmerge", -2, WRITE | DENYOOM, pfmerge)
         .keys(1, -1, 1)
         .doc(
-            "hyperloglog",
+            Group::HyperLogLog,
             "2.8.9",
             "Merge N different HyperLogLogs into a single one.",
             "destkey sourcekey [sourcekey ...]",
@@ -56,7 +56,7 @@ pub const COMMANDS: &[CommandDef] = &[
         .complexity("O(N) to merge N HyperLogLogs, but with high constant times."),
     cmd("pfselftest", 1, ADMIN, pfselftest)
         .doc(
-            "hyperloglog",
+            Group::HyperLogLog,
             "2.8.9",
             "An internal command for testing HyperLogLog values",
             "",

@@ -6,7 +6,7 @@
 //! the transaction wrapped in MULTI ... EXEC.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx, Propagate};
+use super::{cmd, Args, CommandDef, Ctx, Group, Propagate};
 use crate::error::{CmdResult, Error};
 use crate::server::client::{MultiState, Watched};
 use crate::store::bytes::Sds;
@@ -14,27 +14,40 @@ use crate::store::bytes::Sds;
 const TX_FLAGS: u32 = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("multi", 1, TX_FLAGS, multi).doc("transactions", "1.2.0", "Starts a transaction.", ""),
-    cmd("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, exec).doc(
-        "transactions",
+    cmd("multi", 1, TX_FLAGS | NO_QUEUE | MULTI_MARKER, multi).doc(
+        Group::Transactions,
+        "1.2.0",
+        "Starts a transaction.",
+        "",
+    ),
+    cmd(
+        "exec",
+        1,
+        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG | NO_QUEUE | ENDS_MULTI | EXEC,
+        exec,
+    )
+    .doc(
+        Group::Transactions,
         "1.2.0",
         "Executes all commands in a transaction.",
         "",
     ),
-    cmd("discard", 1, TX_FLAGS, discard).doc(
-        "transactions",
+    cmd("discard", 1, TX_FLAGS | NO_QUEUE | ENDS_MULTI, discard).doc(
+        Group::Transactions,
         "2.0.0",
         "Discards a transaction.",
         "",
     ),
-    cmd("watch", -2, TX_FLAGS, watch).keys(1, -1, 1).doc(
-        "transactions",
-        "2.2.0",
-        "Monitors changes to keys to determine the execution of a transaction.",
-        "key [key ...]",
-    ),
+    cmd("watch", -2, TX_FLAGS | NO_QUEUE, watch)
+        .keys(1, -1, 1)
+        .doc(
+            Group::Transactions,
+            "2.2.0",
+            "Monitors changes to keys to determine the execution of a transaction.",
+            "key [key ...]",
+        ),
     cmd("unwatch", 1, TX_FLAGS, unwatch).doc(
-        "transactions",
+        Group::Transactions,
         "2.2.0",
         "Forgets about watched keys of a transaction.",
         "",

@@ -1,12 +1,12 @@
 //! The persistence family: BGREWRITEAOF. (SAVE and BGSAVE come with RDB support.)
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 
 pub const COMMANDS: &[CommandDef] = &[cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT, bgrewriteaof)
     .doc(
-        "server",
+        Group::Server,
         "1.0.0",
         "Asynchronously rewrite the append-only file",
         "",

@@ -2,7 +2,7 @@
 //! shard variants SSUBSCRIBE SUNSUBSCRIBE SPUBLISH.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::CmdResult;
 use crate::server::pubsub::{Current, SubKind};
 use crate::store::bytes::Sds;
@@ -11,46 +11,74 @@ use crate::util::glob::glob_match;
 const SUBSCRIBE_FLAGS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("subscribe", -2, SUBSCRIBE_FLAGS, subscribe).doc(
-        "pubsub",
+    cmd("subscribe", -2, SUBSCRIBE_FLAGS | SUBSCRIBED_OK, subscribe).doc(
+        Group::PubSub,
         "2.0.0",
         "Listens for messages published to channels.",
         "channel [channel ...]",
     ),
-    cmd("unsubscribe", -1, SUBSCRIBE_FLAGS, unsubscribe).doc(
-        "pubsub",
+    cmd(
+        "unsubscribe",
+        -1,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        unsubscribe,
+    )
+    .doc(
+        Group::PubSub,
         "2.0.0",
         "Stops listening to messages posted to channels.",
         "[channel [channel ...]]",
     ),
-    cmd("psubscribe", -2, SUBSCRIBE_FLAGS, psubscribe).doc(
-        "pubsub",
+    cmd(
+        "psubscribe",
+        -2,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        psubscribe,
+    )
+    .doc(
+        Group::PubSub,
         "2.0.0",
         "Listens for messages published to channels that match one or more patterns.",
         "pattern [pattern ...]",
     ),
-    cmd("punsubscribe", -1, SUBSCRIBE_FLAGS, punsubscribe).doc(
-        "pubsub",
+    cmd(
+        "punsubscribe",
+        -1,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        punsubscribe,
+    )
+    .doc(
+        Group::PubSub,
         "2.0.0",
         "Stops listening to messages published to channels that match one or more patterns.",
         "[pattern [pattern ...]]",
     ),
-    cmd("ssubscribe", -2, SUBSCRIBE_FLAGS, ssubscribe)
-        .keys(1, -1, 1)
-        .doc(
-            "pubsub",
-            "7.0.0",
-            "Listens for messages published to shard channels.",
-            "shardchannel [shardchannel ...]",
-        ),
-    cmd("sunsubscribe", -1, SUBSCRIBE_FLAGS, sunsubscribe)
-        .keys(1, -1, 1)
-        .doc(
-            "pubsub",
-            "7.0.0",
-            "Stops listening to messages posted to shard channels.",
-            "[shardchannel [shardchannel ...]]",
-        ),
+    cmd(
+        "ssubscribe",
+        -2,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        ssubscribe,
+    )
+    .keys(1, -1, 1)
+    .doc(
+        Group::PubSub,
+        "7.0.0",
+        "Listens for messages published to shard channels.",
+        "shardchannel [shardchannel ...]",
+    ),
+    cmd(
+        "sunsubscribe",
+        -1,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        sunsubscribe,
+    )
+    .keys(1, -1, 1)
+    .doc(
+        Group::PubSub,
+        "7.0.0",
+        "Stops listening to messages posted to shard channels.",
+        "[shardchannel [shardchannel ...]]",
+    ),
     cmd(
         "publish",
         3,
@@ -58,7 +86,7 @@ pub const COMMANDS: &[CommandDef] = &[
         publish,
     )
     .doc(
-        "pubsub",
+        Group::PubSub,
         "2.0.0",
         "Posts a message to a channel.",
         "channel message",
@@ -71,31 +99,36 @@ pub const COMMANDS: &[CommandDef] = &[
     )
     .keys(1, 1, 1)
     .doc(
-        "pubsub",
+        Group::PubSub,
         "7.0.0",
         "Post a message to a shard channel",
         "shardchannel message",
     ),
     cmd("pubsub", -2, 0, pubsub_help)
-        .doc("pubsub", "2.8.0", "A container for Pub/Sub commands.", "")
+        .doc(
+            Group::PubSub,
+            "2.8.0",
+            "A container for Pub/Sub commands.",
+            "",
+        )
         .subs(PUBSUB_SUBS),
 ];
 
 const PUBSUB_SUBS: &[CommandDef] = &[
     cmd("channels", -2, PUBSUB | LOADING | STALE, pubsub_channels).doc(
-        "pubsub",
+        Group::PubSub,
         "2.8.0",
         "Returns the active channels.",
         "[pattern]",
     ),
     cmd("numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub).doc(
-        "pubsub",
+        Group::PubSub,
         "2.8.0",
         "Returns a count of subscribers to channels.",
         "[channel [channel ...]]",
     ),
     cmd("numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat).doc(
-        "pubsub",
+        Group::PubSub,
         "2.8.0",
         "Returns a count of unique pattern subscriptions.",
         "",
@@ -107,7 +140,7 @@ const PUBSUB_SUBS: &[CommandDef] = &[
         pubsub_shardchannels,
     )
     .doc(
-        "pubsub",
+        Group::PubSub,
         "7.0.0",
         "Returns the active shard channels.",
         "[pattern]",
@@ -119,13 +152,13 @@ const PUBSUB_SUBS: &[CommandDef] = &[
         pubsub_shardnumsub,
     )
     .doc(
-        "pubsub",
+        Group::PubSub,
         "7.0.0",
         "Returns the count of subscribers of shard channels.",
         "[shardchannel [shardchannel ...]]",
     ),
     cmd("help", 2, LOADING | STALE, pubsub_help).doc(
-        "pubsub",
+        Group::PubSub,
         "6.2.0",
         "Returns helpful text about the different subcommands.",
         "",

@@ -15,7 +15,7 @@ pub mod info;
 pub mod latency;
 
 use super::flags::*;
-use super::{cmd, CommandDef, Ctx, TABLE};
+use super::{cmd, CommandDef, Ctx, Group, TABLE};
 use crate::error::CmdResult;
 use crate::server::Core;
 use std::collections::BTreeMap;
@@ -33,11 +33,16 @@ const HELP_SUMMARY: &str = "Show helpful text about the different subcommands";
 
 const COMMAND_SUBS: &[CommandDef] = &[
     cmd("count", 2, HELP, command::count)
-        .doc("server", "2.8.13", "Get total number of Redis commands", "")
+        .doc(
+            Group::Server,
+            "2.8.13",
+            "Get total number of Redis commands",
+            "",
+        )
         .complexity("O(1)"),
     cmd("docs", -2, HELP, command::docs)
         .doc(
-            "server",
+            Group::Server,
             "7.0.0",
             "Get array of specific Redis command documentation",
             "[command-name [command-name ...]]",
@@ -45,7 +50,7 @@ const COMMAND_SUBS: &[CommandDef] = &[
         .complexity("O(N) where N is the number of commands to look up"),
     cmd("getkeys", -4, HELP, command::getkeys)
         .doc(
-            "server",
+            Group::Server,
             "2.8.13",
             "Extract keys given a full Redis command",
             "command [arg [arg ...]]",
@@ -53,18 +58,18 @@ const COMMAND_SUBS: &[CommandDef] = &[
         .complexity("O(N) where N is the number of arguments to the command"),
     cmd("getkeysandflags", -4, HELP, command::getkeysandflags)
         .doc(
-            "server",
+            Group::Server,
             "7.0.0",
             "Extract keys and access flags given a full Redis command",
             "command [arg [arg ...]]",
         )
         .complexity("O(N) where N is the number of arguments to the command"),
     cmd("help", 2, HELP, command::help)
-        .doc("server", "5.0.0", HELP_SUMMARY, "")
+        .doc(Group::Server, "5.0.0", HELP_SUMMARY, "")
         .complexity("O(1)"),
     cmd("info", -2, HELP, command::info)
         .doc(
-            "server",
+            Group::Server,
             "2.8.13",
             "Get array of specific Redis command details, or all when no argument is given.",
             "[command-name [command-name ...]]",
@@ -72,7 +77,7 @@ const COMMAND_SUBS: &[CommandDef] = &[
         .complexity("O(N) where N is the number of commands to look up"),
     cmd("list", -2, HELP, command::list)
         .doc(
-            "server",
+            Group::Server,
             "7.0.0",
             "Get an array of Redis command names",
             "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
@@ -83,18 +88,18 @@ const COMMAND_SUBS: &[CommandDef] = &[
 const CLIENT_SUBS: &[CommandDef] = &[
     cmd("getname", 2, CONN, client::getname)
         .doc(
-            "connection",
+            Group::Connection,
             "2.6.9",
             "Get the current connection name",
             "",
         )
         .complexity("O(1)"),
     cmd("help", 2, HELP, client::help)
-        .doc("connection", "5.0.0", HELP_SUMMARY, "")
+        .doc(Group::Connection, "5.0.0", HELP_SUMMARY, "")
         .complexity("O(1)"),
     cmd("id", 2, CONN, client::id)
         .doc(
-            "connection",
+            Group::Connection,
             "5.0.0",
             "Returns the client ID for the current connection",
             "",
@@ -102,7 +107,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("info", 2, CONN, client::info)
         .doc(
-            "connection",
+            Group::Connection,
             "6.2.0",
             "Returns information about the current client connection.",
             "",
@@ -110,7 +115,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("kill", -3, ADM, client::kill)
         .doc(
-            "connection",
+            Group::Connection,
             "2.4.0",
             "Kill the connection of a client",
             "<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>",
@@ -118,7 +123,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(N) where N is the number of client connections"),
     cmd("list", -2, ADM, client::list)
         .doc(
-            "connection",
+            Group::Connection,
             "2.4.0",
             "Get the list of client connections",
             "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
@@ -126,7 +131,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(N) where N is the number of client connections"),
     cmd("no-evict", 3, ADM, client::no_evict)
         .doc(
-            "connection",
+            Group::Connection,
             "7.0.0",
             "Set client eviction mode for the current connection",
             "<ON | OFF>",
@@ -134,7 +139,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("pause", -3, ADM, client::pause)
         .doc(
-            "connection",
+            Group::Connection,
             "2.9.50",
             "Stop processing commands from clients for some time",
             "timeout [WRITE | ALL]",
@@ -142,7 +147,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("reply", 3, CONN, client::reply)
         .doc(
-            "connection",
+            Group::Connection,
             "3.2.0",
             "Instruct the server whether to reply to commands",
             "<ON | OFF | SKIP>",
@@ -150,7 +155,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("setinfo", 4, CONN, client::setinfo)
         .doc(
-            "connection",
+            Group::Connection,
             "7.2.0",
             "Set client or connection specific info",
             "<LIB-NAME libname | LIB-VER libver>",
@@ -158,7 +163,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("setname", 3, CONN, client::setname)
         .doc(
-            "connection",
+            Group::Connection,
             "2.6.9",
             "Set the current connection name",
             "connection-name",
@@ -166,7 +171,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("unblock", -3, ADM, client::unblock)
         .doc(
-            "connection",
+            Group::Connection,
             "5.0.0",
             "Unblock a client blocked in a blocking command from a different connection",
             "client-id [TIMEOUT | ERROR]",
@@ -174,7 +179,7 @@ const CLIENT_SUBS: &[CommandDef] = &[
         .complexity("O(log N) where N is the number of client connections"),
     cmd("unpause", 2, ADM, client::unpause)
         .doc(
-            "connection",
+            Group::Connection,
             "6.2.0",
             "Resume processing of clients that were paused",
             "",
@@ -185,21 +190,26 @@ const CLIENT_SUBS: &[CommandDef] = &[
 const CONFIG_SUBS: &[CommandDef] = &[
     cmd("get", -3, ADM, config::get)
         .doc(
-            "server",
+            Group::Server,
             "2.0.0",
             "Get the values of configuration parameters",
             "parameter [parameter ...]",
         )
         .complexity("O(N) when N is the number of configuration parameters provided"),
     cmd("help", 2, HELP, config::help)
-        .doc("server", "5.0.0", HELP_SUMMARY, "")
+        .doc(Group::Server, "5.0.0", HELP_SUMMARY, "")
         .complexity("O(1)"),
     cmd("resetstat", 2, ADM, config::resetstat)
-        .doc("server", "2.0.0", "Reset the stats returned by INFO", "")
+        .doc(
+            Group::Server,
+            "2.0.0",
+            "Reset the stats returned by INFO",
+            "",
+        )
         .complexity("O(1)"),
     cmd("rewrite", 2, ADM, config::rewrite)
         .doc(
-            "server",
+            Group::Server,
             "2.8.0",
             "Rewrite the configuration file with the in memory configuration",
             "",
@@ -207,7 +217,7 @@ const CONFIG_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("set", -4, ADM, config::set)
         .doc(
-            "server",
+            Group::Server,
             "2.0.0",
             "Set configuration parameters to the given values",
             "parameter value [parameter value ...]",
@@ -217,17 +227,22 @@ const CONFIG_SUBS: &[CommandDef] = &[
 
 const SLOWLOG_SUBS: &[CommandDef] = &[
     cmd("get", -2, ADMIN | LOADING | STALE, admin::slowlog_get)
-        .doc("server", "2.2.12", "Get the slow log's entries", "[count]")
+        .doc(
+            Group::Server,
+            "2.2.12",
+            "Get the slow log's entries",
+            "[count]",
+        )
         .complexity("O(N) where N is the number of entries returned"),
     cmd("help", 2, HELP, admin::slowlog_help)
-        .doc("server", "6.2.0", HELP_SUMMARY, "")
+        .doc(Group::Server, "6.2.0", HELP_SUMMARY, "")
         .complexity("O(1)"),
     cmd("len", 2, ADMIN | LOADING | STALE, admin::slowlog_len)
-        .doc("server", "2.2.12", "Get the slow log's length", "")
+        .doc(Group::Server, "2.2.12", "Get the slow log's length", "")
         .complexity("O(1)"),
     cmd("reset", 2, ADMIN | LOADING | STALE, admin::slowlog_reset)
         .doc(
-            "server",
+            Group::Server,
             "2.2.12",
             "Clear all entries from the slow log",
             "",
@@ -238,7 +253,7 @@ const SLOWLOG_SUBS: &[CommandDef] = &[
 const LATENCY_SUBS: &[CommandDef] = &[
     cmd("help", 2, HELP, latency::help)
         .doc(
-            "server",
+            Group::Server,
             "2.8.13",
             "Show helpful text about the different subcommands.",
             "",
@@ -246,7 +261,7 @@ const LATENCY_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("history", 3, ADM, latency::history)
         .doc(
-            "server",
+            Group::Server,
             "2.8.13",
             "Return timestamp-latency samples for the event.",
             "event",
@@ -254,7 +269,7 @@ const LATENCY_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("latest", 2, ADM, latency::latest)
         .doc(
-            "server",
+            Group::Server,
             "2.8.13",
             "Return the latest latency samples for all events.",
             "",
@@ -262,7 +277,7 @@ const LATENCY_SUBS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("reset", -2, ADM, latency::reset)
         .doc(
-            "server",
+            Group::Server,
             "2.8.13",
             "Reset latency data for one or more events.",
             "[event [event ...]]",
@@ -272,12 +287,12 @@ const LATENCY_SUBS: &[CommandDef] = &[
 
 const MEMORY_SUBS: &[CommandDef] = &[
     cmd("help", 2, HELP, admin::memory_help)
-        .doc("server", "4.0.0", HELP_SUMMARY, "")
+        .doc(Group::Server, "4.0.0", HELP_SUMMARY, "")
         .complexity("O(1)"),
     cmd("usage", -3, READONLY, admin::memory_usage)
         .keys(2, 2, 1)
         .doc(
-            "server",
+            Group::Server,
             "4.0.0",
             "Estimate the memory usage of a key",
             "key [SAMPLES count]",
@@ -288,7 +303,7 @@ const MEMORY_SUBS: &[CommandDef] = &[
 /// A container row: no flags of its own, dispatch goes to the subcommands.
 const fn container(
     name: &'static str,
-    group: &'static str,
+    group: Group,
     since: &'static str,
     summary: &'static str,
     subs: &'static [CommandDef],
@@ -301,12 +316,12 @@ const fn container(
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("command", -1, LOADING | STALE, command::command)
-        .doc("server", "2.8.13", "Get array of Redis command details", "")
+        .doc(Group::Server, "2.8.13", "Get array of Redis command details", "")
         .complexity("O(N) where N is the total number of Redis commands")
         .subs(COMMAND_SUBS),
     cmd("info", -1, LOADING | STALE, info::info)
         .doc(
-            "server",
+            Group::Server,
             "1.0.0",
             "Get information and statistics about the server",
             "[section [section ...]]",
@@ -314,24 +329,24 @@ pub const COMMANDS: &[CommandDef] = &[
         .complexity("O(1)"),
     container(
         "client",
-        "connection",
+        Group::Connection,
         "2.4.0",
         "A container for client connection commands",
         CLIENT_SUBS,
     ),
     container(
         "config",
-        "server",
+        Group::Server,
         "2.0.0",
         "A container for server configuration commands",
         CONFIG_SUBS,
     ),
     cmd("time", 1, LOADING | STALE | FAST, admin::time)
-        .doc("server", "2.6.0", "Return the current server time", "")
+        .doc(Group::Server, "2.6.0", "Return the current server time", "")
         .complexity("O(1)"),
     cmd("lastsave", 1, LOADING | STALE | FAST, admin::lastsave)
         .doc(
-            "server",
+            Group::Server,
             "1.0.0",
             "Get the UNIX time stamp of the last successful save to disk",
             "",
@@ -339,38 +354,38 @@ pub const COMMANDS: &[CommandDef] = &[
         .complexity("O(1)"),
     cmd("shutdown", -1, ADM | NO_MULTI | ALLOW_BUSY, admin::shutdown)
         .doc(
-            "server",
+            Group::Server,
             "1.0.0",
             "Synchronously save the dataset to disk and then shut down the server",
             "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
         )
         .complexity("O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"),
     cmd("monitor", 1, ADM, admin::monitor).doc(
-        "server",
+        Group::Server,
         "1.0.0",
         "Listen for all requests received by the server in real time",
         "",
     ),
     container(
         "slowlog",
-        "server",
+        Group::Server,
         "2.2.12",
         "A container for slow log commands",
         SLOWLOG_SUBS,
     ),
     container(
         "latency",
-        "server",
+        Group::Server,
         "2.8.13",
         "A container for latency diagnostics commands",
         LATENCY_SUBS,
     ),
     cmd("debug", -2, ADM, admin::debug)
-        .doc("server", "1.0.0", "A container for debugging commands", "")
+        .doc(Group::Server, "1.0.0", "A container for debugging commands", "")
         .complexity("Depends on subcommand."),
     container(
         "memory",
-        "server",
+        Group::Server,
         "4.0.0",
         "A container for memory diagnostics commands",
         MEMORY_SUBS,

@@ -8,7 +8,7 @@
 //! one keyspace lookup where they can and allocate nothing beyond the stored value.
 
 use super::flags::*;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::store::bytes::Sds;
 use crate::store::{notify, Store, Value, ENC_MASK, ENC_NOINT, ENC_RAW};
@@ -17,12 +17,12 @@ use crate::util::num::{incr_by_float, parse_i64, FloatIncr};
 pub const COMMANDS: &[CommandDef] = &[
     cmd("get", 2, READONLY | FAST, get)
         .keys(1, 1, 1)
-        .doc("string", "1.0.0", "Get the value of a key", "key")
+        .doc(Group::String, "1.0.0", "Get the value of a key", "key")
         .complexity("O(1)"),
     cmd("set", -3, WRITE | DENYOOM, set)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "1.0.0",
             "Set the string value of a key",
             "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
@@ -31,7 +31,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("setnx", 3, WRITE | DENYOOM | FAST, setnx)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "1.0.0",
             "Set the value of a key, only if the key does not exist",
             "key value",
@@ -40,7 +40,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("setex", 4, WRITE | DENYOOM, setex)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "2.0.0",
             "Set the value and expiration of a key",
             "key seconds value",
@@ -49,7 +49,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("psetex", 4, WRITE | DENYOOM, psetex)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "2.6.0",
             "Set the value and expiration in milliseconds of a key",
             "key milliseconds value",
@@ -58,7 +58,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("getset", 3, WRITE | DENYOOM | FAST, getset)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "1.0.0",
             "Set the string value of a key and return its old value",
             "key value",
@@ -67,7 +67,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("getdel", 2, WRITE | FAST, getdel)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "6.2.0",
             "Get the value of a key and delete the key",
             "key",
@@ -76,7 +76,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("getex", -2, WRITE | FAST, getex)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "6.2.0",
             "Get the value of a key and optionally set its expiration",
             "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
@@ -85,7 +85,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("mget", -2, READONLY | FAST, mget)
         .keys(1, -1, 1)
         .doc(
-            "string",
+            Group::String,
             "1.0.0",
             "Get the values of all the given keys",
             "key [key ...]",
@@ -94,7 +94,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("mset", -3, WRITE | DENYOOM, mset)
         .keys(1, -1, 2)
         .doc(
-            "string",
+            Group::String,
             "1.0.1",
             "Set multiple keys to multiple values",
             "key value [key value ...]",
@@ -103,7 +103,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("msetnx", -3, WRITE | DENYOOM, msetnx)
         .keys(1, -1, 2)
         .doc(
-            "string",
+            Group::String,
             "1.0.1",
             "Set multiple keys to multiple values, only if none of the keys exist",
             "key value [key value ...]",
@@ -111,12 +111,12 @@ pub const COMMANDS: &[CommandDef] = &[
         .complexity("O(N) where N is the number of keys to set."),
     cmd("append", 3, WRITE | DENYOOM | FAST, append)
         .keys(1, 1, 1)
-        .doc("string", "2.0.0", "Append a value to a key", "key value")
+        .doc(Group::String, "2.0.0", "Append a value to a key", "key value")
         .complexity("O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation."),
     cmd("strlen", 2, READONLY | FAST, strlen)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "2.2.0",
             "Get the length of the value stored in a key",
             "key",
@@ -125,7 +125,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("getrange", 4, READONLY, getrange)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "2.4.0",
             "Get a substring of the string stored at a key",
             "key start end",
@@ -134,7 +134,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("setrange", 4, WRITE | DENYOOM, setrange)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "2.2.0",
             "Overwrite part of a string at key starting at the specified offset",
             "key offset value",
@@ -143,7 +143,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("substr", 4, READONLY, getrange)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "1.0.0",
             "Get a substring of the string stored at a key",
             "key start end",
@@ -152,7 +152,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("incr", 2, WRITE | DENYOOM | FAST, incr)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "1.0.0",
             "Increment the integer value of a key by one",
             "key",
@@ -161,7 +161,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("decr", 2, WRITE | DENYOOM | FAST, decr)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "1.0.0",
             "Decrement the integer value of a key by one",
             "key",
@@ -170,7 +170,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("incrby", 3, WRITE | DENYOOM | FAST, incrby)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "1.0.0",
             "Increment the integer value of a key by the given amount",
             "key increment",
@@ -179,7 +179,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("decrby", 3, WRITE | DENYOOM | FAST, decrby)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "1.0.0",
             "Decrement the integer value of a key by the given number",
             "key decrement",
@@ -188,7 +188,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, incrbyfloat)
         .keys(1, 1, 1)
         .doc(
-            "string",
+            Group::String,
             "2.6.0",
             "Increment the float value of a key by the given amount",
             "key increment",
@@ -197,7 +197,7 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("lcs", -3, READONLY, lcs)
         .keys(1, 2, 1)
         .doc(
-            "string",
+            Group::String,
             "7.0.0",
             "Find longest common substring",
             "key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]",

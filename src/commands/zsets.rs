@@ -12,7 +12,7 @@
 //! AOF as the ZPOPMIN/ZPOPMAX that happened.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, BlockOn, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
 use crate::server::blocking::parse_timeout;
@@ -24,7 +24,7 @@ use crate::util::glob::glob_match;
 use crate::util::num::{parse_f64, parse_f64_lax, parse_i64};
 use std::collections::HashMap;
 
-const G: &str = "sorted-set";
+const G: Group = Group::SortedSet;
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("zadd", -4, WRITE | DENYOOM | FAST, zadd)
@@ -129,16 +129,19 @@ pub const COMMANDS: &[CommandDef] = &[
             "numkeys key [key ...] MIN | MAX [COUNT count]")
         .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
     cmd("bzpopmin", -3, WRITE | NOSCRIPT | BLOCKING | FAST, bzpopmin)
+        .blocks_on(BlockOn::ZSet)
         .keys(1, -2, 1)
         .doc(G, "5.0.0", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
             "key [key ...] timeout")
         .complexity("O(log(N)) with N being the number of elements in the sorted set."),
     cmd("bzpopmax", -3, WRITE | NOSCRIPT | BLOCKING | FAST, bzpopmax)
+        .blocks_on(BlockOn::ZSet)
         .keys(1, -2, 1)
         .doc(G, "5.0.0", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
             "key [key ...] timeout")
         .complexity("O(log(N)) with N being the number of elements in the sorted set."),
     cmd("bzmpop", -5, WRITE | BLOCKING, bzmpop)
+        .blocks_on(BlockOn::ZSet)
         .keys_fn(bzmpop_keys)
         .doc(G, "7.0.0", "Remove and return members with scores in a sorted set or block until one is available",
             "timeout numkeys key [key ...] MIN | MAX [COUNT count]")

@@ -301,10 +301,10 @@ impl Loader {
                             ));
                         }
                     };
-                    if cmd.name == "multi" {
+                    if cmd.is(flags::MULTI_MARKER) {
                         cur.before_multi = cur.valid_up_to;
                     }
-                    if self.client.multi.is_some() && cmd.name != "exec" {
+                    if self.client.multi.is_some() && !cmd.is(flags::EXEC) {
                         if let Some(m) = self.client.multi.as_mut() {
                             m.cmds.push((args.to_owned(), cmd));
                         }

@@ -8,7 +8,7 @@
 
 use super::docs::{parse_syntax, DocArg, Hints};
 use super::{full_name, help_reply};
-use crate::commands::{flags, Args, CommandDef, Ctx, OwnedArgs, Table, TABLE};
+use crate::commands::{flags, Args, CommandDef, Ctx, Group, OwnedArgs, Table, TABLE};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
 use crate::util::glob::glob_match;
@@ -40,29 +40,30 @@ const CATEGORIES: &[&str] = &[
 ];
 
 fn in_category(c: &CommandDef, cat: &str) -> bool {
-    let container = !c.subcommands.is_empty();
-    let group = if container { "" } else { c.group };
+    // A container's group says nothing about its subcommands' categories.
+    let group = (c.subcommands.is_empty()).then_some(c.group);
+    let is = |g: Group| group == Some(g);
     match cat {
-        "keyspace" => group == "generic",
-        "read" => c.is(flags::READONLY) && group != "scripting",
+        "keyspace" => is(Group::Generic),
+        "read" => c.is(flags::READONLY) && !is(Group::Scripting),
         "write" => c.is(flags::WRITE),
-        "set" => group == "set",
-        "sortedset" => group == "sorted_set" || group == "sorted-set",
-        "list" => group == "list",
-        "hash" => group == "hash",
-        "string" => group == "string",
-        "bitmap" => group == "bitmap",
-        "hyperloglog" => group == "hyperloglog",
-        "geo" => group == "geo",
-        "stream" => group == "stream",
-        "pubsub" => group == "pubsub" || c.is(flags::PUBSUB),
+        "set" => is(Group::Set),
+        "sortedset" => is(Group::SortedSet),
+        "list" => is(Group::List),
+        "hash" => is(Group::Hash),
+        "string" => is(Group::String),
+        "bitmap" => is(Group::Bitmap),
+        "hyperloglog" => is(Group::HyperLogLog),
+        "geo" => is(Group::Geo),
+        "stream" => is(Group::Stream),
+        "pubsub" => is(Group::PubSub) || c.is(flags::PUBSUB),
         "admin" | "dangerous" => c.is(flags::ADMIN),
         "fast" => c.is(flags::FAST),
         "slow" => !c.is(flags::FAST),
         "blocking" => c.is(flags::BLOCKING),
-        "connection" => group == "connection",
-        "transaction" => group == "transactions",
-        "scripting" => group == "scripting",
+        "connection" => is(Group::Connection),
+        "transaction" => is(Group::Transactions),
+        "scripting" => is(Group::Scripting),
         _ => false,
     }
 }
@@ -290,7 +291,7 @@ fn reply_docs(r: &mut Reply, c: &'static CommandDef) {
     r.bulk(b"since");
     r.bulk(c.since.as_bytes());
     r.bulk(b"group");
-    r.bulk(c.group.as_bytes());
+    r.bulk(c.group.name().as_bytes());
     if !c.complexity.is_empty() {
         r.bulk(b"complexity");
         r.bulk(c.complexity.as_bytes());
