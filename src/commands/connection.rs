@@ -9,18 +9,8 @@ use crate::store::bytes::Sds;
 use crate::util::num::parse_i64;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("ping", -1, FAST | STALE | SUBSCRIBED_OK | MISCONF, ping).doc(
-        Group::Connection,
-        "1.0.0",
-        "Returns the server's liveliness response.",
-        "[message]",
-    ),
-    cmd("echo", 2, FAST, echo).doc(
-        Group::Connection,
-        "1.0.0",
-        "Returns the given string.",
-        "message",
-    ),
+    cmd("ping", -1, FAST | STALE | SUBSCRIBED_OK | MISCONF, ping).group(Group::Connection),
+    cmd("echo", 2, FAST, echo).group(Group::Connection),
     cmd(
         "quit",
         -1,
@@ -35,37 +25,22 @@ pub const COMMANDS: &[CommandDef] = &[
             | ENDS_MULTI,
         quit,
     )
-    .doc(Group::Connection, "1.0.0", "Closes the connection.", ""),
-    cmd("select", 2, LOADING | STALE | FAST, select).doc(
-        Group::Connection,
-        "1.0.0",
-        "Changes the selected database.",
-        "index",
-    ),
+    .group(Group::Connection),
+    cmd("select", 2, LOADING | STALE | FAST, select).group(Group::Connection),
     cmd(
         "hello",
         -1,
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         hello,
     )
-    .doc(
-        Group::Connection,
-        "6.0.0",
-        "Handshakes with the Redis server.",
-        "[protover [AUTH username password] [SETNAME clientname]]",
-    ),
+    .group(Group::Connection),
     cmd(
         "auth",
         -2,
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         auth,
     )
-    .doc(
-        Group::Connection,
-        "1.0.0",
-        "Authenticates the connection.",
-        "[username] password",
-    ),
+    .group(Group::Connection),
     cmd(
         "reset",
         1,
@@ -80,7 +55,7 @@ pub const COMMANDS: &[CommandDef] = &[
             | ENDS_MULTI,
         reset,
     )
-    .doc(Group::Connection, "6.2.0", "Resets the connection.", ""),
+    .group(Group::Connection),
 ];
 
 fn ping(ctx: &mut Ctx, a: &Args) -> CmdResult {

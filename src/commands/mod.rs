@@ -2,10 +2,31 @@
 //!
 //! A row (`CommandDef`) says everything about a command that is not its behaviour: name,
 //! arity (Redis's convention: N exact, -N at least N, the name counted), flags, key
-//! positions, documentation. The dispatcher (`server::call`) checks arity, authentication,
-//! MULTI queueing and the like from the row before any handler runs, feeds writes to the
-//! AOF, and COMMAND INFO/DOCS/LIST/GETKEYS read the same rows. A handler only does its
-//! command's work and writes its reply.
+//! positions, documentation group. The dispatcher (`server::call`) checks arity,
+//! authentication, MULTI queueing and the like from the row before any handler runs,
+//! feeds writes to the AOF, and COMMAND INFO/DOCS/LIST/GETKEYS read the same rows. A
+//! handler only does its command's work and writes its reply.
+//!
+//! Nothing decides on a command's name or text: what the dispatcher, blocking and AOF
+//! loading need to know is a property of the row. Redis's own flags are the bits
+//! `flags::NAMES` lists (COMMAND INFO shows them); the internal ones (`SUBSCRIBED_OK`,
+//! `NO_QUEUE`, `ENDS_MULTI`, `EXEC`, `MULTI_MARKER`, `MISCONF`, `HASH_FIELD`) are not
+//! shown; a blocking command says which value type it waits for (`blocks_on`).
+//!
+//! A row, in its family's `COMMANDS`:
+//!
+//! ```text
+//! cmd("lpush", -3, WRITE | DENYOOM | FAST, lpush)   // name, arity, flags, handler
+//!     .keys(1, 1, 1)                                 // first key, last key, step
+//!     .group(Group::List)                            // COMMAND DOCS group, ACL categories
+//! ```
+//!
+//! plus `.keys_fn(f)` for keys at variable positions, `.blocks_on(BlockOn::List)` for a
+//! blocking command, `.subs(&[...])` for a container. COMMAND DOCS (summary, since,
+//! complexity, history, arguments) is generated from redis-server 7.0 by
+//! `scripts/gen_command_docs.py` into `server/docs_data.rs`, keyed by the row's full
+//! name: after adding a row, build and run the script. A new family is a file with its
+//! `COMMANDS` and handlers, listed in `FAMILIES`.
 
 pub mod bitops;
 pub mod connection;
@@ -122,12 +143,6 @@ pub struct CommandDef {
     pub key_step: i32,
     /// Redis's documentation group; also gives the ACL categories of the type families.
     pub group: Group,
-    pub since: &'static str,
-    pub summary: &'static str,
-    pub complexity: &'static str,
-    /// The arguments after the name, in Redis's documentation syntax
-    /// ("key value [NX | XX] [GET]"); COMMAND DOCS derives its argument list from it.
-    pub syntax: &'static str,
     pub handler: Handler,
     pub subcommands: &'static [CommandDef],
     pub keys_fn: Option<KeysFn>,
@@ -212,10 +227,6 @@ pub const fn cmd(name: &'static str, arity: i32, flags: u32, handler: Handler) -
         last_key: 0,
         key_step: 0,
         group: Group::Generic,
-        since: "1.0.0",
-        summary: "",
-        complexity: "",
-        syntax: "",
         handler,
         subcommands: &[],
         keys_fn: None,
@@ -237,27 +248,14 @@ impl CommandDef {
         self.key_step = step;
         self
     }
-    /// Documentation: group, version it appeared in, summary, argument syntax.
-    pub const fn doc(
-        mut self,
-        group: Group,
-        since: &'static str,
-        summary: &'static str,
-        syntax: &'static str,
-    ) -> Self {
+    /// The documentation group (Generic when not given).
+    pub const fn group(mut self, group: Group) -> Self {
         self.group = group;
-        self.since = since;
-        self.summary = summary;
-        self.syntax = syntax;
         self
     }
     /// A blocking command: the value type it waits for.
     pub const fn blocks_on(mut self, t: BlockOn) -> Self {
         self.blocks_on = Some(t);
-        self
-    }
-    pub const fn complexity(mut self, c: &'static str) -> Self {
-        self.complexity = c;
         self
     }
     pub const fn subs(mut self, s: &'static [CommandDef]) -> Self {

@@ -14,44 +14,19 @@ use crate::store::bytes::Sds;
 const TX_FLAGS: u32 = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("multi", 1, TX_FLAGS | NO_QUEUE | MULTI_MARKER, multi).doc(
-        Group::Transactions,
-        "1.2.0",
-        "Starts a transaction.",
-        "",
-    ),
+    cmd("multi", 1, TX_FLAGS | NO_QUEUE | MULTI_MARKER, multi).group(Group::Transactions),
     cmd(
         "exec",
         1,
         NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG | NO_QUEUE | ENDS_MULTI | EXEC,
         exec,
     )
-    .doc(
-        Group::Transactions,
-        "1.2.0",
-        "Executes all commands in a transaction.",
-        "",
-    ),
-    cmd("discard", 1, TX_FLAGS | NO_QUEUE | ENDS_MULTI, discard).doc(
-        Group::Transactions,
-        "2.0.0",
-        "Discards a transaction.",
-        "",
-    ),
+    .group(Group::Transactions),
+    cmd("discard", 1, TX_FLAGS | NO_QUEUE | ENDS_MULTI, discard).group(Group::Transactions),
     cmd("watch", -2, TX_FLAGS | NO_QUEUE, watch)
         .keys(1, -1, 1)
-        .doc(
-            Group::Transactions,
-            "2.2.0",
-            "Monitors changes to keys to determine the execution of a transaction.",
-            "key [key ...]",
-        ),
-    cmd("unwatch", 1, TX_FLAGS, unwatch).doc(
-        Group::Transactions,
-        "2.2.0",
-        "Forgets about watched keys of a transaction.",
-        "",
-    ),
+        .group(Group::Transactions),
+    cmd("unwatch", 1, TX_FLAGS, unwatch).group(Group::Transactions),
 ];
 
 /// MULTI

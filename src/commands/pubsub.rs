@@ -11,48 +11,28 @@ use crate::util::glob::glob_match;
 const SUBSCRIBE_FLAGS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("subscribe", -2, SUBSCRIBE_FLAGS | SUBSCRIBED_OK, subscribe).doc(
-        Group::PubSub,
-        "2.0.0",
-        "Listens for messages published to channels.",
-        "channel [channel ...]",
-    ),
+    cmd("subscribe", -2, SUBSCRIBE_FLAGS | SUBSCRIBED_OK, subscribe).group(Group::PubSub),
     cmd(
         "unsubscribe",
         -1,
         SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
         unsubscribe,
     )
-    .doc(
-        Group::PubSub,
-        "2.0.0",
-        "Stops listening to messages posted to channels.",
-        "[channel [channel ...]]",
-    ),
+    .group(Group::PubSub),
     cmd(
         "psubscribe",
         -2,
         SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
         psubscribe,
     )
-    .doc(
-        Group::PubSub,
-        "2.0.0",
-        "Listens for messages published to channels that match one or more patterns.",
-        "pattern [pattern ...]",
-    ),
+    .group(Group::PubSub),
     cmd(
         "punsubscribe",
         -1,
         SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
         punsubscribe,
     )
-    .doc(
-        Group::PubSub,
-        "2.0.0",
-        "Stops listening to messages published to channels that match one or more patterns.",
-        "[pattern [pattern ...]]",
-    ),
+    .group(Group::PubSub),
     cmd(
         "ssubscribe",
         -2,
@@ -60,12 +40,7 @@ pub const COMMANDS: &[CommandDef] = &[
         ssubscribe,
     )
     .keys(1, -1, 1)
-    .doc(
-        Group::PubSub,
-        "7.0.0",
-        "Listens for messages published to shard channels.",
-        "shardchannel [shardchannel ...]",
-    ),
+    .group(Group::PubSub),
     cmd(
         "sunsubscribe",
         -1,
@@ -73,24 +48,14 @@ pub const COMMANDS: &[CommandDef] = &[
         sunsubscribe,
     )
     .keys(1, -1, 1)
-    .doc(
-        Group::PubSub,
-        "7.0.0",
-        "Stops listening to messages posted to shard channels.",
-        "[shardchannel [shardchannel ...]]",
-    ),
+    .group(Group::PubSub),
     cmd(
         "publish",
         3,
         PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
         publish,
     )
-    .doc(
-        Group::PubSub,
-        "2.0.0",
-        "Posts a message to a channel.",
-        "channel message",
-    ),
+    .group(Group::PubSub),
     cmd(
         "spublish",
         3,
@@ -98,71 +63,31 @@ pub const COMMANDS: &[CommandDef] = &[
         spublish,
     )
     .keys(1, 1, 1)
-    .doc(
-        Group::PubSub,
-        "7.0.0",
-        "Post a message to a shard channel",
-        "shardchannel message",
-    ),
+    .group(Group::PubSub),
     cmd("pubsub", -2, 0, pubsub_help)
-        .doc(
-            Group::PubSub,
-            "2.8.0",
-            "A container for Pub/Sub commands.",
-            "",
-        )
+        .group(Group::PubSub)
         .subs(PUBSUB_SUBS),
 ];
 
 const PUBSUB_SUBS: &[CommandDef] = &[
-    cmd("channels", -2, PUBSUB | LOADING | STALE, pubsub_channels).doc(
-        Group::PubSub,
-        "2.8.0",
-        "Returns the active channels.",
-        "[pattern]",
-    ),
-    cmd("numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub).doc(
-        Group::PubSub,
-        "2.8.0",
-        "Returns a count of subscribers to channels.",
-        "[channel [channel ...]]",
-    ),
-    cmd("numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat).doc(
-        Group::PubSub,
-        "2.8.0",
-        "Returns a count of unique pattern subscriptions.",
-        "",
-    ),
+    cmd("channels", -2, PUBSUB | LOADING | STALE, pubsub_channels).group(Group::PubSub),
+    cmd("numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub).group(Group::PubSub),
+    cmd("numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat).group(Group::PubSub),
     cmd(
         "shardchannels",
         -2,
         PUBSUB | LOADING | STALE,
         pubsub_shardchannels,
     )
-    .doc(
-        Group::PubSub,
-        "7.0.0",
-        "Returns the active shard channels.",
-        "[pattern]",
-    ),
+    .group(Group::PubSub),
     cmd(
         "shardnumsub",
         -2,
         PUBSUB | LOADING | STALE,
         pubsub_shardnumsub,
     )
-    .doc(
-        Group::PubSub,
-        "7.0.0",
-        "Returns the count of subscribers of shard channels.",
-        "[shardchannel [shardchannel ...]]",
-    ),
-    cmd("help", 2, LOADING | STALE, pubsub_help).doc(
-        Group::PubSub,
-        "6.2.0",
-        "Returns helpful text about the different subcommands.",
-        "",
-    ),
+    .group(Group::PubSub),
+    cmd("help", 2, LOADING | STALE, pubsub_help).group(Group::PubSub),
 ];
 
 /// The confirmation each (un)subscription gets: [kind, name, count].
