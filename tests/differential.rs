@@ -930,3 +930,127 @@ fn corpus_matches_redis() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// COMMAND DOCS of every row
+// ---------------------------------------------------------------------------------------
+
+/// Rows ferrokv has that redis-server 7.0 does not (their docs are written by hand in
+/// `scripts/gen_command_docs.py`).
+const NOT_IN_REDIS_7_0: &[&str] = &["client|setinfo"];
+
+/// The text of a bulk string reply.
+fn bulk_text(reply: &[u8]) -> String {
+    let start = reply
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .map_or(0, |p| p + 2);
+    String::from_utf8_lossy(&reply[start..reply.len().saturating_sub(2)]).into_owned()
+}
+
+/// An aggregate header (`*3\r\n`, `%2\r\n`) of the type of `head` with `pairs` entries
+/// (counted as elements unless it is a RESP3 map).
+fn map_head(head: &[u8], pairs: usize) -> Vec<u8> {
+    let n = if head.first() == Some(&b'%') {
+        pairs
+    } else {
+        pairs * 2
+    };
+    format!("{}{n}\r\n", head[0] as char).into_bytes()
+}
+
+/// A COMMAND DOCS reply for one name with its `subcommands` map (if any) reduced to the
+/// names in `keep` and sorted: Redis lists subcommands in hash order, and has some that
+/// ferrokv does not.
+fn comparable_docs(reply: &[u8], keep: &[String]) -> Vec<u8> {
+    let Some((head, top)) = split_aggregate(reply) else {
+        return reply.to_vec();
+    };
+    let [name, value] = top[..] else {
+        return reply.to_vec();
+    };
+    let Some((vhead, fields)) = split_aggregate(value) else {
+        return reply.to_vec();
+    };
+    let mut out = head.to_vec();
+    out.extend_from_slice(name);
+    out.extend_from_slice(vhead);
+    for kv in fields.chunks(2) {
+        out.extend_from_slice(kv[0]);
+        let subs = match (bulk_text(kv[0]) == "subcommands", split_aggregate(kv[1])) {
+            (true, Some(s)) => s,
+            _ => {
+                out.extend_from_slice(kv[1]);
+                continue;
+            }
+        };
+        let (shead, entries) = subs;
+        let mut pairs: Vec<Vec<u8>> = entries
+            .chunks(2)
+            .filter(|p| keep.contains(&bulk_text(p[0])))
+            .map(|p| p.concat())
+            .collect();
+        pairs.sort();
+        out.extend(map_head(shead, pairs.len()));
+        out.extend(pairs.concat());
+    }
+    out
+}
+
+/// COMMAND DOCS of every row ferrokv has (commands, containers and subcommands) equals
+/// redis-server's, in RESP2 and in RESP3. Containers are compared on the subcommands
+/// both have, in name order.
+#[test]
+fn command_docs_match_redis_for_every_row() {
+    let Some(redis) = RedisRef::with_args_or_skip("command_docs_match_redis_for_every_row", &[])
+    else {
+        return;
+    };
+    let ferrokv = Server::with_args(&["--save", ""]);
+    let (mut f, mut r) = (ferrokv.connect(), redis.connect());
+    let list = f.call(&["COMMAND", "LIST"]);
+    let (_, names) = split_aggregate(&list).expect("COMMAND LIST is an array");
+    let names: Vec<String> = names.iter().map(|b| bulk_text(b)).collect();
+    assert!(names.len() > 100, "{}", escape(&list));
+    let mut missing = Vec::new();
+    let mut diffs = Vec::new();
+    for proto in ["2", "3"] {
+        f.call(&["HELLO", proto]);
+        r.call(&["HELLO", proto]);
+        let keep: Vec<String> = names
+            .iter()
+            .filter(|n| !NOT_IN_REDIS_7_0.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        for n in &names {
+            let want = r.call(&["COMMAND", "DOCS", n]);
+            if want == b"*0\r\n" || want == b"%0\r\n" {
+                if proto == "2" {
+                    missing.push(n.clone());
+                }
+                continue;
+            }
+            let got = f.call(&["COMMAND", "DOCS", n]);
+            let (got, want) = (comparable_docs(&got, &keep), comparable_docs(&want, &keep));
+            if got != want {
+                let at = got.iter().zip(&want).take_while(|(a, b)| a == b).count();
+                let from = at.saturating_sub(80);
+                diffs.push(format!(
+                    "RESP{proto} COMMAND DOCS {n}: differs at byte {at}\n  ferrokv: ...{}\n  redis:   ...{}",
+                    escape(&got[from..(at + 120).min(got.len())]),
+                    escape(&want[from..(at + 120).min(want.len())])
+                ));
+            }
+        }
+    }
+    assert_eq!(
+        missing, NOT_IN_REDIS_7_0,
+        "rows redis-server 7.0 does not document"
+    );
+    assert!(
+        diffs.is_empty(),
+        "{} COMMAND DOCS replies differ from redis-server:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}

@@ -4,55 +4,34 @@
 //! past the end grows the string with zero bytes, up to proto-max-bulk-len.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::store::bytes::Sds;
 use crate::store::{notify, Value, ENC_RAW};
 use crate::util::num::parse_i64;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("setbit", 4, WRITE | DENYOOM, setbit).keys(1, 1, 1).doc(
-        "bitmap",
-        "2.2.0",
-        "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.",
-        "key offset value",
-    ),
-    cmd("getbit", 3, READONLY | FAST, getbit).keys(1, 1, 1).doc(
-        "bitmap",
-        "2.2.0",
-        "Returns a bit value by offset.",
-        "key offset",
-    ),
-    cmd("bitcount", -2, READONLY, bitcount).keys(1, 1, 1).doc(
-        "bitmap",
-        "2.6.0",
-        "Counts the number of set bits (population counting) in a string.",
-        "key [start end [BYTE | BIT]]",
-    ),
-    cmd("bitpos", -3, READONLY, bitpos).keys(1, 1, 1).doc(
-        "bitmap",
-        "2.8.7",
-        "Finds the first set (1) or clear (0) bit in a string.",
-        "key bit [start [end [BYTE | BIT]]]",
-    ),
-    cmd("bitop", -4, WRITE | DENYOOM, bitop).keys(2, -1, 1).doc(
-        "bitmap",
-        "2.6.0",
-        "Performs bitwise operations on multiple strings, and stores the result.",
-        "<AND | OR | XOR | NOT> destkey key [key ...]",
-    ),
-    cmd("bitfield", -2, WRITE | DENYOOM, bitfield).keys(1, 1, 1).doc(
-        "bitmap",
-        "3.2.0",
-        "Performs arbitrary bitfield integer operations on strings.",
-        "key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] SET encoding offset value | INCRBY encoding offset increment [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] SET encoding offset value | INCRBY encoding offset increment ...]]",
-    ),
-    cmd("bitfield_ro", -2, READONLY | FAST, bitfield_ro).keys(1, 1, 1).doc(
-        "bitmap",
-        "6.0.0",
-        "Performs arbitrary read-only bitfield integer operations on strings.",
-        "key [GET encoding offset [GET encoding offset ...]]",
-    ),
+    cmd("setbit", 4, WRITE | DENYOOM, setbit)
+        .keys(1, 1, 1)
+        .group(Group::Bitmap),
+    cmd("getbit", 3, READONLY | FAST, getbit)
+        .keys(1, 1, 1)
+        .group(Group::Bitmap),
+    cmd("bitcount", -2, READONLY, bitcount)
+        .keys(1, 1, 1)
+        .group(Group::Bitmap),
+    cmd("bitpos", -3, READONLY, bitpos)
+        .keys(1, 1, 1)
+        .group(Group::Bitmap),
+    cmd("bitop", -4, WRITE | DENYOOM, bitop)
+        .keys(2, -1, 1)
+        .group(Group::Bitmap),
+    cmd("bitfield", -2, WRITE | DENYOOM, bitfield)
+        .keys(1, 1, 1)
+        .group(Group::Bitmap),
+    cmd("bitfield_ro", -2, READONLY | FAST, bitfield_ro)
+        .keys(1, 1, 1)
+        .group(Group::Bitmap),
 ];
 
 fn bad_offset() -> Error {

@@ -1,7 +1,7 @@
 //! Connection commands: PING ECHO QUIT SELECT HELLO AUTH RESET.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::config::REDIS_VERSION;
 use crate::error::{CmdResult, Error};
 use crate::server::pubsub::SubKind;
@@ -9,62 +9,53 @@ use crate::store::bytes::Sds;
 use crate::util::num::parse_i64;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("ping", -1, FAST | STALE, ping).doc(
-        "connection",
-        "1.0.0",
-        "Returns the server's liveliness response.",
-        "[message]",
-    ),
-    cmd("echo", 2, FAST, echo).doc(
-        "connection",
-        "1.0.0",
-        "Returns the given string.",
-        "message",
-    ),
+    cmd("ping", -1, FAST | STALE | SUBSCRIBED_OK | MISCONF, ping).group(Group::Connection),
+    cmd("echo", 2, FAST, echo).group(Group::Connection),
     cmd(
         "quit",
         -1,
-        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        ALLOW_BUSY
+            | NOSCRIPT
+            | LOADING
+            | STALE
+            | FAST
+            | NO_AUTH
+            | SUBSCRIBED_OK
+            | NO_QUEUE
+            | ENDS_MULTI,
         quit,
     )
-    .doc("connection", "1.0.0", "Closes the connection.", ""),
-    cmd("select", 2, LOADING | STALE | FAST, select).doc(
-        "connection",
-        "1.0.0",
-        "Changes the selected database.",
-        "index",
-    ),
+    .group(Group::Connection),
+    cmd("select", 2, LOADING | STALE | FAST, select).group(Group::Connection),
     cmd(
         "hello",
         -1,
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         hello,
     )
-    .doc(
-        "connection",
-        "6.0.0",
-        "Handshakes with the Redis server.",
-        "[protover [AUTH username password] [SETNAME clientname]]",
-    ),
+    .group(Group::Connection),
     cmd(
         "auth",
         -2,
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         auth,
     )
-    .doc(
-        "connection",
-        "1.0.0",
-        "Authenticates the connection.",
-        "[username] password",
-    ),
+    .group(Group::Connection),
     cmd(
         "reset",
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        NOSCRIPT
+            | LOADING
+            | STALE
+            | FAST
+            | NO_AUTH
+            | ALLOW_BUSY
+            | SUBSCRIBED_OK
+            | NO_QUEUE
+            | ENDS_MULTI,
         reset,
     )
-    .doc("connection", "6.2.0", "Resets the connection.", ""),
+    .group(Group::Connection),
 ];
 
 fn ping(ctx: &mut Ctx, a: &Args) -> CmdResult {

@@ -9,7 +9,7 @@
 
 use super::flags::*;
 use super::keys::parse_cursor;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
 use crate::store::hash::{random_below, Hash, Limits};
@@ -18,120 +18,59 @@ use crate::util::glob::glob_match;
 use crate::util::num::{check_incr_float_arg, incr_by_float, parse_i64, FloatIncr};
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("hset", -4, WRITE | DENYOOM | FAST, hset)
+    cmd("hset", -4, WRITE | DENYOOM | FAST | HASH_FIELD, hset)
         .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "2.0.0",
-            "Set the string value of a hash field",
-            "key field value [field value ...]",
-        )
-        .complexity("O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs."),
-    cmd("hsetnx", 4, WRITE | DENYOOM | FAST, hsetnx)
+        .group(Group::Hash),
+    cmd("hsetnx", 4, WRITE | DENYOOM | FAST | HASH_FIELD, hsetnx)
         .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "2.0.0",
-            "Set the value of a hash field, only if the field does not exist",
-            "key field value",
-        )
-        .complexity("O(1)"),
-    cmd("hget", 3, READONLY | FAST, hget)
+        .group(Group::Hash),
+    cmd("hget", 3, READONLY | FAST | HASH_FIELD, hget)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get the value of a hash field", "key field")
-        .complexity("O(1)"),
-    cmd("hmget", -3, READONLY | FAST, hmget)
+        .group(Group::Hash),
+    cmd("hmget", -3, READONLY | FAST | HASH_FIELD, hmget)
         .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "2.0.0",
-            "Get the values of all the given hash fields",
-            "key field [field ...]",
-        )
-        .complexity("O(N) where N is the number of fields being requested."),
-    cmd("hmset", -4, WRITE | DENYOOM | FAST, hmset)
+        .group(Group::Hash),
+    cmd("hmset", -4, WRITE | DENYOOM | FAST | HASH_FIELD, hmset)
         .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "2.0.0",
-            "Set multiple hash fields to multiple values",
-            "key field value [field value ...]",
-        )
-        .complexity("O(N) where N is the number of fields being set."),
-    cmd("hdel", -3, WRITE | FAST, hdel)
+        .group(Group::Hash),
+    cmd("hdel", -3, WRITE | FAST | HASH_FIELD, hdel)
         .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "2.0.0",
-            "Delete one or more hash fields",
-            "key field [field ...]",
-        )
-        .complexity("O(N) where N is the number of fields to be removed."),
-    cmd("hexists", 3, READONLY | FAST, hexists)
+        .group(Group::Hash),
+    cmd("hexists", 3, READONLY | FAST | HASH_FIELD, hexists)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Determine if a hash field exists", "key field")
-        .complexity("O(1)"),
+        .group(Group::Hash),
     cmd("hlen", 2, READONLY | FAST, hlen)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get the number of fields in a hash", "key")
-        .complexity("O(1)"),
-    cmd("hstrlen", 3, READONLY | FAST, hstrlen)
+        .group(Group::Hash),
+    cmd("hstrlen", 3, READONLY | FAST | HASH_FIELD, hstrlen)
         .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "3.2.0",
-            "Get the length of the value of a hash field",
-            "key field",
-        )
-        .complexity("O(1)"),
+        .group(Group::Hash),
     cmd("hkeys", 2, READONLY, hkeys)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get all the fields in a hash", "key")
-        .complexity("O(N) where N is the size of the hash."),
+        .group(Group::Hash),
     cmd("hvals", 2, READONLY, hvals)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get all the values in a hash", "key")
-        .complexity("O(N) where N is the size of the hash."),
+        .group(Group::Hash),
     cmd("hgetall", 2, READONLY, hgetall)
         .keys(1, 1, 1)
-        .doc("hash", "2.0.0", "Get all the fields and values in a hash", "key")
-        .complexity("O(N) where N is the size of the hash."),
-    cmd("hincrby", 4, WRITE | DENYOOM | FAST, hincrby)
+        .group(Group::Hash),
+    cmd("hincrby", 4, WRITE | DENYOOM | FAST | HASH_FIELD, hincrby)
         .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "2.0.0",
-            "Increment the integer value of a hash field by the given number",
-            "key field increment",
-        )
-        .complexity("O(1)"),
-    cmd("hincrbyfloat", 4, WRITE | DENYOOM | FAST, hincrbyfloat)
-        .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "2.6.0",
-            "Increment the float value of a hash field by the given amount",
-            "key field increment",
-        )
-        .complexity("O(1)"),
+        .group(Group::Hash),
+    cmd(
+        "hincrbyfloat",
+        4,
+        WRITE | DENYOOM | FAST | HASH_FIELD,
+        hincrbyfloat,
+    )
+    .keys(1, 1, 1)
+    .group(Group::Hash),
     cmd("hrandfield", -2, READONLY, hrandfield)
         .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "6.2.0",
-            "Get one or multiple random fields from a hash",
-            "key [count [WITHVALUES]]",
-        )
-        .complexity("O(N) where N is the number of fields returned"),
+        .group(Group::Hash),
     cmd("hscan", -3, READONLY, hscan)
         .keys(1, 1, 1)
-        .doc(
-            "hash",
-            "2.8.0",
-            "Incrementally iterate hash fields and associated values",
-            "key cursor [MATCH pattern] [COUNT count]",
-        )
-        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."),
+        .group(Group::Hash),
 ];
 
 /// A reply that grows past this while HRANDFIELD repeats picks (a huge negative count)

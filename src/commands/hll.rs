@@ -12,7 +12,7 @@
 //! MurmurHash64A (Redis's seed) and counted with Redis's estimator, so counts are equal.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::store::bytes::Sds;
 use crate::store::{notify, Value, ENC_RAW};
@@ -20,48 +20,17 @@ use crate::store::{notify, Value, ENC_RAW};
 pub const COMMANDS: &[CommandDef] = &[
     cmd("pfadd", -2, WRITE | DENYOOM | FAST, pfadd)
         .keys(1, 1, 1)
-        .doc(
-            "hyperloglog",
-            "2.8.9",
-            "Adds the specified elements to the specified HyperLogLog.",
-            "key [element [element ...]]",
-        )
-        .complexity("O(1) to add every element."),
+        .group(Group::HyperLogLog),
     cmd("pfcount", -2, READONLY | MAY_REPLICATE, pfcount)
         .keys(1, -1, 1)
-        .doc(
-            "hyperloglog",
-            "2.8.9",
-            "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
-            "key [key ...]",
-        )
-        .complexity("O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys."),
+        .group(Group::HyperLogLog),
     cmd("pfdebug", 3, WRITE | DENYOOM | ADMIN, pfdebug)
         .keys(2, 2, 1)
-        .doc(
-            "hyperloglog",
-            "2.8.9",
-            "Internal commands for debugging HyperLogLog values",
-            "subcommand key",
-        )
-        .complexity("N/A"),
+        .group(Group::HyperLogLog),
     cmd("pfmerge", -2, WRITE | DENYOOM, pfmerge)
         .keys(1, -1, 1)
-        .doc(
-            "hyperloglog",
-            "2.8.9",
-            "Merge N different HyperLogLogs into a single one.",
-            "destkey sourcekey [sourcekey ...]",
-        )
-        .complexity("O(N) to merge N HyperLogLogs, but with high constant times."),
-    cmd("pfselftest", 1, ADMIN, pfselftest)
-        .doc(
-            "hyperloglog",
-            "2.8.9",
-            "An internal command for testing HyperLogLog values",
-            "",
-        )
-        .complexity("N/A"),
+        .group(Group::HyperLogLog),
+    cmd("pfselftest", 1, ADMIN, pfselftest).group(Group::HyperLogLog),
 ];
 
 const P: u32 = 14;

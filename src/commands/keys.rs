@@ -7,7 +7,7 @@
 //! PEXPIREAT with the absolute time, so replaying the file gives the same keyspace.
 
 use super::flags::*;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
 use crate::config::MaxmemoryPolicy;
 use crate::error::{sanitize, CmdResult, Error};
 use crate::store::bytes::Sds;
@@ -18,228 +18,84 @@ use crate::util::num::parse_i64;
 pub const COMMANDS: &[CommandDef] = &[
     cmd("del", -2, WRITE, del)
         .keys(1, -1, 1)
-        .doc("generic", "1.0.0", "Delete a key", "key [key ...]")
-        .complexity("O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1)."),
+        .group(Group::Generic),
     cmd("unlink", -2, WRITE | FAST, unlink)
         .keys(1, -1, 1)
-        .doc(
-            "generic",
-            "4.0.0",
-            "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
-            "key [key ...]",
-        )
-        .complexity("O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of."),
+        .group(Group::Generic),
     cmd("exists", -2, READONLY | FAST, exists)
         .keys(1, -1, 1)
-        .doc("generic", "1.0.0", "Determine if a key exists", "key [key ...]")
-        .complexity("O(N) where N is the number of keys to check."),
+        .group(Group::Generic),
     cmd("type", 2, READONLY | FAST, type_)
         .keys(1, 1, 1)
-        .doc("generic", "1.0.0", "Determine the type stored at key", "key")
-        .complexity("O(1)"),
-    cmd("keys", 2, READONLY, keys)
-        .doc("generic", "1.0.0", "Find all keys matching the given pattern", "pattern")
-        .complexity("O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length."),
-    cmd("scan", -2, READONLY, scan)
-        .doc(
-            "generic",
-            "2.8.0",
-            "Incrementally iterate the keys space",
-            "cursor [MATCH pattern] [COUNT count] [TYPE type]",
-        )
-        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
-    cmd("randomkey", 1, READONLY, randomkey)
-        .doc("generic", "1.0.0", "Return a random key from the keyspace", "")
-        .complexity("O(1)"),
+        .group(Group::Generic),
+    cmd("keys", 2, READONLY, keys).group(Group::Generic),
+    cmd("scan", -2, READONLY, scan).group(Group::Generic),
+    cmd("randomkey", 1, READONLY, randomkey).group(Group::Generic),
     cmd("rename", 3, WRITE, rename)
         .keys(1, 2, 1)
-        .doc("generic", "1.0.0", "Rename a key", "key newkey")
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("renamenx", 3, WRITE | FAST, renamenx)
         .keys(1, 2, 1)
-        .doc(
-            "generic",
-            "1.0.0",
-            "Rename a key, only if the new key does not exist",
-            "key newkey",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("copy", -3, WRITE | DENYOOM, copy)
         .keys(1, 2, 1)
-        .doc(
-            "generic",
-            "6.2.0",
-            "Copy a key",
-            "source destination [DB destination-db] [REPLACE]",
-        )
-        .complexity("O(N) worst case for collections, where N is the number of nested items. O(1) for string values."),
+        .group(Group::Generic),
     cmd("move", 3, WRITE | FAST, move_)
         .keys(1, 1, 1)
-        .doc("generic", "1.0.0", "Move a key to another database", "key db")
-        .complexity("O(1)"),
-    cmd("dbsize", 1, READONLY | FAST, dbsize)
-        .doc(
-            "server",
-            "1.0.0",
-            "Return the number of keys in the selected database",
-            "",
-        )
-        .complexity("O(1)"),
-    cmd("flushdb", -1, WRITE, flushdb)
-        .doc(
-            "server",
-            "1.0.0",
-            "Remove all keys from the current database",
-            "[ASYNC | SYNC]",
-        )
-        .complexity("O(N) where N is the number of keys in the selected database"),
-    cmd("flushall", -1, WRITE, flushall)
-        .doc(
-            "server",
-            "1.0.0",
-            "Remove all keys from all databases",
-            "[ASYNC | SYNC]",
-        )
-        .complexity("O(N) where N is the total number of keys in all databases"),
-    cmd("swapdb", 3, WRITE | FAST, swapdb)
-        .doc("server", "4.0.0", "Swaps two Redis databases", "index1 index2")
-        .complexity("O(N) where N is the count of clients watching or blocking on keys from both databases."),
+        .group(Group::Generic),
+    cmd("dbsize", 1, READONLY | FAST, dbsize).group(Group::Server),
+    cmd("flushdb", -1, WRITE, flushdb).group(Group::Server),
+    cmd("flushall", -1, WRITE, flushall).group(Group::Server),
+    cmd("swapdb", 3, WRITE | FAST, swapdb).group(Group::Server),
     cmd("expire", -3, WRITE | FAST, expire)
         .keys(1, 1, 1)
-        .doc(
-            "generic",
-            "1.0.0",
-            "Set a key's time to live in seconds",
-            "key seconds [NX | XX | GT | LT]",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("pexpire", -3, WRITE | FAST, pexpire)
         .keys(1, 1, 1)
-        .doc(
-            "generic",
-            "2.6.0",
-            "Set a key's time to live in milliseconds",
-            "key milliseconds [NX | XX | GT | LT]",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("expireat", -3, WRITE | FAST, expireat)
         .keys(1, 1, 1)
-        .doc(
-            "generic",
-            "1.2.0",
-            "Set the expiration for a key as a UNIX timestamp",
-            "key unix-time-seconds [NX | XX | GT | LT]",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("pexpireat", -3, WRITE | FAST, pexpireat)
         .keys(1, 1, 1)
-        .doc(
-            "generic",
-            "2.6.0",
-            "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
-            "key unix-time-milliseconds [NX | XX | GT | LT]",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("ttl", 2, READONLY | FAST, ttl)
         .keys(1, 1, 1)
-        .doc("generic", "1.0.0", "Get the time to live for a key in seconds", "key")
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("pttl", 2, READONLY | FAST, pttl)
         .keys(1, 1, 1)
-        .doc(
-            "generic",
-            "2.6.0",
-            "Get the time to live for a key in milliseconds",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("expiretime", 2, READONLY | FAST, expiretime)
         .keys(1, 1, 1)
-        .doc(
-            "generic",
-            "7.0.0",
-            "Get the expiration Unix timestamp for a key",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("pexpiretime", 2, READONLY | FAST, pexpiretime)
         .keys(1, 1, 1)
-        .doc(
-            "generic",
-            "7.0.0",
-            "Get the expiration Unix timestamp for a key in milliseconds",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("persist", 2, WRITE | FAST, persist)
         .keys(1, 1, 1)
-        .doc("generic", "2.2.0", "Remove the expiration from a key", "key")
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("touch", -2, READONLY | FAST, touch)
         .keys(1, -1, 1)
-        .doc(
-            "generic",
-            "3.2.1",
-            "Alters the last access time of a key(s). Returns the number of existing keys specified.",
-            "key [key ...]",
-        )
-        .complexity("O(N) where N is the number of keys that will be touched."),
+        .group(Group::Generic),
     cmd("object", -2, 0, object)
-        .doc(
-            "generic",
-            "2.2.3",
-            "A container for object introspection commands",
-            "",
-        )
-        .complexity("Depends on subcommand.")
+        .group(Group::Generic)
         .subs(OBJECT_SUBCOMMANDS),
 ];
 
 const OBJECT_SUBCOMMANDS: &[CommandDef] = &[
     cmd("encoding", 3, READONLY, object_encoding)
         .keys(2, 2, 1)
-        .doc(
-            "generic",
-            "2.2.3",
-            "Inspect the internal encoding of a Redis object",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("refcount", 3, READONLY, object_refcount)
         .keys(2, 2, 1)
-        .doc(
-            "generic",
-            "2.2.3",
-            "Get the number of references to the value of the key",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("idletime", 3, READONLY, object_idletime)
         .keys(2, 2, 1)
-        .doc(
-            "generic",
-            "2.2.3",
-            "Get the time since a Redis object was last accessed",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
     cmd("freq", 3, READONLY, object_freq)
         .keys(2, 2, 1)
-        .doc(
-            "generic",
-            "4.0.0",
-            "Get the logarithmic access frequency counter of a Redis object",
-            "key",
-        )
-        .complexity("O(1)"),
-    cmd("help", 2, LOADING | STALE, object_help)
-        .doc(
-            "generic",
-            "6.2.0",
-            "Show helpful text about the different subcommands",
-            "",
-        )
-        .complexity("O(1)"),
+        .group(Group::Generic),
+    cmd("help", 2, LOADING | STALE, object_help).group(Group::Generic),
 ];
 
 /// DEL and UNLINK: deletes the keys that exist, replies how many.

@@ -11,7 +11,7 @@
 //! fed as LPOP/RPOP key count.
 
 use super::flags::*;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use super::{cmd, sds_cmd, Args, BlockOn, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::{Agg, Reply};
 use crate::server::blocking::parse_timeout;
@@ -22,92 +22,78 @@ use crate::util::num::parse_i64;
 pub const COMMANDS: &[CommandDef] = &[
     cmd("lpush", -3, WRITE | DENYOOM | FAST, lpush)
         .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Prepend one or multiple elements to a list", "key element [element ...]")
-        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+        .group(Group::List),
     cmd("rpush", -3, WRITE | DENYOOM | FAST, rpush)
         .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Append one or multiple elements to a list", "key element [element ...]")
-        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+        .group(Group::List),
     cmd("lpushx", -3, WRITE | DENYOOM | FAST, lpushx)
         .keys(1, 1, 1)
-        .doc("list", "2.2.0", "Prepend an element to a list, only if the list exists", "key element [element ...]")
-        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+        .group(Group::List),
     cmd("rpushx", -3, WRITE | DENYOOM | FAST, rpushx)
         .keys(1, 1, 1)
-        .doc("list", "2.2.0", "Append an element to a list, only if the list exists", "key element [element ...]")
-        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+        .group(Group::List),
     cmd("lpop", -2, WRITE | FAST, lpop)
         .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Remove and get the first elements in a list", "key [count]")
-        .complexity("O(N) where N is the number of elements returned"),
+        .group(Group::List),
     cmd("rpop", -2, WRITE | FAST, rpop)
         .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Remove and get the last elements in a list", "key [count]")
-        .complexity("O(N) where N is the number of elements returned"),
+        .group(Group::List),
     cmd("llen", 2, READONLY | FAST, llen)
         .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Get the length of a list", "key")
-        .complexity("O(1)"),
+        .group(Group::List),
     cmd("lrange", 4, READONLY, lrange)
         .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Get a range of elements from a list", "key start stop")
-        .complexity("O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range."),
+        .group(Group::List),
     cmd("lindex", 3, READONLY, lindex)
         .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Get an element from a list by its index", "key index")
-        .complexity("O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."),
+        .group(Group::List),
     cmd("lset", 4, WRITE | DENYOOM, lset)
         .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Set the value of an element in a list by its index", "key index element")
-        .complexity("O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."),
+        .group(Group::List),
     cmd("linsert", 5, WRITE | DENYOOM, linsert)
         .keys(1, 1, 1)
-        .doc("list", "2.2.0", "Insert an element before or after another element in a list", "key <BEFORE | AFTER> pivot element")
-        .complexity("O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."),
-    cmd("lrem", 4, WRITE, lrem)
-        .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Remove elements from a list", "key count element")
-        .complexity("O(N+M) where N is the length of the list and M is the number of elements removed."),
+        .group(Group::List),
+    cmd("lrem", 4, WRITE, lrem).keys(1, 1, 1).group(Group::List),
     cmd("ltrim", 4, WRITE, ltrim)
         .keys(1, 1, 1)
-        .doc("list", "1.0.0", "Trim a list to the specified range", "key start stop")
-        .complexity("O(N) where N is the number of elements to be removed by the operation."),
+        .group(Group::List),
     cmd("lpos", -3, READONLY, lpos)
         .keys(1, 1, 1)
-        .doc("list", "6.0.6", "Return the index of matching elements on a list", "key element [RANK rank] [COUNT num-matches] [MAXLEN len]")
-        .complexity("O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."),
+        .group(Group::List),
     cmd("lmove", 5, WRITE | DENYOOM, lmove)
         .keys(1, 2, 1)
-        .doc("list", "6.2.0", "Pop an element from a list, push it to another list and return it", "source destination <LEFT | RIGHT> <LEFT | RIGHT>")
-        .complexity("O(1)"),
+        .group(Group::List),
     cmd("rpoplpush", 3, WRITE | DENYOOM, rpoplpush)
         .keys(1, 2, 1)
-        .doc("list", "1.2.0", "Remove the last element in a list, prepend it to another list and return it", "source destination")
-        .complexity("O(1)"),
+        .group(Group::List),
     cmd("lmpop", -4, WRITE, lmpop)
         .keys_fn(lmpop_keys)
-        .doc("list", "7.0.0", "Pop elements from a list", "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
-        .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+        .group(Group::List),
     cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, blpop)
+        .blocks_on(BlockOn::List)
         .keys(1, -2, 1)
-        .doc("list", "2.0.0", "Remove and get the first element in a list, or block until one is available", "key [key ...] timeout")
-        .complexity("O(N) where N is the number of provided keys."),
+        .group(Group::List),
     cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, brpop)
+        .blocks_on(BlockOn::List)
         .keys(1, -2, 1)
-        .doc("list", "2.0.0", "Remove and get the last element in a list, or block until one is available", "key [key ...] timeout")
-        .complexity("O(N) where N is the number of provided keys."),
+        .group(Group::List),
     cmd("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, blmove)
+        .blocks_on(BlockOn::List)
         .keys(1, 2, 1)
-        .doc("list", "6.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout")
-        .complexity("O(1)"),
-    cmd("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, brpoplpush)
-        .keys(1, 2, 1)
-        .doc("list", "2.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", "source destination timeout")
-        .complexity("O(1)"),
+        .group(Group::List),
+    cmd(
+        "brpoplpush",
+        4,
+        WRITE | DENYOOM | NOSCRIPT | BLOCKING,
+        brpoplpush,
+    )
+    .blocks_on(BlockOn::List)
+    .keys(1, 2, 1)
+    .group(Group::List),
     cmd("blmpop", -5, WRITE | BLOCKING, blmpop)
+        .blocks_on(BlockOn::List)
         .keys_fn(blmpop_keys)
-        .doc("list", "7.0.0", "Pop elements from a list, or block until one is available", "timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
-        .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+        .group(Group::List),
 ];
 
 /// The chunk fill factor from `list-max-listpack-size`.

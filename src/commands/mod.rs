@@ -2,10 +2,31 @@
 //!
 //! A row (`CommandDef`) says everything about a command that is not its behaviour: name,
 //! arity (Redis's convention: N exact, -N at least N, the name counted), flags, key
-//! positions, documentation. The dispatcher (`server::call`) checks arity, authentication,
-//! MULTI queueing and the like from the row before any handler runs, feeds writes to the
-//! AOF, and COMMAND INFO/DOCS/LIST/GETKEYS read the same rows. A handler only does its
-//! command's work and writes its reply.
+//! positions, documentation group. The dispatcher (`server::call`) checks arity,
+//! authentication, MULTI queueing and the like from the row before any handler runs,
+//! feeds writes to the AOF, and COMMAND INFO/DOCS/LIST/GETKEYS read the same rows. A
+//! handler only does its command's work and writes its reply.
+//!
+//! Nothing decides on a command's name or text: what the dispatcher, blocking and AOF
+//! loading need to know is a property of the row. Redis's own flags are the bits
+//! `flags::NAMES` lists (COMMAND INFO shows them); the internal ones (`SUBSCRIBED_OK`,
+//! `NO_QUEUE`, `ENDS_MULTI`, `EXEC`, `MULTI_MARKER`, `MISCONF`, `HASH_FIELD`) are not
+//! shown; a blocking command says which value type it waits for (`blocks_on`).
+//!
+//! A row, in its family's `COMMANDS`:
+//!
+//! ```text
+//! cmd("lpush", -3, WRITE | DENYOOM | FAST, lpush)   // name, arity, flags, handler
+//!     .keys(1, 1, 1)                                 // first key, last key, step
+//!     .group(Group::List)                            // COMMAND DOCS group, ACL categories
+//! ```
+//!
+//! plus `.keys_fn(f)` for keys at variable positions, `.blocks_on(BlockOn::List)` for a
+//! blocking command, `.subs(&[...])` for a container. COMMAND DOCS (summary, since,
+//! complexity, history, arguments) is generated from redis-server 7.0 by
+//! `scripts/gen_command_docs.py` into `server/docs_data.rs`, keyed by the row's full
+//! name: after adding a row, build and run the script. A new family is a file with its
+//! `COMMANDS` and handlers, listed in `FAMILIES`.
 
 pub mod args;
 pub mod bitops;
@@ -55,6 +76,29 @@ pub mod flags {
     pub const ALLOW_BUSY: u32 = 1 << 17;
     pub const NO_MANDATORY_KEYS: u32 = 1 << 18;
 
+    // Internal properties: what the dispatcher and the AOF loader decide from the row
+    // instead of from the name. Not in `NAMES`, so COMMAND INFO never shows them.
+
+    /// Allowed while the client is subscribed in RESP2 (PING, (P|S)(UN)SUBSCRIBE, QUIT,
+    /// RESET).
+    pub const SUBSCRIBED_OK: u32 = 1 << 24;
+    /// Runs at once instead of being queued inside MULTI (EXEC, DISCARD, MULTI, WATCH,
+    /// QUIT, RESET).
+    pub const NO_QUEUE: u32 = 1 << 25;
+    /// Ends a transaction (EXEC, DISCARD, QUIT, RESET): not refused for memory inside MULTI.
+    pub const ENDS_MULTI: u32 = 1 << 26;
+    /// The transaction runner (EXEC): checks that hold for a queued command hold for it.
+    pub const EXEC: u32 = 1 << 27;
+    /// Opens a transaction (MULTI): where the AOF loader may cut a truncated file back to.
+    pub const MULTI_MARKER: u32 = 1 << 28;
+    /// Refused like a write while the AOF cannot be written (PING, so monitoring notices).
+    pub const MISCONF: u32 = 1 << 29;
+    /// The argument after the key is a hash field (HGET, HSET...): prefetched with the key.
+    pub const HASH_FIELD: u32 = 1 << 30;
+    /// Every internal bit.
+    pub const INTERNAL: u32 =
+        SUBSCRIBED_OK | NO_QUEUE | ENDS_MULTI | EXEC | MULTI_MARKER | MISCONF | HASH_FIELD;
+
     /// (flag, name) in the order COMMAND INFO lists them.
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
@@ -99,17 +143,79 @@ pub struct CommandDef {
     pub first_key: i32,
     pub last_key: i32,
     pub key_step: i32,
-    /// Redis's documentation group: "string", "hash", "generic", "connection", "server"...
-    pub group: &'static str,
-    pub since: &'static str,
-    pub summary: &'static str,
-    pub complexity: &'static str,
-    /// The arguments after the name, in Redis's documentation syntax
-    /// ("key value [NX | XX] [GET]"); COMMAND DOCS derives its argument list from it.
-    pub syntax: &'static str,
+    /// Redis's documentation group; also gives the ACL categories of the type families.
+    pub group: Group,
     pub handler: Handler,
     pub subcommands: &'static [CommandDef],
     pub keys_fn: Option<KeysFn>,
+    /// For a blocking command, the value type whose arrival on a key wakes it.
+    pub blocks_on: Option<BlockOn>,
+}
+
+/// Redis's documentation groups (COMMAND DOCS `group`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    String,
+    List,
+    Set,
+    SortedSet,
+    Hash,
+    Generic,
+    Connection,
+    Server,
+    PubSub,
+    Transactions,
+    Bitmap,
+    HyperLogLog,
+    Geo,
+    Stream,
+    Scripting,
+    Cluster,
+    Sentinel,
+}
+
+impl Group {
+    /// The name COMMAND DOCS gives.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Group::String => "string",
+            Group::List => "list",
+            Group::Set => "set",
+            Group::SortedSet => "sorted-set",
+            Group::Hash => "hash",
+            Group::Generic => "generic",
+            Group::Connection => "connection",
+            Group::Server => "server",
+            Group::PubSub => "pubsub",
+            Group::Transactions => "transactions",
+            Group::Bitmap => "bitmap",
+            Group::HyperLogLog => "hyperloglog",
+            Group::Geo => "geo",
+            Group::Stream => "stream",
+            Group::Scripting => "scripting",
+            Group::Cluster => "cluster",
+            Group::Sentinel => "sentinel",
+        }
+    }
+}
+
+/// The value type a blocking command waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockOn {
+    List,
+    ZSet,
+    Stream,
+}
+
+impl BlockOn {
+    /// The value's TYPE name.
+    pub const fn type_name(self) -> &'static str {
+        match self {
+            BlockOn::List => "list",
+            BlockOn::ZSet => "zset",
+            BlockOn::Stream => "stream",
+        }
+    }
 }
 
 /// A row with no keys, no docs and no subcommands; refine with the builder methods.
@@ -122,14 +228,11 @@ pub const fn cmd(name: &'static str, arity: i32, flags: u32, handler: Handler) -
         first_key: 0,
         last_key: 0,
         key_step: 0,
-        group: "generic",
-        since: "1.0.0",
-        summary: "",
-        complexity: "",
-        syntax: "",
+        group: Group::Generic,
         handler,
         subcommands: &[],
         keys_fn: None,
+        blocks_on: None,
     }
 }
 
@@ -147,22 +250,14 @@ impl CommandDef {
         self.key_step = step;
         self
     }
-    /// Documentation: group, version it appeared in, summary, argument syntax.
-    pub const fn doc(
-        mut self,
-        group: &'static str,
-        since: &'static str,
-        summary: &'static str,
-        syntax: &'static str,
-    ) -> Self {
+    /// The documentation group (Generic when not given).
+    pub const fn group(mut self, group: Group) -> Self {
         self.group = group;
-        self.since = since;
-        self.summary = summary;
-        self.syntax = syntax;
         self
     }
-    pub const fn complexity(mut self, c: &'static str) -> Self {
-        self.complexity = c;
+    /// A blocking command: the value type it waits for.
+    pub const fn blocks_on(mut self, t: BlockOn) -> Self {
+        self.blocks_on = Some(t);
         self
     }
     pub const fn subs(mut self, s: &'static [CommandDef]) -> Self {
@@ -528,6 +623,98 @@ mod tests {
             assert!(TABLE.parent_of(c).is_none());
         }
         assert!(seen[1..].iter().all(|&s| s));
+    }
+
+    /// The rows (full names, sorted) that have flag `f`.
+    fn rows_with(f: u32) -> Vec<&'static str> {
+        let mut v: Vec<&str> = TABLE
+            .all
+            .iter()
+            .flat_map(|&c| std::iter::once(c).chain(c.subcommands.iter()))
+            .filter(|c| c.is(f))
+            .map(|c| TABLE.full_name(c))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn internal_properties_are_on_the_expected_rows() {
+        assert_eq!(
+            rows_with(flags::SUBSCRIBED_OK),
+            [
+                "ping",
+                "psubscribe",
+                "punsubscribe",
+                "quit",
+                "reset",
+                "ssubscribe",
+                "subscribe",
+                "sunsubscribe",
+                "unsubscribe"
+            ]
+        );
+        assert_eq!(
+            rows_with(flags::NO_QUEUE),
+            ["discard", "exec", "multi", "quit", "reset", "watch"]
+        );
+        assert_eq!(
+            rows_with(flags::ENDS_MULTI),
+            ["discard", "exec", "quit", "reset"]
+        );
+        assert_eq!(rows_with(flags::EXEC), ["exec"]);
+        assert_eq!(rows_with(flags::MULTI_MARKER), ["multi"]);
+        assert_eq!(rows_with(flags::MISCONF), ["ping"]);
+        // The field-name list is checked next to its user (server::call).
+        assert!(rows_with(flags::HASH_FIELD).contains(&"hget"));
+    }
+
+    #[test]
+    fn internal_flags_are_not_named() {
+        assert_eq!(flags::INTERNAL & flags::MAY_REPLICATE, 0);
+        for &(f, n) in flags::NAMES {
+            assert_eq!(f & flags::INTERNAL, 0, "{n}");
+        }
+        // No two properties share a bit.
+        let all: u32 = flags::NAMES.iter().map(|&(f, _)| f).sum::<u32>()
+            + flags::MAY_REPLICATE
+            + flags::INTERNAL;
+        let or = flags::NAMES
+            .iter()
+            .fold(flags::MAY_REPLICATE | flags::INTERNAL, |a, &(f, _)| a | f);
+        assert_eq!(all, or);
+    }
+
+    #[test]
+    fn blocking_rows_say_what_they_wait_for() {
+        let mut found: Vec<(&str, &str)> = Vec::new();
+        for &c in &TABLE.all {
+            for row in std::iter::once(c).chain(c.subcommands.iter()) {
+                assert_eq!(
+                    row.is(flags::BLOCKING),
+                    row.blocks_on.is_some(),
+                    "{}",
+                    row.name
+                );
+                if let Some(t) = row.blocks_on {
+                    found.push((row.name, t.type_name()));
+                }
+            }
+        }
+        found.sort_unstable();
+        assert_eq!(
+            found,
+            [
+                ("blmove", "list"),
+                ("blmpop", "list"),
+                ("blpop", "list"),
+                ("brpop", "list"),
+                ("brpoplpush", "list"),
+                ("bzmpop", "zset"),
+                ("bzpopmax", "zset"),
+                ("bzpopmin", "zset")
+            ]
+        );
     }
 
     fn parse_one(frame: &[u8]) -> Vec<Span> {

@@ -6,7 +6,7 @@
 //! the transaction wrapped in MULTI ... EXEC.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx, Propagate};
+use super::{cmd, Args, CommandDef, Ctx, Group, Propagate};
 use crate::error::{CmdResult, Error};
 use crate::server::call::NestedRules;
 use crate::server::client::{MultiState, Watched};
@@ -15,31 +15,19 @@ use crate::store::bytes::Sds;
 const TX_FLAGS: u32 = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("multi", 1, TX_FLAGS, multi).doc("transactions", "1.2.0", "Starts a transaction.", ""),
-    cmd("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, exec).doc(
-        "transactions",
-        "1.2.0",
-        "Executes all commands in a transaction.",
-        "",
-    ),
-    cmd("discard", 1, TX_FLAGS, discard).doc(
-        "transactions",
-        "2.0.0",
-        "Discards a transaction.",
-        "",
-    ),
-    cmd("watch", -2, TX_FLAGS, watch).keys(1, -1, 1).doc(
-        "transactions",
-        "2.2.0",
-        "Monitors changes to keys to determine the execution of a transaction.",
-        "key [key ...]",
-    ),
-    cmd("unwatch", 1, TX_FLAGS, unwatch).doc(
-        "transactions",
-        "2.2.0",
-        "Forgets about watched keys of a transaction.",
-        "",
-    ),
+    cmd("multi", 1, TX_FLAGS | NO_QUEUE | MULTI_MARKER, multi).group(Group::Transactions),
+    cmd(
+        "exec",
+        1,
+        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG | NO_QUEUE | ENDS_MULTI | EXEC,
+        exec,
+    )
+    .group(Group::Transactions),
+    cmd("discard", 1, TX_FLAGS | NO_QUEUE | ENDS_MULTI, discard).group(Group::Transactions),
+    cmd("watch", -2, TX_FLAGS | NO_QUEUE, watch)
+        .keys(1, -1, 1)
+        .group(Group::Transactions),
+    cmd("unwatch", 1, TX_FLAGS, unwatch).group(Group::Transactions),
 ];
 
 /// MULTI

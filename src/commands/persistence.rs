@@ -1,17 +1,11 @@
 //! The persistence family: BGREWRITEAOF. (SAVE and BGSAVE come with RDB support.)
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 
-pub const COMMANDS: &[CommandDef] = &[cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT, bgrewriteaof)
-    .doc(
-        "server",
-        "1.0.0",
-        "Asynchronously rewrite the append-only file",
-        "",
-    )
-    .complexity("O(1)")];
+pub const COMMANDS: &[CommandDef] =
+    &[cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT, bgrewriteaof).group(Group::Server)];
 
 /// BGREWRITEAOF
 fn bgrewriteaof(ctx: &mut Ctx, _a: &Args) -> CmdResult {

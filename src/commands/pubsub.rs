@@ -2,7 +2,7 @@
 //! shard variants SSUBSCRIBE SUNSUBSCRIBE SPUBLISH.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::CmdResult;
 use crate::server::pubsub::{Current, SubKind};
 use crate::store::bytes::Sds;
@@ -11,58 +11,51 @@ use crate::util::glob::glob_match;
 const SUBSCRIBE_FLAGS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("subscribe", -2, SUBSCRIBE_FLAGS, subscribe).doc(
-        "pubsub",
-        "2.0.0",
-        "Listens for messages published to channels.",
-        "channel [channel ...]",
-    ),
-    cmd("unsubscribe", -1, SUBSCRIBE_FLAGS, unsubscribe).doc(
-        "pubsub",
-        "2.0.0",
-        "Stops listening to messages posted to channels.",
-        "[channel [channel ...]]",
-    ),
-    cmd("psubscribe", -2, SUBSCRIBE_FLAGS, psubscribe).doc(
-        "pubsub",
-        "2.0.0",
-        "Listens for messages published to channels that match one or more patterns.",
-        "pattern [pattern ...]",
-    ),
-    cmd("punsubscribe", -1, SUBSCRIBE_FLAGS, punsubscribe).doc(
-        "pubsub",
-        "2.0.0",
-        "Stops listening to messages published to channels that match one or more patterns.",
-        "[pattern [pattern ...]]",
-    ),
-    cmd("ssubscribe", -2, SUBSCRIBE_FLAGS, ssubscribe)
-        .keys(1, -1, 1)
-        .doc(
-            "pubsub",
-            "7.0.0",
-            "Listens for messages published to shard channels.",
-            "shardchannel [shardchannel ...]",
-        ),
-    cmd("sunsubscribe", -1, SUBSCRIBE_FLAGS, sunsubscribe)
-        .keys(1, -1, 1)
-        .doc(
-            "pubsub",
-            "7.0.0",
-            "Stops listening to messages posted to shard channels.",
-            "[shardchannel [shardchannel ...]]",
-        ),
+    cmd("subscribe", -2, SUBSCRIBE_FLAGS | SUBSCRIBED_OK, subscribe).group(Group::PubSub),
+    cmd(
+        "unsubscribe",
+        -1,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        unsubscribe,
+    )
+    .group(Group::PubSub),
+    cmd(
+        "psubscribe",
+        -2,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        psubscribe,
+    )
+    .group(Group::PubSub),
+    cmd(
+        "punsubscribe",
+        -1,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        punsubscribe,
+    )
+    .group(Group::PubSub),
+    cmd(
+        "ssubscribe",
+        -2,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        ssubscribe,
+    )
+    .keys(1, -1, 1)
+    .group(Group::PubSub),
+    cmd(
+        "sunsubscribe",
+        -1,
+        SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
+        sunsubscribe,
+    )
+    .keys(1, -1, 1)
+    .group(Group::PubSub),
     cmd(
         "publish",
         3,
         PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
         publish,
     )
-    .doc(
-        "pubsub",
-        "2.0.0",
-        "Posts a message to a channel.",
-        "channel message",
-    ),
+    .group(Group::PubSub),
     cmd(
         "spublish",
         3,
@@ -70,66 +63,31 @@ pub const COMMANDS: &[CommandDef] = &[
         spublish,
     )
     .keys(1, 1, 1)
-    .doc(
-        "pubsub",
-        "7.0.0",
-        "Post a message to a shard channel",
-        "shardchannel message",
-    ),
+    .group(Group::PubSub),
     cmd("pubsub", -2, 0, pubsub_help)
-        .doc("pubsub", "2.8.0", "A container for Pub/Sub commands.", "")
+        .group(Group::PubSub)
         .subs(PUBSUB_SUBS),
 ];
 
 const PUBSUB_SUBS: &[CommandDef] = &[
-    cmd("channels", -2, PUBSUB | LOADING | STALE, pubsub_channels).doc(
-        "pubsub",
-        "2.8.0",
-        "Returns the active channels.",
-        "[pattern]",
-    ),
-    cmd("numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub).doc(
-        "pubsub",
-        "2.8.0",
-        "Returns a count of subscribers to channels.",
-        "[channel [channel ...]]",
-    ),
-    cmd("numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat).doc(
-        "pubsub",
-        "2.8.0",
-        "Returns a count of unique pattern subscriptions.",
-        "",
-    ),
+    cmd("channels", -2, PUBSUB | LOADING | STALE, pubsub_channels).group(Group::PubSub),
+    cmd("numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub).group(Group::PubSub),
+    cmd("numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat).group(Group::PubSub),
     cmd(
         "shardchannels",
         -2,
         PUBSUB | LOADING | STALE,
         pubsub_shardchannels,
     )
-    .doc(
-        "pubsub",
-        "7.0.0",
-        "Returns the active shard channels.",
-        "[pattern]",
-    ),
+    .group(Group::PubSub),
     cmd(
         "shardnumsub",
         -2,
         PUBSUB | LOADING | STALE,
         pubsub_shardnumsub,
     )
-    .doc(
-        "pubsub",
-        "7.0.0",
-        "Returns the count of subscribers of shard channels.",
-        "[shardchannel [shardchannel ...]]",
-    ),
-    cmd("help", 2, LOADING | STALE, pubsub_help).doc(
-        "pubsub",
-        "6.2.0",
-        "Returns helpful text about the different subcommands.",
-        "",
-    ),
+    .group(Group::PubSub),
+    cmd("help", 2, LOADING | STALE, pubsub_help).group(Group::PubSub),
 ];
 
 /// The confirmation each (un)subscription gets: [kind, name, count].

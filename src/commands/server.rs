@@ -2,7 +2,8 @@
 //! SLOWLOG, LATENCY, DEBUG and MEMORY.
 //!
 //! The rows are here; the handlers live in submodules by theme: `command` (the command
-//! table introspection, with `docs` reading the documentation syntax), `info`, `client`,
+//! table introspection, with `docs` encoding COMMAND DOCS from `docs_data`, generated
+//! from Redis by `scripts/gen_command_docs.py`), `info`, `client`,
 //! `config`, `latency`, and `admin` for the rest. `Diagnostics` is the state these
 //! commands keep on the server (latency events, memory peak, error counts).
 
@@ -11,11 +12,12 @@ mod client;
 mod command;
 mod config;
 pub mod docs;
+mod docs_data;
 pub mod info;
 pub mod latency;
 
 use super::flags::*;
-use super::{cmd, CommandDef, Ctx, TABLE};
+use super::{cmd, CommandDef, Ctx, Group, TABLE};
 use crate::error::CmdResult;
 use crate::server::Core;
 use std::collections::BTreeMap;
@@ -29,352 +31,81 @@ const CONN: u32 = NOSCRIPT | LOADING | STALE;
 /// Flags of the HELP subcommands.
 const HELP: u32 = LOADING | STALE;
 
-const HELP_SUMMARY: &str = "Show helpful text about the different subcommands";
-
 const COMMAND_SUBS: &[CommandDef] = &[
-    cmd("count", 2, HELP, command::count)
-        .doc("server", "2.8.13", "Get total number of Redis commands", "")
-        .complexity("O(1)"),
-    cmd("docs", -2, HELP, command::docs)
-        .doc(
-            "server",
-            "7.0.0",
-            "Get array of specific Redis command documentation",
-            "[command-name [command-name ...]]",
-        )
-        .complexity("O(N) where N is the number of commands to look up"),
-    cmd("getkeys", -4, HELP, command::getkeys)
-        .doc(
-            "server",
-            "2.8.13",
-            "Extract keys given a full Redis command",
-            "command [arg [arg ...]]",
-        )
-        .complexity("O(N) where N is the number of arguments to the command"),
-    cmd("getkeysandflags", -4, HELP, command::getkeysandflags)
-        .doc(
-            "server",
-            "7.0.0",
-            "Extract keys and access flags given a full Redis command",
-            "command [arg [arg ...]]",
-        )
-        .complexity("O(N) where N is the number of arguments to the command"),
-    cmd("help", 2, HELP, command::help)
-        .doc("server", "5.0.0", HELP_SUMMARY, "")
-        .complexity("O(1)"),
-    cmd("info", -2, HELP, command::info)
-        .doc(
-            "server",
-            "2.8.13",
-            "Get array of specific Redis command details, or all when no argument is given.",
-            "[command-name [command-name ...]]",
-        )
-        .complexity("O(N) where N is the number of commands to look up"),
-    cmd("list", -2, HELP, command::list)
-        .doc(
-            "server",
-            "7.0.0",
-            "Get an array of Redis command names",
-            "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
-        )
-        .complexity("O(N) where N is the total number of Redis commands"),
+    cmd("count", 2, HELP, command::count).group(Group::Server),
+    cmd("docs", -2, HELP, command::docs).group(Group::Server),
+    cmd("getkeys", -4, HELP, command::getkeys).group(Group::Server),
+    cmd("getkeysandflags", -4, HELP, command::getkeysandflags).group(Group::Server),
+    cmd("help", 2, HELP, command::help).group(Group::Server),
+    cmd("info", -2, HELP, command::info).group(Group::Server),
+    cmd("list", -2, HELP, command::list).group(Group::Server),
 ];
 
 const CLIENT_SUBS: &[CommandDef] = &[
-    cmd("getname", 2, CONN, client::getname)
-        .doc(
-            "connection",
-            "2.6.9",
-            "Get the current connection name",
-            "",
-        )
-        .complexity("O(1)"),
-    cmd("help", 2, HELP, client::help)
-        .doc("connection", "5.0.0", HELP_SUMMARY, "")
-        .complexity("O(1)"),
-    cmd("id", 2, CONN, client::id)
-        .doc(
-            "connection",
-            "5.0.0",
-            "Returns the client ID for the current connection",
-            "",
-        )
-        .complexity("O(1)"),
-    cmd("info", 2, CONN, client::info)
-        .doc(
-            "connection",
-            "6.2.0",
-            "Returns information about the current client connection.",
-            "",
-        )
-        .complexity("O(1)"),
-    cmd("kill", -3, ADM, client::kill)
-        .doc(
-            "connection",
-            "2.4.0",
-            "Kill the connection of a client",
-            "<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>",
-        )
-        .complexity("O(N) where N is the number of client connections"),
-    cmd("list", -2, ADM, client::list)
-        .doc(
-            "connection",
-            "2.4.0",
-            "Get the list of client connections",
-            "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
-        )
-        .complexity("O(N) where N is the number of client connections"),
-    cmd("no-evict", 3, ADM, client::no_evict)
-        .doc(
-            "connection",
-            "7.0.0",
-            "Set client eviction mode for the current connection",
-            "<ON | OFF>",
-        )
-        .complexity("O(1)"),
-    cmd("pause", -3, ADM, client::pause)
-        .doc(
-            "connection",
-            "2.9.50",
-            "Stop processing commands from clients for some time",
-            "timeout [WRITE | ALL]",
-        )
-        .complexity("O(1)"),
-    cmd("reply", 3, CONN, client::reply)
-        .doc(
-            "connection",
-            "3.2.0",
-            "Instruct the server whether to reply to commands",
-            "<ON | OFF | SKIP>",
-        )
-        .complexity("O(1)"),
-    cmd("setinfo", 4, CONN, client::setinfo)
-        .doc(
-            "connection",
-            "7.2.0",
-            "Set client or connection specific info",
-            "<LIB-NAME libname | LIB-VER libver>",
-        )
-        .complexity("O(1)"),
-    cmd("setname", 3, CONN, client::setname)
-        .doc(
-            "connection",
-            "2.6.9",
-            "Set the current connection name",
-            "connection-name",
-        )
-        .complexity("O(1)"),
-    cmd("unblock", -3, ADM, client::unblock)
-        .doc(
-            "connection",
-            "5.0.0",
-            "Unblock a client blocked in a blocking command from a different connection",
-            "client-id [TIMEOUT | ERROR]",
-        )
-        .complexity("O(log N) where N is the number of client connections"),
-    cmd("unpause", 2, ADM, client::unpause)
-        .doc(
-            "connection",
-            "6.2.0",
-            "Resume processing of clients that were paused",
-            "",
-        )
-        .complexity("O(N) Where N is the number of paused clients"),
+    cmd("getname", 2, CONN, client::getname).group(Group::Connection),
+    cmd("help", 2, HELP, client::help).group(Group::Connection),
+    cmd("id", 2, CONN, client::id).group(Group::Connection),
+    cmd("info", 2, CONN, client::info).group(Group::Connection),
+    cmd("kill", -3, ADM, client::kill).group(Group::Connection),
+    cmd("list", -2, ADM, client::list).group(Group::Connection),
+    cmd("no-evict", 3, ADM, client::no_evict).group(Group::Connection),
+    cmd("pause", -3, ADM, client::pause).group(Group::Connection),
+    cmd("reply", 3, CONN, client::reply).group(Group::Connection),
+    cmd("setinfo", 4, CONN, client::setinfo).group(Group::Connection),
+    cmd("setname", 3, CONN, client::setname).group(Group::Connection),
+    cmd("unblock", -3, ADM, client::unblock).group(Group::Connection),
+    cmd("unpause", 2, ADM, client::unpause).group(Group::Connection),
 ];
 
 const CONFIG_SUBS: &[CommandDef] = &[
-    cmd("get", -3, ADM, config::get)
-        .doc(
-            "server",
-            "2.0.0",
-            "Get the values of configuration parameters",
-            "parameter [parameter ...]",
-        )
-        .complexity("O(N) when N is the number of configuration parameters provided"),
-    cmd("help", 2, HELP, config::help)
-        .doc("server", "5.0.0", HELP_SUMMARY, "")
-        .complexity("O(1)"),
-    cmd("resetstat", 2, ADM, config::resetstat)
-        .doc("server", "2.0.0", "Reset the stats returned by INFO", "")
-        .complexity("O(1)"),
-    cmd("rewrite", 2, ADM, config::rewrite)
-        .doc(
-            "server",
-            "2.8.0",
-            "Rewrite the configuration file with the in memory configuration",
-            "",
-        )
-        .complexity("O(1)"),
-    cmd("set", -4, ADM, config::set)
-        .doc(
-            "server",
-            "2.0.0",
-            "Set configuration parameters to the given values",
-            "parameter value [parameter value ...]",
-        )
-        .complexity("O(N) when N is the number of configuration parameters provided"),
+    cmd("get", -3, ADM, config::get).group(Group::Server),
+    cmd("help", 2, HELP, config::help).group(Group::Server),
+    cmd("resetstat", 2, ADM, config::resetstat).group(Group::Server),
+    cmd("rewrite", 2, ADM, config::rewrite).group(Group::Server),
+    cmd("set", -4, ADM, config::set).group(Group::Server),
 ];
 
 const SLOWLOG_SUBS: &[CommandDef] = &[
-    cmd("get", -2, ADMIN | LOADING | STALE, admin::slowlog_get)
-        .doc("server", "2.2.12", "Get the slow log's entries", "[count]")
-        .complexity("O(N) where N is the number of entries returned"),
-    cmd("help", 2, HELP, admin::slowlog_help)
-        .doc("server", "6.2.0", HELP_SUMMARY, "")
-        .complexity("O(1)"),
-    cmd("len", 2, ADMIN | LOADING | STALE, admin::slowlog_len)
-        .doc("server", "2.2.12", "Get the slow log's length", "")
-        .complexity("O(1)"),
-    cmd("reset", 2, ADMIN | LOADING | STALE, admin::slowlog_reset)
-        .doc(
-            "server",
-            "2.2.12",
-            "Clear all entries from the slow log",
-            "",
-        )
-        .complexity("O(N) where N is the number of entries in the slowlog"),
+    cmd("get", -2, ADMIN | LOADING | STALE, admin::slowlog_get).group(Group::Server),
+    cmd("help", 2, HELP, admin::slowlog_help).group(Group::Server),
+    cmd("len", 2, ADMIN | LOADING | STALE, admin::slowlog_len).group(Group::Server),
+    cmd("reset", 2, ADMIN | LOADING | STALE, admin::slowlog_reset).group(Group::Server),
 ];
 
 const LATENCY_SUBS: &[CommandDef] = &[
-    cmd("help", 2, HELP, latency::help)
-        .doc(
-            "server",
-            "2.8.13",
-            "Show helpful text about the different subcommands.",
-            "",
-        )
-        .complexity("O(1)"),
-    cmd("history", 3, ADM, latency::history)
-        .doc(
-            "server",
-            "2.8.13",
-            "Return timestamp-latency samples for the event.",
-            "event",
-        )
-        .complexity("O(1)"),
-    cmd("latest", 2, ADM, latency::latest)
-        .doc(
-            "server",
-            "2.8.13",
-            "Return the latest latency samples for all events.",
-            "",
-        )
-        .complexity("O(1)"),
-    cmd("reset", -2, ADM, latency::reset)
-        .doc(
-            "server",
-            "2.8.13",
-            "Reset latency data for one or more events.",
-            "[event [event ...]]",
-        )
-        .complexity("O(1)"),
+    cmd("help", 2, HELP, latency::help).group(Group::Server),
+    cmd("history", 3, ADM, latency::history).group(Group::Server),
+    cmd("latest", 2, ADM, latency::latest).group(Group::Server),
+    cmd("reset", -2, ADM, latency::reset).group(Group::Server),
 ];
 
 const MEMORY_SUBS: &[CommandDef] = &[
-    cmd("help", 2, HELP, admin::memory_help)
-        .doc("server", "4.0.0", HELP_SUMMARY, "")
-        .complexity("O(1)"),
+    cmd("help", 2, HELP, admin::memory_help).group(Group::Server),
     cmd("usage", -3, READONLY, admin::memory_usage)
         .keys(2, 2, 1)
-        .doc(
-            "server",
-            "4.0.0",
-            "Estimate the memory usage of a key",
-            "key [SAMPLES count]",
-        )
-        .complexity("O(N) where N is the number of samples."),
+        .group(Group::Server),
 ];
 
 /// A container row: no flags of its own, dispatch goes to the subcommands.
-const fn container(
-    name: &'static str,
-    group: &'static str,
-    since: &'static str,
-    summary: &'static str,
-    subs: &'static [CommandDef],
-) -> CommandDef {
-    cmd(name, -2, 0, no_subcommand)
-        .doc(group, since, summary, "")
-        .complexity("Depends on subcommand.")
-        .subs(subs)
+const fn container(name: &'static str, group: Group, subs: &'static [CommandDef]) -> CommandDef {
+    cmd(name, -2, 0, no_subcommand).group(group).subs(subs)
 }
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("command", -1, LOADING | STALE, command::command)
-        .doc("server", "2.8.13", "Get array of Redis command details", "")
-        .complexity("O(N) where N is the total number of Redis commands")
+        .group(Group::Server)
         .subs(COMMAND_SUBS),
-    cmd("info", -1, LOADING | STALE, info::info)
-        .doc(
-            "server",
-            "1.0.0",
-            "Get information and statistics about the server",
-            "[section [section ...]]",
-        )
-        .complexity("O(1)"),
-    container(
-        "client",
-        "connection",
-        "2.4.0",
-        "A container for client connection commands",
-        CLIENT_SUBS,
-    ),
-    container(
-        "config",
-        "server",
-        "2.0.0",
-        "A container for server configuration commands",
-        CONFIG_SUBS,
-    ),
-    cmd("time", 1, LOADING | STALE | FAST, admin::time)
-        .doc("server", "2.6.0", "Return the current server time", "")
-        .complexity("O(1)"),
-    cmd("lastsave", 1, LOADING | STALE | FAST, admin::lastsave)
-        .doc(
-            "server",
-            "1.0.0",
-            "Get the UNIX time stamp of the last successful save to disk",
-            "",
-        )
-        .complexity("O(1)"),
-    cmd("shutdown", -1, ADM | NO_MULTI | ALLOW_BUSY, admin::shutdown)
-        .doc(
-            "server",
-            "1.0.0",
-            "Synchronously save the dataset to disk and then shut down the server",
-            "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
-        )
-        .complexity("O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"),
-    cmd("monitor", 1, ADM, admin::monitor).doc(
-        "server",
-        "1.0.0",
-        "Listen for all requests received by the server in real time",
-        "",
-    ),
-    container(
-        "slowlog",
-        "server",
-        "2.2.12",
-        "A container for slow log commands",
-        SLOWLOG_SUBS,
-    ),
-    container(
-        "latency",
-        "server",
-        "2.8.13",
-        "A container for latency diagnostics commands",
-        LATENCY_SUBS,
-    ),
-    cmd("debug", -2, ADM, admin::debug)
-        .doc("server", "1.0.0", "A container for debugging commands", "")
-        .complexity("Depends on subcommand."),
-    container(
-        "memory",
-        "server",
-        "4.0.0",
-        "A container for memory diagnostics commands",
-        MEMORY_SUBS,
-    ),
+    cmd("info", -1, LOADING | STALE, info::info).group(Group::Server),
+    container("client", Group::Connection, CLIENT_SUBS),
+    container("config", Group::Server, CONFIG_SUBS),
+    cmd("time", 1, LOADING | STALE | FAST, admin::time).group(Group::Server),
+    cmd("lastsave", 1, LOADING | STALE | FAST, admin::lastsave).group(Group::Server),
+    cmd("shutdown", -1, ADM | NO_MULTI | ALLOW_BUSY, admin::shutdown).group(Group::Server),
+    cmd("monitor", 1, ADM, admin::monitor).group(Group::Server),
+    container("slowlog", Group::Server, SLOWLOG_SUBS),
+    container("latency", Group::Server, LATENCY_SUBS),
+    cmd("debug", -2, ADM, admin::debug).group(Group::Server),
+    container("memory", Group::Server, MEMORY_SUBS),
 ];
 
 /// A container without its subcommand: the dispatcher's arity check answers before this

@@ -10,7 +10,7 @@
 
 use super::flags::*;
 use super::keys::parse_cursor;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::{Agg, Reply};
 use crate::store::bytes::Sds;
@@ -23,72 +23,55 @@ use std::collections::HashSet;
 pub const COMMANDS: &[CommandDef] = &[
     cmd("sadd", -3, WRITE | DENYOOM | FAST, sadd)
         .keys(1, 1, 1)
-        .doc("set", "1.0.0", "Add one or more members to a set", "key member [member ...]")
-        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+        .group(Group::Set),
     cmd("srem", -3, WRITE | FAST, srem)
         .keys(1, 1, 1)
-        .doc("set", "1.0.0", "Remove one or more members from a set", "key member [member ...]")
-        .complexity("O(N) where N is the number of members to be removed."),
+        .group(Group::Set),
     cmd("sismember", 3, READONLY | FAST, sismember)
         .keys(1, 1, 1)
-        .doc("set", "1.0.0", "Determine if a given value is a member of a set", "key member")
-        .complexity("O(1)"),
+        .group(Group::Set),
     cmd("smismember", -3, READONLY | FAST, smismember)
         .keys(1, 1, 1)
-        .doc("set", "6.2.0", "Returns the membership associated with the given elements for a set", "key member [member ...]")
-        .complexity("O(N) where N is the number of elements being checked for membership"),
+        .group(Group::Set),
     cmd("smembers", 2, READONLY, smembers)
         .keys(1, 1, 1)
-        .doc("set", "1.0.0", "Get all the members in a set", "key")
-        .complexity("O(N) where N is the set cardinality."),
+        .group(Group::Set),
     cmd("scard", 2, READONLY | FAST, scard)
         .keys(1, 1, 1)
-        .doc("set", "1.0.0", "Get the number of members in a set", "key")
-        .complexity("O(1)"),
+        .group(Group::Set),
     cmd("spop", -2, WRITE | FAST, spop)
         .keys(1, 1, 1)
-        .doc("set", "1.0.0", "Remove and return one or multiple random members from a set", "key [count]")
-        .complexity("Without the count argument O(1), otherwise O(N) where N is the value of the passed count."),
+        .group(Group::Set),
     cmd("srandmember", -2, READONLY, srandmember)
         .keys(1, 1, 1)
-        .doc("set", "1.0.0", "Get one or multiple random members from a set", "key [count]")
-        .complexity("Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count."),
+        .group(Group::Set),
     cmd("smove", 4, WRITE | FAST, smove)
         .keys(1, 2, 1)
-        .doc("set", "1.0.0", "Move a member from one set to another", "source destination member")
-        .complexity("O(1)"),
+        .group(Group::Set),
     cmd("sinter", -2, READONLY, sinter)
         .keys(1, -1, 1)
-        .doc("set", "1.0.0", "Intersect multiple sets", "key [key ...]")
-        .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+        .group(Group::Set),
     cmd("sintercard", -3, READONLY, sintercard)
         .keys_fn(sintercard_keys)
-        .doc("set", "7.0.0", "Intersect multiple sets and return the cardinality of the result", "numkeys key [key ...] [LIMIT limit]")
-        .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+        .group(Group::Set),
     cmd("sinterstore", -3, WRITE | DENYOOM, sinterstore)
         .keys(1, -1, 1)
-        .doc("set", "1.0.0", "Intersect multiple sets and store the resulting set in a key", "destination key [key ...]")
-        .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+        .group(Group::Set),
     cmd("sunion", -2, READONLY, sunion)
         .keys(1, -1, 1)
-        .doc("set", "1.0.0", "Add multiple sets", "key [key ...]")
-        .complexity("O(N) where N is the total number of elements in all given sets."),
+        .group(Group::Set),
     cmd("sunionstore", -3, WRITE | DENYOOM, sunionstore)
         .keys(1, -1, 1)
-        .doc("set", "1.0.0", "Add multiple sets and store the resulting set in a key", "destination key [key ...]")
-        .complexity("O(N) where N is the total number of elements in all given sets."),
+        .group(Group::Set),
     cmd("sdiff", -2, READONLY, sdiff)
         .keys(1, -1, 1)
-        .doc("set", "1.0.0", "Subtract multiple sets", "key [key ...]")
-        .complexity("O(N) where N is the total number of elements in all given sets."),
+        .group(Group::Set),
     cmd("sdiffstore", -3, WRITE | DENYOOM, sdiffstore)
         .keys(1, -1, 1)
-        .doc("set", "1.0.0", "Subtract multiple sets and store the resulting set in a key", "destination key [key ...]")
-        .complexity("O(N) where N is the total number of elements in all given sets."),
+        .group(Group::Set),
     cmd("sscan", -3, READONLY, sscan)
         .keys(1, 1, 1)
-        .doc("set", "2.8.0", "Incrementally iterate Set elements", "key cursor [MATCH pattern] [COUNT count]")
-        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."),
+        .group(Group::Set),
 ];
 
 /// SPOP with a count switches strategy when fewer than count/5 members would remain.

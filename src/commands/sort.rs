@@ -3,7 +3,7 @@
 //! LIMIT, GET projections and STORE, as Redis 7.0 does it.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::store::list::{Fill, List};
 use crate::store::{notify, Value};
@@ -14,18 +14,10 @@ pub const COMMANDS: &[CommandDef] = &[
     cmd("sort", -2, WRITE | DENYOOM, sort)
         .keys(1, 1, 1)
         .keys_fn(sort_keys)
-        .doc(
-            "generic",
-            "1.0.0",
-            "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.",
-            "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]",
-        ),
-    cmd("sort_ro", -2, READONLY, sort_ro).keys(1, 1, 1).doc(
-        "generic",
-        "7.0.0",
-        "Returns the sorted elements of a list, a set, or a sorted set.",
-        "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]",
-    ),
+        .group(Group::Generic),
+    cmd("sort_ro", -2, READONLY, sort_ro)
+        .keys(1, 1, 1)
+        .group(Group::Generic),
 ];
 
 /// The key and, with STORE, the destination.

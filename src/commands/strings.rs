@@ -8,7 +8,7 @@
 //! one keyspace lookup where they can and allocate nothing beyond the stored value.
 
 use super::flags::*;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::store::bytes::Sds;
 use crate::store::{notify, Store, Value, ENC_MASK, ENC_NOINT, ENC_RAW};
@@ -17,192 +17,70 @@ use crate::util::num::{incr_by_float, parse_i64, FloatIncr};
 pub const COMMANDS: &[CommandDef] = &[
     cmd("get", 2, READONLY | FAST, get)
         .keys(1, 1, 1)
-        .doc("string", "1.0.0", "Get the value of a key", "key")
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("set", -3, WRITE | DENYOOM, set)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "1.0.0",
-            "Set the string value of a key",
-            "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("setnx", 3, WRITE | DENYOOM | FAST, setnx)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "1.0.0",
-            "Set the value of a key, only if the key does not exist",
-            "key value",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("setex", 4, WRITE | DENYOOM, setex)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "2.0.0",
-            "Set the value and expiration of a key",
-            "key seconds value",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("psetex", 4, WRITE | DENYOOM, psetex)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "2.6.0",
-            "Set the value and expiration in milliseconds of a key",
-            "key milliseconds value",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("getset", 3, WRITE | DENYOOM | FAST, getset)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "1.0.0",
-            "Set the string value of a key and return its old value",
-            "key value",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("getdel", 2, WRITE | FAST, getdel)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "6.2.0",
-            "Get the value of a key and delete the key",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("getex", -2, WRITE | FAST, getex)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "6.2.0",
-            "Get the value of a key and optionally set its expiration",
-            "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("mget", -2, READONLY | FAST, mget)
         .keys(1, -1, 1)
-        .doc(
-            "string",
-            "1.0.0",
-            "Get the values of all the given keys",
-            "key [key ...]",
-        )
-        .complexity("O(N) where N is the number of keys to retrieve."),
+        .group(Group::String),
     cmd("mset", -3, WRITE | DENYOOM, mset)
         .keys(1, -1, 2)
-        .doc(
-            "string",
-            "1.0.1",
-            "Set multiple keys to multiple values",
-            "key value [key value ...]",
-        )
-        .complexity("O(N) where N is the number of keys to set."),
+        .group(Group::String),
     cmd("msetnx", -3, WRITE | DENYOOM, msetnx)
         .keys(1, -1, 2)
-        .doc(
-            "string",
-            "1.0.1",
-            "Set multiple keys to multiple values, only if none of the keys exist",
-            "key value [key value ...]",
-        )
-        .complexity("O(N) where N is the number of keys to set."),
+        .group(Group::String),
     cmd("append", 3, WRITE | DENYOOM | FAST, append)
         .keys(1, 1, 1)
-        .doc("string", "2.0.0", "Append a value to a key", "key value")
-        .complexity("O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation."),
+        .group(Group::String),
     cmd("strlen", 2, READONLY | FAST, strlen)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "2.2.0",
-            "Get the length of the value stored in a key",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("getrange", 4, READONLY, getrange)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "2.4.0",
-            "Get a substring of the string stored at a key",
-            "key start end",
-        )
-        .complexity("O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings."),
+        .group(Group::String),
     cmd("setrange", 4, WRITE | DENYOOM, setrange)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "2.2.0",
-            "Overwrite part of a string at key starting at the specified offset",
-            "key offset value",
-        )
-        .complexity("O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument."),
+        .group(Group::String),
     cmd("substr", 4, READONLY, getrange)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "1.0.0",
-            "Get a substring of the string stored at a key",
-            "key start end",
-        )
-        .complexity("O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings."),
+        .group(Group::String),
     cmd("incr", 2, WRITE | DENYOOM | FAST, incr)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "1.0.0",
-            "Increment the integer value of a key by one",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("decr", 2, WRITE | DENYOOM | FAST, decr)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "1.0.0",
-            "Decrement the integer value of a key by one",
-            "key",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("incrby", 3, WRITE | DENYOOM | FAST, incrby)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "1.0.0",
-            "Increment the integer value of a key by the given amount",
-            "key increment",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("decrby", 3, WRITE | DENYOOM | FAST, decrby)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "1.0.0",
-            "Decrement the integer value of a key by the given number",
-            "key decrement",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, incrbyfloat)
         .keys(1, 1, 1)
-        .doc(
-            "string",
-            "2.6.0",
-            "Increment the float value of a key by the given amount",
-            "key increment",
-        )
-        .complexity("O(1)"),
+        .group(Group::String),
     cmd("lcs", -3, READONLY, lcs)
         .keys(1, 2, 1)
-        .doc(
-            "string",
-            "7.0.0",
-            "Find longest common substring",
-            "key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]",
-        )
-        .complexity("O(N*M) where N and M are the lengths of s1 and s2, respectively"),
+        .group(Group::String),
 ];
 
 /// `ERR string exceeds maximum allowed size (proto-max-bulk-len)` unless `len + add`

@@ -12,7 +12,7 @@
 //! AOF as the ZPOPMIN/ZPOPMAX that happened.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx};
+use super::{cmd, Args, BlockOn, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
 use crate::server::blocking::parse_timeout;
@@ -24,171 +24,112 @@ use crate::util::glob::glob_match;
 use crate::util::num::{parse_f64, parse_f64_lax, parse_i64};
 use std::collections::HashMap;
 
-const G: &str = "sorted-set";
+const G: Group = Group::SortedSet;
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("zadd", -4, WRITE | DENYOOM | FAST, zadd)
         .keys(1, 1, 1)
-        .doc(G, "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists",
-            "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]")
-        .complexity("O(log(N)) for each item added, where N is the number of elements in the sorted set."),
+        .group(G),
     cmd("zincrby", 4, WRITE | DENYOOM | FAST, zincrby)
         .keys(1, 1, 1)
-        .doc(G, "1.2.0", "Increment the score of a member in a sorted set", "key increment member")
-        .complexity("O(log(N)) where N is the number of elements in the sorted set."),
-    cmd("zrem", -3, WRITE | FAST, zrem)
-        .keys(1, 1, 1)
-        .doc(G, "1.2.0", "Remove one or more members from a sorted set", "key member [member ...]")
-        .complexity("O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."),
+        .group(G),
+    cmd("zrem", -3, WRITE | FAST, zrem).keys(1, 1, 1).group(G),
     cmd("zcard", 2, READONLY | FAST, zcard)
         .keys(1, 1, 1)
-        .doc(G, "1.2.0", "Get the number of members in a sorted set", "key")
-        .complexity("O(1)"),
+        .group(G),
     cmd("zscore", 3, READONLY | FAST, zscore)
         .keys(1, 1, 1)
-        .doc(G, "1.2.0", "Get the score associated with the given member in a sorted set", "key member")
-        .complexity("O(1)"),
+        .group(G),
     cmd("zmscore", -3, READONLY | FAST, zmscore)
         .keys(1, 1, 1)
-        .doc(G, "6.2.0", "Get the score associated with the given members in a sorted set", "key member [member ...]")
-        .complexity("O(N) where N is the number of members being requested."),
+        .group(G),
     cmd("zrank", 3, READONLY | FAST, zrank)
         .keys(1, 1, 1)
-        .doc(G, "2.0.0", "Determine the index of a member in a sorted set", "key member")
-        .complexity("O(log(N))"),
+        .group(G),
     cmd("zrevrank", 3, READONLY | FAST, zrevrank)
         .keys(1, 1, 1)
-        .doc(G, "2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low", "key member")
-        .complexity("O(log(N))"),
+        .group(G),
     cmd("zcount", 4, READONLY | FAST, zcount)
         .keys(1, 1, 1)
-        .doc(G, "2.0.0", "Count the members in a sorted set with scores within the given values", "key min max")
-        .complexity("O(log(N)) with N being the number of elements in the sorted set."),
+        .group(G),
     cmd("zlexcount", 4, READONLY | FAST, zlexcount)
         .keys(1, 1, 1)
-        .doc(G, "2.8.9", "Count the number of members in a sorted set between a given lexicographical range", "key min max")
-        .complexity("O(log(N)) with N being the number of elements in the sorted set."),
-    cmd("zrange", -4, READONLY, zrange)
-        .keys(1, 1, 1)
-        .doc(G, "1.2.0", "Return a range of members in a sorted set",
-            "key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."),
+        .group(G),
+    cmd("zrange", -4, READONLY, zrange).keys(1, 1, 1).group(G),
     cmd("zrangestore", -5, WRITE | DENYOOM, zrangestore)
         .keys(1, 2, 1)
-        .doc(G, "6.2.0", "Store a range of members from sorted set into another key",
-            "dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key."),
+        .group(G),
     cmd("zrevrange", -4, READONLY, zrevrange)
         .keys(1, 1, 1)
-        .doc(G, "1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low",
-            "key start stop [WITHSCORES]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."),
+        .group(G),
     cmd("zrangebyscore", -4, READONLY, zrangebyscore)
         .keys(1, 1, 1)
-        .doc(G, "1.0.5", "Return a range of members in a sorted set, by score",
-            "key min max [WITHSCORES] [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned."),
+        .group(G),
     cmd("zrevrangebyscore", -4, READONLY, zrevrangebyscore)
         .keys(1, 1, 1)
-        .doc(G, "2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low",
-            "key max min [WITHSCORES] [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned."),
+        .group(G),
     cmd("zrangebylex", -4, READONLY, zrangebylex)
         .keys(1, 1, 1)
-        .doc(G, "2.8.9", "Return a range of members in a sorted set, by lexicographical range",
-            "key min max [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned."),
+        .group(G),
     cmd("zrevrangebylex", -4, READONLY, zrevrangebylex)
         .keys(1, 1, 1)
-        .doc(G, "2.8.9", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
-            "key max min [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned."),
+        .group(G),
     cmd("zremrangebyrank", 4, WRITE, zremrangebyrank)
         .keys(1, 1, 1)
-        .doc(G, "2.0.0", "Remove all members in a sorted set within the given indexes", "key start stop")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
+        .group(G),
     cmd("zremrangebyscore", 4, WRITE, zremrangebyscore)
         .keys(1, 1, 1)
-        .doc(G, "1.2.0", "Remove all members in a sorted set within the given scores", "key min max")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
+        .group(G),
     cmd("zremrangebylex", 4, WRITE, zremrangebylex)
         .keys(1, 1, 1)
-        .doc(G, "2.8.9", "Remove all members in a sorted set between the given lexicographical range", "key min max")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
+        .group(G),
     cmd("zpopmin", -2, WRITE | FAST, zpopmin)
         .keys(1, 1, 1)
-        .doc(G, "5.0.0", "Remove and return members with the lowest scores in a sorted set", "key [count]")
-        .complexity("O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
+        .group(G),
     cmd("zpopmax", -2, WRITE | FAST, zpopmax)
         .keys(1, 1, 1)
-        .doc(G, "5.0.0", "Remove and return members with the highest scores in a sorted set", "key [count]")
-        .complexity("O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
-    cmd("zmpop", -4, WRITE, zmpop)
-        .keys_fn(zmpop_keys)
-        .doc(G, "7.0.0", "Remove and return members with scores in a sorted set",
-            "numkeys key [key ...] MIN | MAX [COUNT count]")
-        .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
+        .group(G),
+    cmd("zmpop", -4, WRITE, zmpop).keys_fn(zmpop_keys).group(G),
     cmd("bzpopmin", -3, WRITE | NOSCRIPT | BLOCKING | FAST, bzpopmin)
+        .blocks_on(BlockOn::ZSet)
         .keys(1, -2, 1)
-        .doc(G, "5.0.0", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
-            "key [key ...] timeout")
-        .complexity("O(log(N)) with N being the number of elements in the sorted set."),
+        .group(G),
     cmd("bzpopmax", -3, WRITE | NOSCRIPT | BLOCKING | FAST, bzpopmax)
+        .blocks_on(BlockOn::ZSet)
         .keys(1, -2, 1)
-        .doc(G, "5.0.0", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
-            "key [key ...] timeout")
-        .complexity("O(log(N)) with N being the number of elements in the sorted set."),
+        .group(G),
     cmd("bzmpop", -5, WRITE | BLOCKING, bzmpop)
+        .blocks_on(BlockOn::ZSet)
         .keys_fn(bzmpop_keys)
-        .doc(G, "7.0.0", "Remove and return members with scores in a sorted set or block until one is available",
-            "timeout numkeys key [key ...] MIN | MAX [COUNT count]")
-        .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
+        .group(G),
     cmd("zrandmember", -2, READONLY, zrandmember)
         .keys(1, 1, 1)
-        .doc(G, "6.2.0", "Get one or multiple random elements from a sorted set", "key [count [WITHSCORES]]")
-        .complexity("O(N) where N is the number of elements returned"),
+        .group(G),
     cmd("zunion", -3, READONLY, zunion)
         .keys_fn(numkeys_at_1)
-        .doc(G, "6.2.0", "Add multiple sorted sets",
-            "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] [WITHSCORES]")
-        .complexity("O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
+        .group(G),
     cmd("zunionstore", -4, WRITE | DENYOOM, zunionstore)
         .keys(1, 1, 1)
         .keys_fn(numkeys_at_2)
-        .doc(G, "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key",
-            "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX]")
-        .complexity("O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
+        .group(G),
     cmd("zinter", -3, READONLY, zinter)
         .keys_fn(numkeys_at_1)
-        .doc(G, "6.2.0", "Intersect multiple sorted sets",
-            "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] [WITHSCORES]")
-        .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
+        .group(G),
     cmd("zinterstore", -4, WRITE | DENYOOM, zinterstore)
         .keys(1, 1, 1)
         .keys_fn(numkeys_at_2)
-        .doc(G, "2.0.0", "Intersect multiple sorted sets and store the resulting sorted set in a new key",
-            "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX]")
-        .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
+        .group(G),
     cmd("zintercard", -3, READONLY, zintercard)
         .keys_fn(numkeys_at_1)
-        .doc(G, "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result",
-            "numkeys key [key ...] [LIMIT limit]")
-        .complexity("O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets."),
+        .group(G),
     cmd("zdiff", -3, READONLY, zdiff)
         .keys_fn(numkeys_at_1)
-        .doc(G, "6.2.0", "Subtract multiple sorted sets", "numkeys key [key ...] [WITHSCORES]")
-        .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
+        .group(G),
     cmd("zdiffstore", -4, WRITE | DENYOOM, zdiffstore)
         .keys(1, 1, 1)
         .keys_fn(numkeys_at_2)
-        .doc(G, "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key",
-            "destination numkeys key [key ...]")
-        .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
-    cmd("zscan", -3, READONLY, zscan)
-        .keys(1, 1, 1)
-        .doc(G, "2.8.0", "Incrementally iterate sorted sets elements and associated scores",
-            "key cursor [MATCH pattern] [COUNT count]")
-        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
+        .group(G),
+    cmd("zscan", -3, READONLY, zscan).keys(1, 1, 1).group(G),
 ];
 
 // ---------------------------------------------------------------------------------------

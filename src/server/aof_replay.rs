@@ -91,9 +91,9 @@ impl Replay for AofReplay<'_> {
                 ));
             }
         };
-        let multi = cmd.name == "multi";
+        let multi = cmd.is(flags::MULTI_MARKER);
         let client = &mut self.session.client;
-        if cmd.name != "exec" {
+        if !cmd.is(flags::EXEC) {
             if let Some(m) = client.multi.as_mut() {
                 m.cmds.push((args.to_owned(), cmd));
                 return Ok(Replayed {

@@ -11,7 +11,7 @@
 
 use super::client::{Blocked, Client};
 use super::{Core, Server};
-use crate::commands::{Args, CommandDef, Ctx};
+use crate::commands::{Args, BlockOn, CommandDef, Ctx};
 use crate::error::Error;
 use crate::resp::reply::Reply;
 use crate::store::bytes::Sds;
@@ -56,13 +56,10 @@ impl Ctx<'_> {
     }
 }
 
-/// The value type a blocked command waits for, from its group.
+/// The value type a blocked command waits for, as its row says (a list for a row that
+/// does not say).
 fn awaited_type(cmd: &CommandDef) -> &'static str {
-    match cmd.group {
-        "sorted-set" => "zset",
-        "stream" => "stream",
-        _ => "list",
-    }
+    cmd.blocks_on.unwrap_or(BlockOn::List).type_name()
 }
 
 impl Core {

@@ -149,9 +149,9 @@ fn keyed_command(args: &Args) -> Option<&'static CommandDef> {
     (cmd.first_key > 0 && cmd.subcommands.is_empty() && cmd.keys_fn.is_none()).then_some(cmd)
 }
 
-/// Hash commands whose third argument is a field name, as their documented syntax says.
+/// Hash commands whose third argument is a field name, as their row says.
 fn names_a_field(cmd: &CommandDef) -> bool {
-    cmd.group == "hash" && cmd.syntax.starts_with("key field")
+    cmd.is(flags::HASH_FIELD)
 }
 
 /// Runs one command from a client and appends its reply to `out`.
@@ -241,21 +241,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
     {
         return;
     }
-    if client.subscriptions > 0
-        && !client.resp3
-        && !matches!(
-            cmd.name,
-            "ping"
-                | "subscribe"
-                | "ssubscribe"
-                | "unsubscribe"
-                | "sunsubscribe"
-                | "psubscribe"
-                | "punsubscribe"
-                | "quit"
-                | "reset"
-        )
-    {
+    if client.subscriptions > 0 && !client.resp3 && !cmd.is(flags::SUBSCRIBED_OK) {
         let text = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             full_name(&args, cmd)
@@ -273,9 +259,8 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
     }
     // The AOF cannot be written: writes (and PING, so monitoring notices) are refused
     // until it can, as Redis's MISCONF.
-    if cmd.is(flags::WRITE)
-        || cmd.name == "ping"
-        || (cmd.name == "exec"
+    if cmd.is(flags::WRITE | flags::MISCONF)
+        || (cmd.is(flags::EXEC)
             && client
                 .multi
                 .as_ref()
@@ -283,7 +268,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
     {
         if let Some(e) = core.aof.deny_writes_error() {
             let text = e.to_string();
-            if cmd.name == "exec" {
+            if cmd.is(flags::EXEC) {
                 // Redis's execCommandAbort: the transaction is discarded.
                 discard_transaction(store, client);
                 let text = format!("EXECABORT Transaction discarded because of: {text}");
@@ -301,10 +286,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
         return;
     }
     if let Some(m) = client.multi.as_mut() {
-        if !matches!(
-            cmd.name,
-            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-        ) {
+        if !cmd.is(flags::NO_QUEUE) {
             m.cmds.push((args.to_owned(), cmd));
             Reply::new(out, client.resp3).simple("QUEUED");
             return;
@@ -318,7 +300,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
 fn may_replicate(cmd: &CommandDef, client: &Client) -> bool {
     let writes = |c: &CommandDef| c.is(flags::WRITE) || c.is(flags::MAY_REPLICATE);
     writes(cmd)
-        || (cmd.name == "exec"
+        || (cmd.is(flags::EXEC)
             && client
                 .multi
                 .as_ref()
@@ -362,15 +344,14 @@ fn refused_for_memory(
     if !oom {
         return false;
     }
-    let is_exec = cmd.name == "exec";
+    let is_exec = cmd.is(flags::EXEC);
     let denyoom = cmd.is(flags::DENYOOM)
         || (is_exec
             && client
                 .multi
                 .as_ref()
                 .is_some_and(|m| m.cmds.iter().any(|(_, c)| c.is(flags::DENYOOM))));
-    let queuing =
-        client.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "quit" | "reset");
+    let queuing = client.multi.is_some() && !cmd.is(flags::ENDS_MULTI);
     if !denyoom && !queuing {
         return false;
     }
@@ -691,7 +672,7 @@ mod tests {
     }
 
     #[test]
-    fn field_commands_are_found_from_their_syntax() {
+    fn field_commands_are_marked() {
         let mut found: Vec<&str> = TABLE
             .all
             .iter()

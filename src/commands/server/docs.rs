@@ -1,435 +1,274 @@
-//! COMMAND DOCS argument descriptions, derived from each row's documentation syntax.
+//! COMMAND DOCS: what the documentation of a command is made of, and its encoding.
 //!
-//! A row carries its arguments the way Redis's documentation writes them: `key value
-//! [NX | XX] [EX seconds | PX milliseconds] field value [field value ...]`. This module
-//! reads that text into Redis's nested argument description: each argument has a name,
-//! a type (key, string, integer, double, pattern, unix-time, pure-token, oneof, block),
-//! an optional token (the literal word before it) and the optional / multiple /
-//! multiple_token flags. Brackets make a group optional, angle brackets group
-//! alternatives that are required, `|` separates alternatives, `...` repeats, and a word
-//! without lower-case letters is a literal token. `X [X ...]` is read as "X, one or
-//! more times". Types of named arguments come from their names (`count` is an integer,
-//! `score` a double, `key` a key when the command has keys); nothing is written per
-//! command.
+//! The data itself is in `docs_data` (generated from redis-server 7.0 by
+//! `scripts/gen_command_docs.py`), one entry per row keyed by its full name: summary,
+//! since, complexity, doc flags, deprecation, history and the argument tree. The group
+//! comes from the row (it also gives ACL categories). A row without an entry documents
+//! nothing but its group (a unit test makes sure every row has one).
+//!
+//! The encoding follows Redis 7.0's addReplyCommandDocs and addReplyCommandArgList field
+//! for field and in the same order, so replies are equal byte for byte in RESP2 and RESP3.
 
-/// One argument of a command, as COMMAND DOCS describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocArg {
-    pub name: String,
-    pub kind: &'static str,
-    pub token: Option<String>,
-    pub optional: bool,
-    pub multiple: bool,
-    pub multiple_token: bool,
-    /// Sub-arguments of a oneof or a block.
-    pub args: Vec<DocArg>,
+use super::docs_data::DOCS;
+use crate::commands::{CommandDef, TABLE};
+use crate::resp::reply::Reply;
+
+/// An argument's type, as COMMAND DOCS names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgType {
+    Str,
+    Int,
+    Double,
+    Key,
+    Pattern,
+    UnixTime,
+    PureToken,
+    OneOf,
+    Block,
 }
 
-impl DocArg {
-    fn leaf(name: String, kind: &'static str) -> DocArg {
-        DocArg {
-            name,
-            kind,
-            token: None,
-            optional: false,
-            multiple: false,
-            multiple_token: false,
-            args: Vec::new(),
-        }
-    }
-
-    fn group(kind: &'static str, args: Vec<DocArg>) -> DocArg {
-        let name = group_name(&args);
-        DocArg {
-            args,
-            ..DocArg::leaf(name, kind)
+impl ArgType {
+    pub const fn name(self) -> &'static str {
+        match self {
+            ArgType::Str => "string",
+            ArgType::Int => "integer",
+            ArgType::Double => "double",
+            ArgType::Key => "key",
+            ArgType::Pattern => "pattern",
+            ArgType::UnixTime => "unix-time",
+            ArgType::PureToken => "pure-token",
+            ArgType::OneOf => "oneof",
+            ArgType::Block => "block",
         }
     }
 }
 
-/// What the type of a named argument is guessed from.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Hints {
-    /// The command has key arguments: key-like names are keys.
-    pub has_keys: bool,
-    /// The command blocks: a `timeout` is a double (seconds with decimals).
-    pub blocking: bool,
+const OPTIONAL: u8 = 1;
+const MULTIPLE: u8 = 2;
+const MULTIPLE_TOKEN: u8 = 4;
+
+/// One argument of a command. Empty strings mean "absent".
+#[derive(Clone, Copy, Debug)]
+pub struct Arg {
+    pub name: &'static str,
+    pub kind: ArgType,
+    /// Which key spec of the command the argument is a key of; -1 for none.
+    pub key_spec_index: i32,
+    pub token: &'static str,
+    pub since: &'static str,
+    pub deprecated_since: &'static str,
+    flags: u8,
+    /// The parts of a oneof or a block.
+    pub args: &'static [Arg],
 }
 
-/// The syntax tree before it becomes arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Node {
-    Word(String),
-    Ellipsis,
-    Group {
-        optional: bool,
-        alts: Vec<Vec<Node>>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Tok {
-    Open(bool),
-    Close,
-    Bar,
-    Word(String),
-}
-
-fn tokenize(s: &str) -> Vec<Tok> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_quotes = false;
-    let flush = |cur: &mut String, out: &mut Vec<Tok>| {
-        if !cur.is_empty() {
-            out.push(Tok::Word(std::mem::take(cur)));
-        }
-    };
-    for ch in s.chars() {
-        if in_quotes {
-            cur.push(ch);
-            if ch == '"' {
-                in_quotes = false;
-            }
-            continue;
-        }
-        match ch {
-            '"' => {
-                cur.push(ch);
-                in_quotes = true;
-            }
-            '[' | '<' => {
-                flush(&mut cur, &mut out);
-                out.push(Tok::Open(ch == '['));
-            }
-            ']' | '>' => {
-                flush(&mut cur, &mut out);
-                out.push(Tok::Close);
-            }
-            '|' => {
-                flush(&mut cur, &mut out);
-                out.push(Tok::Bar);
-            }
-            c if c.is_whitespace() => flush(&mut cur, &mut out),
-            c => cur.push(c),
-        }
-    }
-    flush(&mut cur, &mut out);
-    out
-}
-
-/// `A | B | C [A | B | C ...]` (a choice followed by its own repetition, the way
-/// redis-cli prints a repeated oneof) becomes `<A | B | C> ...`.
-fn fold_repeated_alts(mut alts: Vec<Vec<Node>>) -> Vec<Vec<Node>> {
-    let n = alts.len();
-    if n < 2 {
-        return alts;
-    }
-    let Some(Node::Group {
-        optional: true,
-        alts: rep,
-    }) = alts[n - 1].last()
-    else {
-        return alts;
-    };
-    let mut rep = rep.clone();
-    if rep.len() != n || rep[n - 1].last() != Some(&Node::Ellipsis) {
-        return alts;
-    }
-    rep[n - 1].pop();
-    alts[n - 1].pop();
-    if rep == alts {
-        vec![vec![
-            Node::Group {
-                optional: false,
-                alts,
-            },
-            Node::Ellipsis,
-        ]]
-    } else {
-        alts[n - 1].push(Node::Group {
-            optional: true,
-            alts: {
-                rep[n - 1].push(Node::Ellipsis);
-                rep
-            },
-        });
-        alts
-    }
-}
-
-/// Reads alternatives until a closing bracket (consumed) or the end.
-fn parse_alts(toks: &[Tok], pos: &mut usize) -> Vec<Vec<Node>> {
-    let mut alts = vec![Vec::new()];
-    while *pos < toks.len() {
-        let t = &toks[*pos];
-        *pos += 1;
-        match t {
-            Tok::Close => break,
-            Tok::Bar => alts.push(Vec::new()),
-            Tok::Open(optional) => {
-                let inner = fold_repeated_alts(parse_alts(toks, pos));
-                if let Some(last) = alts.last_mut() {
-                    last.push(Node::Group {
-                        optional: *optional,
-                        alts: inner,
-                    });
-                }
-            }
-            Tok::Word(w) => {
-                if let Some(last) = alts.last_mut() {
-                    last.push(if w == "..." {
-                        Node::Ellipsis
-                    } else {
-                        Node::Word(w.clone())
-                    });
-                }
-            }
-        }
-    }
-    alts.retain(|a| !a.is_empty());
-    alts
-}
-
-/// A literal word: no lower-case letter (`NX`, `LIB-NAME`, `*`, `0`), or quoted.
-fn is_token(w: &str) -> bool {
-    w.starts_with('"') || !w.chars().any(|c| c.is_lowercase())
-}
-
-fn token_text(w: &str) -> String {
-    w.trim_matches('"').to_string()
-}
-
-fn leaf_kind(name: &str, h: Hints) -> &'static str {
-    let keyish = matches!(
+/// An argument with only a name and a type; refine with the builder methods.
+pub const fn arg(name: &'static str, kind: ArgType) -> Arg {
+    Arg {
         name,
-        "key" | "destination" | "source" | "dst" | "src" | "newkey" | "destkey" | "srckey"
-    ) || name.ends_with("key")
-        || name.ends_with("-key");
-    if h.has_keys && keyish {
-        return "key";
-    }
-    if name == "pattern" {
-        return "pattern";
-    }
-    if name.starts_with("unix-time") || name == "timestamp" {
-        return "unix-time";
-    }
-    match name {
-        "timeout" if h.blocking => "double",
-        "score" | "longitude" | "latitude" | "radius" | "width" | "height" => "double",
-        "count" | "offset" | "seconds" | "milliseconds" | "microseconds" | "index" | "start"
-        | "end" | "stop" | "numkeys" | "numreplicas" | "db" | "port" | "cursor" | "increment"
-        | "decrement" | "rank" | "len" | "limit" | "num-matches" | "timeout" | "client-id"
-        | "destination-db" | "min-idle-time" | "numsub" | "samples" | "protover" => "integer",
-        _ => "string",
+        kind,
+        key_spec_index: -1,
+        token: "",
+        since: "",
+        deprecated_since: "",
+        flags: 0,
+        args: &[],
     }
 }
 
-fn group_name(args: &[DocArg]) -> String {
-    let names: Vec<&str> = args.iter().map(|a| a.name.as_str()).collect();
-    names.join("_")
+impl Arg {
+    pub const fn key_spec(mut self, i: i32) -> Arg {
+        self.key_spec_index = i;
+        self
+    }
+    pub const fn token(mut self, t: &'static str) -> Arg {
+        self.token = t;
+        self
+    }
+    pub const fn since(mut self, v: &'static str) -> Arg {
+        self.since = v;
+        self
+    }
+    pub const fn deprecated_since(mut self, v: &'static str) -> Arg {
+        self.deprecated_since = v;
+        self
+    }
+    /// May be left out.
+    pub const fn opt(mut self) -> Arg {
+        self.flags |= OPTIONAL;
+        self
+    }
+    /// May repeat.
+    pub const fn multi(mut self) -> Arg {
+        self.flags |= MULTIPLE;
+        self
+    }
+    /// Repeats together with its token.
+    pub const fn multi_token(mut self) -> Arg {
+        self.flags |= MULTIPLE_TOKEN;
+        self
+    }
+    pub const fn args(mut self, a: &'static [Arg]) -> Arg {
+        self.args = a;
+        self
+    }
+    pub fn optional(&self) -> bool {
+        self.flags & OPTIONAL != 0
+    }
+    pub fn multiple(&self) -> bool {
+        self.flags & MULTIPLE != 0
+    }
+    pub fn multiple_token(&self) -> bool {
+        self.flags & MULTIPLE_TOKEN != 0
+    }
 }
 
-/// One element of a sequence after repetition was resolved.
-struct Item {
-    node: Node,
-    multiple: bool,
-    /// The repeated unit began with a token (`GET pattern [GET pattern ...]`).
-    multiple_token: bool,
+/// A command's documentation, all but its group. Empty strings mean "absent".
+#[derive(Debug)]
+pub struct Docs {
+    pub summary: &'static str,
+    pub since: &'static str,
+    pub complexity: &'static str,
+    /// "deprecated", "syscmd".
+    pub doc_flags: &'static [&'static str],
+    pub deprecated_since: &'static str,
+    pub replaced_by: &'static str,
+    /// (version, what changed).
+    pub history: &'static [(&'static str, &'static str)],
+    pub args: &'static [Arg],
 }
 
-/// Resolves `...` and `X [X ...]` in a sequence.
-fn collapse(seq: Vec<Node>) -> Vec<Item> {
-    let mut items: Vec<Item> = Vec::new();
-    for node in seq {
-        match node {
-            Node::Ellipsis => {
-                if let Some(last) = items.last_mut() {
-                    last.multiple = true;
+const NONE: Docs = Docs {
+    summary: "",
+    since: "",
+    complexity: "",
+    doc_flags: &[],
+    deprecated_since: "",
+    replaced_by: "",
+    history: &[],
+    args: &[],
+};
+
+/// The documentation of a row, by its full name ("get", "config|get").
+pub fn docs_of(full_name: &str) -> Option<&'static Docs> {
+    DOCS.binary_search_by(|(n, _)| (*n).cmp(full_name))
+        .ok()
+        .map(|i| &DOCS[i].1)
+}
+
+fn reply_args(r: &mut Reply, args: &[Arg]) {
+    r.array(args.len());
+    for a in args {
+        let strs = [
+            ("token", a.token),
+            ("since", a.since),
+            ("deprecated_since", a.deprecated_since),
+        ];
+        let nested = matches!(a.kind, ArgType::OneOf | ArgType::Block);
+        let n = 2
+            + (a.key_spec_index >= 0) as usize
+            + strs.iter().filter(|(_, v)| !v.is_empty()).count()
+            + (a.flags != 0) as usize
+            + nested as usize;
+        r.map(n);
+        r.bulk(b"name");
+        r.bulk(a.name.as_bytes());
+        r.bulk(b"type");
+        r.bulk(a.kind.name().as_bytes());
+        if a.key_spec_index >= 0 {
+            r.bulk(b"key_spec_index");
+            r.int(i64::from(a.key_spec_index));
+        }
+        for (k, v) in strs {
+            if !v.is_empty() {
+                r.bulk(k.as_bytes());
+                r.bulk(v.as_bytes());
+            }
+        }
+        if a.flags != 0 {
+            let fl = [
+                (a.optional(), "optional"),
+                (a.multiple(), "multiple"),
+                (a.multiple_token(), "multiple_token"),
+            ];
+            r.bulk(b"flags");
+            r.set(fl.iter().filter(|(on, _)| *on).count());
+            for (on, f) in fl {
+                if on {
+                    r.simple(f);
                 }
             }
-            Node::Group {
-                optional: true,
-                ref alts,
-            } if alts.len() == 1 && alts[0].last() == Some(&Node::Ellipsis) => {
-                let unit = &alts[0][..alts[0].len() - 1];
-                let k = unit.len();
-                let repeats = k > 0
-                    && items.len() >= k
-                    && items[items.len() - k..]
-                        .iter()
-                        .zip(unit)
-                        .all(|(it, n)| &it.node == n && !it.multiple);
-                if repeats {
-                    let start = items.len() - k;
-                    let tail: Vec<Node> = items.drain(start..).map(|it| it.node).collect();
-                    let starts_with_token =
-                        matches!(tail.first(), Some(Node::Word(w)) if is_token(w));
-                    let node = if k == 1 {
-                        tail.into_iter().next().unwrap_or(Node::Ellipsis)
-                    } else {
-                        Node::Group {
-                            optional: false,
-                            alts: vec![tail],
-                        }
-                    };
-                    items.push(Item {
-                        node,
-                        multiple: true,
-                        multiple_token: starts_with_token,
-                    });
-                } else {
-                    // "[x ...]": zero or more.
-                    let inner: Vec<Node> = unit.to_vec();
-                    items.push(Item {
-                        node: Node::Group {
-                            optional: true,
-                            alts: vec![inner],
-                        },
-                        multiple: true,
-                        multiple_token: false,
-                    });
-                }
-            }
-            other => items.push(Item {
-                node: other,
-                multiple: false,
-                multiple_token: false,
-            }),
         }
-    }
-    items
-}
-
-/// Converts one sequence (a group's alternative, or the whole syntax) into arguments.
-/// `leading` says the sequence is a group's alternative: a token at its start then owns
-/// everything up to the next token, optional parts included.
-fn convert_seq(seq: Vec<Node>, h: Hints, leading: bool) -> Vec<DocArg> {
-    let items = collapse(seq);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < items.len() {
-        let it = &items[i];
-        match &it.node {
-            Node::Word(w) if is_token(w) && !(it.multiple && it.multiple_token) => {
-                let token = token_text(w);
-                let greedy = leading && i == 0;
-                let mut j = i + 1;
-                let mut bound = Vec::new();
-                while j < items.len() {
-                    let next = &items[j];
-                    let take = match &next.node {
-                        Node::Word(nw) => !is_token(nw),
-                        Node::Group { optional, .. } => !*optional || greedy,
-                        Node::Ellipsis => false,
-                    };
-                    if !take {
-                        break;
-                    }
-                    bound.push(convert_item(next, h));
-                    j += 1;
-                }
-                let mut arg = match bound.len() {
-                    0 => DocArg::leaf(token.to_lowercase(), "pure-token"),
-                    1 if bound[0].token.is_none() => {
-                        let mut a = bound
-                            .pop()
-                            .unwrap_or_else(|| DocArg::leaf(token.to_lowercase(), "pure-token"));
-                        if a.kind == "oneof" || a.kind == "block" {
-                            a.name = token.to_lowercase();
-                        }
-                        a
-                    }
-                    _ => DocArg {
-                        name: token.to_lowercase(),
-                        ..DocArg::group("block", bound)
-                    },
-                };
-                arg.token = Some(token);
-                if it.multiple {
-                    arg.multiple = true;
-                }
-                out.push(arg);
-                i = j;
-            }
-            _ => {
-                out.push(convert_item(it, h));
-                i += 1;
-            }
+        if nested {
+            r.bulk(b"arguments");
+            reply_args(r, a.args);
         }
-    }
-    out
-}
-
-fn convert_item(it: &Item, h: Hints) -> DocArg {
-    let mut arg = match &it.node {
-        Node::Word(w) if is_token(w) => {
-            // A repeated unit made of a lone token.
-            let t = token_text(w);
-            DocArg {
-                token: Some(t.clone()),
-                ..DocArg::leaf(t.to_lowercase(), "pure-token")
-            }
-        }
-        Node::Word(w) => DocArg::leaf(w.clone(), leaf_kind(w, h)),
-        Node::Ellipsis => DocArg::leaf("arg".into(), "string"),
-        Node::Group { optional, alts } => {
-            let mut arg = convert_group(alts, h);
-            arg.optional |= *optional;
-            arg
-        }
-    };
-    if it.multiple {
-        arg.multiple = true;
-        if it.multiple_token {
-            // The unit repeats together with its token: the token belongs to the argument.
-            arg.multiple_token = arg.token.is_some();
-        }
-    }
-    arg
-}
-
-fn convert_group(alts: &[Vec<Node>], h: Hints) -> DocArg {
-    let mut choices: Vec<DocArg> = alts
-        .iter()
-        .map(|alt| {
-            let mut args = convert_seq(alt.clone(), h, true);
-            if args.len() == 1 {
-                args.pop()
-                    .unwrap_or_else(|| DocArg::leaf(String::new(), "block"))
-            } else {
-                DocArg::group("block", args)
-            }
-        })
-        .collect();
-    if choices.len() == 1 {
-        choices
-            .pop()
-            .unwrap_or_else(|| DocArg::leaf(String::new(), "block"))
-    } else {
-        DocArg::group("oneof", choices)
     }
 }
 
-/// The arguments described by a documentation syntax string.
-pub fn parse_syntax(syntax: &str, h: Hints) -> Vec<DocArg> {
-    let toks = tokenize(syntax);
-    let mut pos = 0;
-    let mut alts = Vec::new();
-    // Stray closing brackets end a parse early; keep reading what follows.
-    while pos < toks.len() {
-        let mut part = parse_alts(&toks, &mut pos);
-        if alts.is_empty() {
-            alts = part;
-        } else if let (Some(last), Some(first)) = (alts.last_mut(), part.first_mut()) {
-            last.append(first);
-            alts.extend(part.into_iter().skip(1));
+/// One COMMAND DOCS value (the map after the name).
+pub fn reply_docs(r: &mut Reply, c: &'static CommandDef) {
+    let d = docs_of(TABLE.full_name(c)).unwrap_or(&NONE);
+    let strs = [("summary", d.summary), ("since", d.since)];
+    let later = [
+        ("deprecated_since", d.deprecated_since),
+        ("replaced_by", d.replaced_by),
+    ];
+    let n = 1
+        + strs.iter().filter(|(_, v)| !v.is_empty()).count()
+        + !d.complexity.is_empty() as usize
+        + !d.doc_flags.is_empty() as usize
+        + later.iter().filter(|(_, v)| !v.is_empty()).count()
+        + !d.history.is_empty() as usize
+        + !d.args.is_empty() as usize
+        + !c.subcommands.is_empty() as usize;
+    r.map(n);
+    for (k, v) in strs {
+        if !v.is_empty() {
+            r.bulk(k.as_bytes());
+            r.bulk(v.as_bytes());
         }
     }
-    match alts.len() {
-        0 => Vec::new(),
-        1 => convert_seq(alts.pop().unwrap_or_default(), h, false),
-        _ => vec![convert_group(&alts, h)],
+    r.bulk(b"group");
+    r.bulk(c.group.name().as_bytes());
+    if !d.complexity.is_empty() {
+        r.bulk(b"complexity");
+        r.bulk(d.complexity.as_bytes());
+    }
+    if !d.doc_flags.is_empty() {
+        r.bulk(b"doc_flags");
+        r.set(d.doc_flags.len());
+        for f in d.doc_flags {
+            r.simple(f);
+        }
+    }
+    for (k, v) in later {
+        if !v.is_empty() {
+            r.bulk(k.as_bytes());
+            r.bulk(v.as_bytes());
+        }
+    }
+    if !d.history.is_empty() {
+        r.bulk(b"history");
+        // A set, as Redis 7.0 writes it (addReplyCommandHistory).
+        r.set(d.history.len());
+        for (version, text) in d.history {
+            r.array(2);
+            r.bulk(version.as_bytes());
+            r.bulk(text.as_bytes());
+        }
+    }
+    if !d.args.is_empty() {
+        r.bulk(b"arguments");
+        reply_args(r, d.args);
+    }
+    if !c.subcommands.is_empty() {
+        r.bulk(b"subcommands");
+        r.map(c.subcommands.len());
+        for s in c.subcommands {
+            r.bulk(TABLE.full_name(s).as_bytes());
+            reply_docs(r, s);
+        }
     }
 }
 
@@ -437,130 +276,44 @@ pub fn parse_syntax(syntax: &str, h: Hints) -> Vec<DocArg> {
 mod tests {
     use super::*;
 
-    const H: Hints = Hints {
-        has_keys: true,
-        blocking: false,
-    };
+    #[test]
+    fn every_row_has_exactly_one_entry() {
+        assert!(
+            DOCS.windows(2).all(|w| w[0].0 < w[1].0),
+            "entries sorted and unique"
+        );
+        let mut rows: Vec<&str> = TABLE
+            .all
+            .iter()
+            .flat_map(|&c| std::iter::once(c).chain(c.subcommands.iter()))
+            .map(|c| TABLE.full_name(c))
+            .collect();
+        rows.sort_unstable();
+        let names: Vec<&str> = DOCS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            rows, names,
+            "run scripts/gen_command_docs.py after adding or removing a row"
+        );
+    }
 
-    fn show(args: &[DocArg]) -> String {
-        let mut s = String::new();
-        for (i, a) in args.iter().enumerate() {
-            if i > 0 {
-                s.push(' ');
+    #[test]
+    fn arguments_are_well_formed() {
+        fn check(a: &Arg, cmd: &str) {
+            assert!(!a.name.is_empty(), "{cmd}: unnamed argument");
+            let nested = matches!(a.kind, ArgType::OneOf | ArgType::Block);
+            assert_eq!(nested, !a.args.is_empty(), "{cmd}: {}", a.name);
+            if a.kind == ArgType::PureToken {
+                assert!(!a.token.is_empty(), "{cmd}: {} has no token", a.name);
             }
-            s.push_str(&a.name);
-            s.push(':');
-            s.push_str(a.kind);
-            if let Some(t) = &a.token {
-                s.push_str(&format!("({t})"));
-            }
-            if a.optional {
-                s.push('?');
-            }
-            if a.multiple {
-                s.push('*');
-            }
-            if a.multiple_token {
-                s.push('T');
-            }
-            if !a.args.is_empty() {
-                s.push('{');
-                s.push_str(&show(&a.args));
-                s.push('}');
+            for s in a.args {
+                check(s, cmd);
             }
         }
-        s
-    }
-
-    #[test]
-    fn set_syntax() {
-        let a = parse_syntax(
-            "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
-            H,
-        );
-        assert_eq!(
-            show(&a),
-            "key:key value:string nx_xx:oneof?{nx:pure-token(NX) xx:pure-token(XX)} get:pure-token(GET)? \
-             seconds_milliseconds_unix-time-seconds_unix-time-milliseconds_keepttl:oneof?{seconds:integer(EX) \
-             milliseconds:integer(PX) unix-time-seconds:unix-time(EXAT) unix-time-milliseconds:unix-time(PXAT) \
-             keepttl:pure-token(KEEPTTL)}"
-        );
-    }
-
-    #[test]
-    fn repetitions() {
-        assert_eq!(show(&parse_syntax("key [key ...]", H)), "key:key*");
-        assert_eq!(
-            show(&parse_syntax("key field value [field value ...]", H)),
-            "key:key field_value:block*{field:string value:string}"
-        );
-        assert_eq!(
-            show(&parse_syntax("[GET pattern [GET pattern ...]]", H)),
-            "pattern:pattern(GET)?*T"
-        );
-        assert_eq!(
-            show(&parse_syntax("[section [section ...]]", H)),
-            "section:string?*"
-        );
-        assert_eq!(
-            show(&parse_syntax("[KEYS key [key ...]]", H)),
-            "key:key(KEYS)?*"
-        );
-    }
-
-    #[test]
-    fn repeated_choice() {
-        assert_eq!(
-            show(&parse_syntax(
-                "key [GET x | SET x v [GET x | SET x v ...]]",
-                H
-            )),
-            "key:key x_set:oneof?*{x:string(GET) set:block(SET){x:string v:string}}"
-        );
-    }
-
-    #[test]
-    fn tokens_with_blocks() {
-        assert_eq!(
-            show(&parse_syntax("[LIMIT offset count]", H)),
-            "limit:block(LIMIT)?{offset:integer count:integer}"
-        );
-        assert_eq!(
-            show(&parse_syntax(
-                "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
-                H
-            )),
-            "filterby:oneof(FILTERBY)?{module-name:string(MODULE) category:string(ACLCAT) pattern:pattern(PATTERN)}"
-        );
-        assert_eq!(
-            show(&parse_syntax("GROUP group consumer [COUNT count] [NOACK]", H)),
-            "group:block(GROUP){group:string consumer:string} count:integer(COUNT)? noack:pure-token(NOACK)?"
-        );
-        assert_eq!(
-            show(&parse_syntax("<ON | OFF | SKIP>", H)),
-            "on_off_skip:oneof{on:pure-token(ON) off:pure-token(OFF) skip:pure-token(SKIP)}"
-        );
-    }
-
-    #[test]
-    fn odd_input_never_panics() {
-        for s in [
-            "",
-            "]",
-            "[",
-            "[[",
-            "<",
-            "| |",
-            "...",
-            "[...]",
-            "a ] b",
-            "\"",
-            "[A | ] B",
-            "x [y ...",
-            "<a | [b ...]>",
-        ] {
-            let _ = parse_syntax(s, H);
+        for (name, d) in DOCS {
+            assert!(!d.summary.is_empty() && !d.since.is_empty(), "{name}");
+            for a in d.args {
+                check(a, name);
+            }
         }
-        assert_eq!(show(&parse_syntax("a ] b", H)), "a:string b:string");
     }
 }
