@@ -350,14 +350,19 @@ pub fn numkeys_keys(a: &Args, idx: usize) -> Vec<usize> {
     (idx + 1..end).collect()
 }
 
-/// A cursor argument of SCAN and friends, parsed as C's `strtoul` does (a leading sign
-/// allowed, a negative value wrapping); `ERR invalid cursor` otherwise.
+/// A cursor argument of SCAN and friends, read as Redis reads it (C's `strtoul` on the
+/// argument as a C string): the text ends at a NUL byte, an empty text is 0, a leading
+/// sign is allowed (a negative value wraps); leading blanks, any other trailing text and
+/// overflow are `ERR invalid cursor`.
 pub fn parse_cursor(b: &[u8]) -> Result<u64, Error> {
     parse_cursor_digits(b).ok_or_else(|| Error::msg("ERR invalid cursor"))
 }
 
 fn parse_cursor_digits(b: &[u8]) -> Option<u64> {
-    let (&first, _) = b.split_first()?;
+    let b = &b[..memchr::memchr(0, b).unwrap_or(b.len())];
+    let Some(&first) = b.first() else {
+        return Some(0);
+    };
     let (neg, digits) = match first {
         b'-' => (true, b.get(1..)?),
         b'+' => (false, b.get(1..)?),
@@ -476,10 +481,33 @@ mod tests {
 
     #[test]
     fn cursors_parse_like_strtoul() {
-        assert_eq!(parse_cursor(b"0"), Ok(0));
-        assert_eq!(parse_cursor(b"+7"), Ok(7));
-        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
-        for bad in [&b""[..], b"-", b"+", b"1x", b"18446744073709551616"] {
+        for (s, want) in [
+            (&b"0"[..], 0),
+            (b"+7", 7),
+            (b"007", 7),
+            (b"-0", 0),
+            (b"-1", u64::MAX),
+            (b"-18446744073709551615", 1),
+            (b"18446744073709551615", u64::MAX),
+            // Redis reads the argument as a C string: empty is 0, a NUL ends it.
+            (b"", 0),
+            (b"5\0junk", 5),
+            (b"\0", 0),
+        ] {
+            assert_eq!(parse_cursor(s), Ok(want), "{s:?}");
+        }
+        for bad in [
+            &b"-"[..],
+            b"+",
+            b"1x",
+            b" 1",
+            b"1 ",
+            b"\t1",
+            b"+ 1",
+            b"x",
+            b"18446744073709551616",
+            b"-18446744073709551616",
+        ] {
             assert!(parse_cursor(bad).is_err(), "{bad:?}");
         }
     }

@@ -4,12 +4,13 @@
 //! The value type lives in `store::hash`; this file only parses arguments, applies
 //! changes and replies. Two rules hold for every write: a key never holds an empty hash
 //! (a new hash is stored only once something is in it, and HDEL deletes the key when it
-//! removes the last field), and every change is signalled, notified and counted in
-//! `dirty`. HINCRBYFLOAT is fed to the AOF as `HSET key field new-value`.
+//! removes the last field), and every write reports itself with one `Store::modified`
+//! call (dirty count, WATCH signal and keyspace event together). HINCRBYFLOAT is fed to
+//! the AOF as `HSET key field new-value`.
 
+use super::args::parse_cursor;
 use super::flags::*;
-use super::keys::parse_cursor;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group, ScanOpts};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
 use crate::store::hash::{random_below, Hash, Limits};
@@ -88,27 +89,26 @@ fn read<'a>(store: &'a mut Store, key: &[u8]) -> Result<Option<&'a Hash>, Error>
 }
 
 /// Runs `f` on the hash at `key`, or on a new hash that is stored only if `f` succeeds
-/// and left something in it. Returns `f`'s result and whether the key was created (then
-/// `Store::add` has already signalled it).
+/// and left something in it (with the `new` event). Returns `f`'s result; the caller
+/// reports the write with `modified`.
 #[inline]
 fn update<R>(
     store: &mut Store,
     key: &[u8],
     f: impl FnOnce(&mut Hash) -> Result<R, Error>,
-) -> Result<(R, bool), Error> {
+) -> Result<R, Error> {
     if let Some(v) = store.lookup_write(key) {
         let Value::Hash(h) = v else {
             return Err(Error::WrongType);
         };
-        return Ok((f(h)?, false));
+        return f(h);
     }
     let mut h = Hash::new();
     let r = f(&mut h)?;
-    let created = !h.is_empty();
-    if created {
+    if !h.is_empty() {
         store.add(key, Value::Hash(Box::new(h)));
     }
-    Ok((r, created))
+    Ok(r)
 }
 
 /// The common part of HSET and HMSET; returns how many fields were new.
@@ -119,20 +119,18 @@ fn set_pairs(ctx: &mut Ctx, a: &Args) -> Result<i64, Error> {
     }
     let lim = Limits::from_config(ctx.config());
     let key = a.get(1);
-    let (added, created) = update(ctx.store, key, |h| {
+    let pairs = (a.len() - 2) / 2;
+    let added = update(ctx.store, key, |h| {
         let mut added = 0;
-        let mut i = 2;
-        while i + 1 < a.len() {
-            added += h.set(a.get(i), a.get(i + 1), lim) as i64;
-            i += 2;
+        let mut c = a.cursor(2);
+        while let (Some(f), Some(v)) = (c.next(), c.next()) {
+            added += h.set(f, v, lim) as i64;
         }
         Ok(added)
     })?;
-    if !created {
-        ctx.store.signal_modified(key);
-    }
-    ctx.store.notify(notify::HASH, "hset", key);
-    ctx.store.dirty += ((a.len() - 2) / 2) as u64;
+    // Every pair counts as a change, new field or not, as in Redis.
+    ctx.store
+        .modified_by(key, notify::HASH, "hset", pairs as u64);
     Ok(added)
 }
 
@@ -154,7 +152,7 @@ fn hmset(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn hsetnx(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let lim = Limits::from_config(ctx.config());
     let (key, field, value) = (a.get(1), a.get(2), a.get(3));
-    let (set, created) = update(ctx.store, key, |h| {
+    let set = update(ctx.store, key, |h| {
         if h.contains(field) {
             return Ok(false);
         }
@@ -162,11 +160,7 @@ fn hsetnx(ctx: &mut Ctx, a: &Args) -> CmdResult {
         Ok(true)
     })?;
     if set {
-        if !created {
-            ctx.store.signal_modified(key);
-        }
-        ctx.store.notify(notify::HASH, "hset", key);
-        ctx.store.dirty += 1;
+        ctx.store.modified(key, notify::HASH, "hset");
     }
     ctx.reply.int(set as i64);
     Ok(())
@@ -291,7 +285,7 @@ fn hincrby(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let incr = parse_i64(a.get(3)).ok_or(Error::NotInteger)?;
     let lim = Limits::from_config(ctx.config());
     let (key, field) = (a.get(1), a.get(2));
-    let (value, created) = update(ctx.store, key, |h| {
+    let value = update(ctx.store, key, |h| {
         let old = match h.get(field) {
             Some(v) => parse_i64(v).ok_or(Error::msg("ERR hash value is not an integer"))?,
             None => 0,
@@ -300,11 +294,7 @@ fn hincrby(ctx: &mut Ctx, a: &Args) -> CmdResult {
         h.set(field, itoa::Buffer::new().format(new).as_bytes(), lim);
         Ok(new)
     })?;
-    if !created {
-        ctx.store.signal_modified(key);
-    }
-    ctx.store.notify(notify::HASH, "hincrby", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::HASH, "hincrby");
     ctx.reply.int(value);
     Ok(())
 }
@@ -319,7 +309,7 @@ fn hincrbyfloat(ctx: &mut Ctx, a: &Args) -> CmdResult {
     }
     let lim = Limits::from_config(ctx.config());
     let (key, field) = (a.get(1), a.get(2));
-    let (value, created) = update(ctx.store, key, |h| {
+    let value = update(ctx.store, key, |h| {
         match incr_by_float(h.get(field), incr) {
             FloatIncr::Value(v) => {
                 h.set(field, &v, lim);
@@ -329,11 +319,7 @@ fn hincrbyfloat(ctx: &mut Ctx, a: &Args) -> CmdResult {
             FloatIncr::NanOrInf => Err(Error::msg("ERR increment would produce NaN or Infinity")),
         }
     })?;
-    if !created {
-        ctx.store.signal_modified(key);
-    }
-    ctx.store.notify(notify::HASH, "hincrbyfloat", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::HASH, "hincrbyfloat");
     ctx.reply.bulk(&value);
     // Replicas and the AOF get the result, never the float arithmetic.
     ctx.rewrite_as(vec![sds_cmd(&[b"HSET", key, field, &value])]);
@@ -355,17 +341,18 @@ fn put_pick(r: &mut Reply, f: &[u8], v: &[u8], withvalues: bool) {
 
 /// HRANDFIELD key [count [WITHVALUES]]
 fn hrandfield(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    if a.len() >= 3 {
-        let count = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    let mut c = a.cursor(2);
+    if !c.is_done() {
+        let count = c.i64()?;
         if count == i64::MIN {
             return Err(Error::msg(
                 "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
             ));
         }
-        if a.len() > 4 || (a.len() == 4 && !a.is(3, "withvalues")) {
+        let withvalues = c.eat("withvalues");
+        if !c.is_done() {
             return Err(Error::Syntax);
         }
-        let withvalues = a.len() == 4;
         if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
             return Err(Error::msg("ERR value is out of range"));
         }
@@ -487,33 +474,15 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> 
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count]
 fn hscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let cursor = parse_cursor(a.get(2)).ok_or(Error::msg("ERR invalid cursor"))?;
+    let cursor = parse_cursor(a.get(2))?;
     let Some(h) = read(ctx.store, a.get(1))? else {
         ctx.reply.array(2);
         ctx.reply.bulk(b"0");
         ctx.reply.array(0);
         return Ok(());
     };
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < a.len() {
-        let has_value = i + 1 < a.len();
-        if a.is(i, "count") && has_value {
-            count = parse_i64(a.get(i + 1)).ok_or(Error::NotInteger)?;
-            if count < 1 {
-                return Err(Error::Syntax);
-            }
-            i += 2;
-        } else if a.is(i, "match") && has_value {
-            let p = a.get(i + 1);
-            // "*" matches everything and is not run through the matcher.
-            pattern = if p == b"*" { None } else { Some(p) };
-            i += 2;
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
+    // The options are read once the hash is found, as Redis does.
+    let ScanOpts { count, pattern, .. } = ScanOpts::parse(&mut a.cursor(3), false)?;
 
     let mut items = Vec::new();
     let mut out = Reply::new(&mut items, ctx.reply.resp3);
@@ -1089,24 +1058,6 @@ mod tests {
         }
         assert_eq!(k.encoding("h"), "hashtable");
         check_hrandfield_cases(&mut k, "h", 200);
-    }
-
-    #[test]
-    fn parse_cursor_like_strtoul() {
-        use crate::commands::keys::parse_cursor;
-        assert_eq!(parse_cursor(b"0"), Some(0));
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"+7"), Some(7));
-        assert_eq!(parse_cursor(b"007"), Some(7));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551616"), None);
-        assert_eq!(parse_cursor(b"-18446744073709551615"), Some(1));
-        assert_eq!(parse_cursor(b" 1"), None);
-        assert_eq!(parse_cursor(b"1 "), None);
-        assert_eq!(parse_cursor(b"-"), None);
-        assert_eq!(parse_cursor(b"x"), None);
-        assert_eq!(parse_cursor(b"5\0junk"), Some(5));
     }
 
     #[test]

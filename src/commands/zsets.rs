@@ -6,16 +6,17 @@
 //! mixed scores give Redis's answers), then read or removed by rank in O(log n + m).
 //! Replies follow Redis 7.0 in RESP2 and RESP3: scores are doubles, WITHSCORES is a flat
 //! array in RESP2 and an array of [member, score] pairs in RESP3, ZPOPMIN without a count
-//! stays flat. Writes signal the key, count as dirty and publish Redis's keyspace events
-//! (zadd, zincr, zrem, zremrangebyrank/score/lex, zpopmin/max, the *store events, del).
+//! stays flat. Every write reports itself with one `Store::modified` call (dirty count,
+//! WATCH signal and Redis's keyspace event: zadd, zincr, zrem, zremrangebyrank/score/lex,
+//! zpopmin/max, the *store events), and an emptied key goes with `remove_emptied` (del).
 //! Pops that are not deterministic as received (ZMPOP, the blocking pops) are fed to the
 //! AOF as the ZPOPMIN/ZPOPMAX that happened.
 
+use super::args::{numkeys_keys, parse_cursor};
 use super::flags::*;
-use super::{cmd, Args, BlockOn, CommandDef, Ctx, Group};
+use super::{cmd, Args, BlockOn, CommandDef, Ctx, Group, ScanOpts};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
-use crate::server::blocking::parse_timeout;
 use crate::store::bytes::Sds;
 use crate::store::set::Set;
 use crate::store::zset::{rand_u64, Limits, ZSet};
@@ -136,33 +137,23 @@ pub const COMMANDS: &[CommandDef] = &[
 // Key positions of the numkeys commands
 // ---------------------------------------------------------------------------------------
 
-/// `numkeys` at argument `at`, keys right after it (clamped to the arguments present).
-fn keys_after_numkeys(a: &Args, at: usize) -> Vec<usize> {
-    if at >= a.len() {
-        return Vec::new();
-    }
-    let n = parse_i64(a.get(at)).unwrap_or(0).max(0) as usize;
-    let first = at + 1;
-    let last = first.saturating_add(n).min(a.len());
-    (first..last).collect()
-}
-
 fn numkeys_at_1(a: &Args) -> Vec<usize> {
-    keys_after_numkeys(a, 1)
+    numkeys_keys(a, 1)
 }
 
+/// The destination, then the keys counted by `numkeys` at argument 2.
 fn numkeys_at_2(a: &Args) -> Vec<usize> {
     let mut v = vec![1];
-    v.extend(keys_after_numkeys(a, 2));
+    v.extend(numkeys_keys(a, 2));
     v
 }
 
 fn zmpop_keys(a: &Args) -> Vec<usize> {
-    keys_after_numkeys(a, 1)
+    numkeys_keys(a, 1)
 }
 
 fn bzmpop_keys(a: &Args) -> Vec<usize> {
-    keys_after_numkeys(a, 2)
+    numkeys_keys(a, 2)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -215,8 +206,8 @@ fn reply_score(r: &mut Reply, s: f64) {
     }
 }
 
-/// After removals: deletes the key if its set became empty (publishing "del"), signals it,
-/// and counts `n` changes.
+/// After `n` removals: reports the write (`n` changes, `event`) and deletes the key if its
+/// set became empty (publishing "del").
 fn after_removal(ctx: &mut Ctx, key: &[u8], event: &'static str, n: usize) {
     if n == 0 {
         return;
@@ -230,13 +221,10 @@ fn after_removal_known(ctx: &mut Ctx, key: &[u8], event: &'static str, n: usize,
     if n == 0 {
         return;
     }
-    ctx.store.notify(notify::ZSET, event, key);
+    ctx.store.modified_by(key, notify::ZSET, event, n as u64);
     if empty {
-        ctx.store.take(key);
-        ctx.store.notify(notify::GENERIC, "del", key);
+        ctx.store.remove_emptied(key);
     }
-    ctx.store.signal_modified(key);
-    ctx.store.dirty += n as u64;
 }
 
 /// Writes (member, score) items: a flat array in RESP2 (or without scores), an array of
@@ -278,11 +266,10 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], items: Vec<(Sds, f64)>, event: &'stat
     let n = items.len();
     if n == 0 {
         ctx.reply.int(0);
-        let cur = ctx.store.cur;
-        if ctx.store.dbs[cur].remove(dst).is_some() {
-            ctx.store.signal_modified(dst);
-            ctx.store.notify(notify::GENERIC, "del", dst);
-            ctx.store.dirty += 1;
+        // Redis's dbDelete: no expiry check first (an expired destination is deleted
+        // with a "del" event too), hence `take` rather than `delete`.
+        if ctx.store.take(dst).is_some() {
+            ctx.store.modified(dst, notify::GENERIC, "del");
         }
         return;
     }
@@ -290,8 +277,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], items: Vec<(Sds, f64)>, event: &'stat
     // Store::set raises "new" when the key did not exist.
     ctx.store.set(dst, Value::ZSet(Box::new(z)), false);
     ctx.reply.int(n as i64);
-    ctx.store.notify(notify::ZSET, event, dst);
-    ctx.store.dirty += 1;
+    ctx.store.modified(dst, notify::ZSET, event);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -551,18 +537,18 @@ struct AddOutcome {
     score: f64,
 }
 
-/// Redis's zsetAdd over every (score, member) pair; Err on a NaN result.
+/// Redis's zsetAdd over every (score, member) pair of `pairs` (whose scores are already
+/// parsed into `scores`); Err on a NaN result.
 fn apply_adds(
     z: &mut ZSet,
     f: AddFlags,
     scores: &[f64],
-    a: &Args,
-    first: usize,
+    pairs: &Args,
     lim: Limits,
     out: &mut AddOutcome,
 ) -> CmdResult {
-    for (j, &score) in scores.iter().enumerate() {
-        let member = a.get(first + 2 * j + 1);
+    let members = pairs.iter().skip(1).step_by(2);
+    for (&score, member) in scores.iter().zip(members) {
         match z.score(member) {
             Some(cur) => {
                 if f.nx {
@@ -599,30 +585,42 @@ fn apply_adds(
     Ok(())
 }
 
+/// A ZADD flag.
+#[derive(Clone, Copy)]
+enum AddFlag {
+    Nx,
+    Xx,
+    Gt,
+    Lt,
+    Ch,
+    Incr,
+}
+
 /// ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
 fn zadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    const FLAGS: &[(&str, AddFlag)] = &[
+        ("nx", AddFlag::Nx),
+        ("xx", AddFlag::Xx),
+        ("gt", AddFlag::Gt),
+        ("lt", AddFlag::Lt),
+        ("ch", AddFlag::Ch),
+        ("incr", AddFlag::Incr),
+    ];
     let mut f = AddFlags::default();
-    let mut i = 2;
-    while i < a.len() {
-        let o = a.get(i);
-        if o.eq_ignore_ascii_case(b"nx") {
-            f.nx = true;
-        } else if o.eq_ignore_ascii_case(b"xx") {
-            f.xx = true;
-        } else if o.eq_ignore_ascii_case(b"gt") {
-            f.gt = true;
-        } else if o.eq_ignore_ascii_case(b"lt") {
-            f.lt = true;
-        } else if o.eq_ignore_ascii_case(b"ch") {
-            f.ch = true;
-        } else if o.eq_ignore_ascii_case(b"incr") {
-            f.incr = true;
-        } else {
-            break;
+    // The flags, until the first argument that is not one: the pairs start there.
+    let mut c = a.cursor(2);
+    while let Some(flag) = c.keyword(FLAGS) {
+        match flag {
+            AddFlag::Nx => f.nx = true,
+            AddFlag::Xx => f.xx = true,
+            AddFlag::Gt => f.gt = true,
+            AddFlag::Lt => f.lt = true,
+            AddFlag::Ch => f.ch = true,
+            AddFlag::Incr => f.incr = true,
         }
-        i += 1;
     }
-    let elements = a.len() - i;
+    let pairs = c.rest();
+    let elements = pairs.len();
     if elements == 0 || !elements.is_multiple_of(2) {
         return Err(Error::Syntax);
     }
@@ -651,10 +649,10 @@ fn zadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
         big.resize(elements, 0.0);
         &mut big
     };
-    for (j, sc) in scores.iter_mut().enumerate() {
-        *sc = parse_f64(a.get(i + 2 * j)).ok_or(Error::NotFloat)?;
+    for (sc, arg) in scores.iter_mut().zip(pairs.iter().step_by(2)) {
+        *sc = parse_f64(arg).ok_or(Error::NotFloat)?;
     }
-    zadd_apply(ctx, a, f, scores, i)
+    zadd_apply(ctx, a.get(1), f, scores, &pairs)
 }
 
 /// ZINCRBY key increment member
@@ -664,32 +662,32 @@ fn zincrby(ctx: &mut Ctx, a: &Args) -> CmdResult {
         incr: true,
         ..Default::default()
     };
-    zadd_apply(ctx, a, f, &[incr], 2)
+    zadd_apply(ctx, a.get(1), f, &[incr], &a.slice(2..4))
 }
 
-/// The part of ZADD after parsing: pairs start at argument `first`.
-fn zadd_apply(ctx: &mut Ctx, a: &Args, f: AddFlags, scores: &[f64], first: usize) -> CmdResult {
-    let key = a.get(1);
+/// The part of ZADD after parsing: `pairs` are the (score, member) arguments, their
+/// scores parsed into `scores`.
+fn zadd_apply(ctx: &mut Ctx, key: &[u8], f: AddFlags, scores: &[f64], pairs: &Args) -> CmdResult {
     let lim = limits(ctx);
     let mut out = AddOutcome::default();
     match write_zset(ctx.store, key)? {
-        Some(z) => apply_adds(z, f, scores, a, first, lim, &mut out)?,
+        Some(z) => apply_adds(z, f, scores, pairs, lim, &mut out)?,
         None if f.xx => {}
         None => {
             // Redis 7.0 picks the encoding of a new key from its first member alone; the
             // inserts convert it later if needed.
-            let mut z = ZSet::with_hint(1, a.get(first + 1).len(), lim);
-            apply_adds(&mut z, f, scores, a, first, lim, &mut out)?;
+            let first_member = pairs.opt(1).unwrap_or_default();
+            let mut z = ZSet::with_hint(1, first_member.len(), lim);
+            apply_adds(&mut z, f, scores, pairs, lim, &mut out)?;
             // Store::add raises "new".
             ctx.store.add(key, Value::ZSet(Box::new(z)));
         }
     }
     let changed = out.added + out.updated;
     if changed > 0 {
-        ctx.store.signal_modified(key);
+        let event = if f.incr { "zincr" } else { "zadd" };
         ctx.store
-            .notify(notify::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
-        ctx.store.dirty += changed as u64;
+            .modified_by(key, notify::ZSET, event, changed as u64);
     }
     if f.incr {
         if out.processed > 0 {
@@ -841,25 +839,21 @@ fn zrange_generic(
     let mut withscores = false;
     let mut offset = 0i64;
     let mut limit = -1i64;
-    let mut j = at + 3;
-    while j < a.len() {
-        let left = a.len() - j - 1;
-        if dst.is_none() && a.is(j, "withscores") {
+    let mut c = a.cursor(at + 3);
+    while !c.is_done() {
+        if dst.is_none() && c.eat("withscores") {
             withscores = true;
-        } else if a.is(j, "limit") && left >= 2 {
-            offset = parse_i64(a.get(j + 1)).ok_or(Error::NotInteger)?;
-            limit = parse_i64(a.get(j + 2)).ok_or(Error::NotInteger)?;
-            j += 2;
-        } else if rev.is_none() && a.is(j, "rev") {
+        } else if c.eat_with("limit", 2) {
+            (offset, limit) = c.limit()?;
+        } else if rev.is_none() && c.eat("rev") {
             rev = Some(true);
-        } else if rtype == RangeType::Auto && a.is(j, "bylex") {
+        } else if rtype == RangeType::Auto && c.eat("bylex") {
             rtype = RangeType::Lex;
-        } else if rtype == RangeType::Auto && a.is(j, "byscore") {
+        } else if rtype == RangeType::Auto && c.eat("byscore") {
             rtype = RangeType::Score;
         } else {
             return Err(Error::Syntax);
         }
-        j += 1;
     }
     let rev = rev.unwrap_or(false);
     if rtype == RangeType::Auto {
@@ -1127,16 +1121,14 @@ fn after_pop(
 }
 
 fn zpop_generic(ctx: &mut Ctx, a: &Args, max: bool) -> CmdResult {
-    if a.len() > 3 {
+    let mut c = a.cursor(2);
+    if c.remaining() > 1 {
         return Err(Error::Syntax);
     }
-    let count = if a.len() == 3 {
-        let c = parse_i64(a.get(2))
-            .filter(|&c| c >= 0)
-            .ok_or(Error::NotPositive)?;
-        Some(c as u64)
-    } else {
+    let count = if c.is_done() {
         None
+    } else {
+        Some(c.i64_min(0, Error::NotPositive)? as u64)
     };
     let key = a.get(1);
     let Some(z) = write_zset(ctx.store, key)? else {
@@ -1181,45 +1173,21 @@ fn first_nonempty<'a>(
     Ok(None)
 }
 
-/// Parses `numkeys key... MIN|MAX [COUNT n]` from argument `at`: (numkeys, max, count).
-fn parse_mpop(a: &Args, at: usize) -> Result<(usize, bool, usize), Error> {
-    let numkeys = match parse_i64(a.get(at)) {
-        Some(n) if n >= 1 => n as u64,
-        _ => return Err(Error::msg("ERR numkeys should be greater than 0")),
-    };
-    let where_at = (at as u64 + 1).saturating_add(numkeys);
-    if where_at >= a.len() as u64 {
-        return Err(Error::Syntax);
-    }
-    let where_at = where_at as usize;
-    let max = if a.is(where_at, "min") {
-        false
-    } else if a.is(where_at, "max") {
-        true
-    } else {
-        return Err(Error::Syntax);
-    };
-    let mut count: Option<usize> = None;
-    let mut j = where_at + 1;
-    while j < a.len() {
-        if count.is_none() && a.is(j, "count") && j + 1 < a.len() {
-            j += 1;
-            match parse_i64(a.get(j)) {
-                Some(c) if c >= 1 => count = Some(c as usize),
-                _ => return Err(Error::msg("ERR count should be greater than 0")),
-            }
-        } else {
-            return Err(Error::Syntax);
-        }
-        j += 1;
-    }
-    Ok((numkeys as usize, max, count.unwrap_or(1)))
+/// Parses `numkeys key... MIN|MAX [COUNT n]` from argument `at`: (keys, max, count).
+fn parse_mpop<'a>(a: &Args<'a>, at: usize) -> Result<(Args<'a>, bool, usize), Error> {
+    let mut c = a.cursor(at);
+    let keys = c.numkeys(Error::msg("ERR numkeys should be greater than 0"))?;
+    let max = c
+        .keyword(&[("min", false), ("max", true)])
+        .ok_or(Error::Syntax)?;
+    let count = c.mpop_count()?;
+    Ok((keys, max, usize::try_from(count).unwrap_or(usize::MAX)))
 }
 
 /// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
 fn zmpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let (numkeys, max, count) = parse_mpop(a, 1)?;
-    match first_nonempty(ctx, a.from(2).take(numkeys))? {
+    let (keys, max, count) = parse_mpop(a, 1)?;
+    match first_nonempty(ctx, keys.iter())? {
         Some(key) => pop_and_reply(ctx, key, max, count, PopShape::Nested, Some(count)),
         None => {
             ctx.reply.null_array();
@@ -1229,12 +1197,14 @@ fn zmpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
 }
 
 fn bzpop_generic(ctx: &mut Ctx, a: &Args, max: bool) -> CmdResult {
-    let timeout = parse_timeout(a.get(a.len() - 1))?;
-    let keys = || (1..a.len() - 1).map(|i| a.get(i));
-    match first_nonempty(ctx, keys())? {
+    // The keys, then the timeout as the last argument (the arity guarantees a key).
+    let mut c = a.cursor(1);
+    let keys = c.next_n(a.len().saturating_sub(2))?;
+    let timeout = c.timeout()?;
+    match first_nonempty(ctx, keys.iter())? {
         Some(key) => pop_and_reply(ctx, key, max, 1, PopShape::WithKey, None),
         None => {
-            let ks: Vec<&[u8]> = keys().collect();
+            let ks: Vec<&[u8]> = keys.iter().collect();
             if !ctx.block(&ks, timeout) {
                 ctx.reply.null_array();
             }
@@ -1255,12 +1225,13 @@ fn bzpopmax(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
 fn bzmpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let (numkeys, max, count) = parse_mpop(a, 2)?;
-    let timeout = parse_timeout(a.get(1))?;
-    match first_nonempty(ctx, a.from(3).take(numkeys))? {
+    // The options are checked before the timeout, as Redis does.
+    let (keys, max, count) = parse_mpop(a, 2)?;
+    let timeout = a.cursor(1).timeout()?;
+    match first_nonempty(ctx, keys.iter())? {
         Some(key) => pop_and_reply(ctx, key, max, count, PopShape::Nested, Some(count)),
         None => {
-            let ks: Vec<&[u8]> = a.from(3).take(numkeys).collect();
+            let ks: Vec<&[u8]> = keys.iter().collect();
             if !ctx.block(&ks, timeout) {
                 ctx.reply.null_array();
             }
@@ -1279,7 +1250,8 @@ fn rand_below(n: usize) -> usize {
 
 /// ZRANDMEMBER key [count [WITHSCORES]]
 fn zrandmember(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    if a.len() < 3 {
+    let mut c = a.cursor(2);
+    if c.is_done() {
         match read_zset(ctx.store, a.get(1))? {
             Some(z) if !z.is_empty() => {
                 if let Some((m, _)) = z.get(rand_below(z.len())) {
@@ -1290,22 +1262,19 @@ fn zrandmember(ctx: &mut Ctx, a: &Args) -> CmdResult {
         }
         return Ok(());
     }
-    let l = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    let l = c.i64()?;
     if l == i64::MIN {
         return Err(Error::msg(
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
         ));
     }
-    let withscores = if a.len() > 4 || (a.len() == 4 && !a.is(3, "withscores")) {
+    let withscores = c.eat("withscores");
+    if !c.is_done() {
         return Err(Error::Syntax);
-    } else if a.len() == 4 {
-        if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-            return Err(Error::msg("ERR value is out of range"));
-        }
-        true
-    } else {
-        false
-    };
+    }
+    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+        return Err(Error::msg("ERR value is out of range"));
+    }
     let Some(z) = read_zset(ctx.store, a.get(1))? else {
         ctx.reply.array(0);
         return Ok(());
@@ -1483,69 +1452,59 @@ fn set_op(
     op: SetOp,
     card_only: bool,
 ) -> CmdResult {
-    let setnum = parse_i64(a.get(at)).ok_or(Error::NotInteger)?;
+    // numkeys: not `Cursor::numkeys`, whose one error covers both a bad number and one
+    // below 1, where Redis gives two different errors here.
+    let mut c = a.cursor(at);
+    let setnum = c.i64()?;
     if setnum < 1 {
         let name = ctx.cmd.name;
         return Err(Error::msg(format!(
             "ERR at least 1 input key is needed for '{name}' command"
         )));
     }
-    if setnum as u64 > (a.len() - (at + 1)) as u64 {
+    if setnum as u64 > c.remaining() as u64 {
         return Err(Error::Syntax);
     }
     let setnum = setnum as usize;
-    let first = at + 1;
+    let keys = c.next_n(setnum)?;
     // Look every key up (expiry, statistics, type) before borrowing them all.
-    for i in 0..setnum {
-        match ctx.store.lookup_read(a.get(first + i)) {
+    for k in keys.iter() {
+        match ctx.store.lookup_read(k) {
             None | Some(Value::ZSet(_)) | Some(Value::Set(_)) => {}
             Some(_) => return Err(Error::WrongType),
         }
     }
+    const AGGREGATE: &[(&str, Aggregate)] = &[
+        ("sum", Aggregate::Sum),
+        ("min", Aggregate::Min),
+        ("max", Aggregate::Max),
+    ];
     let mut weights = vec![1.0f64; setnum];
     let mut how = Aggregate::Sum;
     let mut withscores = false;
     let mut limit: usize = 0;
-    let mut j = first + setnum;
-    while j < a.len() {
-        let remaining = a.len() - j;
-        if op != SetOp::Diff && !card_only && remaining > setnum && a.is(j, "weights") {
-            j += 1;
+    let weighted = op != SetOp::Diff && !card_only;
+    while !c.is_done() {
+        if weighted && c.eat_with("weights", setnum) {
             for w in weights.iter_mut() {
-                *w = parse_f64(a.get(j))
+                *w = parse_f64(c.arg()?)
                     .ok_or_else(|| Error::msg("ERR weight value is not a float"))?;
-                j += 1;
             }
-        } else if op != SetOp::Diff && !card_only && remaining >= 2 && a.is(j, "aggregate") {
-            how = if a.is(j + 1, "sum") {
-                Aggregate::Sum
-            } else if a.is(j + 1, "min") {
-                Aggregate::Min
-            } else if a.is(j + 1, "max") {
-                Aggregate::Max
-            } else {
-                return Err(Error::Syntax);
-            };
-            j += 2;
-        } else if dst.is_none() && !card_only && a.is(j, "withscores") {
+        } else if weighted && c.eat_with("aggregate", 1) {
+            how = c.keyword(AGGREGATE).ok_or(Error::Syntax)?;
+        } else if dst.is_none() && !card_only && c.eat("withscores") {
             withscores = true;
-            j += 1;
-        } else if card_only && remaining >= 2 && a.is(j, "limit") {
-            limit = parse_i64(a.get(j + 1))
-                .filter(|&l| l >= 0)
-                .ok_or_else(|| Error::msg("ERR LIMIT can't be negative"))?
-                as usize;
-            j += 2;
+        } else if card_only && c.eat_with("limit", 1) {
+            limit = c.i64_min(0, Error::msg("ERR LIMIT can't be negative"))? as usize;
         } else {
             return Err(Error::Syntax);
         }
     }
 
-    let cur = ctx.store.cur;
-    let db = &ctx.store.dbs[cur];
+    let db = ctx.store.db();
     let mut src: Vec<(Input, f64)> = (0..setnum)
         .map(|i| {
-            let input = match db.keys.get(a.get(first + i)) {
+            let input = match db.keys.get(keys.get(i)) {
                 Some(Value::ZSet(z)) => Input::Z(z),
                 Some(Value::Set(s)) => Input::S(s),
                 _ => Input::Missing,
@@ -1689,8 +1648,7 @@ fn zdiffstore(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]
 fn zscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let mut cursor =
-        super::keys::parse_cursor(a.get(2)).ok_or_else(|| Error::msg("ERR invalid cursor"))?;
+    let mut cursor = parse_cursor(a.get(2))?;
     let Some(z) = read_zset(ctx.store, a.get(1))? else {
         let r = &mut ctx.reply;
         r.array(2);
@@ -1698,24 +1656,8 @@ fn zscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
         r.array(0);
         return Ok(());
     };
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < a.len() {
-        let more = a.len() - i;
-        if a.is(i, "count") && more >= 2 {
-            count = parse_i64(a.get(i + 1)).ok_or(Error::NotInteger)?;
-            if count < 1 {
-                return Err(Error::Syntax);
-            }
-        } else if a.is(i, "match") && more >= 2 {
-            let p = a.get(i + 1);
-            pattern = if p == b"*" { None } else { Some(p) };
-        } else {
-            return Err(Error::Syntax);
-        }
-        i += 2;
-    }
+    // The options are read once the set is found, as Redis does.
+    let ScanOpts { count, pattern, .. } = ScanOpts::parse(&mut a.cursor(3), false)?;
     let mut found: Vec<(Sds, f64)> = Vec::new();
     let mut budget = count.saturating_mul(10);
     loop {
@@ -1777,7 +1719,7 @@ mod tests {
     }
 
     fn encoding(k: &mut Kit, key: &str) -> &'static str {
-        match k.store.dbs[0].keys.get(key.as_bytes()) {
+        match k.store.db().keys.get(key.as_bytes()) {
             Some(Value::ZSet(z)) => z.encoding(),
             _ => "none",
         }
@@ -1835,6 +1777,45 @@ mod tests {
                 ("zadd l x a", "-ERR value is not a valid float\r\n"),
             ]);
         }
+    }
+
+    #[test]
+    fn writes_signal_their_key_once_and_count_their_changes() {
+        let mut k = kit(false);
+        let dirty = k.store.dirty;
+        k.run("zadd z 1 a 2 b 3 c");
+        assert_eq!(k.store.dirty - dirty, 3);
+        assert_eq!(k.touched, ["0 z"]);
+        assert_eq!(k.events, ["0 new z", "0 zadd z"]);
+        k.clear();
+        let dirty = k.store.dirty;
+        k.expect(&[
+            ("zadd z 1 a", ":0\r\n"),
+            ("zadd z ch 5 a 2 b 9 d", ":2\r\n"),
+        ]);
+        assert_eq!(k.store.dirty - dirty, 2);
+        assert_eq!(k.touched, ["0 z"]);
+        assert_eq!(k.events, ["0 zadd z"]);
+        assert_eq!(k.aof, ["zadd z ch 5 a 2 b 9 d"]);
+        k.clear();
+        k.expect(&[(
+            "zpopmin z 9",
+            &arr(&["b", "2", "c", "3", "a", "5", "d", "9"]),
+        )]);
+        assert_eq!(k.touched, ["0 z"]);
+        assert_eq!(k.events, ["0 zpopmin z", "0 del z"]);
+        // An empty result deletes the destination as Redis's dbDelete does, expired or
+        // not: a "del" event, no "expired" one.
+        k.run("zadd d 1 x");
+        k.run("pexpire d 1");
+        k.now += 10;
+        k.clear();
+        k.expect(&[("zinterstore d 2 z nosuch", ":0\r\n")]);
+        assert_eq!(k.events, ["0 del d"]);
+        assert_eq!(k.touched, ["0 d"]);
+        assert_eq!(k.aof, ["zinterstore d 2 z nosuch"]);
+        k.expect(&[("zinterstore d 2 z nosuch", ":0\r\n")]);
+        assert_eq!(k.aof, ["zinterstore d 2 z nosuch"]);
     }
 
     #[test]
