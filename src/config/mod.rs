@@ -19,6 +19,7 @@
 //! `dir` and `logfile` paths are resolved against the current `dir` here. `dir` is kept
 //! absolute; this module never changes the process's working directory.
 
+mod error;
 mod parse;
 mod rewrite;
 mod table;
@@ -28,6 +29,7 @@ use std::path::PathBuf;
 
 use crate::util::glob::glob_match;
 
+pub use error::ConfigError;
 use table::*;
 pub use table::{notify_flags_to_string, parse_memory, parse_notify_flags};
 
@@ -408,15 +410,6 @@ pub fn usage_text(prog: &str) -> String {
     s
 }
 
-/// `ERR CONFIG SET failed (possibly related to argument '<name>') - <reason>`: for the
-/// server when applying a change fails (e.g. cannot listen on the new port).
-pub fn set_failed_error(name: &str, reason: &str) -> String {
-    format!(
-        "ERR CONFIG SET failed (possibly related to argument '{}') - {}",
-        name, reason
-    )
-}
-
 /// Whether the directive (any case, alias or canonical) holds a secret whose value must
 /// not appear in logs, SLOWLOG or MONITOR.
 pub fn is_sensitive(name: &[u8]) -> bool {
@@ -636,7 +629,7 @@ impl Config {
     /// CONFIG SET name value [name value ...]: all or nothing. Returns the names that were
     /// changed (canonical) so the server can apply side effects, or the exact error text
     /// (without the leading "-"). Same as `set_with` for a remote client while not loading.
-    pub fn set(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<Vec<&'static str>, String> {
+    pub fn set(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<Vec<&'static str>, ConfigError> {
         self.set_with(pairs, SetContext::default())
     }
 
@@ -649,10 +642,10 @@ impl Config {
         &mut self,
         pairs: &[(&[u8], &[u8])],
         ctx: SetContext,
-    ) -> Result<Vec<&'static str>, String> {
+    ) -> Result<Vec<&'static str>, ConfigError> {
         let mut found: Vec<Entry> = Vec::with_capacity(pairs.len());
         let mut unknown: Option<&[u8]> = None;
-        let mut failure: Option<(String, &str)> = None;
+        let mut failure: Option<(String, &'static str)> = None;
         let mut deny_loading = false;
         for &(name, _) in pairs {
             let Some(e) = lookup(name) else {
@@ -684,16 +677,13 @@ impl Config {
             found.push(e);
         }
         if deny_loading {
-            return Err("LOADING Redis is loading the dataset in memory".into());
+            return Err(ConfigError::Loading);
         }
         if let Some(name) = unknown {
-            return Err(format!(
-                "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
-                lossy(name)
-            ));
+            return Err(ConfigError::UnknownOption(lossy(name)));
         }
         if let Some((name, why)) = failure {
-            return Err(set_failed_error(&name, why));
+            return Err(ConfigError::set_failed(name, why));
         }
 
         let mut next = self.clone();
@@ -703,7 +693,7 @@ impl Config {
             let before = e.d.get(&next);
             let args = split_set_value(value, e.d.flags & MULTI_ARG != 0);
             e.d.set(&mut next, &args, &mut ctx)
-                .map_err(|m| set_failed_error(e.name, &m))?;
+                .map_err(|m| ConfigError::set_failed(e.name, m))?;
             if e.d.get(&next) != before && !changed.contains(&e.d.name) {
                 changed.push(e.d.name);
             }
@@ -835,7 +825,7 @@ mod tests {
         let mut c = Config::default();
         let r = c.set(&[(b"maxmemory", b"100mb"), (b"port", b"abc"), (b"hz", b"50")]);
         assert_eq!(
-            r.unwrap_err(),
+            r.unwrap_err().to_string(),
             "ERR CONFIG SET failed (possibly related to argument 'port') - argument couldn't be parsed into an integer"
         );
         assert_eq!(c.maxmemory, 0);
@@ -859,7 +849,7 @@ mod tests {
     #[test]
     fn config_set_errors() {
         let mut c = Config::default();
-        let e = |c: &mut Config, p: &[(&[u8], &[u8])]| c.set(p).unwrap_err();
+        let e = |c: &mut Config, p: &[(&[u8], &[u8])]| c.set(p).unwrap_err().to_string();
         assert_eq!(
             e(&mut c, &[(b"foo", b"bar")]),
             "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
@@ -926,7 +916,9 @@ mod tests {
             ..SetContext::default()
         };
         assert_eq!(
-            c.set_with(&[(b"appendonly", b"yes")], loading).unwrap_err(),
+            c.set_with(&[(b"appendonly", b"yes")], loading)
+                .unwrap_err()
+                .to_string(),
             "LOADING Redis is loading the dataset in memory"
         );
         c.enable_protected_configs = "local";
@@ -942,11 +934,11 @@ mod tests {
             .set_with(&[(b"dbfilename", b"x.rdb")], SetContext::default())
             .is_err());
         assert_eq!(
-            c.set_with(&[(b"dbfilename", b"a/b")], local).unwrap_err(),
+            c.set_with(&[(b"dbfilename", b"a/b")], local).unwrap_err().to_string(),
             "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - dbfilename can't be a path, just a filename"
         );
         assert_eq!(
-            c.set_with(&[(b"dir", b"nosuch-subdir")], local).unwrap_err(),
+            c.set_with(&[(b"dir", b"nosuch-subdir")], local).unwrap_err().to_string(),
             "ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory"
         );
         // An alias and its directive are different entries, as in Redis: the last wins.

@@ -25,27 +25,20 @@ pub(super) fn trim_bytes<'a>(mut s: &'a [u8], set: &[u8]) -> &'a [u8] {
     s
 }
 
-/// The fatal error text Redis prints when the configuration cannot be loaded.
-pub(super) fn fatal(line: Option<(usize, &[u8])>, msg: &str) -> String {
-    let mut s = format!(
-        "\n*** FATAL CONFIG FILE ERROR (Redis {}) ***\n",
-        REDIS_VERSION
-    );
-    if let Some((n, text)) = line {
-        s.push_str(&format!("Reading the configuration file, at line {}\n", n));
-        s.push_str(&format!(">>> '{}'\n", String::from_utf8_lossy(text)));
+/// The error Redis prints when the configuration cannot be loaded: `reason`, at
+/// `line` (its number and text) if there is one.
+pub(super) fn fatal(line: Option<(usize, &[u8])>, reason: impl Into<ConfigError>) -> ConfigError {
+    ConfigError::Fatal {
+        line: line.map(|(n, text)| (n, text.to_vec())),
+        reason: Box::new(reason.into()),
     }
-    s.push_str(msg);
-    s.push('\n');
-    s
 }
 
-pub(super) fn open_error(path: &str, e: &std::io::Error) -> String {
-    format!(
-        "Fatal error, can't open config file '{}': {}",
-        path,
-        os_error_text(e)
-    )
+pub(super) fn open_error(path: &str, error: std::io::Error) -> ConfigError {
+    ConfigError::Open {
+        path: path.to_string(),
+        error,
+    }
 }
 
 /// Makes `p` absolute against the current directory, dropping `.` and resolving `..`
@@ -78,7 +71,7 @@ pub(super) struct Loader<'a> {
 impl Loader<'_> {
     /// Reads directives from `text` (Redis `loadServerConfigFromString`). Errors are the
     /// complete text to print.
-    fn load_text(&mut self, text: &[u8]) -> Result<(), String> {
+    fn load_text(&mut self, text: &[u8]) -> Result<(), ConfigError> {
         for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
             let line = trim_bytes(raw, b" \t\r\n");
             if line.is_empty() || line[0] == b'#' {
@@ -96,7 +89,7 @@ impl Loader<'_> {
                     return Err(fatal(here, "wrong number of arguments"));
                 }
                 e.d.set(self.c, &argv[1..], &mut self.ctx)
-                    .map_err(|m| fatal(here, &m))?;
+                    .map_err(|m| fatal(here, m))?;
                 continue;
             }
             if DEPRECATED.iter().any(|&(n, lo, hi)| {
@@ -143,7 +136,7 @@ impl Loader<'_> {
 
     /// `include path`: the file (or every file a `*?[` pattern in its last component
     /// matches, in name order) is read right away, with its own line numbers.
-    fn include(&mut self, arg: &[u8]) -> Result<(), String> {
+    fn include(&mut self, arg: &[u8]) -> Result<(), ConfigError> {
         if self.depth >= 32 {
             return Err(fatal(None, "Too many nested include directives"));
         }
@@ -172,7 +165,7 @@ impl Loader<'_> {
             files.push((shown, path));
         }
         for (shown, path) in files {
-            let text = std::fs::read(&path).map_err(|e| open_error(&shown, &e))?;
+            let text = std::fs::read(&path).map_err(|e| open_error(&shown, e))?;
             self.depth += 1;
             let r = self.load_text(&text);
             self.depth -= 1;
@@ -201,7 +194,7 @@ impl Config {
     /// returns the full text to print on stderr before exiting with status 1: Redis's
     /// "FATAL CONFIG FILE ERROR" block, or "Fatal error, can't open config file ...".
     /// See `early_exit` for `--version` / `--help`.
-    pub fn from_args(args: &[String]) -> Result<Config, String> {
+    pub fn from_args(args: &[String]) -> Result<Config, ConfigError> {
         let mut c = Config::default();
         if args.is_empty() {
             return Ok(c);
@@ -248,14 +241,14 @@ impl Config {
         let mut text = Vec::new();
         if let Some(path) = &c.config_file {
             let mut f =
-                std::fs::File::open(path).map_err(|e| open_error(&path.to_string_lossy(), &e))?;
+                std::fs::File::open(path).map_err(|e| open_error(&path.to_string_lossy(), e))?;
             f.read_to_end(&mut text)
-                .map_err(|e| open_error(&path.to_string_lossy(), &e))?;
+                .map_err(|e| open_error(&path.to_string_lossy(), e))?;
         }
         if from_stdin {
             std::io::stdin()
                 .read_to_end(&mut text)
-                .map_err(|e| format!("Fatal error, can't read config from stdin: {}", e))?;
+                .map_err(ConfigError::Stdin)?;
         }
         text.push(b'\n');
         text.extend_from_slice(&options);
@@ -266,7 +259,7 @@ impl Config {
     /// Applies config-file text on top of this configuration (as if it followed the
     /// file given on the command line), then runs the end-of-load checks. Errors are
     /// the full text to print.
-    pub fn load_str(&mut self, text: &[u8]) -> Result<(), String> {
+    pub fn load_str(&mut self, text: &[u8]) -> Result<(), ConfigError> {
         let mut loader = Loader {
             c: self,
             ctx: SetCtx {
@@ -282,12 +275,7 @@ impl Config {
                 .append(true)
                 .create(true)
                 .open(path)
-                .map_err(|e| {
-                    fatal(
-                        None,
-                        &format!("Can't open the log file: {}", os_error_text(&e)),
-                    )
-                })?;
+                .map_err(|e| fatal(None, ConfigError::LogFile(e)))?;
         }
         Ok(())
     }
@@ -429,7 +417,9 @@ mod tests {
 
     #[test]
     fn fatal_error_texts() {
-        let e = Config::from_args(&args(&["--port", "abc"])).unwrap_err();
+        let e = Config::from_args(&args(&["--port", "abc"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(
@@ -438,12 +428,16 @@ mod tests {
                 "argument couldn't be parsed into an integer"
             )
         );
-        let e = Config::from_args(&args(&["--port", "1", "--version"])).unwrap_err();
+        let e = Config::from_args(&args(&["--port", "1", "--version"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(3, "version", "Bad directive or wrong number of arguments")
         );
-        let e = Config::from_args(&args(&["--protected-mode", "maybe"])).unwrap_err();
+        let e = Config::from_args(&args(&["--protected-mode", "maybe"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(
@@ -452,7 +446,9 @@ mod tests {
                 "argument must be 'yes' or 'no'"
             )
         );
-        let e = Config::from_args(&args(&["--port", "70000"])).unwrap_err();
+        let e = Config::from_args(&args(&["--port", "70000"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(
@@ -461,7 +457,9 @@ mod tests {
                 "argument must be between 0 and 65535 inclusive"
             )
         );
-        let e = Config::from_args(&args(&["--loglevel", "foo"])).unwrap_err();
+        let e = Config::from_args(&args(&["--loglevel", "foo"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(
@@ -470,19 +468,27 @@ mod tests {
                 "argument(s) must be one of the following: debug, verbose, notice, warning"
             )
         );
-        let e = Config::from_args(&args(&["--maxmemory", "1x"])).unwrap_err();
+        let e = Config::from_args(&args(&["--maxmemory", "1x"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(2, "maxmemory \"1x\"", "argument must be a memory value")
         );
-        let e = Config::from_args(&args(&["--port"])).unwrap_err();
+        let e = Config::from_args(&args(&["--port"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, fatal_at(2, "port", "wrong number of arguments"));
-        let e = Config::from_args(&args(&["--port", "1", "2"])).unwrap_err();
+        let e = Config::from_args(&args(&["--port", "1", "2"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(2, "port \"1\" \"2\"", "wrong number of arguments")
         );
-        let e = Config::from_args(&args(&["--daemonize", "yes"])).unwrap_err();
+        let e = Config::from_args(&args(&["--daemonize", "yes"]))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains(">>> 'daemonize \"yes\"'\ndaemonize yes is not supported"),
             "{}",
@@ -493,7 +499,9 @@ mod tests {
         let path = dir.join("bad.conf");
         let p = path.to_str().unwrap();
         std::fs::write(&path, "port 7000\nport \"abc\"\n").unwrap();
-        let e = Config::from_args(&args(&[p, "--port", "1"])).unwrap_err();
+        let e = Config::from_args(&args(&[p, "--port", "1"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(
@@ -503,34 +511,38 @@ mod tests {
             )
         );
         std::fs::write(&path, "  foo bar  \r\n").unwrap();
-        let e = Config::from_args(&args(&[p])).unwrap_err();
+        let e = Config::from_args(&args(&[p])).unwrap_err().to_string();
         assert_eq!(
             e,
             fatal_at(1, "foo bar", "Bad directive or wrong number of arguments")
         );
         std::fs::write(&path, "port \"abc\n").unwrap();
-        let e = Config::from_args(&args(&[p])).unwrap_err();
+        let e = Config::from_args(&args(&[p])).unwrap_err().to_string();
         assert_eq!(
             e,
             fatal_at(1, "port \"abc", "Unbalanced quotes in configuration line")
         );
         std::fs::write(&path, "port 7001\n").unwrap();
-        let e = Config::from_args(&args(&[p, "--hz", "x"])).unwrap_err();
+        let e = Config::from_args(&args(&[p, "--hz", "x"]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(3, "hz \"x\"", "argument couldn't be parsed into an integer")
         );
         std::fs::write(&path, "save 0 1\n").unwrap();
-        let e = Config::from_args(&args(&[p])).unwrap_err();
+        let e = Config::from_args(&args(&[p])).unwrap_err().to_string();
         assert_eq!(e, fatal_at(1, "save 0 1", "Invalid save parameters"));
         std::fs::write(&path, "logfile /nonexistent-dir-xyz/x.log\n").unwrap();
-        let e = Config::from_args(&args(&[p])).unwrap_err();
+        let e = Config::from_args(&args(&[p])).unwrap_err().to_string();
         assert_eq!(
             e,
             "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nCan't open the log file: No such file or directory\n"
         );
         let missing = dir.join("missing.conf");
-        let e = Config::from_args(&args(&[missing.to_str().unwrap()])).unwrap_err();
+        let e = Config::from_args(&args(&[missing.to_str().unwrap()]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             format!(
@@ -565,7 +577,10 @@ mod tests {
         assert_eq!((c.port, c.timeout), (7200, 9));
         // A pattern that matches nothing is not an error.
         c.load_str(b"include conf.d/*.none\n").unwrap();
-        let e = c.load_str(b"include conf.d/missing.conf\n").unwrap_err();
+        let e = c
+            .load_str(b"include conf.d/missing.conf\n")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "Fatal error, can't open config file 'conf.d/missing.conf': No such file or directory"
@@ -574,7 +589,8 @@ mod tests {
         std::fs::write(dir.join("conf.d/bad.conf"), "\nhz x\n").unwrap();
         let e = c
             .load_str(b"port 1\ninclude conf.d/bad.conf\n")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             fatal_at(2, "hz x", "argument couldn't be parsed into an integer")

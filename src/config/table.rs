@@ -42,16 +42,16 @@ pub(super) enum NumFmt {
 
 pub(super) type BoolGet = fn(&Config) -> bool;
 pub(super) type BoolSet = fn(&mut Config, bool);
-pub(super) type BoolCheck = fn(bool) -> Result<(), String>;
+pub(super) type BoolCheck = fn(bool) -> Result<(), ConfigError>;
 pub(super) type NumGet = fn(&Config) -> i64;
 pub(super) type NumSet = fn(&mut Config, i64);
 pub(super) type EnumGet = fn(&Config) -> i32;
 pub(super) type EnumSet = fn(&mut Config, i32);
-pub(super) type EnumCheck = fn(i32) -> Result<(), String>;
+pub(super) type EnumCheck = fn(i32) -> Result<(), ConfigError>;
 pub(super) type StrGet = fn(&Config) -> Option<Vec<u8>>;
 pub(super) type StrSet = fn(&mut Config, Option<Vec<u8>>);
-pub(super) type StrCheck = fn(&Config, &[u8]) -> Result<(), String>;
-pub(super) type SpecialSet = fn(&mut Config, &[Vec<u8>], &mut SetCtx) -> Result<(), String>;
+pub(super) type StrCheck = fn(&Config, &[u8]) -> Result<(), ConfigError>;
+pub(super) type SpecialSet = fn(&mut Config, &[Vec<u8>], &mut SetCtx) -> Result<(), ConfigError>;
 pub(super) type SpecialGet = fn(&Config) -> String;
 pub(super) type SpecialRewrite = fn(&Config, &'static str, &mut RewriteState);
 
@@ -595,7 +595,7 @@ pub(super) fn enum_name_of(names: &[(&'static str, i32)], v: i32) -> &'static st
 // Validity checks.
 // ---------------------------------------------------------------------------------------
 
-pub(super) fn check_daemonize(v: bool) -> Result<(), String> {
+pub(super) fn check_daemonize(v: bool) -> Result<(), ConfigError> {
     if v {
         return Err(
             "daemonize yes is not supported: this server always runs in the foreground \
@@ -606,14 +606,14 @@ pub(super) fn check_daemonize(v: bool) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn check_cluster_enabled(v: bool) -> Result<(), String> {
+pub(super) fn check_cluster_enabled(v: bool) -> Result<(), ConfigError> {
     if v {
         return Err("cluster mode is not supported by this server".into());
     }
     Ok(())
 }
 
-pub(super) fn check_activedefrag(v: bool) -> Result<(), String> {
+pub(super) fn check_activedefrag(v: bool) -> Result<(), ConfigError> {
     if v {
         return Err(
             "Active defragmentation cannot be enabled: it requires a Redis server \
@@ -625,7 +625,7 @@ pub(super) fn check_activedefrag(v: bool) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn check_shutdown_flags(v: i32) -> Result<(), String> {
+pub(super) fn check_shutdown_flags(v: i32) -> Result<(), ConfigError> {
     let v = v as u32;
     if v & shutdown_flags::SAVE != 0 && v & shutdown_flags::NOSAVE != 0 {
         return Err("shutdown options SAVE and NOSAVE can't be used simultaneously".into());
@@ -637,14 +637,14 @@ pub(super) fn is_base_name(v: &[u8]) -> bool {
     !v.contains(&b'/') && !v.contains(&b'\\')
 }
 
-pub(super) fn check_dbfilename(_: &Config, v: &[u8]) -> Result<(), String> {
+pub(super) fn check_dbfilename(_: &Config, v: &[u8]) -> Result<(), ConfigError> {
     if !is_base_name(v) {
         return Err("dbfilename can't be a path, just a filename".into());
     }
     Ok(())
 }
 
-pub(super) fn check_aof_filename(_: &Config, v: &[u8]) -> Result<(), String> {
+pub(super) fn check_aof_filename(_: &Config, v: &[u8]) -> Result<(), ConfigError> {
     if v.is_empty() {
         return Err("appendfilename can't be empty".into());
     }
@@ -654,7 +654,7 @@ pub(super) fn check_aof_filename(_: &Config, v: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn check_aof_dirname(_: &Config, v: &[u8]) -> Result<(), String> {
+pub(super) fn check_aof_dirname(_: &Config, v: &[u8]) -> Result<(), ConfigError> {
     if v.is_empty() {
         return Err("appenddirname can't be empty".into());
     }
@@ -664,7 +664,7 @@ pub(super) fn check_aof_dirname(_: &Config, v: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn check_hostname(_: &Config, v: &[u8]) -> Result<(), String> {
+pub(super) fn check_hostname(_: &Config, v: &[u8]) -> Result<(), ConfigError> {
     if v.len() >= 256 {
         return Err("Hostnames must be less than 256 characters".into());
     }
@@ -679,7 +679,7 @@ pub(super) fn check_hostname(_: &Config, v: &[u8]) -> Result<(), String> {
 
 /// A process title template must expand (`{{` is a literal brace, variables are known) to
 /// something that is not blank.
-pub(super) fn check_proc_title(c: &Config, v: &[u8]) -> Result<(), String> {
+pub(super) fn check_proc_title(c: &Config, v: &[u8]) -> Result<(), ConfigError> {
     const ERR: &str = "template format is invalid or contains unknown variables";
     let mut out: Vec<u8> = Vec::new();
     let mut i = 0;
@@ -804,7 +804,7 @@ pub(super) fn strtoll_all(s: &[u8], base: u32) -> Option<(i64, bool)> {
     Some((v as i64, false))
 }
 
-pub(super) fn parse_number(fmt: NumFmt, s: &[u8]) -> Result<i64, String> {
+pub(super) fn parse_number(fmt: NumFmt, s: &[u8]) -> Result<i64, ConfigError> {
     if matches!(fmt, NumFmt::Memory | NumFmt::MemoryPercent) {
         if let Some(v) = parse_memory(s) {
             return Ok(v as i64);
@@ -842,28 +842,26 @@ pub(super) fn check_bounds(
     max: i64,
     unsigned: bool,
     v: i64,
-) -> Result<(), String> {
+) -> Result<(), ConfigError> {
     if unsigned {
         let (u, lo, hi) = (v as u64, min as u64, max as u64);
         if u > hi || u < lo {
-            return Err(if fmt == NumFmt::Octal {
-                format!("argument must be between {:o} and {:o} inclusive", lo, hi)
-            } else {
-                format!("argument must be between {} and {} inclusive", lo, hi)
+            return Err(ConfigError::OutOfRange {
+                min: lo.into(),
+                max: hi.into(),
+                octal: fmt == NumFmt::Octal,
             });
         }
     } else if fmt == NumFmt::MemoryPercent && v < 0 {
         if v < min {
-            return Err(format!(
-                "percentage argument must be less or equal to {}",
-                -min
-            ));
+            return Err(ConfigError::PercentTooBig(-min));
         }
     } else if v > max || v < min {
-        return Err(format!(
-            "argument must be between {} and {} inclusive",
-            min, max
-        ));
+        return Err(ConfigError::OutOfRange {
+            min: min.into(),
+            max: max.into(),
+            octal: false,
+        });
     }
     Ok(())
 }
@@ -918,7 +916,7 @@ impl Directive {
         c: &mut Config,
         args: &[Vec<u8>],
         ctx: &mut SetCtx,
-    ) -> Result<(), String> {
+    ) -> Result<(), ConfigError> {
         match &self.ty {
             Ty::Bool { set, check, .. } => {
                 let v = parse_yes_no(&args[0]).ok_or("argument must be 'yes' or 'no'")?;
@@ -961,11 +959,7 @@ impl Directive {
                     }
                 }
                 if !ok {
-                    let list: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
-                    return Err(format!(
-                        "argument(s) must be one of the following: {}",
-                        list.join(", ")
-                    ));
+                    return Err(ConfigError::NotOneOf(names));
                 }
                 if let Some(check) = check {
                     check(v)?;
@@ -1100,15 +1094,7 @@ pub(super) fn render_enum(names: &[(&str, i32)], flags: bool, v: i32) -> String 
 // Special directives.
 // ---------------------------------------------------------------------------------------
 
-pub(super) fn os_error_text(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error ") {
-        Some(p) => s[..p].to_string(),
-        None => s,
-    }
-}
-
-pub(super) fn set_dir(c: &mut Config, args: &[Vec<u8>], _: &mut SetCtx) -> Result<(), String> {
+pub(super) fn set_dir(c: &mut Config, args: &[Vec<u8>], _: &mut SetCtx) -> Result<(), ConfigError> {
     if args.len() != 1 {
         return Err("wrong number of arguments".into());
     }
@@ -1116,7 +1102,7 @@ pub(super) fn set_dir(c: &mut Config, args: &[Vec<u8>], _: &mut SetCtx) -> Resul
         return Err("No such file or directory".into());
     }
     let p = c.dir.join(lossy(&args[0]));
-    let abs = std::fs::canonicalize(&p).map_err(|e| os_error_text(&e))?;
+    let abs = std::fs::canonicalize(&p).map_err(ConfigError::Os)?;
     if !abs.is_dir() {
         return Err("Not a directory".into());
     }
@@ -1134,7 +1120,11 @@ pub(super) fn rewrite_dir(c: &Config, name: &'static str, st: &mut RewriteState)
     st.rewrite_line(name, line, true);
 }
 
-pub(super) fn set_save(c: &mut Config, args: &[Vec<u8>], ctx: &mut SetCtx) -> Result<(), String> {
+pub(super) fn set_save(
+    c: &mut Config,
+    args: &[Vec<u8>],
+    ctx: &mut SetCtx,
+) -> Result<(), ConfigError> {
     let args = if args.len() == 1 && args[0].is_empty() {
         &args[..0]
     } else {
@@ -1197,7 +1187,7 @@ pub(super) fn set_obuf_limits(
     c: &mut Config,
     args: &[Vec<u8>],
     _: &mut SetCtx,
-) -> Result<(), String> {
+) -> Result<(), ConfigError> {
     if !args.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
@@ -1267,7 +1257,7 @@ pub(super) fn set_oom_values(
     c: &mut Config,
     args: &[Vec<u8>],
     _: &mut SetCtx,
-) -> Result<(), String> {
+) -> Result<(), ConfigError> {
     if args.len() != 3 {
         return Err("wrong number of arguments".into());
     }
@@ -1362,7 +1352,11 @@ pub fn notify_flags_to_string(flags: u32) -> String {
     s
 }
 
-pub(super) fn set_notify(c: &mut Config, args: &[Vec<u8>], _: &mut SetCtx) -> Result<(), String> {
+pub(super) fn set_notify(
+    c: &mut Config,
+    args: &[Vec<u8>],
+    _: &mut SetCtx,
+) -> Result<(), ConfigError> {
     if args.len() != 1 {
         return Err("wrong number of arguments".into());
     }
@@ -1381,7 +1375,11 @@ pub(super) fn rewrite_notify(c: &Config, name: &'static str, st: &mut RewriteSta
     st.rewrite_line(name, line, c.notify_keyspace_events != 0);
 }
 
-pub(super) fn set_bind(c: &mut Config, args: &[Vec<u8>], _: &mut SetCtx) -> Result<(), String> {
+pub(super) fn set_bind(
+    c: &mut Config,
+    args: &[Vec<u8>],
+    _: &mut SetCtx,
+) -> Result<(), ConfigError> {
     if args.len() > BINDADDR_MAX {
         return Err("Too many bind addresses specified.".into());
     }
@@ -1415,7 +1413,7 @@ pub(super) fn set_replicaof(
     c: &mut Config,
     args: &[Vec<u8>],
     _: &mut SetCtx,
-) -> Result<(), String> {
+) -> Result<(), ConfigError> {
     if args.len() != 2 {
         return Err("wrong number of arguments".into());
     }
@@ -1450,7 +1448,7 @@ pub(super) fn set_percentiles(
     c: &mut Config,
     args: &[Vec<u8>],
     _: &mut SetCtx,
-) -> Result<(), String> {
+) -> Result<(), ConfigError> {
     let args = if args.len() == 1 && args[0].is_empty() {
         &args[..0]
     } else {

@@ -1596,16 +1596,10 @@ mod tests {
             (args, any::<bool>()).prop_map(|(a, crlf)| {
                 let mut bytes = Vec::new();
                 for (i, x) in a.iter().enumerate() {
-                    bytes.extend_from_slice(if i == 0 { b"\"" } else { b" \"" });
-                    for &b in x {
-                        match b {
-                            b'\n' => bytes.extend_from_slice(b"\\n"),
-                            b'"' | b'\\' => bytes.extend_from_slice(&[b'\\', b]),
-                            _ if b.is_ascii_alphanumeric() || b == b' ' => bytes.push(b),
-                            _ => bytes.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
-                        }
+                    if i > 0 {
+                        bytes.push(b' ');
                     }
-                    bytes.push(b'"');
+                    crate::util::split::repr_into(x, &mut bytes);
                 }
                 bytes.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
                 let n = bytes.len();

@@ -6,8 +6,14 @@
 
 use super::help_reply;
 use crate::commands::{Args, Ctx};
-use crate::config::LogLevel;
+use crate::config::{ConfigError, LogLevel};
 use crate::error::{CmdResult, Error};
+
+/// A configuration error as this command's error reply: its `Display` is the whole
+/// reply text (`ERR ...`, `LOADING ...`).
+fn reply_error(e: ConfigError) -> Error {
+    Error::msg(e.to_string())
+}
 
 /// CONFIG GET parameter [parameter ...]
 pub fn get(ctx: &mut Ctx, a: &Args) -> CmdResult {
@@ -36,7 +42,7 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
         .step_by(2)
         .map(|i| (a.get(i), a.get(i + 1)))
         .collect();
-    let changed = ctx.srv.config.set(&pairs).map_err(Error::msg)?;
+    let changed = ctx.srv.config.set(&pairs).map_err(reply_error)?;
     for name in changed {
         apply_config_change(ctx, name)?;
     }
@@ -54,7 +60,7 @@ pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
             .is_err()
     {
         ctx.srv.config.appendonly = false;
-        return Err(Error::msg(crate::config::set_failed_error(
+        return Err(reply_error(ConfigError::set_failed(
             "appendonly",
             "Unable to turn on AOF. Check server logs.",
         )));
@@ -120,7 +126,7 @@ pub fn rewrite(ctx: &mut Ctx, _a: &Args) -> CmdResult {
         }
         Err(e) => {
             log::warn!("CONFIG REWRITE failed: {e}");
-            Err(Error::msg(e))
+            Err(reply_error(e))
         }
     }
 }
