@@ -1,31 +1,37 @@
 #!/usr/bin/env python3
-"""Generates src/commands/server/docs_data.rs: the COMMAND DOCS data of every ferrokv row.
+"""Generates the COMMAND DOCS data of ferrokv's rows from a redis-server 7.0.
 
-The reference is redis-server 7.0: this script starts one (and a ferrokv server, for the
-list of rows), asks both over RESP3, and writes, for every row ferrokv has, what Redis's
-COMMAND DOCS says about it: summary, since, complexity, doc_flags, deprecated_since,
-replaced_by, history and the argument tree (names, types, key_spec_index, tokens, since,
-deprecated_since, optional/multiple/multiple_token). The group stays in the rows (it
-drives ACL categories); a row whose group differs from Redis's is reported.
+Every family file (src/commands/*.rs) ends with a generated `mod docs` between two
+marker comments, holding one `Docs` constant per row of the family; a row points at its
+constant with `.docs(&docs::NAME)`, NAME being its full name in upper case with `|` and
+`-` written `_` (`docs::CONFIG_GET` for CONFIG GET). This script finds those references,
+asks a redis-server 7.0 (started here) for COMMAND DOCS of each over RESP3, and writes
+the block: summary, since, complexity, doc_flags, deprecated_since, replaced_by,
+history, and the argument tree (names, types, key_spec_index, tokens, since,
+deprecated_since, optional/multiple/multiple_token). The group is not generated: it is
+part of the row (`.group(Group::X)`; it also drives ACL categories).
 
 Rows Redis 7.0 does not have take their entry from EXTRA below (written by hand from the
-Redis version that has them) and are reported.
+Redis version that has them); the script reports them.
 
-Usage (from the repository root, after `cargo build`):
+Adding a row: write it with `.docs(&docs::NAME)` and run, from the repository root,
 
-    python3 scripts/gen_command_docs.py [--redis-server PATH] [--ferrokv PATH] [--check]
+    python3 scripts/gen_command_docs.py [--redis-server PATH] [--check]
 
-`--check` writes nothing and fails when the file is not what would be generated.
+`--check` writes nothing and fails when a file is not what would be generated.
 """
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 
-OUT = "src/commands/server/docs_data.rs"
+FAMILIES = "src/commands"
+BEGIN = "// @generated begin: COMMAND DOCS"
+END = "// @generated end: COMMAND DOCS"
 
 # Rows Redis 7.0 lacks, in the shape COMMAND DOCS gives (from Redis 7.2's JSON files).
 EXTRA = {
@@ -210,35 +216,74 @@ def emit_args(args, indent):
     return lines
 
 
+def const_name(full):
+    return full.replace("|", "_").replace("-", "_").upper()
+
+
 def emit_docs(name, pairs):
     if isinstance(pairs, dict):
         pairs = list(pairs.items())
     check_order(pairs, DOC_FIELDS, name)
     d = dict(pairs)
-    lines = [f"    (", f"        {rust_str(name)},", "        Docs {"]
-    lines.append(f"            summary: {rust_str(d['summary'])},")
-    lines.append(f"            since: {rust_str(d['since'])},")
-    lines.append(f"            complexity: {rust_str(d.get('complexity', ''))},")
+    lines = [f"    pub const {const_name(name)}: Docs = Docs {{"]
+    lines.append(f"        name: {rust_str(name)},")
+    lines.append(f"        summary: {rust_str(d['summary'])},")
+    lines.append(f"        since: {rust_str(d['since'])},")
+    lines.append(f"        complexity: {rust_str(d.get('complexity', ''))},")
     flags = ", ".join(rust_str(f) for f in d.get("doc_flags", []))
-    lines.append(f"            doc_flags: &[{flags}],")
-    lines.append(f"            deprecated_since: {rust_str(d.get('deprecated_since', ''))},")
-    lines.append(f"            replaced_by: {rust_str(d.get('replaced_by', ''))},")
+    lines.append(f"        doc_flags: &[{flags}],")
+    lines.append(f"        deprecated_since: {rust_str(d.get('deprecated_since', ''))},")
+    lines.append(f"        replaced_by: {rust_str(d.get('replaced_by', ''))},")
     if d.get("history"):
-        lines.append("            history: &[")
+        lines.append("        history: &[")
         for version, text in d["history"]:
-            lines.append(f"                ({rust_str(version)}, {rust_str(text)}),")
-        lines.append("            ],")
+            lines.append(f"            ({rust_str(version)}, {rust_str(text)}),")
+        lines.append("        ],")
     else:
-        lines.append("            history: &[],")
+        lines.append("        history: &[],")
     if d.get("arguments"):
-        lines.append("            args: &[")
-        lines.extend(emit_args(d["arguments"], 16))
-        lines.append("            ],")
+        lines.append("        args: &[")
+        lines.extend(emit_args(d["arguments"], 12))
+        lines.append("        ],")
     else:
-        lines.append("            args: &[],")
-    lines.append("        },")
-    lines.append("    ),")
+        lines.append("        args: &[],")
+    lines.append("    };")
     return lines
+
+
+def block(version, entries):
+    """The generated `mod docs` of one family file."""
+    has_args = any(dict(e).get("arguments") for e in entries.values())
+    lines = [
+        f"{BEGIN} of this family's rows, from redis-server {version}",
+        "// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.",
+        "mod docs {",
+    ]
+    if has_args:
+        lines.append("    use crate::commands::docs::ArgType::*;")
+        lines.append("    use crate::commands::docs::{arg, Docs};")
+    else:
+        lines.append("    use crate::commands::docs::Docs;")
+    for name in sorted(entries):
+        lines.append("")
+        lines.extend(emit_docs(name, entries[name]))
+    lines.append("}")
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def place(text, blk):
+    """The file with its generated block replaced, or added before its final test
+    module (or at its end)."""
+    if BEGIN in text:
+        a = text.index(BEGIN)
+        b = text.index(END, a) + len(END) + 1
+        return text[:a] + blk + text[b:]
+    tests = text.rfind("\n#[cfg(test)]\nmod tests {")
+    if tests >= 0 and text.index("\n}\n", tests) + 3 == len(text):
+        # Items after the test module would upset clippy (items_after_test_module).
+        return text[: tests + 1] + blk + "\n" + text[tests + 1 :]
+    return text.rstrip("\n") + "\n\n" + blk
 
 
 def rustfmt(text):
@@ -255,75 +300,73 @@ def rustfmt(text):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--redis-server", default="redis-server")
-    ap.add_argument("--ferrokv", default="target/debug/ferrokv-server")
     ap.add_argument("--check", action="store_true")
     opts = ap.parse_args()
 
-    rport, fport = free_port(), free_port()
+    files = sorted(
+        os.path.join(FAMILIES, f)
+        for f in os.listdir(FAMILIES)
+        if f.endswith(".rs") and f not in ("mod.rs", "docs.rs")
+    )
+    refs = {}
+    for path in files:
+        with open(path) as f:
+            text = f.read()
+        # References in the rows (the generated block is not looked at).
+        if BEGIN in text:
+            text = text[: text.index(BEGIN)] + text[text.index(END) :]
+        refs[path] = sorted(set(re.findall(r"\bdocs::([A-Z][A-Z0-9_]*)\b", text)))
+
+    port = free_port()
     common = ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"]
-    rproc, redis = start([opts.redis_server, "--port", str(rport)] + common, rport)
-    fproc, ferro = start([opts.ferrokv, "--port", str(fport)] + common, fport)
+    proc, redis = start([opts.redis_server, "--port", str(port)] + common, port)
+    notes = []
     try:
-        redis.call("HELLO", "3")
-        ferro.call("HELLO", "3")
         version = dict(redis.call("HELLO", "3"))["version"]
         if not version.startswith("7.0."):
             sys.exit(f"the reference must be redis-server 7.0, not {version}")
-        rows = ferro.call("COMMAND", "LIST")
-        entries = {}
-        notes = []
-        for name in rows:
-            got = redis.call("COMMAND", "DOCS", name)
-            mine = dict(ferro.call("COMMAND", "DOCS", name))[name]
-            if got:
-                (rname, docs), = got
-                assert rname == name
-            elif name in EXTRA:
-                docs = EXTRA[name]
-                notes.append(f"{name}: not in redis-server {version}; written by hand (EXTRA)")
-            else:
-                sys.exit(f"{name}: not in redis-server {version} and not in EXTRA")
-            docs = [(k, v) for k, v in (docs.items() if isinstance(docs, dict) else docs)]
-            group = dict(docs)["group"]
-            if dict(mine)["group"] != group:
-                notes.append(f"{name}: ferrokv's group {dict(mine)['group']} differs from {group}")
-            entries[name] = [(k, v) for k, v in docs if k not in ("group", "subcommands")]
+        by_const = {const_name(n): n for n in redis.call("COMMAND", "LIST")}
+        for n in EXTRA:
+            by_const[const_name(n)] = n
+        docs = {}
+        for path, consts in refs.items():
+            for c in consts:
+                if c not in by_const:
+                    sys.exit(f"{path}: docs::{c} names no command of redis-server {version}")
+                name = by_const[c]
+                got = redis.call("COMMAND", "DOCS", name) if name not in EXTRA else []
+                if got:
+                    ((rname, d),) = got
+                    assert rname == name
+                else:
+                    d = list(EXTRA[name].items())
+                    notes.append(f"{name}: not in redis-server {version}; written by hand (EXTRA)")
+                docs.setdefault(path, {})[name] = [
+                    (k, v) for k, v in d if k not in ("group", "subcommands")
+                ]
     finally:
-        for p in (rproc, fproc):
-            p.kill()
-            p.wait()
+        proc.kill()
+        proc.wait()
 
-    lines = [
-        "//! COMMAND DOCS data of every row, keyed by full name, as redis-server "
-        + version.rsplit(".", 1)[0]
-        + " gives it.",
-        "//!",
-        "//! @generated by scripts/gen_command_docs.py from redis-server "
-        + version
-        + ": do not edit;",
-        "//! run the script again after adding a row.",
-        "",
-        "use super::docs::ArgType::*;",
-        "use super::docs::{arg, Docs};",
-        "",
-        "/// (full name, docs), sorted by name.",
-        "pub static DOCS: &[(&str, Docs)] = &[",
-    ]
-    for name in sorted(entries):
-        lines.extend(emit_docs(name, entries[name]))
-    lines.append("];")
-    text = rustfmt("\n".join(lines) + "\n")
-
+    stale = []
+    for path in files:
+        with open(path) as f:
+            old = f.read()
+        if path not in docs:
+            continue
+        new = rustfmt(place(old, block(version, docs[path])))
+        if new == old:
+            continue
+        stale.append(path)
+        if not opts.check:
+            with open(path, "w") as f:
+                f.write(new)
     for n in notes:
         print(n, file=sys.stderr)
-    if opts.check:
-        with open(OUT) as f:
-            if f.read() != text:
-                sys.exit(f"{OUT} is not up to date: run scripts/gen_command_docs.py")
-        return
-    with open(OUT, "w") as f:
-        f.write(text)
-    print(f"{OUT}: {len(entries)} rows", file=sys.stderr)
+    if opts.check and stale:
+        sys.exit("not up to date (run scripts/gen_command_docs.py): " + ", ".join(stale))
+    total = sum(len(v) for v in docs.values())
+    print(f"{total} rows in {len(docs)} files; {len(stale)} files changed", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -12,24 +12,31 @@ use crate::util::num::parse_i64;
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("setbit", 4, WRITE | DENYOOM, setbit)
+        .docs(&docs::SETBIT)
         .keys(1, 1, 1)
         .group(Group::Bitmap),
     cmd("getbit", 3, READONLY | FAST, getbit)
+        .docs(&docs::GETBIT)
         .keys(1, 1, 1)
         .group(Group::Bitmap),
     cmd("bitcount", -2, READONLY, bitcount)
+        .docs(&docs::BITCOUNT)
         .keys(1, 1, 1)
         .group(Group::Bitmap),
     cmd("bitpos", -3, READONLY, bitpos)
+        .docs(&docs::BITPOS)
         .keys(1, 1, 1)
         .group(Group::Bitmap),
     cmd("bitop", -4, WRITE | DENYOOM, bitop)
+        .docs(&docs::BITOP)
         .keys(2, -1, 1)
         .group(Group::Bitmap),
     cmd("bitfield", -2, WRITE | DENYOOM, bitfield)
+        .docs(&docs::BITFIELD)
         .keys(1, 1, 1)
         .group(Group::Bitmap),
     cmd("bitfield_ro", -2, READONLY | FAST, bitfield_ro)
+        .docs(&docs::BITFIELD_RO)
         .keys(1, 1, 1)
         .group(Group::Bitmap),
 ];
@@ -626,6 +633,163 @@ fn bitfield(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn bitfield_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
     bitfield_generic(ctx, a, true)
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const BITCOUNT: Docs = Docs {
+        name: "bitcount",
+        summary: "Count set bits in a string",
+        since: "2.6.0",
+        complexity: "O(N)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("7.0.0", "Added the `BYTE|BIT` option.")],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("index", Block).opt().args(&[
+                arg("start", Int),
+                arg("end", Int),
+                arg("index_unit", OneOf).since("7.0.0").opt().args(&[
+                    arg("byte", PureToken).token("BYTE"),
+                    arg("bit", PureToken).token("BIT"),
+                ]),
+            ]),
+        ],
+    };
+
+    pub const BITFIELD: Docs = Docs {
+        name: "bitfield",
+        summary: "Perform arbitrary bitfield integer operations on strings",
+        since: "3.2.0",
+        complexity: "O(1) for each subcommand specified",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("operation", OneOf).opt().multi().args(&[
+                arg("encoding_offset", Block)
+                    .token("GET")
+                    .args(&[arg("encoding", Str), arg("offset", Int)]),
+                arg("write", Block).args(&[
+                    arg("wrap_sat_fail", OneOf).token("OVERFLOW").opt().args(&[
+                        arg("wrap", PureToken).token("WRAP"),
+                        arg("sat", PureToken).token("SAT"),
+                        arg("fail", PureToken).token("FAIL"),
+                    ]),
+                    arg("write_operation", OneOf).args(&[
+                        arg("encoding_offset_value", Block).token("SET").args(&[
+                            arg("encoding", Str),
+                            arg("offset", Int),
+                            arg("value", Int),
+                        ]),
+                        arg("encoding_offset_increment", Block)
+                            .token("INCRBY")
+                            .args(&[
+                                arg("encoding", Str),
+                                arg("offset", Int),
+                                arg("increment", Int),
+                            ]),
+                    ]),
+                ]),
+            ]),
+        ],
+    };
+
+    pub const BITFIELD_RO: Docs = Docs {
+        name: "bitfield_ro",
+        summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+        since: "6.0.0",
+        complexity: "O(1) for each subcommand specified",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("encoding_offset", Block).token("GET").opt().multi().multi_token().args(&[
+                arg("encoding", Str),
+                arg("offset", Int),
+            ]),
+        ],
+    };
+
+    pub const BITOP: Docs = Docs {
+        name: "bitop",
+        summary: "Perform bitwise operations between strings",
+        since: "2.6.0",
+        complexity: "O(N)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("operation", Str),
+            arg("destkey", Key).key_spec(0),
+            arg("key", Key).key_spec(1).multi(),
+        ],
+    };
+
+    pub const BITPOS: Docs = Docs {
+        name: "bitpos",
+        summary: "Find first bit set or clear in a string",
+        since: "2.8.7",
+        complexity: "O(N)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("7.0.0", "Added the `BYTE|BIT` option.")],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("bit", Int),
+            arg("index", Block).opt().args(&[
+                arg("start", Int),
+                arg("end_index", Block).opt().args(&[
+                    arg("end", Int),
+                    arg("index_unit", OneOf).since("7.0.0").opt().args(&[
+                        arg("byte", PureToken).token("BYTE"),
+                        arg("bit", PureToken).token("BIT"),
+                    ]),
+                ]),
+            ]),
+        ],
+    };
+
+    pub const GETBIT: Docs = Docs {
+        name: "getbit",
+        summary: "Returns the bit value at offset in the string value stored at key",
+        since: "2.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("offset", Int)],
+    };
+
+    pub const SETBIT: Docs = Docs {
+        name: "setbit",
+        summary: "Sets or clears the bit at offset in the string value stored at key",
+        since: "2.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("offset", Int),
+            arg("value", Int),
+        ],
+    };
+}
+// @generated end: COMMAND DOCS
 
 #[cfg(test)]
 mod tests {

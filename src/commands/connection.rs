@@ -9,8 +9,12 @@ use crate::store::bytes::Sds;
 use crate::util::num::parse_i64;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("ping", -1, FAST | STALE | SUBSCRIBED_OK | MISCONF, ping).group(Group::Connection),
-    cmd("echo", 2, FAST, echo).group(Group::Connection),
+    cmd("ping", -1, FAST | STALE | SUBSCRIBED_OK | MISCONF, ping)
+        .docs(&docs::PING)
+        .group(Group::Connection),
+    cmd("echo", 2, FAST, echo)
+        .docs(&docs::ECHO)
+        .group(Group::Connection),
     cmd(
         "quit",
         -1,
@@ -25,14 +29,18 @@ pub const COMMANDS: &[CommandDef] = &[
             | ENDS_MULTI,
         quit,
     )
+    .docs(&docs::QUIT)
     .group(Group::Connection),
-    cmd("select", 2, LOADING | STALE | FAST, select).group(Group::Connection),
+    cmd("select", 2, LOADING | STALE | FAST, select)
+        .docs(&docs::SELECT)
+        .group(Group::Connection),
     cmd(
         "hello",
         -1,
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         hello,
     )
+    .docs(&docs::HELLO)
     .group(Group::Connection),
     cmd(
         "auth",
@@ -40,6 +48,7 @@ pub const COMMANDS: &[CommandDef] = &[
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         auth,
     )
+    .docs(&docs::AUTH)
     .group(Group::Connection),
     cmd(
         "reset",
@@ -55,6 +64,7 @@ pub const COMMANDS: &[CommandDef] = &[
             | ENDS_MULTI,
         reset,
     )
+    .docs(&docs::RESET)
     .group(Group::Connection),
 ];
 
@@ -248,3 +258,109 @@ fn reset(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     ctx.reply.simple("RESET");
     Ok(())
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const AUTH: Docs = Docs {
+        name: "auth",
+        summary: "Authenticate to the server",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of passwords defined for the user",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("6.0.0", "Added ACL style (username and password).")],
+        args: &[
+            arg("username", Str).since("6.0.0").opt(),
+            arg("password", Str),
+        ],
+    };
+
+    pub const ECHO: Docs = Docs {
+        name: "echo",
+        summary: "Echo the given string",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("message", Str)],
+    };
+
+    pub const HELLO: Docs = Docs {
+        name: "hello",
+        summary: "Handshake with Redis",
+        since: "6.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."),
+        ],
+        args: &[
+            arg("arguments", Block).opt().args(&[
+                arg("protover", Int),
+                arg("username_password", Block).token("AUTH").opt().args(&[
+                    arg("username", Str),
+                    arg("password", Str),
+                ]),
+                arg("clientname", Str).token("SETNAME").opt(),
+            ]),
+        ],
+    };
+
+    pub const PING: Docs = Docs {
+        name: "ping",
+        summary: "Ping the server",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("message", Str).opt()],
+    };
+
+    pub const QUIT: Docs = Docs {
+        name: "quit",
+        summary: "Close the connection",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const RESET: Docs = Docs {
+        name: "reset",
+        summary: "Reset the connection",
+        since: "6.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const SELECT: Docs = Docs {
+        name: "select",
+        summary: "Change the selected database for the current connection",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("index", Int)],
+    };
+}
+// @generated end: COMMAND DOCS

@@ -20,42 +20,55 @@ use crate::util::num::{check_incr_float_arg, incr_by_float, parse_i64, FloatIncr
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("hset", -4, WRITE | DENYOOM | FAST | HASH_FIELD, hset)
+        .docs(&docs::HSET)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hsetnx", 4, WRITE | DENYOOM | FAST | HASH_FIELD, hsetnx)
+        .docs(&docs::HSETNX)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hget", 3, READONLY | FAST | HASH_FIELD, hget)
+        .docs(&docs::HGET)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hmget", -3, READONLY | FAST | HASH_FIELD, hmget)
+        .docs(&docs::HMGET)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hmset", -4, WRITE | DENYOOM | FAST | HASH_FIELD, hmset)
+        .docs(&docs::HMSET)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hdel", -3, WRITE | FAST | HASH_FIELD, hdel)
+        .docs(&docs::HDEL)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hexists", 3, READONLY | FAST | HASH_FIELD, hexists)
+        .docs(&docs::HEXISTS)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hlen", 2, READONLY | FAST, hlen)
+        .docs(&docs::HLEN)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hstrlen", 3, READONLY | FAST | HASH_FIELD, hstrlen)
+        .docs(&docs::HSTRLEN)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hkeys", 2, READONLY, hkeys)
+        .docs(&docs::HKEYS)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hvals", 2, READONLY, hvals)
+        .docs(&docs::HVALS)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hgetall", 2, READONLY, hgetall)
+        .docs(&docs::HGETALL)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hincrby", 4, WRITE | DENYOOM | FAST | HASH_FIELD, hincrby)
+        .docs(&docs::HINCRBY)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd(
@@ -64,12 +77,15 @@ pub const COMMANDS: &[CommandDef] = &[
         WRITE | DENYOOM | FAST | HASH_FIELD,
         hincrbyfloat,
     )
+    .docs(&docs::HINCRBYFLOAT)
     .keys(1, 1, 1)
     .group(Group::Hash),
     cmd("hrandfield", -2, READONLY, hrandfield)
+        .docs(&docs::HRANDFIELD)
         .keys(1, 1, 1)
         .group(Group::Hash),
     cmd("hscan", -3, READONLY, hscan)
+        .docs(&docs::HSCAN)
         .keys(1, 1, 1)
         .group(Group::Hash),
 ];
@@ -522,6 +538,242 @@ fn hscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
     ctx.reply.buf.extend_from_slice(&items);
     Ok(())
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const HDEL: Docs = Docs {
+        name: "hdel",
+        summary: "Delete one or more hash fields",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of fields to be removed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("2.4.0", "Accepts multiple `field` arguments.")],
+        args: &[arg("key", Key).key_spec(0), arg("field", Str).multi()],
+    };
+
+    pub const HEXISTS: Docs = Docs {
+        name: "hexists",
+        summary: "Determine if a hash field exists",
+        since: "2.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("field", Str)],
+    };
+
+    pub const HGET: Docs = Docs {
+        name: "hget",
+        summary: "Get the value of a hash field",
+        since: "2.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("field", Str)],
+    };
+
+    pub const HGETALL: Docs = Docs {
+        name: "hgetall",
+        summary: "Get all the fields and values in a hash",
+        since: "2.0.0",
+        complexity: "O(N) where N is the size of the hash.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const HINCRBY: Docs = Docs {
+        name: "hincrby",
+        summary: "Increment the integer value of a hash field by the given number",
+        since: "2.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("field", Str),
+            arg("increment", Int),
+        ],
+    };
+
+    pub const HINCRBYFLOAT: Docs = Docs {
+        name: "hincrbyfloat",
+        summary: "Increment the float value of a hash field by the given amount",
+        since: "2.6.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("field", Str),
+            arg("increment", Double),
+        ],
+    };
+
+    pub const HKEYS: Docs = Docs {
+        name: "hkeys",
+        summary: "Get all the fields in a hash",
+        since: "2.0.0",
+        complexity: "O(N) where N is the size of the hash.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const HLEN: Docs = Docs {
+        name: "hlen",
+        summary: "Get the number of fields in a hash",
+        since: "2.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const HMGET: Docs = Docs {
+        name: "hmget",
+        summary: "Get the values of all the given hash fields",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of fields being requested.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("field", Str).multi()],
+    };
+
+    pub const HMSET: Docs = Docs {
+        name: "hmset",
+        summary: "Set multiple hash fields to multiple values",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of fields being set.",
+        doc_flags: &["deprecated"],
+        deprecated_since: "4.0.0",
+        replaced_by: "`HSET` with multiple field-value pairs",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("field_value", Block)
+                .multi()
+                .args(&[arg("field", Str), arg("value", Str)]),
+        ],
+    };
+
+    pub const HRANDFIELD: Docs = Docs {
+        name: "hrandfield",
+        summary: "Get one or multiple random fields from a hash",
+        since: "6.2.0",
+        complexity: "O(N) where N is the number of fields returned",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("options", Block).opt().args(&[
+                arg("count", Int),
+                arg("withvalues", PureToken).token("WITHVALUES").opt(),
+            ]),
+        ],
+    };
+
+    pub const HSCAN: Docs = Docs {
+        name: "hscan",
+        summary: "Incrementally iterate hash fields and associated values",
+        since: "2.8.0",
+        complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("cursor", Int),
+            arg("pattern", Pattern).token("MATCH").opt(),
+            arg("count", Int).token("COUNT").opt(),
+        ],
+    };
+
+    pub const HSET: Docs = Docs {
+        name: "hset",
+        summary: "Set the string value of a hash field",
+        since: "2.0.0",
+        complexity: "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("4.0.0", "Accepts multiple `field` and `value` arguments."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("field_value", Block).multi().args(&[
+                arg("field", Str),
+                arg("value", Str),
+            ]),
+        ],
+    };
+
+    pub const HSETNX: Docs = Docs {
+        name: "hsetnx",
+        summary: "Set the value of a hash field, only if the field does not exist",
+        since: "2.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("field", Str),
+            arg("value", Str),
+        ],
+    };
+
+    pub const HSTRLEN: Docs = Docs {
+        name: "hstrlen",
+        summary: "Get the length of the value of a hash field",
+        since: "3.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("field", Str)],
+    };
+
+    pub const HVALS: Docs = Docs {
+        name: "hvals",
+        summary: "Get all the values in a hash",
+        since: "2.0.0",
+        complexity: "O(N) where N is the size of the hash.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+}
+// @generated end: COMMAND DOCS
 
 #[cfg(test)]
 mod tests {

@@ -19,18 +19,24 @@ use crate::store::{notify, Value, ENC_RAW};
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("pfadd", -2, WRITE | DENYOOM | FAST, pfadd)
+        .docs(&docs::PFADD)
         .keys(1, 1, 1)
         .group(Group::HyperLogLog),
     cmd("pfcount", -2, READONLY | MAY_REPLICATE, pfcount)
+        .docs(&docs::PFCOUNT)
         .keys(1, -1, 1)
         .group(Group::HyperLogLog),
     cmd("pfdebug", 3, WRITE | DENYOOM | ADMIN, pfdebug)
+        .docs(&docs::PFDEBUG)
         .keys(2, 2, 1)
         .group(Group::HyperLogLog),
     cmd("pfmerge", -2, WRITE | DENYOOM, pfmerge)
+        .docs(&docs::PFMERGE)
         .keys(1, -1, 1)
         .group(Group::HyperLogLog),
-    cmd("pfselftest", 1, ADMIN, pfselftest).group(Group::HyperLogLog),
+    cmd("pfselftest", 1, ADMIN, pfselftest)
+        .docs(&docs::PFSELFTEST)
+        .group(Group::HyperLogLog),
 ];
 
 const P: u32 = 14;
@@ -749,6 +755,82 @@ fn selftest(cycles: u32, elements: u64, max_bytes: usize, seed: u64) -> Result<(
     }
     Ok(())
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const PFADD: Docs = Docs {
+        name: "pfadd",
+        summary: "Adds the specified elements to the specified HyperLogLog.",
+        since: "2.8.9",
+        complexity: "O(1) to add every element.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("element", Str).opt().multi(),
+        ],
+    };
+
+    pub const PFCOUNT: Docs = Docs {
+        name: "pfcount",
+        summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+        since: "2.8.9",
+        complexity: "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0).multi(),
+        ],
+    };
+
+    pub const PFDEBUG: Docs = Docs {
+        name: "pfdebug",
+        summary: "Internal commands for debugging HyperLogLog values",
+        since: "2.8.9",
+        complexity: "N/A",
+        doc_flags: &["syscmd"],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("subcommand", Str), arg("key", Key).key_spec(0)],
+    };
+
+    pub const PFMERGE: Docs = Docs {
+        name: "pfmerge",
+        summary: "Merge N different HyperLogLogs into a single one.",
+        since: "2.8.9",
+        complexity: "O(N) to merge N HyperLogLogs, but with high constant times.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("destkey", Key).key_spec(0),
+            arg("sourcekey", Key).key_spec(1).multi(),
+        ],
+    };
+
+    pub const PFSELFTEST: Docs = Docs {
+        name: "pfselftest",
+        summary: "An internal command for testing HyperLogLog values",
+        since: "2.8.9",
+        complexity: "N/A",
+        doc_flags: &["syscmd"],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+}
+// @generated end: COMMAND DOCS
 
 #[cfg(test)]
 mod tests {

@@ -17,85 +17,124 @@ use crate::util::num::parse_i64;
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("del", -2, WRITE, del)
+        .docs(&docs::DEL)
         .keys(1, -1, 1)
         .group(Group::Generic),
     cmd("unlink", -2, WRITE | FAST, unlink)
+        .docs(&docs::UNLINK)
         .keys(1, -1, 1)
         .group(Group::Generic),
     cmd("exists", -2, READONLY | FAST, exists)
+        .docs(&docs::EXISTS)
         .keys(1, -1, 1)
         .group(Group::Generic),
     cmd("type", 2, READONLY | FAST, type_)
+        .docs(&docs::TYPE)
         .keys(1, 1, 1)
         .group(Group::Generic),
-    cmd("keys", 2, READONLY, keys).group(Group::Generic),
-    cmd("scan", -2, READONLY, scan).group(Group::Generic),
-    cmd("randomkey", 1, READONLY, randomkey).group(Group::Generic),
+    cmd("keys", 2, READONLY, keys)
+        .docs(&docs::KEYS)
+        .group(Group::Generic),
+    cmd("scan", -2, READONLY, scan)
+        .docs(&docs::SCAN)
+        .group(Group::Generic),
+    cmd("randomkey", 1, READONLY, randomkey)
+        .docs(&docs::RANDOMKEY)
+        .group(Group::Generic),
     cmd("rename", 3, WRITE, rename)
+        .docs(&docs::RENAME)
         .keys(1, 2, 1)
         .group(Group::Generic),
     cmd("renamenx", 3, WRITE | FAST, renamenx)
+        .docs(&docs::RENAMENX)
         .keys(1, 2, 1)
         .group(Group::Generic),
     cmd("copy", -3, WRITE | DENYOOM, copy)
+        .docs(&docs::COPY)
         .keys(1, 2, 1)
         .group(Group::Generic),
     cmd("move", 3, WRITE | FAST, move_)
+        .docs(&docs::MOVE)
         .keys(1, 1, 1)
         .group(Group::Generic),
-    cmd("dbsize", 1, READONLY | FAST, dbsize).group(Group::Server),
-    cmd("flushdb", -1, WRITE, flushdb).group(Group::Server),
-    cmd("flushall", -1, WRITE, flushall).group(Group::Server),
-    cmd("swapdb", 3, WRITE | FAST, swapdb).group(Group::Server),
+    cmd("dbsize", 1, READONLY | FAST, dbsize)
+        .docs(&docs::DBSIZE)
+        .group(Group::Server),
+    cmd("flushdb", -1, WRITE, flushdb)
+        .docs(&docs::FLUSHDB)
+        .group(Group::Server),
+    cmd("flushall", -1, WRITE, flushall)
+        .docs(&docs::FLUSHALL)
+        .group(Group::Server),
+    cmd("swapdb", 3, WRITE | FAST, swapdb)
+        .docs(&docs::SWAPDB)
+        .group(Group::Server),
     cmd("expire", -3, WRITE | FAST, expire)
+        .docs(&docs::EXPIRE)
         .keys(1, 1, 1)
         .group(Group::Generic),
     cmd("pexpire", -3, WRITE | FAST, pexpire)
+        .docs(&docs::PEXPIRE)
         .keys(1, 1, 1)
         .group(Group::Generic),
     cmd("expireat", -3, WRITE | FAST, expireat)
+        .docs(&docs::EXPIREAT)
         .keys(1, 1, 1)
         .group(Group::Generic),
     cmd("pexpireat", -3, WRITE | FAST, pexpireat)
+        .docs(&docs::PEXPIREAT)
         .keys(1, 1, 1)
         .group(Group::Generic),
     cmd("ttl", 2, READONLY | FAST, ttl)
+        .docs(&docs::TTL)
         .keys(1, 1, 1)
         .group(Group::Generic),
     cmd("pttl", 2, READONLY | FAST, pttl)
+        .docs(&docs::PTTL)
         .keys(1, 1, 1)
         .group(Group::Generic),
     cmd("expiretime", 2, READONLY | FAST, expiretime)
+        .docs(&docs::EXPIRETIME)
         .keys(1, 1, 1)
         .group(Group::Generic),
     cmd("pexpiretime", 2, READONLY | FAST, pexpiretime)
+        .docs(&docs::PEXPIRETIME)
         .keys(1, 1, 1)
         .group(Group::Generic),
     cmd("persist", 2, WRITE | FAST, persist)
+        .docs(&docs::PERSIST)
         .keys(1, 1, 1)
         .group(Group::Generic),
     cmd("touch", -2, READONLY | FAST, touch)
+        .docs(&docs::TOUCH)
         .keys(1, -1, 1)
         .group(Group::Generic),
     cmd("object", -2, 0, object)
+        .docs(&docs::OBJECT)
         .group(Group::Generic)
         .subs(OBJECT_SUBCOMMANDS),
 ];
 
 const OBJECT_SUBCOMMANDS: &[CommandDef] = &[
     cmd("encoding", 3, READONLY, object_encoding)
+        .docs(&docs::OBJECT_ENCODING)
         .keys(2, 2, 1)
         .group(Group::Generic),
     cmd("refcount", 3, READONLY, object_refcount)
+        .docs(&docs::OBJECT_REFCOUNT)
         .keys(2, 2, 1)
         .group(Group::Generic),
     cmd("idletime", 3, READONLY, object_idletime)
+        .docs(&docs::OBJECT_IDLETIME)
         .keys(2, 2, 1)
         .group(Group::Generic),
     cmd("freq", 3, READONLY, object_freq)
+        .docs(&docs::OBJECT_FREQ)
         .keys(2, 2, 1)
         .group(Group::Generic),
-    cmd("help", 2, LOADING | STALE, object_help).group(Group::Generic),
+    cmd("help", 2, LOADING | STALE, object_help)
+        .docs(&docs::OBJECT_HELP)
+        .group(Group::Generic),
 ];
 
 /// DEL and UNLINK: deletes the keys that exist, replies how many.
@@ -943,6 +982,460 @@ pub(crate) mod testkit {
         }
     }
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const COPY: Docs = Docs {
+        name: "copy",
+        summary: "Copy a key",
+        since: "6.2.0",
+        complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("source", Key).key_spec(0),
+            arg("destination", Key).key_spec(1),
+            arg("destination-db", Int).token("DB").opt(),
+            arg("replace", PureToken).token("REPLACE").opt(),
+        ],
+    };
+
+    pub const DBSIZE: Docs = Docs {
+        name: "dbsize",
+        summary: "Return the number of keys in the selected database",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const DEL: Docs = Docs {
+        name: "del",
+        summary: "Delete a key",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0).multi(),
+        ],
+    };
+
+    pub const EXISTS: Docs = Docs {
+        name: "exists",
+        summary: "Determine if a key exists",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of keys to check.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("3.0.3", "Accepts multiple `key` arguments.")],
+        args: &[arg("key", Key).key_spec(0).multi()],
+    };
+
+    pub const EXPIRE: Docs = Docs {
+        name: "expire",
+        summary: "Set a key's time to live in seconds",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("seconds", Int),
+            arg("condition", OneOf).since("7.0.0").opt().args(&[
+                arg("nx", PureToken).token("NX"),
+                arg("xx", PureToken).token("XX"),
+                arg("gt", PureToken).token("GT"),
+                arg("lt", PureToken).token("LT"),
+            ]),
+        ],
+    };
+
+    pub const EXPIREAT: Docs = Docs {
+        name: "expireat",
+        summary: "Set the expiration for a key as a UNIX timestamp",
+        since: "1.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("unix-time-seconds", UnixTime),
+            arg("condition", OneOf).since("7.0.0").opt().args(&[
+                arg("nx", PureToken).token("NX"),
+                arg("xx", PureToken).token("XX"),
+                arg("gt", PureToken).token("GT"),
+                arg("lt", PureToken).token("LT"),
+            ]),
+        ],
+    };
+
+    pub const EXPIRETIME: Docs = Docs {
+        name: "expiretime",
+        summary: "Get the expiration Unix timestamp for a key",
+        since: "7.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const FLUSHALL: Docs = Docs {
+        name: "flushall",
+        summary: "Remove all keys from all databases",
+        since: "1.0.0",
+        complexity: "O(N) where N is the total number of keys in all databases",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ],
+        args: &[arg("async", OneOf).opt().args(&[
+            arg("async", PureToken).token("ASYNC").since("4.0.0"),
+            arg("sync", PureToken).token("SYNC").since("6.2.0"),
+        ])],
+    };
+
+    pub const FLUSHDB: Docs = Docs {
+        name: "flushdb",
+        summary: "Remove all keys from the current database",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of keys in the selected database",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ],
+        args: &[arg("async", OneOf).opt().args(&[
+            arg("async", PureToken).token("ASYNC").since("4.0.0"),
+            arg("sync", PureToken).token("SYNC").since("6.2.0"),
+        ])],
+    };
+
+    pub const KEYS: Docs = Docs {
+        name: "keys",
+        summary: "Find all keys matching the given pattern",
+        since: "1.0.0",
+        complexity: "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("pattern", Pattern),
+        ],
+    };
+
+    pub const MOVE: Docs = Docs {
+        name: "move",
+        summary: "Move a key to another database",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("db", Int)],
+    };
+
+    pub const OBJECT: Docs = Docs {
+        name: "object",
+        summary: "A container for object introspection commands",
+        since: "2.2.3",
+        complexity: "Depends on subcommand.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const OBJECT_ENCODING: Docs = Docs {
+        name: "object|encoding",
+        summary: "Inspect the internal encoding of a Redis object",
+        since: "2.2.3",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const OBJECT_FREQ: Docs = Docs {
+        name: "object|freq",
+        summary: "Get the logarithmic access frequency counter of a Redis object",
+        since: "4.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const OBJECT_HELP: Docs = Docs {
+        name: "object|help",
+        summary: "Show helpful text about the different subcommands",
+        since: "6.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const OBJECT_IDLETIME: Docs = Docs {
+        name: "object|idletime",
+        summary: "Get the time since a Redis object was last accessed",
+        since: "2.2.3",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const OBJECT_REFCOUNT: Docs = Docs {
+        name: "object|refcount",
+        summary: "Get the number of references to the value of the key",
+        since: "2.2.3",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const PERSIST: Docs = Docs {
+        name: "persist",
+        summary: "Remove the expiration from a key",
+        since: "2.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const PEXPIRE: Docs = Docs {
+        name: "pexpire",
+        summary: "Set a key's time to live in milliseconds",
+        since: "2.6.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("milliseconds", Int),
+            arg("condition", OneOf).since("7.0.0").opt().args(&[
+                arg("nx", PureToken).token("NX"),
+                arg("xx", PureToken).token("XX"),
+                arg("gt", PureToken).token("GT"),
+                arg("lt", PureToken).token("LT"),
+            ]),
+        ],
+    };
+
+    pub const PEXPIREAT: Docs = Docs {
+        name: "pexpireat",
+        summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+        since: "2.6.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("unix-time-milliseconds", UnixTime),
+            arg("condition", OneOf).since("7.0.0").opt().args(&[
+                arg("nx", PureToken).token("NX"),
+                arg("xx", PureToken).token("XX"),
+                arg("gt", PureToken).token("GT"),
+                arg("lt", PureToken).token("LT"),
+            ]),
+        ],
+    };
+
+    pub const PEXPIRETIME: Docs = Docs {
+        name: "pexpiretime",
+        summary: "Get the expiration Unix timestamp for a key in milliseconds",
+        since: "7.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const PTTL: Docs = Docs {
+        name: "pttl",
+        summary: "Get the time to live for a key in milliseconds",
+        since: "2.6.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("2.8.0", "Added the -2 reply.")],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const RANDOMKEY: Docs = Docs {
+        name: "randomkey",
+        summary: "Return a random key from the keyspace",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const RENAME: Docs = Docs {
+        name: "rename",
+        summary: "Rename a key",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("newkey", Key).key_spec(1)],
+    };
+
+    pub const RENAMENX: Docs = Docs {
+        name: "renamenx",
+        summary: "Rename a key, only if the new key does not exist",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("3.2.0", "The command no longer returns an error when source and destination names are the same."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("newkey", Key).key_spec(1),
+        ],
+    };
+
+    pub const SCAN: Docs = Docs {
+        name: "scan",
+        summary: "Incrementally iterate the keys space",
+        since: "2.8.0",
+        complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("6.0.0", "Added the `TYPE` subcommand."),
+        ],
+        args: &[
+            arg("cursor", Int),
+            arg("pattern", Pattern).token("MATCH").opt(),
+            arg("count", Int).token("COUNT").opt(),
+            arg("type", Str).token("TYPE").since("6.0.0").opt(),
+        ],
+    };
+
+    pub const SWAPDB: Docs = Docs {
+        name: "swapdb",
+        summary: "Swaps two Redis databases",
+        since: "4.0.0",
+        complexity:
+            "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("index1", Int), arg("index2", Int)],
+    };
+
+    pub const TOUCH: Docs = Docs {
+        name: "touch",
+        summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+        since: "3.2.1",
+        complexity: "O(N) where N is the number of keys that will be touched.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0).multi(),
+        ],
+    };
+
+    pub const TTL: Docs = Docs {
+        name: "ttl",
+        summary: "Get the time to live for a key in seconds",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("2.8.0", "Added the -2 reply.")],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const TYPE: Docs = Docs {
+        name: "type",
+        summary: "Determine the type stored at key",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const UNLINK: Docs = Docs {
+        name: "unlink",
+        summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+        since: "4.0.0",
+        complexity: "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0).multi(),
+        ],
+    };
+}
+// @generated end: COMMAND DOCS
 
 #[cfg(test)]
 mod tests {

@@ -21,63 +21,85 @@ use crate::util::num::parse_i64;
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("lpush", -3, WRITE | DENYOOM | FAST, lpush)
+        .docs(&docs::LPUSH)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("rpush", -3, WRITE | DENYOOM | FAST, rpush)
+        .docs(&docs::RPUSH)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("lpushx", -3, WRITE | DENYOOM | FAST, lpushx)
+        .docs(&docs::LPUSHX)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("rpushx", -3, WRITE | DENYOOM | FAST, rpushx)
+        .docs(&docs::RPUSHX)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("lpop", -2, WRITE | FAST, lpop)
+        .docs(&docs::LPOP)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("rpop", -2, WRITE | FAST, rpop)
+        .docs(&docs::RPOP)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("llen", 2, READONLY | FAST, llen)
+        .docs(&docs::LLEN)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("lrange", 4, READONLY, lrange)
+        .docs(&docs::LRANGE)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("lindex", 3, READONLY, lindex)
+        .docs(&docs::LINDEX)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("lset", 4, WRITE | DENYOOM, lset)
+        .docs(&docs::LSET)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("linsert", 5, WRITE | DENYOOM, linsert)
+        .docs(&docs::LINSERT)
         .keys(1, 1, 1)
         .group(Group::List),
-    cmd("lrem", 4, WRITE, lrem).keys(1, 1, 1).group(Group::List),
+    cmd("lrem", 4, WRITE, lrem)
+        .docs(&docs::LREM)
+        .keys(1, 1, 1)
+        .group(Group::List),
     cmd("ltrim", 4, WRITE, ltrim)
+        .docs(&docs::LTRIM)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("lpos", -3, READONLY, lpos)
+        .docs(&docs::LPOS)
         .keys(1, 1, 1)
         .group(Group::List),
     cmd("lmove", 5, WRITE | DENYOOM, lmove)
+        .docs(&docs::LMOVE)
         .keys(1, 2, 1)
         .group(Group::List),
     cmd("rpoplpush", 3, WRITE | DENYOOM, rpoplpush)
+        .docs(&docs::RPOPLPUSH)
         .keys(1, 2, 1)
         .group(Group::List),
     cmd("lmpop", -4, WRITE, lmpop)
+        .docs(&docs::LMPOP)
         .keys_fn(lmpop_keys)
         .group(Group::List),
     cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, blpop)
+        .docs(&docs::BLPOP)
         .blocks_on(BlockOn::List)
         .keys(1, -2, 1)
         .group(Group::List),
     cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, brpop)
+        .docs(&docs::BRPOP)
         .blocks_on(BlockOn::List)
         .keys(1, -2, 1)
         .group(Group::List),
     cmd("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, blmove)
+        .docs(&docs::BLMOVE)
         .blocks_on(BlockOn::List)
         .keys(1, 2, 1)
         .group(Group::List),
@@ -87,10 +109,12 @@ pub const COMMANDS: &[CommandDef] = &[
         WRITE | DENYOOM | NOSCRIPT | BLOCKING,
         brpoplpush,
     )
+    .docs(&docs::BRPOPLPUSH)
     .blocks_on(BlockOn::List)
     .keys(1, 2, 1)
     .group(Group::List),
     cmd("blmpop", -5, WRITE | BLOCKING, blmpop)
+        .docs(&docs::BLMPOP)
         .blocks_on(BlockOn::List)
         .keys_fn(blmpop_keys)
         .group(Group::List),
@@ -992,6 +1016,393 @@ pub(crate) mod testkit {
     pub const SYNTAX: &str = "-ERR syntax error\r\n";
     pub const NOTPOS: &str = "-ERR value is out of range, must be positive\r\n";
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const BLMOVE: Docs = Docs {
+        name: "blmove",
+        summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+        since: "6.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("source", Key).key_spec(0),
+            arg("destination", Key).key_spec(1),
+            arg("wherefrom", OneOf).args(&[
+                arg("left", PureToken).token("LEFT"),
+                arg("right", PureToken).token("RIGHT"),
+            ]),
+            arg("whereto", OneOf).args(&[
+                arg("left", PureToken).token("LEFT"),
+                arg("right", PureToken).token("RIGHT"),
+            ]),
+            arg("timeout", Double),
+        ],
+    };
+
+    pub const BLMPOP: Docs = Docs {
+        name: "blmpop",
+        summary: "Pop elements from a list, or block until one is available",
+        since: "7.0.0",
+        complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("timeout", Double),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).multi(),
+            arg("where", OneOf).args(&[
+                arg("left", PureToken).token("LEFT"),
+                arg("right", PureToken).token("RIGHT"),
+            ]),
+            arg("count", Int).token("COUNT").opt(),
+        ],
+    };
+
+    pub const BLPOP: Docs = Docs {
+        name: "blpop",
+        summary: "Remove and get the first element in a list, or block until one is available",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of provided keys.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )],
+        args: &[arg("key", Key).key_spec(0).multi(), arg("timeout", Double)],
+    };
+
+    pub const BRPOP: Docs = Docs {
+        name: "brpop",
+        summary: "Remove and get the last element in a list, or block until one is available",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of provided keys.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )],
+        args: &[arg("key", Key).key_spec(0).multi(), arg("timeout", Double)],
+    };
+
+    pub const BRPOPLPUSH: Docs = Docs {
+        name: "brpoplpush",
+        summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+        since: "2.2.0",
+        complexity: "O(1)",
+        doc_flags: &["deprecated"],
+        deprecated_since: "6.2.0",
+        replaced_by: "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+        history: &[
+            ("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+        ],
+        args: &[
+            arg("source", Key).key_spec(0),
+            arg("destination", Key).key_spec(1),
+            arg("timeout", Double),
+        ],
+    };
+
+    pub const LINDEX: Docs = Docs {
+        name: "lindex",
+        summary: "Get an element from a list by its index",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("index", Int),
+        ],
+    };
+
+    pub const LINSERT: Docs = Docs {
+        name: "linsert",
+        summary: "Insert an element before or after another element in a list",
+        since: "2.2.0",
+        complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("where", OneOf).args(&[
+                arg("before", PureToken).token("BEFORE"),
+                arg("after", PureToken).token("AFTER"),
+            ]),
+            arg("pivot", Str),
+            arg("element", Str),
+        ],
+    };
+
+    pub const LLEN: Docs = Docs {
+        name: "llen",
+        summary: "Get the length of a list",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const LMOVE: Docs = Docs {
+        name: "lmove",
+        summary: "Pop an element from a list, push it to another list and return it",
+        since: "6.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("source", Key).key_spec(0),
+            arg("destination", Key).key_spec(1),
+            arg("wherefrom", OneOf).args(&[
+                arg("left", PureToken).token("LEFT"),
+                arg("right", PureToken).token("RIGHT"),
+            ]),
+            arg("whereto", OneOf).args(&[
+                arg("left", PureToken).token("LEFT"),
+                arg("right", PureToken).token("RIGHT"),
+            ]),
+        ],
+    };
+
+    pub const LMPOP: Docs = Docs {
+        name: "lmpop",
+        summary: "Pop elements from a list",
+        since: "7.0.0",
+        complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).multi(),
+            arg("where", OneOf).args(&[
+                arg("left", PureToken).token("LEFT"),
+                arg("right", PureToken).token("RIGHT"),
+            ]),
+            arg("count", Int).token("COUNT").opt(),
+        ],
+    };
+
+    pub const LPOP: Docs = Docs {
+        name: "lpop",
+        summary: "Remove and get the first elements in a list",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of elements returned",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("6.2.0", "Added the `count` argument.")],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("count", Int).since("6.2.0").opt(),
+        ],
+    };
+
+    pub const LPOS: Docs = Docs {
+        name: "lpos",
+        summary: "Return the index of matching elements on a list",
+        since: "6.0.6",
+        complexity: "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("element", Str),
+            arg("rank", Int).token("RANK").opt(),
+            arg("num-matches", Int).token("COUNT").opt(),
+            arg("len", Int).token("MAXLEN").opt(),
+        ],
+    };
+
+    pub const LPUSH: Docs = Docs {
+        name: "lpush",
+        summary: "Prepend one or multiple elements to a list",
+        since: "1.0.0",
+        complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("2.4.0", "Accepts multiple `element` arguments."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("element", Str).multi(),
+        ],
+    };
+
+    pub const LPUSHX: Docs = Docs {
+        name: "lpushx",
+        summary: "Prepend an element to a list, only if the list exists",
+        since: "2.2.0",
+        complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("4.0.0", "Accepts multiple `element` arguments."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("element", Str).multi(),
+        ],
+    };
+
+    pub const LRANGE: Docs = Docs {
+        name: "lrange",
+        summary: "Get a range of elements from a list",
+        since: "1.0.0",
+        complexity: "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("start", Int),
+            arg("stop", Int),
+        ],
+    };
+
+    pub const LREM: Docs = Docs {
+        name: "lrem",
+        summary: "Remove elements from a list",
+        since: "1.0.0",
+        complexity:
+            "O(N+M) where N is the length of the list and M is the number of elements removed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("count", Int),
+            arg("element", Str),
+        ],
+    };
+
+    pub const LSET: Docs = Docs {
+        name: "lset",
+        summary: "Set the value of an element in a list by its index",
+        since: "1.0.0",
+        complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("index", Int),
+            arg("element", Str),
+        ],
+    };
+
+    pub const LTRIM: Docs = Docs {
+        name: "ltrim",
+        summary: "Trim a list to the specified range",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of elements to be removed by the operation.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("start", Int),
+            arg("stop", Int),
+        ],
+    };
+
+    pub const RPOP: Docs = Docs {
+        name: "rpop",
+        summary: "Remove and get the last elements in a list",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of elements returned",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("6.2.0", "Added the `count` argument.")],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("count", Int).since("6.2.0").opt(),
+        ],
+    };
+
+    pub const RPOPLPUSH: Docs = Docs {
+        name: "rpoplpush",
+        summary: "Remove the last element in a list, prepend it to another list and return it",
+        since: "1.2.0",
+        complexity: "O(1)",
+        doc_flags: &["deprecated"],
+        deprecated_since: "6.2.0",
+        replaced_by: "`LMOVE` with the `RIGHT` and `LEFT` arguments",
+        history: &[],
+        args: &[
+            arg("source", Key).key_spec(0),
+            arg("destination", Key).key_spec(1),
+        ],
+    };
+
+    pub const RPUSH: Docs = Docs {
+        name: "rpush",
+        summary: "Append one or multiple elements to a list",
+        since: "1.0.0",
+        complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("2.4.0", "Accepts multiple `element` arguments."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("element", Str).multi(),
+        ],
+    };
+
+    pub const RPUSHX: Docs = Docs {
+        name: "rpushx",
+        summary: "Append an element to a list, only if the list exists",
+        since: "2.2.0",
+        complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("4.0.0", "Accepts multiple `element` arguments."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("element", Str).multi(),
+        ],
+    };
+}
+// @generated end: COMMAND DOCS
 
 #[cfg(test)]
 mod tests {

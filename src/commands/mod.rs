@@ -17,20 +17,23 @@
 //!
 //! ```text
 //! cmd("lpush", -3, WRITE | DENYOOM | FAST, lpush)   // name, arity, flags, handler
+//!     .docs(&docs::LPUSH)                            // COMMAND DOCS, generated
 //!     .keys(1, 1, 1)                                 // first key, last key, step
 //!     .group(Group::List)                            // COMMAND DOCS group, ACL categories
 //! ```
 //!
 //! plus `.keys_fn(f)` for keys at variable positions, `.blocks_on(BlockOn::List)` for a
-//! blocking command, `.subs(&[...])` for a container. COMMAND DOCS (summary, since,
-//! complexity, history, arguments) is generated from redis-server 7.0 by
-//! `scripts/gen_command_docs.py` into `server/docs_data.rs`, keyed by the row's full
-//! name: after adding a row, build and run the script. A new family is a file with its
-//! `COMMANDS` and handlers, listed in `FAMILIES`.
+//! blocking command, `.subs(&[...])` for a container (its subcommands' rows name their
+//! docs by full name: `docs::CONFIG_GET`). The `docs` constants (summary, since,
+//! complexity, history, arguments: see `docs`) live in a generated `mod docs` at the end
+//! of the family file, written by `scripts/gen_command_docs.py` from a redis-server 7.0.
+//! A new family is one file: its `COMMANDS` and handlers, listed in `FAMILIES`; then run
+//! the script to give it its `mod docs`.
 
 pub mod args;
 pub mod bitops;
 pub mod connection;
+pub mod docs;
 pub mod hashes;
 pub mod hll;
 pub mod keys;
@@ -50,6 +53,7 @@ use crate::server::client::Client;
 use crate::server::Core;
 use crate::store::bytes::Sds;
 use crate::store::Store;
+use docs::Docs;
 use std::sync::LazyLock;
 
 pub use args::{Args, Cursor, OwnedArgs, ScanOpts};
@@ -150,6 +154,8 @@ pub struct CommandDef {
     pub keys_fn: Option<KeysFn>,
     /// For a blocking command, the value type whose arrival on a key wakes it.
     pub blocks_on: Option<BlockOn>,
+    /// COMMAND DOCS (generated from Redis into the family file's `mod docs`).
+    pub docs: &'static Docs,
 }
 
 /// Redis's documentation groups (COMMAND DOCS `group`).
@@ -233,6 +239,7 @@ pub const fn cmd(name: &'static str, arity: i32, flags: u32, handler: Handler) -
         subcommands: &[],
         keys_fn: None,
         blocks_on: None,
+        docs: &Docs::NONE,
     }
 }
 
@@ -253,6 +260,11 @@ impl CommandDef {
     /// The documentation group (Generic when not given).
     pub const fn group(mut self, group: Group) -> Self {
         self.group = group;
+        self
+    }
+    /// Its COMMAND DOCS entry.
+    pub const fn docs(mut self, d: &'static Docs) -> Self {
+        self.docs = d;
         self
     }
     /// A blocking command: the value type it waits for.

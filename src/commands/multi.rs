@@ -15,19 +15,27 @@ use crate::store::bytes::Sds;
 const TX_FLAGS: u32 = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("multi", 1, TX_FLAGS | NO_QUEUE | MULTI_MARKER, multi).group(Group::Transactions),
+    cmd("multi", 1, TX_FLAGS | NO_QUEUE | MULTI_MARKER, multi)
+        .docs(&docs::MULTI)
+        .group(Group::Transactions),
     cmd(
         "exec",
         1,
         NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG | NO_QUEUE | ENDS_MULTI | EXEC,
         exec,
     )
+    .docs(&docs::EXEC)
     .group(Group::Transactions),
-    cmd("discard", 1, TX_FLAGS | NO_QUEUE | ENDS_MULTI, discard).group(Group::Transactions),
+    cmd("discard", 1, TX_FLAGS | NO_QUEUE | ENDS_MULTI, discard)
+        .docs(&docs::DISCARD)
+        .group(Group::Transactions),
     cmd("watch", -2, TX_FLAGS | NO_QUEUE, watch)
+        .docs(&docs::WATCH)
         .keys(1, -1, 1)
         .group(Group::Transactions),
-    cmd("unwatch", 1, TX_FLAGS, unwatch).group(Group::Transactions),
+    cmd("unwatch", 1, TX_FLAGS, unwatch)
+        .docs(&docs::UNWATCH)
+        .group(Group::Transactions),
 ];
 
 /// MULTI
@@ -152,3 +160,71 @@ fn unwatch(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     ctx.reply.ok();
     Ok(())
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const DISCARD: Docs = Docs {
+        name: "discard",
+        summary: "Discard all commands issued after MULTI",
+        since: "2.0.0",
+        complexity: "O(N), when N is the number of queued commands",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const EXEC: Docs = Docs {
+        name: "exec",
+        summary: "Execute all commands issued after MULTI",
+        since: "1.2.0",
+        complexity: "Depends on commands in the transaction",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const MULTI: Docs = Docs {
+        name: "multi",
+        summary: "Mark the start of a transaction block",
+        since: "1.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const UNWATCH: Docs = Docs {
+        name: "unwatch",
+        summary: "Forget about all watched keys",
+        since: "2.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const WATCH: Docs = Docs {
+        name: "watch",
+        summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
+        since: "2.2.0",
+        complexity: "O(1) for every key.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0).multi()],
+    };
+}
+// @generated end: COMMAND DOCS

@@ -4,8 +4,9 @@ use super::flags::*;
 use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 
-pub const COMMANDS: &[CommandDef] =
-    &[cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT, bgrewriteaof).group(Group::Server)];
+pub const COMMANDS: &[CommandDef] = &[cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT, bgrewriteaof)
+    .docs(&docs::BGREWRITEAOF)
+    .group(Group::Server)];
 
 /// BGREWRITEAOF
 fn bgrewriteaof(ctx: &mut Ctx, _a: &Args) -> CmdResult {
@@ -18,3 +19,22 @@ fn bgrewriteaof(ctx: &mut Ctx, _a: &Args) -> CmdResult {
         Err(e) => Err(Error::msg(e.to_string())),
     }
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::Docs;
+
+    pub const BGREWRITEAOF: Docs = Docs {
+        name: "bgrewriteaof",
+        summary: "Asynchronously rewrite the append-only file",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+}
+// @generated end: COMMAND DOCS

@@ -11,13 +11,16 @@ use crate::util::glob::glob_match;
 const SUBSCRIBE_FLAGS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 
 pub const COMMANDS: &[CommandDef] = &[
-    cmd("subscribe", -2, SUBSCRIBE_FLAGS | SUBSCRIBED_OK, subscribe).group(Group::PubSub),
+    cmd("subscribe", -2, SUBSCRIBE_FLAGS | SUBSCRIBED_OK, subscribe)
+        .docs(&docs::SUBSCRIBE)
+        .group(Group::PubSub),
     cmd(
         "unsubscribe",
         -1,
         SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
         unsubscribe,
     )
+    .docs(&docs::UNSUBSCRIBE)
     .group(Group::PubSub),
     cmd(
         "psubscribe",
@@ -25,6 +28,7 @@ pub const COMMANDS: &[CommandDef] = &[
         SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
         psubscribe,
     )
+    .docs(&docs::PSUBSCRIBE)
     .group(Group::PubSub),
     cmd(
         "punsubscribe",
@@ -32,6 +36,7 @@ pub const COMMANDS: &[CommandDef] = &[
         SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
         punsubscribe,
     )
+    .docs(&docs::PUNSUBSCRIBE)
     .group(Group::PubSub),
     cmd(
         "ssubscribe",
@@ -39,6 +44,7 @@ pub const COMMANDS: &[CommandDef] = &[
         SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
         ssubscribe,
     )
+    .docs(&docs::SSUBSCRIBE)
     .keys(1, -1, 1)
     .group(Group::PubSub),
     cmd(
@@ -47,6 +53,7 @@ pub const COMMANDS: &[CommandDef] = &[
         SUBSCRIBE_FLAGS | SUBSCRIBED_OK,
         sunsubscribe,
     )
+    .docs(&docs::SUNSUBSCRIBE)
     .keys(1, -1, 1)
     .group(Group::PubSub),
     cmd(
@@ -55,6 +62,7 @@ pub const COMMANDS: &[CommandDef] = &[
         PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
         publish,
     )
+    .docs(&docs::PUBLISH)
     .group(Group::PubSub),
     cmd(
         "spublish",
@@ -62,23 +70,32 @@ pub const COMMANDS: &[CommandDef] = &[
         PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
         spublish,
     )
+    .docs(&docs::SPUBLISH)
     .keys(1, 1, 1)
     .group(Group::PubSub),
     cmd("pubsub", -2, 0, pubsub_help)
+        .docs(&docs::PUBSUB)
         .group(Group::PubSub)
         .subs(PUBSUB_SUBS),
 ];
 
 const PUBSUB_SUBS: &[CommandDef] = &[
-    cmd("channels", -2, PUBSUB | LOADING | STALE, pubsub_channels).group(Group::PubSub),
-    cmd("numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub).group(Group::PubSub),
-    cmd("numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat).group(Group::PubSub),
+    cmd("channels", -2, PUBSUB | LOADING | STALE, pubsub_channels)
+        .docs(&docs::PUBSUB_CHANNELS)
+        .group(Group::PubSub),
+    cmd("numsub", -2, PUBSUB | LOADING | STALE, pubsub_numsub)
+        .docs(&docs::PUBSUB_NUMSUB)
+        .group(Group::PubSub),
+    cmd("numpat", 2, PUBSUB | LOADING | STALE, pubsub_numpat)
+        .docs(&docs::PUBSUB_NUMPAT)
+        .group(Group::PubSub),
     cmd(
         "shardchannels",
         -2,
         PUBSUB | LOADING | STALE,
         pubsub_shardchannels,
     )
+    .docs(&docs::PUBSUB_SHARDCHANNELS)
     .group(Group::PubSub),
     cmd(
         "shardnumsub",
@@ -86,8 +103,11 @@ const PUBSUB_SUBS: &[CommandDef] = &[
         PUBSUB | LOADING | STALE,
         pubsub_shardnumsub,
     )
+    .docs(&docs::PUBSUB_SHARDNUMSUB)
     .group(Group::PubSub),
-    cmd("help", 2, LOADING | STALE, pubsub_help).group(Group::PubSub),
+    cmd("help", 2, LOADING | STALE, pubsub_help)
+        .docs(&docs::PUBSUB_HELP)
+        .group(Group::PubSub),
 ];
 
 /// The confirmation each (un)subscription gets: [kind, name, count].
@@ -280,3 +300,204 @@ fn pubsub_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     }
     Ok(())
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const PSUBSCRIBE: Docs = Docs {
+        name: "psubscribe",
+        summary: "Listen for messages published to channels matching the given patterns",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of patterns the client is already subscribed to.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("pattern", Block)
+            .multi()
+            .args(&[arg("pattern", Pattern)])],
+    };
+
+    pub const PUBLISH: Docs = Docs {
+        name: "publish",
+        summary: "Post a message to a channel",
+        since: "2.0.0",
+        complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("channel", Str),
+            arg("message", Str),
+        ],
+    };
+
+    pub const PUBSUB: Docs = Docs {
+        name: "pubsub",
+        summary: "A container for Pub/Sub commands",
+        since: "2.8.0",
+        complexity: "Depends on subcommand.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const PUBSUB_CHANNELS: Docs = Docs {
+        name: "pubsub|channels",
+        summary: "List active channels",
+        since: "2.8.0",
+        complexity: "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("pattern", Pattern).opt(),
+        ],
+    };
+
+    pub const PUBSUB_HELP: Docs = Docs {
+        name: "pubsub|help",
+        summary: "Show helpful text about the different subcommands",
+        since: "6.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const PUBSUB_NUMPAT: Docs = Docs {
+        name: "pubsub|numpat",
+        summary: "Get the count of unique patterns pattern subscriptions",
+        since: "2.8.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const PUBSUB_NUMSUB: Docs = Docs {
+        name: "pubsub|numsub",
+        summary: "Get the count of subscribers for channels",
+        since: "2.8.0",
+        complexity: "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("channel", Str).opt().multi()],
+    };
+
+    pub const PUBSUB_SHARDCHANNELS: Docs = Docs {
+        name: "pubsub|shardchannels",
+        summary: "List active shard channels",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("pattern", Pattern).opt(),
+        ],
+    };
+
+    pub const PUBSUB_SHARDNUMSUB: Docs = Docs {
+        name: "pubsub|shardnumsub",
+        summary: "Get the count of subscribers for shard channels",
+        since: "7.0.0",
+        complexity:
+            "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("shardchannel", Str).opt().multi()],
+    };
+
+    pub const PUNSUBSCRIBE: Docs = Docs {
+        name: "punsubscribe",
+        summary: "Stop listening for messages posted to channels matching the given patterns",
+        since: "2.0.0",
+        complexity: "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("pattern", Pattern).opt().multi(),
+        ],
+    };
+
+    pub const SPUBLISH: Docs = Docs {
+        name: "spublish",
+        summary: "Post a message to a shard channel",
+        since: "7.0.0",
+        complexity:
+            "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("shardchannel", Str), arg("message", Str)],
+    };
+
+    pub const SSUBSCRIBE: Docs = Docs {
+        name: "ssubscribe",
+        summary: "Listen for messages published to the given shard channels",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of shard channels to subscribe to.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("shardchannel", Str).multi()],
+    };
+
+    pub const SUBSCRIBE: Docs = Docs {
+        name: "subscribe",
+        summary: "Listen for messages published to the given channels",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of channels to subscribe to.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("channel", Str).multi()],
+    };
+
+    pub const SUNSUBSCRIBE: Docs = Docs {
+        name: "sunsubscribe",
+        summary: "Stop listening for messages posted to the given shard channels",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of clients already subscribed to a shard channel.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("shardchannel", Str).opt().multi()],
+    };
+
+    pub const UNSUBSCRIBE: Docs = Docs {
+        name: "unsubscribe",
+        summary: "Stop listening for messages posted to the given channels",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of clients already subscribed to a channel.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("channel", Str).opt().multi()],
+    };
+}
+// @generated end: COMMAND DOCS

@@ -22,54 +22,71 @@ use std::collections::HashSet;
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("sadd", -3, WRITE | DENYOOM | FAST, sadd)
+        .docs(&docs::SADD)
         .keys(1, 1, 1)
         .group(Group::Set),
     cmd("srem", -3, WRITE | FAST, srem)
+        .docs(&docs::SREM)
         .keys(1, 1, 1)
         .group(Group::Set),
     cmd("sismember", 3, READONLY | FAST, sismember)
+        .docs(&docs::SISMEMBER)
         .keys(1, 1, 1)
         .group(Group::Set),
     cmd("smismember", -3, READONLY | FAST, smismember)
+        .docs(&docs::SMISMEMBER)
         .keys(1, 1, 1)
         .group(Group::Set),
     cmd("smembers", 2, READONLY, smembers)
+        .docs(&docs::SMEMBERS)
         .keys(1, 1, 1)
         .group(Group::Set),
     cmd("scard", 2, READONLY | FAST, scard)
+        .docs(&docs::SCARD)
         .keys(1, 1, 1)
         .group(Group::Set),
     cmd("spop", -2, WRITE | FAST, spop)
+        .docs(&docs::SPOP)
         .keys(1, 1, 1)
         .group(Group::Set),
     cmd("srandmember", -2, READONLY, srandmember)
+        .docs(&docs::SRANDMEMBER)
         .keys(1, 1, 1)
         .group(Group::Set),
     cmd("smove", 4, WRITE | FAST, smove)
+        .docs(&docs::SMOVE)
         .keys(1, 2, 1)
         .group(Group::Set),
     cmd("sinter", -2, READONLY, sinter)
+        .docs(&docs::SINTER)
         .keys(1, -1, 1)
         .group(Group::Set),
     cmd("sintercard", -3, READONLY, sintercard)
+        .docs(&docs::SINTERCARD)
         .keys_fn(sintercard_keys)
         .group(Group::Set),
     cmd("sinterstore", -3, WRITE | DENYOOM, sinterstore)
+        .docs(&docs::SINTERSTORE)
         .keys(1, -1, 1)
         .group(Group::Set),
     cmd("sunion", -2, READONLY, sunion)
+        .docs(&docs::SUNION)
         .keys(1, -1, 1)
         .group(Group::Set),
     cmd("sunionstore", -3, WRITE | DENYOOM, sunionstore)
+        .docs(&docs::SUNIONSTORE)
         .keys(1, -1, 1)
         .group(Group::Set),
     cmd("sdiff", -2, READONLY, sdiff)
+        .docs(&docs::SDIFF)
         .keys(1, -1, 1)
         .group(Group::Set),
     cmd("sdiffstore", -3, WRITE | DENYOOM, sdiffstore)
+        .docs(&docs::SDIFFSTORE)
         .keys(1, -1, 1)
         .group(Group::Set),
     cmd("sscan", -3, READONLY, sscan)
+        .docs(&docs::SSCAN)
         .keys(1, 1, 1)
         .group(Group::Set),
 ];
@@ -807,6 +824,257 @@ fn sscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
     ctx.reply.buf.extend_from_slice(&items);
     Ok(())
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const SADD: Docs = Docs {
+        name: "sadd",
+        summary: "Add one or more members to a set",
+        since: "1.0.0",
+        complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("2.4.0", "Accepts multiple `member` arguments."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("member", Str).multi(),
+        ],
+    };
+
+    pub const SCARD: Docs = Docs {
+        name: "scard",
+        summary: "Get the number of members in a set",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const SDIFF: Docs = Docs {
+        name: "sdiff",
+        summary: "Subtract multiple sets",
+        since: "1.0.0",
+        complexity: "O(N) where N is the total number of elements in all given sets.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0).multi()],
+    };
+
+    pub const SDIFFSTORE: Docs = Docs {
+        name: "sdiffstore",
+        summary: "Subtract multiple sets and store the resulting set in a key",
+        since: "1.0.0",
+        complexity: "O(N) where N is the total number of elements in all given sets.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("destination", Key).key_spec(0),
+            arg("key", Key).key_spec(1).multi(),
+        ],
+    };
+
+    pub const SINTER: Docs = Docs {
+        name: "sinter",
+        summary: "Intersect multiple sets",
+        since: "1.0.0",
+        complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0).multi(),
+        ],
+    };
+
+    pub const SINTERCARD: Docs = Docs {
+        name: "sintercard",
+        summary: "Intersect multiple sets and return the cardinality of the result",
+        since: "7.0.0",
+        complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).multi(),
+            arg("limit", Int).token("LIMIT").opt(),
+        ],
+    };
+
+    pub const SINTERSTORE: Docs = Docs {
+        name: "sinterstore",
+        summary: "Intersect multiple sets and store the resulting set in a key",
+        since: "1.0.0",
+        complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("destination", Key).key_spec(0),
+            arg("key", Key).key_spec(1).multi(),
+        ],
+    };
+
+    pub const SISMEMBER: Docs = Docs {
+        name: "sismember",
+        summary: "Determine if a given value is a member of a set",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("member", Str)],
+    };
+
+    pub const SMEMBERS: Docs = Docs {
+        name: "smembers",
+        summary: "Get all the members in a set",
+        since: "1.0.0",
+        complexity: "O(N) where N is the set cardinality.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const SMISMEMBER: Docs = Docs {
+        name: "smismember",
+        summary: "Returns the membership associated with the given elements for a set",
+        since: "6.2.0",
+        complexity: "O(N) where N is the number of elements being checked for membership",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("member", Str).multi()],
+    };
+
+    pub const SMOVE: Docs = Docs {
+        name: "smove",
+        summary: "Move a member from one set to another",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("source", Key).key_spec(0),
+            arg("destination", Key).key_spec(1),
+            arg("member", Str),
+        ],
+    };
+
+    pub const SPOP: Docs = Docs {
+        name: "spop",
+        summary: "Remove and return one or multiple random members from a set",
+        since: "1.0.0",
+        complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("3.2.0", "Added the `count` argument."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("count", Int).since("3.2.0").opt(),
+        ],
+    };
+
+    pub const SRANDMEMBER: Docs = Docs {
+        name: "srandmember",
+        summary: "Get one or multiple random members from a set",
+        since: "1.0.0",
+        complexity: "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("2.6.0", "Added the optional `count` argument."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("count", Int).since("2.6.0").opt(),
+        ],
+    };
+
+    pub const SREM: Docs = Docs {
+        name: "srem",
+        summary: "Remove one or more members from a set",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of members to be removed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[("2.4.0", "Accepts multiple `member` arguments.")],
+        args: &[arg("key", Key).key_spec(0), arg("member", Str).multi()],
+    };
+
+    pub const SSCAN: Docs = Docs {
+        name: "sscan",
+        summary: "Incrementally iterate Set elements",
+        since: "2.8.0",
+        complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("cursor", Int),
+            arg("pattern", Pattern).token("MATCH").opt(),
+            arg("count", Int).token("COUNT").opt(),
+        ],
+    };
+
+    pub const SUNION: Docs = Docs {
+        name: "sunion",
+        summary: "Add multiple sets",
+        since: "1.0.0",
+        complexity: "O(N) where N is the total number of elements in all given sets.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0).multi()],
+    };
+
+    pub const SUNIONSTORE: Docs = Docs {
+        name: "sunionstore",
+        summary: "Add multiple sets and store the resulting set in a key",
+        since: "1.0.0",
+        complexity: "O(N) where N is the total number of elements in all given sets.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("destination", Key).key_spec(0),
+            arg("key", Key).key_spec(1).multi(),
+        ],
+    };
+}
+// @generated end: COMMAND DOCS
 
 #[cfg(test)]
 mod tests {

@@ -12,10 +12,12 @@ use std::cmp::Ordering;
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("sort", -2, WRITE | DENYOOM, sort)
+        .docs(&docs::SORT)
         .keys(1, 1, 1)
         .keys_fn(sort_keys)
         .group(Group::Generic),
     cmd("sort_ro", -2, READONLY, sort_ro)
+        .docs(&docs::SORT_RO)
         .keys(1, 1, 1)
         .group(Group::Generic),
 ];
@@ -265,3 +267,62 @@ fn sort(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn sort_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
     sort_generic(ctx, a, true)
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const SORT: Docs = Docs {
+        name: "sort",
+        summary: "Sort the elements in a list, set or sorted set",
+        since: "1.0.0",
+        complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("pattern", Pattern).key_spec(1).token("BY").opt(),
+            arg("offset_count", Block).token("LIMIT").opt().args(&[
+                arg("offset", Int),
+                arg("count", Int),
+            ]),
+            arg("pattern", Pattern).key_spec(1).token("GET").opt().multi().multi_token(),
+            arg("order", OneOf).opt().args(&[
+                arg("asc", PureToken).token("ASC"),
+                arg("desc", PureToken).token("DESC"),
+            ]),
+            arg("sorting", PureToken).token("ALPHA").opt(),
+            arg("destination", Key).key_spec(2).token("STORE").opt(),
+        ],
+    };
+
+    pub const SORT_RO: Docs = Docs {
+        name: "sort_ro",
+        summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+        since: "7.0.0",
+        complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("pattern", Pattern).key_spec(1).token("BY").opt(),
+            arg("offset_count", Block).token("LIMIT").opt().args(&[
+                arg("offset", Int),
+                arg("count", Int),
+            ]),
+            arg("pattern", Pattern).key_spec(1).token("GET").opt().multi().multi_token(),
+            arg("order", OneOf).opt().args(&[
+                arg("asc", PureToken).token("ASC"),
+                arg("desc", PureToken).token("DESC"),
+            ]),
+            arg("sorting", PureToken).token("ALPHA").opt(),
+        ],
+    };
+}
+// @generated end: COMMAND DOCS

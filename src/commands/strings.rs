@@ -16,69 +16,91 @@ use crate::util::num::{incr_by_float, parse_i64, FloatIncr};
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("get", 2, READONLY | FAST, get)
+        .docs(&docs::GET)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("set", -3, WRITE | DENYOOM, set)
+        .docs(&docs::SET)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("setnx", 3, WRITE | DENYOOM | FAST, setnx)
+        .docs(&docs::SETNX)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("setex", 4, WRITE | DENYOOM, setex)
+        .docs(&docs::SETEX)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("psetex", 4, WRITE | DENYOOM, psetex)
+        .docs(&docs::PSETEX)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("getset", 3, WRITE | DENYOOM | FAST, getset)
+        .docs(&docs::GETSET)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("getdel", 2, WRITE | FAST, getdel)
+        .docs(&docs::GETDEL)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("getex", -2, WRITE | FAST, getex)
+        .docs(&docs::GETEX)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("mget", -2, READONLY | FAST, mget)
+        .docs(&docs::MGET)
         .keys(1, -1, 1)
         .group(Group::String),
     cmd("mset", -3, WRITE | DENYOOM, mset)
+        .docs(&docs::MSET)
         .keys(1, -1, 2)
         .group(Group::String),
     cmd("msetnx", -3, WRITE | DENYOOM, msetnx)
+        .docs(&docs::MSETNX)
         .keys(1, -1, 2)
         .group(Group::String),
     cmd("append", 3, WRITE | DENYOOM | FAST, append)
+        .docs(&docs::APPEND)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("strlen", 2, READONLY | FAST, strlen)
+        .docs(&docs::STRLEN)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("getrange", 4, READONLY, getrange)
+        .docs(&docs::GETRANGE)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("setrange", 4, WRITE | DENYOOM, setrange)
+        .docs(&docs::SETRANGE)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("substr", 4, READONLY, getrange)
+        .docs(&docs::SUBSTR)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("incr", 2, WRITE | DENYOOM | FAST, incr)
+        .docs(&docs::INCR)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("decr", 2, WRITE | DENYOOM | FAST, decr)
+        .docs(&docs::DECR)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("incrby", 3, WRITE | DENYOOM | FAST, incrby)
+        .docs(&docs::INCRBY)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("decrby", 3, WRITE | DENYOOM | FAST, decrby)
+        .docs(&docs::DECRBY)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, incrbyfloat)
+        .docs(&docs::INCRBYFLOAT)
         .keys(1, 1, 1)
         .group(Group::String),
     cmd("lcs", -3, READONLY, lcs)
+        .docs(&docs::LCS)
         .keys(1, 2, 1)
         .group(Group::String),
 ];
@@ -748,6 +770,348 @@ fn lcs_reply(r: &mut crate::resp::reply::Reply, a: &[u8], b: &[u8], o: &LcsOpts)
 fn lcs_no_memory() -> Error {
     Error::msg("ERR Insufficient memory, failed allocating transient memory for LCS")
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const APPEND: Docs = Docs {
+        name: "append",
+        summary: "Append a value to a key",
+        since: "2.0.0",
+        complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("value", Str),
+        ],
+    };
+
+    pub const DECR: Docs = Docs {
+        name: "decr",
+        summary: "Decrement the integer value of a key by one",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const DECRBY: Docs = Docs {
+        name: "decrby",
+        summary: "Decrement the integer value of a key by the given number",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("decrement", Int)],
+    };
+
+    pub const GET: Docs = Docs {
+        name: "get",
+        summary: "Get the value of a key",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const GETDEL: Docs = Docs {
+        name: "getdel",
+        summary: "Get the value of a key and delete the key",
+        since: "6.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const GETEX: Docs = Docs {
+        name: "getex",
+        summary: "Get the value of a key and optionally set its expiration",
+        since: "6.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("expiration", OneOf).opt().args(&[
+                arg("seconds", Int).token("EX"),
+                arg("milliseconds", Int).token("PX"),
+                arg("unix-time-seconds", UnixTime).token("EXAT"),
+                arg("unix-time-milliseconds", UnixTime).token("PXAT"),
+                arg("persist", PureToken).token("PERSIST"),
+            ]),
+        ],
+    };
+
+    pub const GETRANGE: Docs = Docs {
+        name: "getrange",
+        summary: "Get a substring of the string stored at a key",
+        since: "2.4.0",
+        complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("start", Int),
+            arg("end", Int),
+        ],
+    };
+
+    pub const GETSET: Docs = Docs {
+        name: "getset",
+        summary: "Set the string value of a key and return its old value",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &["deprecated"],
+        deprecated_since: "6.2.0",
+        replaced_by: "`SET` with the `!GET` argument",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("value", Str)],
+    };
+
+    pub const INCR: Docs = Docs {
+        name: "incr",
+        summary: "Increment the integer value of a key by one",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const INCRBY: Docs = Docs {
+        name: "incrby",
+        summary: "Increment the integer value of a key by the given amount",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("increment", Int)],
+    };
+
+    pub const INCRBYFLOAT: Docs = Docs {
+        name: "incrbyfloat",
+        summary: "Increment the float value of a key by the given amount",
+        since: "2.6.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("increment", Double)],
+    };
+
+    pub const LCS: Docs = Docs {
+        name: "lcs",
+        summary: "Find longest common substring",
+        since: "7.0.0",
+        complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key1", Key).key_spec(0),
+            arg("key2", Key).key_spec(0),
+            arg("len", PureToken).token("LEN").opt(),
+            arg("idx", PureToken).token("IDX").opt(),
+            arg("len", Int).token("MINMATCHLEN").opt(),
+            arg("withmatchlen", PureToken).token("WITHMATCHLEN").opt(),
+        ],
+    };
+
+    pub const MGET: Docs = Docs {
+        name: "mget",
+        summary: "Get the values of all the given keys",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of keys to retrieve.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0).multi()],
+    };
+
+    pub const MSET: Docs = Docs {
+        name: "mset",
+        summary: "Set multiple keys to multiple values",
+        since: "1.0.1",
+        complexity: "O(N) where N is the number of keys to set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key_value", Block)
+            .multi()
+            .args(&[arg("key", Key).key_spec(0), arg("value", Str)])],
+    };
+
+    pub const MSETNX: Docs = Docs {
+        name: "msetnx",
+        summary: "Set multiple keys to multiple values, only if none of the keys exist",
+        since: "1.0.1",
+        complexity: "O(N) where N is the number of keys to set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key_value", Block)
+            .multi()
+            .args(&[arg("key", Key).key_spec(0), arg("value", Str)])],
+    };
+
+    pub const PSETEX: Docs = Docs {
+        name: "psetex",
+        summary: "Set the value and expiration in milliseconds of a key",
+        since: "2.6.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("milliseconds", Int),
+            arg("value", Str),
+        ],
+    };
+
+    pub const SET: Docs = Docs {
+        name: "set",
+        summary: "Set the string value of a key",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."),
+            ("6.0.0", "Added the `KEEPTTL` option."),
+            ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."),
+            (
+                "7.0.0",
+                "Allowed the `NX` and `GET` options to be used together.",
+            ),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("value", Str),
+            arg("condition", OneOf).since("2.6.12").opt().args(&[
+                arg("nx", PureToken).token("NX"),
+                arg("xx", PureToken).token("XX"),
+            ]),
+            arg("get", PureToken).token("GET").since("6.2.0").opt(),
+            arg("expiration", OneOf).opt().args(&[
+                arg("seconds", Int).token("EX").since("2.6.12"),
+                arg("milliseconds", Int).token("PX").since("2.6.12"),
+                arg("unix-time-seconds", UnixTime)
+                    .token("EXAT")
+                    .since("6.2.0"),
+                arg("unix-time-milliseconds", UnixTime)
+                    .token("PXAT")
+                    .since("6.2.0"),
+                arg("keepttl", PureToken).token("KEEPTTL").since("6.0.0"),
+            ]),
+        ],
+    };
+
+    pub const SETEX: Docs = Docs {
+        name: "setex",
+        summary: "Set the value and expiration of a key",
+        since: "2.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("seconds", Int),
+            arg("value", Str),
+        ],
+    };
+
+    pub const SETNX: Docs = Docs {
+        name: "setnx",
+        summary: "Set the value of a key, only if the key does not exist",
+        since: "1.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("value", Str)],
+    };
+
+    pub const SETRANGE: Docs = Docs {
+        name: "setrange",
+        summary: "Overwrite part of a string at key starting at the specified offset",
+        since: "2.2.0",
+        complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("offset", Int),
+            arg("value", Str),
+        ],
+    };
+
+    pub const STRLEN: Docs = Docs {
+        name: "strlen",
+        summary: "Get the length of the value stored in a key",
+        since: "2.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const SUBSTR: Docs = Docs {
+        name: "substr",
+        summary: "Get a substring of the string stored at a key",
+        since: "1.0.0",
+        complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        doc_flags: &["deprecated"],
+        deprecated_since: "2.0.0",
+        replaced_by: "`GETRANGE`",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("start", Int),
+            arg("end", Int),
+        ],
+    };
+}
+// @generated end: COMMAND DOCS
 
 #[cfg(test)]
 mod tests {

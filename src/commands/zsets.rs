@@ -29,108 +29,151 @@ const G: Group = Group::SortedSet;
 
 pub const COMMANDS: &[CommandDef] = &[
     cmd("zadd", -4, WRITE | DENYOOM | FAST, zadd)
+        .docs(&docs::ZADD)
         .keys(1, 1, 1)
         .group(G),
     cmd("zincrby", 4, WRITE | DENYOOM | FAST, zincrby)
+        .docs(&docs::ZINCRBY)
         .keys(1, 1, 1)
         .group(G),
-    cmd("zrem", -3, WRITE | FAST, zrem).keys(1, 1, 1).group(G),
+    cmd("zrem", -3, WRITE | FAST, zrem)
+        .docs(&docs::ZREM)
+        .keys(1, 1, 1)
+        .group(G),
     cmd("zcard", 2, READONLY | FAST, zcard)
+        .docs(&docs::ZCARD)
         .keys(1, 1, 1)
         .group(G),
     cmd("zscore", 3, READONLY | FAST, zscore)
+        .docs(&docs::ZSCORE)
         .keys(1, 1, 1)
         .group(G),
     cmd("zmscore", -3, READONLY | FAST, zmscore)
+        .docs(&docs::ZMSCORE)
         .keys(1, 1, 1)
         .group(G),
     cmd("zrank", 3, READONLY | FAST, zrank)
+        .docs(&docs::ZRANK)
         .keys(1, 1, 1)
         .group(G),
     cmd("zrevrank", 3, READONLY | FAST, zrevrank)
+        .docs(&docs::ZREVRANK)
         .keys(1, 1, 1)
         .group(G),
     cmd("zcount", 4, READONLY | FAST, zcount)
+        .docs(&docs::ZCOUNT)
         .keys(1, 1, 1)
         .group(G),
     cmd("zlexcount", 4, READONLY | FAST, zlexcount)
+        .docs(&docs::ZLEXCOUNT)
         .keys(1, 1, 1)
         .group(G),
-    cmd("zrange", -4, READONLY, zrange).keys(1, 1, 1).group(G),
+    cmd("zrange", -4, READONLY, zrange)
+        .docs(&docs::ZRANGE)
+        .keys(1, 1, 1)
+        .group(G),
     cmd("zrangestore", -5, WRITE | DENYOOM, zrangestore)
+        .docs(&docs::ZRANGESTORE)
         .keys(1, 2, 1)
         .group(G),
     cmd("zrevrange", -4, READONLY, zrevrange)
+        .docs(&docs::ZREVRANGE)
         .keys(1, 1, 1)
         .group(G),
     cmd("zrangebyscore", -4, READONLY, zrangebyscore)
+        .docs(&docs::ZRANGEBYSCORE)
         .keys(1, 1, 1)
         .group(G),
     cmd("zrevrangebyscore", -4, READONLY, zrevrangebyscore)
+        .docs(&docs::ZREVRANGEBYSCORE)
         .keys(1, 1, 1)
         .group(G),
     cmd("zrangebylex", -4, READONLY, zrangebylex)
+        .docs(&docs::ZRANGEBYLEX)
         .keys(1, 1, 1)
         .group(G),
     cmd("zrevrangebylex", -4, READONLY, zrevrangebylex)
+        .docs(&docs::ZREVRANGEBYLEX)
         .keys(1, 1, 1)
         .group(G),
     cmd("zremrangebyrank", 4, WRITE, zremrangebyrank)
+        .docs(&docs::ZREMRANGEBYRANK)
         .keys(1, 1, 1)
         .group(G),
     cmd("zremrangebyscore", 4, WRITE, zremrangebyscore)
+        .docs(&docs::ZREMRANGEBYSCORE)
         .keys(1, 1, 1)
         .group(G),
     cmd("zremrangebylex", 4, WRITE, zremrangebylex)
+        .docs(&docs::ZREMRANGEBYLEX)
         .keys(1, 1, 1)
         .group(G),
     cmd("zpopmin", -2, WRITE | FAST, zpopmin)
+        .docs(&docs::ZPOPMIN)
         .keys(1, 1, 1)
         .group(G),
     cmd("zpopmax", -2, WRITE | FAST, zpopmax)
+        .docs(&docs::ZPOPMAX)
         .keys(1, 1, 1)
         .group(G),
-    cmd("zmpop", -4, WRITE, zmpop).keys_fn(zmpop_keys).group(G),
+    cmd("zmpop", -4, WRITE, zmpop)
+        .docs(&docs::ZMPOP)
+        .keys_fn(zmpop_keys)
+        .group(G),
     cmd("bzpopmin", -3, WRITE | NOSCRIPT | BLOCKING | FAST, bzpopmin)
+        .docs(&docs::BZPOPMIN)
         .blocks_on(BlockOn::ZSet)
         .keys(1, -2, 1)
         .group(G),
     cmd("bzpopmax", -3, WRITE | NOSCRIPT | BLOCKING | FAST, bzpopmax)
+        .docs(&docs::BZPOPMAX)
         .blocks_on(BlockOn::ZSet)
         .keys(1, -2, 1)
         .group(G),
     cmd("bzmpop", -5, WRITE | BLOCKING, bzmpop)
+        .docs(&docs::BZMPOP)
         .blocks_on(BlockOn::ZSet)
         .keys_fn(bzmpop_keys)
         .group(G),
     cmd("zrandmember", -2, READONLY, zrandmember)
+        .docs(&docs::ZRANDMEMBER)
         .keys(1, 1, 1)
         .group(G),
     cmd("zunion", -3, READONLY, zunion)
+        .docs(&docs::ZUNION)
         .keys_fn(numkeys_at_1)
         .group(G),
     cmd("zunionstore", -4, WRITE | DENYOOM, zunionstore)
+        .docs(&docs::ZUNIONSTORE)
         .keys(1, 1, 1)
         .keys_fn(numkeys_at_2)
         .group(G),
     cmd("zinter", -3, READONLY, zinter)
+        .docs(&docs::ZINTER)
         .keys_fn(numkeys_at_1)
         .group(G),
     cmd("zinterstore", -4, WRITE | DENYOOM, zinterstore)
+        .docs(&docs::ZINTERSTORE)
         .keys(1, 1, 1)
         .keys_fn(numkeys_at_2)
         .group(G),
     cmd("zintercard", -3, READONLY, zintercard)
+        .docs(&docs::ZINTERCARD)
         .keys_fn(numkeys_at_1)
         .group(G),
     cmd("zdiff", -3, READONLY, zdiff)
+        .docs(&docs::ZDIFF)
         .keys_fn(numkeys_at_1)
         .group(G),
     cmd("zdiffstore", -4, WRITE | DENYOOM, zdiffstore)
+        .docs(&docs::ZDIFFSTORE)
         .keys(1, 1, 1)
         .keys_fn(numkeys_at_2)
         .group(G),
-    cmd("zscan", -3, READONLY, zscan).keys(1, 1, 1).group(G),
+    cmd("zscan", -3, READONLY, zscan)
+        .docs(&docs::ZSCAN)
+        .keys(1, 1, 1)
+        .group(G),
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -1686,6 +1729,658 @@ fn zscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
     }
     Ok(())
 }
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const BZMPOP: Docs = Docs {
+        name: "bzmpop",
+        summary: "Remove and return members with scores in a sorted set or block until one is available",
+        since: "7.0.0",
+        complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("timeout", Double),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).multi(),
+            arg("where", OneOf).args(&[
+                arg("min", PureToken).token("MIN"),
+                arg("max", PureToken).token("MAX"),
+            ]),
+            arg("count", Int).token("COUNT").opt(),
+        ],
+    };
+
+    pub const BZPOPMAX: Docs = Docs {
+        name: "bzpopmax",
+        summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+        since: "5.0.0",
+        complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0).multi(),
+            arg("timeout", Double),
+        ],
+    };
+
+    pub const BZPOPMIN: Docs = Docs {
+        name: "bzpopmin",
+        summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+        since: "5.0.0",
+        complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0).multi(),
+            arg("timeout", Double),
+        ],
+    };
+
+    pub const ZADD: Docs = Docs {
+        name: "zadd",
+        summary:
+            "Add one or more members to a sorted set, or update its score if it already exists",
+        since: "1.2.0",
+        complexity:
+            "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("2.4.0", "Accepts multiple elements."),
+            ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."),
+            ("6.2.0", "Added the `GT` and `LT` options."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("condition", OneOf).since("3.0.2").opt().args(&[
+                arg("nx", PureToken).token("NX"),
+                arg("xx", PureToken).token("XX"),
+            ]),
+            arg("comparison", OneOf).since("6.2.0").opt().args(&[
+                arg("gt", PureToken).token("GT"),
+                arg("lt", PureToken).token("LT"),
+            ]),
+            arg("change", PureToken).token("CH").since("3.0.2").opt(),
+            arg("increment", PureToken)
+                .token("INCR")
+                .since("3.0.2")
+                .opt(),
+            arg("score_member", Block)
+                .multi()
+                .args(&[arg("score", Double), arg("member", Str)]),
+        ],
+    };
+
+    pub const ZCARD: Docs = Docs {
+        name: "zcard",
+        summary: "Get the number of members in a sorted set",
+        since: "1.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0)],
+    };
+
+    pub const ZCOUNT: Docs = Docs {
+        name: "zcount",
+        summary: "Count the members in a sorted set with scores within the given values",
+        since: "2.0.0",
+        complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("min", Double),
+            arg("max", Double),
+        ],
+    };
+
+    pub const ZDIFF: Docs = Docs {
+        name: "zdiff",
+        summary: "Subtract multiple sorted sets",
+        since: "6.2.0",
+        complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).multi(),
+            arg("withscores", PureToken).token("WITHSCORES").opt(),
+        ],
+    };
+
+    pub const ZDIFFSTORE: Docs = Docs {
+        name: "zdiffstore",
+        summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+        since: "6.2.0",
+        complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("destination", Key).key_spec(0),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(1).multi(),
+        ],
+    };
+
+    pub const ZINCRBY: Docs = Docs {
+        name: "zincrby",
+        summary: "Increment the score of a member in a sorted set",
+        since: "1.2.0",
+        complexity: "O(log(N)) where N is the number of elements in the sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("increment", Int),
+            arg("member", Str),
+        ],
+    };
+
+    pub const ZINTER: Docs = Docs {
+        name: "zinter",
+        summary: "Intersect multiple sorted sets",
+        since: "6.2.0",
+        complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).multi(),
+            arg("weight", Int).token("WEIGHTS").opt().multi(),
+            arg("aggregate", OneOf).token("AGGREGATE").opt().args(&[
+                arg("sum", PureToken).token("SUM"),
+                arg("min", PureToken).token("MIN"),
+                arg("max", PureToken).token("MAX"),
+            ]),
+            arg("withscores", PureToken).token("WITHSCORES").opt(),
+        ],
+    };
+
+    pub const ZINTERCARD: Docs = Docs {
+        name: "zintercard",
+        summary: "Intersect multiple sorted sets and return the cardinality of the result",
+        since: "7.0.0",
+        complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).multi(),
+            arg("limit", Int).token("LIMIT").opt(),
+        ],
+    };
+
+    pub const ZINTERSTORE: Docs = Docs {
+        name: "zinterstore",
+        summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+        since: "2.0.0",
+        complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("destination", Key).key_spec(0),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(1).multi(),
+            arg("weight", Int).token("WEIGHTS").opt().multi(),
+            arg("aggregate", OneOf).token("AGGREGATE").opt().args(&[
+                arg("sum", PureToken).token("SUM"),
+                arg("min", PureToken).token("MIN"),
+                arg("max", PureToken).token("MAX"),
+            ]),
+        ],
+    };
+
+    pub const ZLEXCOUNT: Docs = Docs {
+        name: "zlexcount",
+        summary:
+            "Count the number of members in a sorted set between a given lexicographical range",
+        since: "2.8.9",
+        complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("min", Str),
+            arg("max", Str),
+        ],
+    };
+
+    pub const ZMPOP: Docs = Docs {
+        name: "zmpop",
+        summary: "Remove and return members with scores in a sorted set",
+        since: "7.0.0",
+        complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).multi(),
+            arg("where", OneOf).args(&[
+                arg("min", PureToken).token("MIN"),
+                arg("max", PureToken).token("MAX"),
+            ]),
+            arg("count", Int).token("COUNT").opt(),
+        ],
+    };
+
+    pub const ZMSCORE: Docs = Docs {
+        name: "zmscore",
+        summary: "Get the score associated with the given members in a sorted set",
+        since: "6.2.0",
+        complexity: "O(N) where N is the number of members being requested.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("member", Str).multi()],
+    };
+
+    pub const ZPOPMAX: Docs = Docs {
+        name: "zpopmax",
+        summary: "Remove and return members with the highest scores in a sorted set",
+        since: "5.0.0",
+        complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("count", Int).opt(),
+        ],
+    };
+
+    pub const ZPOPMIN: Docs = Docs {
+        name: "zpopmin",
+        summary: "Remove and return members with the lowest scores in a sorted set",
+        since: "5.0.0",
+        complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("count", Int).opt(),
+        ],
+    };
+
+    pub const ZRANDMEMBER: Docs = Docs {
+        name: "zrandmember",
+        summary: "Get one or multiple random elements from a sorted set",
+        since: "6.2.0",
+        complexity: "O(N) where N is the number of elements returned",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("options", Block).opt().args(&[
+                arg("count", Int),
+                arg("withscores", PureToken).token("WITHSCORES").opt(),
+            ]),
+        ],
+    };
+
+    pub const ZRANGE: Docs = Docs {
+        name: "zrange",
+        summary: "Return a range of members in a sorted set",
+        since: "1.2.0",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("start", Str),
+            arg("stop", Str),
+            arg("sortby", OneOf).since("6.2.0").opt().args(&[
+                arg("byscore", PureToken).token("BYSCORE"),
+                arg("bylex", PureToken).token("BYLEX"),
+            ]),
+            arg("rev", PureToken).token("REV").since("6.2.0").opt(),
+            arg("offset_count", Block).token("LIMIT").since("6.2.0").opt().args(&[
+                arg("offset", Int),
+                arg("count", Int),
+            ]),
+            arg("withscores", PureToken).token("WITHSCORES").opt(),
+        ],
+    };
+
+    pub const ZRANGEBYLEX: Docs = Docs {
+        name: "zrangebylex",
+        summary: "Return a range of members in a sorted set, by lexicographical range",
+        since: "2.8.9",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+        doc_flags: &["deprecated"],
+        deprecated_since: "6.2.0",
+        replaced_by: "`ZRANGE` with the `BYLEX` argument",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("min", Str),
+            arg("max", Str),
+            arg("offset_count", Block).token("LIMIT").opt().args(&[
+                arg("offset", Int),
+                arg("count", Int),
+            ]),
+        ],
+    };
+
+    pub const ZRANGEBYSCORE: Docs = Docs {
+        name: "zrangebyscore",
+        summary: "Return a range of members in a sorted set, by score",
+        since: "1.0.5",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+        doc_flags: &["deprecated"],
+        deprecated_since: "6.2.0",
+        replaced_by: "`ZRANGE` with the `BYSCORE` argument",
+        history: &[
+            ("2.0.0", "Added the `WITHSCORES` modifier."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("min", Double),
+            arg("max", Double),
+            arg("withscores", PureToken).token("WITHSCORES").since("2.0.0").opt(),
+            arg("offset_count", Block).token("LIMIT").opt().args(&[
+                arg("offset", Int),
+                arg("count", Int),
+            ]),
+        ],
+    };
+
+    pub const ZRANGESTORE: Docs = Docs {
+        name: "zrangestore",
+        summary: "Store a range of members from sorted set into another key",
+        since: "6.2.0",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("dst", Key).key_spec(0),
+            arg("src", Key).key_spec(1),
+            arg("min", Str),
+            arg("max", Str),
+            arg("sortby", OneOf).opt().args(&[
+                arg("byscore", PureToken).token("BYSCORE"),
+                arg("bylex", PureToken).token("BYLEX"),
+            ]),
+            arg("rev", PureToken).token("REV").opt(),
+            arg("offset_count", Block).token("LIMIT").opt().args(&[
+                arg("offset", Int),
+                arg("count", Int),
+            ]),
+        ],
+    };
+
+    pub const ZRANK: Docs = Docs {
+        name: "zrank",
+        summary: "Determine the index of a member in a sorted set",
+        since: "2.0.0",
+        complexity: "O(log(N))",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("member", Str)],
+    };
+
+    pub const ZREM: Docs = Docs {
+        name: "zrem",
+        summary: "Remove one or more members from a sorted set",
+        since: "1.2.0",
+        complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[
+            ("2.4.0", "Accepts multiple elements."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("member", Str).multi(),
+        ],
+    };
+
+    pub const ZREMRANGEBYLEX: Docs = Docs {
+        name: "zremrangebylex",
+        summary: "Remove all members in a sorted set between the given lexicographical range",
+        since: "2.8.9",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("min", Str),
+            arg("max", Str),
+        ],
+    };
+
+    pub const ZREMRANGEBYRANK: Docs = Docs {
+        name: "zremrangebyrank",
+        summary: "Remove all members in a sorted set within the given indexes",
+        since: "2.0.0",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("start", Int),
+            arg("stop", Int),
+        ],
+    };
+
+    pub const ZREMRANGEBYSCORE: Docs = Docs {
+        name: "zremrangebyscore",
+        summary: "Remove all members in a sorted set within the given scores",
+        since: "1.2.0",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("min", Double),
+            arg("max", Double),
+        ],
+    };
+
+    pub const ZREVRANGE: Docs = Docs {
+        name: "zrevrange",
+        summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low",
+        since: "1.2.0",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+        doc_flags: &["deprecated"],
+        deprecated_since: "6.2.0",
+        replaced_by: "`ZRANGE` with the `REV` argument",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("start", Int),
+            arg("stop", Int),
+            arg("withscores", PureToken).token("WITHSCORES").opt(),
+        ],
+    };
+
+    pub const ZREVRANGEBYLEX: Docs = Docs {
+        name: "zrevrangebylex",
+        summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
+        since: "2.8.9",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+        doc_flags: &["deprecated"],
+        deprecated_since: "6.2.0",
+        replaced_by: "`ZRANGE` with the `REV` and `BYLEX` arguments",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("max", Str),
+            arg("min", Str),
+            arg("offset_count", Block).token("LIMIT").opt().args(&[
+                arg("offset", Int),
+                arg("count", Int),
+            ]),
+        ],
+    };
+
+    pub const ZREVRANGEBYSCORE: Docs = Docs {
+        name: "zrevrangebyscore",
+        summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low",
+        since: "2.2.0",
+        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+        doc_flags: &["deprecated"],
+        deprecated_since: "6.2.0",
+        replaced_by: "`ZRANGE` with the `REV` and `BYSCORE` arguments",
+        history: &[
+            ("2.1.6", "`min` and `max` can be exclusive."),
+        ],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("max", Double),
+            arg("min", Double),
+            arg("withscores", PureToken).token("WITHSCORES").opt(),
+            arg("offset_count", Block).token("LIMIT").opt().args(&[
+                arg("offset", Int),
+                arg("count", Int),
+            ]),
+        ],
+    };
+
+    pub const ZREVRANK: Docs = Docs {
+        name: "zrevrank",
+        summary:
+            "Determine the index of a member in a sorted set, with scores ordered from high to low",
+        since: "2.0.0",
+        complexity: "O(log(N))",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("member", Str)],
+    };
+
+    pub const ZSCAN: Docs = Docs {
+        name: "zscan",
+        summary: "Incrementally iterate sorted sets elements and associated scores",
+        since: "2.8.0",
+        complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("key", Key).key_spec(0),
+            arg("cursor", Int),
+            arg("pattern", Pattern).token("MATCH").opt(),
+            arg("count", Int).token("COUNT").opt(),
+        ],
+    };
+
+    pub const ZSCORE: Docs = Docs {
+        name: "zscore",
+        summary: "Get the score associated with the given member in a sorted set",
+        since: "1.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("key", Key).key_spec(0), arg("member", Str)],
+    };
+
+    pub const ZUNION: Docs = Docs {
+        name: "zunion",
+        summary: "Add multiple sorted sets",
+        since: "6.2.0",
+        complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).multi(),
+            arg("weight", Int).token("WEIGHTS").opt().multi(),
+            arg("aggregate", OneOf).token("AGGREGATE").opt().args(&[
+                arg("sum", PureToken).token("SUM"),
+                arg("min", PureToken).token("MIN"),
+                arg("max", PureToken).token("MAX"),
+            ]),
+            arg("withscores", PureToken).token("WITHSCORES").opt(),
+        ],
+    };
+
+    pub const ZUNIONSTORE: Docs = Docs {
+        name: "zunionstore",
+        summary: "Add multiple sorted sets and store the resulting sorted set in a new key",
+        since: "2.0.0",
+        complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("destination", Key).key_spec(0),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(1).multi(),
+            arg("weight", Int).token("WEIGHTS").opt().multi(),
+            arg("aggregate", OneOf).token("AGGREGATE").opt().args(&[
+                arg("sum", PureToken).token("SUM"),
+                arg("min", PureToken).token("MIN"),
+                arg("max", PureToken).token("MAX"),
+            ]),
+        ],
+    };
+}
+// @generated end: COMMAND DOCS
 
 #[cfg(test)]
 mod tests {

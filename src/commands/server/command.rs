@@ -3,11 +3,11 @@
 //! Everything is read from the table rows: flags, key positions, group. What a row does
 //! not say is derived the same way for every command: ACL categories from the flags and
 //! the documentation group (as Redis adds its implicit categories), key specs from the
-//! first/last/step positions. COMMAND DOCS encodes each row's entry of the data generated
-//! from Redis (`docs`).
+//! first/last/step positions. COMMAND DOCS encodes each row's `docs` (generated from
+//! Redis, see `commands::docs`).
 
-use super::docs::reply_docs;
 use super::{full_name, help_reply};
+use crate::commands::docs::{Arg, ArgType};
 use crate::commands::{flags, Args, CommandDef, Ctx, Group, OwnedArgs, Table, TABLE};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
@@ -219,6 +219,123 @@ fn reply_info(r: &mut Reply, c: &'static CommandDef) {
         r.array(c.subcommands.len());
         for s in c.subcommands {
             reply_info(r, s);
+        }
+    }
+}
+
+fn reply_args(r: &mut Reply, args: &[Arg]) {
+    r.array(args.len());
+    for a in args {
+        let strs = [
+            ("token", a.token),
+            ("since", a.since),
+            ("deprecated_since", a.deprecated_since),
+        ];
+        let nested = matches!(a.kind, ArgType::OneOf | ArgType::Block);
+        let n = 2
+            + (a.key_spec_index >= 0) as usize
+            + strs.iter().filter(|(_, v)| !v.is_empty()).count()
+            + (a.flags != 0) as usize
+            + nested as usize;
+        r.map(n);
+        r.bulk(b"name");
+        r.bulk(a.name.as_bytes());
+        r.bulk(b"type");
+        r.bulk(a.kind.name().as_bytes());
+        if a.key_spec_index >= 0 {
+            r.bulk(b"key_spec_index");
+            r.int(i64::from(a.key_spec_index));
+        }
+        for (k, v) in strs {
+            if !v.is_empty() {
+                r.bulk(k.as_bytes());
+                r.bulk(v.as_bytes());
+            }
+        }
+        if a.flags != 0 {
+            let fl = [
+                (a.optional(), "optional"),
+                (a.multiple(), "multiple"),
+                (a.multiple_token(), "multiple_token"),
+            ];
+            r.bulk(b"flags");
+            r.set(fl.iter().filter(|(on, _)| *on).count());
+            for (on, f) in fl {
+                if on {
+                    r.simple(f);
+                }
+            }
+        }
+        if nested {
+            r.bulk(b"arguments");
+            reply_args(r, a.args);
+        }
+    }
+}
+
+/// One COMMAND DOCS value (the map after the name), field for field and in the order of
+/// Redis 7.0's addReplyCommandDocs and addReplyCommandArgList.
+fn reply_docs(r: &mut Reply, c: &'static CommandDef) {
+    let d = c.docs;
+    let strs = [("summary", d.summary), ("since", d.since)];
+    let later = [
+        ("deprecated_since", d.deprecated_since),
+        ("replaced_by", d.replaced_by),
+    ];
+    let n = 1
+        + strs.iter().filter(|(_, v)| !v.is_empty()).count()
+        + !d.complexity.is_empty() as usize
+        + !d.doc_flags.is_empty() as usize
+        + later.iter().filter(|(_, v)| !v.is_empty()).count()
+        + !d.history.is_empty() as usize
+        + !d.args.is_empty() as usize
+        + !c.subcommands.is_empty() as usize;
+    r.map(n);
+    for (k, v) in strs {
+        if !v.is_empty() {
+            r.bulk(k.as_bytes());
+            r.bulk(v.as_bytes());
+        }
+    }
+    r.bulk(b"group");
+    r.bulk(c.group.name().as_bytes());
+    if !d.complexity.is_empty() {
+        r.bulk(b"complexity");
+        r.bulk(d.complexity.as_bytes());
+    }
+    if !d.doc_flags.is_empty() {
+        r.bulk(b"doc_flags");
+        r.set(d.doc_flags.len());
+        for f in d.doc_flags {
+            r.simple(f);
+        }
+    }
+    for (k, v) in later {
+        if !v.is_empty() {
+            r.bulk(k.as_bytes());
+            r.bulk(v.as_bytes());
+        }
+    }
+    if !d.history.is_empty() {
+        r.bulk(b"history");
+        // A set, as Redis 7.0 writes it (addReplyCommandHistory).
+        r.set(d.history.len());
+        for (version, text) in d.history {
+            r.array(2);
+            r.bulk(version.as_bytes());
+            r.bulk(text.as_bytes());
+        }
+    }
+    if !d.args.is_empty() {
+        r.bulk(b"arguments");
+        reply_args(r, d.args);
+    }
+    if !c.subcommands.is_empty() {
+        r.bulk(b"subcommands");
+        r.map(c.subcommands.len());
+        for s in c.subcommands {
+            r.bulk(TABLE.full_name(s).as_bytes());
+            reply_docs(r, s);
         }
     }
 }
