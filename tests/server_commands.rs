@@ -323,3 +323,61 @@ fn client_unblock_releases_a_blocked_pop() {
     // The connection goes on normally.
     assert_eq!(c.text(&["ping"]), "+PONG");
 }
+
+/// Asks `c` for `args` until `ok` holds for the reply text (within ten seconds).
+fn wait_for(c: &mut Conn, args: &[&str], ok: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let t = c.text(args);
+        if ok(&t) {
+            return t;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "still {t:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn disconnected_clients_leave_nothing_behind() {
+    let srv = Server::start();
+    let mut ctl = srv.connect();
+    let mut w = srv.connect();
+    assert_eq!(w.text(&["watch", "k"]), "+OK");
+    assert_eq!(w.text(&["subscribe", "ch"]), "*3$subscribe$ch:1");
+    assert_eq!(w.text(&["psubscribe", "c*"]), "*3$psubscribe$c*:2");
+    let mut b = srv.connect();
+    b.send(&["blpop", "l", "0"]);
+    let mut m = srv.connect();
+    assert_eq!(m.text(&["monitor"]), "+OK");
+    assert_eq!(ctl.text(&["client", "pause", "100000", "write"]), "+OK");
+    let mut p = srv.connect();
+    p.send(&["set", "x", "1"]);
+    wait_for(&mut ctl, &["info", "clients"], |t| {
+        t.contains("blocked_clients:2\r\n")
+    });
+    assert_eq!(ctl.text(&["pubsub", "numsub", "ch"]), "*2$ch:1");
+    drop((w, b, m, p));
+    wait_for(&mut ctl, &["info", "clients"], |t| {
+        t.contains("connected_clients:1\r\n")
+    });
+    let list = ctl.text(&["client", "list"]);
+    assert_eq!(list.trim_start_matches('$').lines().count(), 1, "{list}");
+    let info = ctl.text(&["info", "clients"]);
+    assert!(info.contains("blocked_clients:0\r\n"), "{info}");
+    let info = ctl.text(&["info", "stats"]);
+    assert!(info.contains("pubsub_channels:0\r\n"), "{info}");
+    assert!(info.contains("pubsub_patterns:0\r\n"), "{info}");
+    assert_eq!(ctl.text(&["pubsub", "numsub", "ch"]), "*2$ch:0");
+    assert_eq!(ctl.text(&["pubsub", "numpat"]), ":0");
+    // A new client, likely in a freed slot, gets nothing meant for those that left.
+    let mut n = srv.connect();
+    assert_eq!(n.text(&["ping"]), "+PONG");
+    assert_eq!(ctl.text(&["client", "unpause"]), "+OK");
+    assert_eq!(ctl.text(&["set", "k", "v"]), "+OK");
+    assert_eq!(ctl.text(&["rpush", "l", "v"]), ":1");
+    assert_eq!(ctl.text(&["publish", "ch", "hi"]), ":0");
+    assert_eq!(ctl.text(&["exists", "x"]), ":0");
+    assert_eq!(ctl.text(&["llen", "l"]), ":1");
+    assert!(!replied_within(&mut n, 100));
+    assert_eq!(n.text(&["ping"]), "+PONG");
+}

@@ -251,8 +251,8 @@ fn reset(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     c.authenticated = !ctx.srv.auth_required();
     if c.monitor {
         c.monitor = false;
-        let t = c.token;
-        ctx.srv.monitors.retain(|&m| m != t);
+        let me = c.cref();
+        ctx.srv.monitors.retain(|&m| m != me);
     }
     ctx.reply.resp3 = false;
     ctx.reply.simple("RESET");

@@ -50,11 +50,11 @@ fn multi(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 
 /// Forgets every key the client watches.
 pub fn unwatch_all(ctx: &mut Ctx) {
-    let token = ctx.client.token;
+    let me = ctx.client.cref();
     for w in ctx.client.watched.drain(..) {
         let k = (w.db, w.key);
         if let Some(v) = ctx.store.watched_keys.get_mut(&k) {
-            v.retain(|&t| t != token);
+            v.retain(|&t| t != me);
             if v.is_empty() {
                 ctx.store.watched_keys.remove(&k);
             }
@@ -147,7 +147,7 @@ fn watch(ctx: &mut Ctx, a: &Args) -> CmdResult {
             .watched_keys
             .entry((db, Sds::from(key)))
             .or_default()
-            .push(ctx.client.token);
+            .push(ctx.client.cref());
     }
     ctx.store.update_tracking();
     ctx.reply.ok();

@@ -110,7 +110,7 @@ pub struct AofFeed {
     hold: bool,
     last_retry: Option<Instant>,
     /// Connections whose replies wait for the AOF (see `hold`).
-    pub held: Vec<usize>,
+    pub held: Vec<crate::server::client::ClientRef>,
     /// everysec: when an fsync came due while the previous one was still running.
     fsync_busy_since: Option<Instant>,
     pub delayed_fsync: u64,

@@ -9,7 +9,7 @@
 //! original deadline. Deadlines are checked every iteration, and the poll never sleeps
 //! past the nearest one.
 
-use super::client::{Blocked, Client};
+use super::client::{Blocked, Client, ClientRef};
 use super::{Core, Server};
 use crate::commands::{Args, BlockOn, CommandDef, Ctx};
 use crate::error::Error;
@@ -69,7 +69,7 @@ impl Core {
         self.pause = None;
         store.keep_expired = false;
         for t in std::mem::take(&mut self.paused) {
-            if let Some(c) = self.conns.get_mut(t) {
+            if let Some(c) = self.conn_mut(t) {
                 if c.s.client.postponed {
                     c.s.client.postponed = false;
                     self.unblocked.push(t);
@@ -78,12 +78,13 @@ impl Core {
         }
     }
 
-    /// Unblocks a client blocked on keys with the timeout reply, or with an error (CLIENT
-    /// UNBLOCK ERROR); false if it was not blocked on keys.
+    /// Unblocks the client now at slab key `token` (blocked on keys) with the timeout
+    /// reply, or with an error (CLIENT UNBLOCK ERROR); false if it was not blocked on keys.
     pub fn unblock_with(&mut self, store: &mut Store, token: usize, error: Option<&str>) -> bool {
         let Some(conn) = self.conns.get_mut(token) else {
             return false;
         };
+        let me = conn.cref(token);
         let Some(b) = conn.s.client.blocked.take() else {
             return false;
         };
@@ -97,8 +98,8 @@ impl Core {
             self.cmd_stats.row(b.cmd).failed_calls += 1;
             self.stats.failed_calls += 1;
         }
-        unregister(store, self, token, &b);
-        self.unblocked.push(token);
+        unregister(store, self, me, &b);
+        self.unblocked.push(me);
         self.queue_write(token);
         true
     }
@@ -114,10 +115,11 @@ impl Core {
         cmd: &'static CommandDef,
     ) {
         let db = client.db;
+        let me = client.cref();
         for k in &keys {
             let q = store.blocking_keys.entry((db, k.clone())).or_default();
-            if !q.contains(&client.token) {
-                q.push_back(client.token);
+            if !q.contains(&me) {
+                q.push_back(me);
             }
         }
         store.update_tracking();
@@ -129,8 +131,8 @@ impl Core {
             args: args.to_owned(),
             cmd,
         });
-        if !self.blocked.contains(&client.token) {
-            self.blocked.push(client.token);
+        if !self.blocked.contains(&me) {
+            self.blocked.push(me);
         }
     }
 
@@ -139,11 +141,12 @@ impl Core {
     pub fn process_touched(&mut self, store: &mut Store, cur: &mut Client) {
         for (db, key) in std::mem::take(&mut store.touched) {
             let k = (db, key);
-            if let Some(tokens) = store.watched_keys.get(&k) {
-                for &t in tokens {
-                    if t == cur.token {
+            if let Some(watchers) = store.watched_keys.get(&k) {
+                let me = cur.cref();
+                for &t in watchers {
+                    if t == me {
                         cur.dirty_cas = true;
-                    } else if let Some(c) = self.conns.get_mut(t) {
+                    } else if let Some(c) = self.conn_mut(t) {
                         c.s.client.dirty_cas = true;
                     }
                 }
@@ -156,17 +159,17 @@ impl Core {
 }
 
 /// Removes a client from the blocking registry.
-pub(super) fn unregister(store: &mut Store, core: &mut Core, token: usize, b: &Blocked) {
+pub(super) fn unregister(store: &mut Store, core: &mut Core, me: ClientRef, b: &Blocked) {
     for k in &b.keys {
         let key = (b.db, k.clone());
         if let Some(q) = store.blocking_keys.get_mut(&key) {
-            q.retain(|&t| t != token);
+            q.retain(|&t| t != me);
             if q.is_empty() {
                 store.blocking_keys.remove(&key);
             }
         }
     }
-    core.blocked.retain(|&t| t != token);
+    core.blocked.retain(|&t| t != me);
     store.update_tracking();
 }
 
@@ -177,17 +180,13 @@ impl Server {
             let ready = std::mem::take(&mut self.store.ready_keys);
             for (db, key) in ready {
                 // Each client is tried once per readiness signal.
-                let waiting: Vec<usize> = match self.store.blocking_keys.get(&(db, key.clone())) {
+                let waiting: Vec<ClientRef> = match self.store.blocking_keys.get(&(db, key.clone()))
+                {
                     Some(q) => q.iter().copied().collect(),
                     None => continue,
                 };
                 for t in waiting {
-                    let want = match self
-                        .core
-                        .conns
-                        .get(t)
-                        .and_then(|c| c.s.client.blocked.as_ref())
-                    {
+                    let want = match self.core.conn(t).and_then(|c| c.s.client.blocked.as_ref()) {
                         Some(b) => awaited_type(b.cmd),
                         None => continue,
                     };
@@ -205,15 +204,15 @@ impl Server {
     }
 
     /// Runs a parked command again; it either replies or parks again.
-    fn rerun_blocked(&mut self, token: usize) {
-        let Some(conn) = self.core.conns.get_mut(token) else {
+    fn rerun_blocked(&mut self, me: ClientRef) {
+        let Some(conn) = self.core.conn_mut(me) else {
             return;
         };
         let Some(b) = conn.s.client.blocked.take() else {
             return;
         };
         let mut s = std::mem::take(&mut conn.s);
-        unregister(&mut self.store, &mut self.core, token, &b);
+        unregister(&mut self.store, &mut self.core, me, &b);
         let saved_db = s.client.db;
         s.client.db = b.db;
         super::call::call(
@@ -228,12 +227,12 @@ impl Server {
         if let Some(nb) = s.client.blocked.as_mut() {
             nb.deadline = b.deadline;
         } else {
-            self.core.unblocked.push(token);
+            self.core.unblocked.push(me);
         }
-        if let Some(conn) = self.core.conns.get_mut(token) {
+        if let Some(conn) = self.core.conn_mut(me) {
             conn.s = s;
         }
-        self.core.queue_write(token);
+        self.core.queue_write(me.key);
     }
 
     /// Times out blocked clients whose deadline passed.
@@ -242,22 +241,21 @@ impl Server {
             return;
         }
         let now = Instant::now();
-        let due: Vec<usize> = self
+        let due: Vec<ClientRef> = self
             .core
             .blocked
             .iter()
             .copied()
             .filter(|&t| {
                 self.core
-                    .conns
-                    .get(t)
+                    .conn(t)
                     .and_then(|c| c.s.client.blocked.as_ref())
                     .and_then(|b| b.deadline)
                     .is_some_and(|d| d <= now)
             })
             .collect();
         for t in due {
-            self.core.unblock_with(&mut self.store, t, None);
+            self.core.unblock_with(&mut self.store, t.key, None);
         }
     }
 
@@ -267,7 +265,7 @@ impl Server {
             .core
             .blocked
             .iter()
-            .filter_map(|&t| self.core.conns.get(t)?.s.client.blocked.as_ref()?.deadline)
+            .filter_map(|&t| self.core.conn(t)?.s.client.blocked.as_ref()?.deadline)
             .min();
         let pause = self.core.pause.map(|p| p.end);
         blocked.into_iter().chain(pause).min()
@@ -284,7 +282,9 @@ impl Server {
     pub fn process_unblocked(&mut self) {
         while !self.core.unblocked.is_empty() {
             for t in std::mem::take(&mut self.core.unblocked) {
-                self.process_input(t);
+                if self.core.conn(t).is_some() {
+                    self.process_input(t.key);
+                }
             }
         }
     }

@@ -310,10 +310,11 @@ fn may_replicate(cmd: &CommandDef, client: &Client) -> bool {
 /// Redis's execCommandAbort: the transaction and the client's WATCHes are dropped.
 fn discard_transaction(store: &mut Store, client: &mut Client) {
     client.multi = None;
+    let me = client.cref();
     for w in client.watched.drain(..) {
         let k = (w.db, w.key);
         if let Some(v) = store.watched_keys.get_mut(&k) {
-            v.retain(|&t| t != client.token);
+            v.retain(|&t| t != me);
             if v.is_empty() {
                 store.watched_keys.remove(&k);
             }

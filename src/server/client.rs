@@ -5,6 +5,22 @@ use crate::store::bytes::Sds;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+/// Who a connection is, as the lists that remember clients keep it (MONITOR, blocked,
+/// paused, output or input pending, WATCHers, subscribers, replies held for the AOF).
+///
+/// The slab key alone is not enough: a closed connection's key is given to the next one
+/// accepted, and an entry left behind would then reach that stranger. Client ids are never
+/// reused, so a `ClientRef` whose id no longer matches the connection in its slot is stale
+/// (`Core::conn` and `Core::conn_mut` check both). Closing a connection also removes its
+/// entries from every list; the check covers the copies a loop step is iterating over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientRef {
+    /// The slab key (and mio token) of the connection.
+    pub key: usize,
+    /// Its client id (CLIENT ID).
+    pub id: u64,
+}
+
 /// A transaction being queued (MULTI ... EXEC).
 #[derive(Debug, Default)]
 pub struct MultiState {
@@ -89,6 +105,17 @@ pub struct Client {
     pub block_request: Option<(Vec<Sds>, Option<Duration>)>,
     /// When the output buffer went over the soft limit (client-output-buffer-limit).
     pub obuf_soft_since: Option<Instant>,
+}
+
+impl Client {
+    /// This client's identity in the server's lists.
+    #[inline]
+    pub fn cref(&self) -> ClientRef {
+        ClientRef {
+            key: self.token,
+            id: self.id,
+        }
+    }
 }
 
 impl Default for Client {

@@ -4,7 +4,7 @@
 //! slab while the connection's commands run, so handlers can borrow the rest of the
 //! server freely; it is put back afterwards.
 
-use super::client::Client;
+use super::client::{Client, ClientRef};
 use crate::resp::parse::{Parser, Span};
 use mio::net::TcpStream;
 
@@ -28,6 +28,9 @@ pub struct Session {
 
 pub struct Conn {
     pub sock: TcpStream,
+    /// The client id, kept here because `s` is moved out while the client's commands run;
+    /// what `Core::conn` compares a `ClientRef` with.
+    pub id: u64,
     pub s: Session,
     /// Queued in the server's list of connections with output to write.
     pub queued_write: bool,
@@ -39,6 +42,7 @@ impl Conn {
     pub fn new(sock: TcpStream, client: Client) -> Conn {
         Conn {
             sock,
+            id: client.id,
             s: Session {
                 client,
                 ..Default::default()
@@ -46,6 +50,12 @@ impl Conn {
             queued_write: false,
             want_write: false,
         }
+    }
+
+    /// This connection's identity, given its slab key.
+    #[inline]
+    pub fn cref(&self, key: usize) -> ClientRef {
+        ClientRef { key, id: self.id }
     }
 
     pub fn has_output(&self) -> bool {

@@ -178,7 +178,9 @@ impl Server {
             }
         }
         for t in std::mem::take(&mut self.core.pending_reads) {
-            self.readable(t, true);
+            if self.core.conn(t).is_some() {
+                self.readable(t.key, true);
+            }
         }
     }
 
@@ -370,10 +372,11 @@ impl Server {
         }
         let pending = std::mem::take(&mut self.core.pending_writes);
         for t in pending {
-            if let Some(c) = self.core.conns.get_mut(t) {
-                c.queued_write = false;
+            match self.core.conn_mut(t) {
+                Some(c) => c.queued_write = false,
+                None => continue,
             }
-            self.flush_conn(t);
+            self.flush_conn(t.key);
         }
     }
 

@@ -46,6 +46,7 @@ impl Server {
         let Some(conn) = self.core.conns.get_mut(token) else {
             return;
         };
+        let me = conn.cref(token);
         if conn.s.client.close_after_reply || conn.s.client.close_asap {
             return;
         }
@@ -72,7 +73,7 @@ impl Server {
                 Ok(n) => {
                     total += n;
                     if total >= MAX_READ_PER_EVENT {
-                        self.core.pending_reads.push(token);
+                        self.core.pending_reads.push(me);
                         break;
                     }
                     if n < offered && !to_end {
@@ -197,7 +198,7 @@ impl Server {
                         // CLIENT PAUSE: the frame stays unconsumed and runs when the
                         // pause ends; nothing after it runs before it.
                         s.parser.reset();
-                        self.core.paused.push(token);
+                        self.core.paused.push(s.client.cref());
                         break 'batches;
                     }
                 }
@@ -338,25 +339,25 @@ impl Server {
         }
     }
 
-    /// Closes a connection and forgets everything the server keeps about it.
+    /// Closes a connection and forgets everything the server keeps about it: afterwards
+    /// no list, registry or map names it (the lists through `Core::forget_conn`; WATCHes,
+    /// blocking keys and subscriptions from what its client records).
     pub fn close_conn(&mut self, token: usize) {
         let Some(mut c) = self.core.conns.try_remove(token) else {
             return;
         };
+        let me = c.cref(token);
         let _ = self.poll.registry().deregister(&mut c.sock);
+        self.core.forget_conn(me, c.queued_write);
         let client = &mut c.s.client;
-        self.core.monitors.retain(|&t| t != token);
         self.core.pubsub_forget(client);
         if let Some(b) = client.blocked.take() {
-            unregister(&mut self.store, &mut self.core, token, &b);
-        }
-        if client.postponed {
-            self.core.paused.retain(|&t| t != token);
+            unregister(&mut self.store, &mut self.core, me, &b);
         }
         for w in client.watched.drain(..) {
             let k = (w.db, w.key);
             if let Some(v) = self.store.watched_keys.get_mut(&k) {
-                v.retain(|&t| t != token);
+                v.retain(|&t| t != me);
                 if v.is_empty() {
                     self.store.watched_keys.remove(&k);
                 }
@@ -416,4 +417,171 @@ fn write_fd(sock: &TcpStream, buf: &[u8]) -> io::Result<usize> {
         return Err(io::Error::last_os_error());
     }
     Ok(n as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::client::ClientRef;
+    use super::super::Server;
+    use crate::config::Config;
+    use crate::store::bytes::Sds;
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    /// A server on an ephemeral loopback port, without persistence.
+    fn server() -> Server {
+        let config = Config {
+            port: 0,
+            bind: vec!["127.0.0.1".into()],
+            appendonly: false,
+            ..Default::default()
+        };
+        Server::new(config).expect("server")
+    }
+
+    /// Connects a client and has the server accept it.
+    fn open(srv: &mut Server) -> (TcpStream, ClientRef) {
+        let sock = TcpStream::connect(("127.0.0.1", srv.port())).expect("connect");
+        let id = srv.core.next_client_id;
+        for _ in 0..2000 {
+            srv.accept(0);
+            if srv.core.next_client_id > id {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let (key, c) = srv
+            .core
+            .conns
+            .iter()
+            .find(|(_, c)| c.id == id)
+            .expect("accepted");
+        (sock, c.cref(key))
+    }
+
+    /// Runs one command as if the client had sent it.
+    fn run(srv: &mut Server, who: ClientRef, args: &[&str]) {
+        let mut b = format!("*{}\r\n", args.len());
+        for a in args {
+            b.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        let conn = srv.core.conn_mut(who).expect("open");
+        conn.s.rbuf.extend_from_slice(b.as_bytes());
+        srv.process_input(who.key);
+    }
+
+    fn output(srv: &Server, who: ClientRef) -> String {
+        String::from_utf8_lossy(&srv.core.conn(who).expect("open").s.wbuf).into_owned()
+    }
+
+    fn flat<K>(m: &std::collections::HashMap<K, Vec<ClientRef>>) -> Vec<ClientRef> {
+        m.values().flatten().copied().collect()
+    }
+
+    /// Every list that remembers clients, as (name, entries).
+    fn lists(srv: &Server) -> Vec<(&'static str, Vec<ClientRef>)> {
+        let c = &srv.core;
+        let s = &srv.store;
+        vec![
+            ("monitors", c.monitors.clone()),
+            ("blocked", c.blocked.clone()),
+            ("unblocked", c.unblocked.clone()),
+            ("paused", c.paused.clone()),
+            ("pending_writes", c.pending_writes.clone()),
+            ("pending_reads", c.pending_reads.clone()),
+            ("aof.held", c.aof.held.clone()),
+            ("watched_keys", flat(&s.watched_keys)),
+            (
+                "blocking_keys",
+                s.blocking_keys.values().flatten().copied().collect(),
+            ),
+            ("pubsub.channels", flat(&c.pubsub.channels)),
+            ("pubsub.patterns", flat(&c.pubsub.patterns)),
+            ("pubsub.shard_channels", flat(&c.pubsub.shard_channels)),
+        ]
+    }
+
+    #[test]
+    fn a_closed_connection_leaves_no_entry_and_its_slot_reuser_is_untouched() {
+        let mut srv = server();
+        let (_se, e) = open(&mut srv);
+        let (_sa, a) = open(&mut srv);
+        let (_sb1, b1) = open(&mut srv);
+        let (_sb2, b2) = open(&mut srv);
+        let (_sm, m) = open(&mut srv);
+        let (_sp, p) = open(&mut srv);
+        run(&mut srv, a, &["WATCH", "k"]);
+        run(&mut srv, a, &["SUBSCRIBE", "ch"]);
+        run(&mut srv, a, &["PSUBSCRIBE", "c*"]);
+        run(&mut srv, a, &["SSUBSCRIBE", "sh"]);
+        run(&mut srv, b1, &["BLPOP", "l", "0"]);
+        run(&mut srv, b2, &["BLPOP", "l", "0"]);
+        run(&mut srv, m, &["MONITOR"]);
+        run(&mut srv, e, &["CLIENT", "PAUSE", "100000", "WRITE"]);
+        run(&mut srv, p, &["SET", "x", "1"]);
+        run(&mut srv, e, &["CLIENT", "UNBLOCK", &b2.id.to_string()]);
+        // Replies held for the AOF (appendfsync always after a failed write), as
+        // before_sleep holds them.
+        let (held, pending): (Vec<_>, Vec<_>) = std::mem::take(&mut srv.core.pending_writes)
+            .into_iter()
+            .partition(|&r| r == a || r == b2);
+        srv.core.aof.held = held;
+        srv.core.pending_writes = pending;
+        let gone = [a, b1, b2, m, p];
+        for (name, entries) in lists(&srv) {
+            assert!(
+                entries.iter().any(|r| gone.contains(r)),
+                "{name} holds none of the clients: {entries:?}"
+            );
+        }
+        for r in gone {
+            srv.close_conn(r.key);
+        }
+        for (name, entries) in lists(&srv) {
+            assert!(
+                entries.iter().all(|&r| r == e),
+                "{name} after close: {entries:?}"
+            );
+        }
+        assert!(srv.store.watched_keys.is_empty() && srv.store.blocking_keys.is_empty());
+        assert!(srv.core.pubsub.channels.is_empty() && srv.core.pubsub.patterns.is_empty());
+        assert!(srv.core.pubsub.shard_channels.is_empty());
+        assert!(!srv.store.track_touched);
+
+        // A new connection takes over a freed slab key; entries naming the old owner
+        // (say a copy a loop step still iterates over) do not reach it.
+        let (_sn, n) = open(&mut srv);
+        let old = *gone
+            .iter()
+            .find(|r| r.key == n.key)
+            .expect("slab key reused");
+        assert!(srv.core.conn(old).is_none());
+        srv.core.monitors.push(old);
+        srv.core.blocked.push(old);
+        srv.core.paused.push(old);
+        srv.core.unblocked.push(old);
+        srv.core
+            .pubsub
+            .channels
+            .insert(Sds::from(&b"ch"[..]), vec![old]);
+        srv.store
+            .watched_keys
+            .insert((0, Sds::from(&b"k"[..])), vec![old]);
+        srv.store
+            .blocking_keys
+            .insert((0, Sds::from(&b"l"[..])), [old].into());
+        srv.store.update_tracking();
+        run(&mut srv, e, &["CLIENT", "UNPAUSE"]);
+        run(&mut srv, e, &["SET", "k", "v"]);
+        run(&mut srv, e, &["RPUSH", "l", "v"]);
+        run(&mut srv, e, &["PUBLISH", "ch", "hi"]);
+        srv.process_unblocked();
+        srv.check_blocked_timeouts();
+        assert_eq!(output(&srv, n), "");
+        let c = &srv.core.conn(n).unwrap().s.client;
+        assert!(!c.dirty_cas && !c.monitor && c.blocked.is_none() && !c.postponed);
+        // x was never set; l kept its element.
+        assert_eq!(srv.store.dbs[0].len(), 2);
+        assert!(output(&srv, e).ends_with("+OK\r\n:1\r\n:1\r\n"));
+    }
 }

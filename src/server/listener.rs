@@ -54,6 +54,7 @@ impl Server {
             let entry = self.core.conns.vacant_entry();
             let token = entry.key();
             client.token = token;
+            let me = client.cref();
             let mut conn = Conn::new(sock, client);
             if let Err(e) =
                 self.poll
@@ -65,7 +66,7 @@ impl Server {
             }
             entry.insert(conn);
             // Data may already be waiting; edge-triggered polling would not tell us again.
-            self.core.pending_reads.push(token);
+            self.core.pending_reads.push(me);
         }
     }
 

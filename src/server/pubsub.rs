@@ -1,11 +1,11 @@
 //! Pub/Sub delivery: who is subscribed to what, publishing a message to them, keyspace
 //! notifications, and the output limit that disconnects slow subscribers.
 //!
-//! Subscribers are connection tokens. A message to the client whose command is running
+//! Subscribers are `ClientRef`s. A message to the client whose command is running
 //! goes to that command's output buffer (`Current`), because its session is out of the
 //! slab while it runs; every other subscriber's message goes to its own write buffer.
 
-use super::client::Client;
+use super::client::{Client, ClientRef};
 use super::Core;
 use crate::resp::reply::Reply;
 use crate::store::bytes::Sds;
@@ -24,9 +24,9 @@ pub enum SubKind {
 
 #[derive(Default)]
 pub struct PubSub {
-    pub channels: HashMap<Sds, Vec<usize>>,
-    pub patterns: HashMap<Sds, Vec<usize>>,
-    pub shard_channels: HashMap<Sds, Vec<usize>>,
+    pub channels: HashMap<Sds, Vec<ClientRef>>,
+    pub patterns: HashMap<Sds, Vec<ClientRef>>,
+    pub shard_channels: HashMap<Sds, Vec<ClientRef>>,
 }
 
 /// The running client, when a publish happens inside its command.
@@ -68,24 +68,24 @@ impl Core {
     /// Delivers one message to a subscriber.
     fn deliver(
         &mut self,
-        token: usize,
+        to: ClientRef,
         kind: Kind,
         channel: &[u8],
         msg: &[u8],
         cur: &mut Option<Current>,
     ) {
         if let Some(c) = cur.as_mut() {
-            if c.client.token == token {
+            if c.client.cref() == to {
                 write_message(c.out, c.client.resp3, kind, channel, msg);
                 return;
             }
         }
-        let Some(conn) = self.conns.get_mut(token) else {
+        let Some(conn) = self.conn_mut(to) else {
             return;
         };
         write_message(&mut conn.s.wbuf, conn.s.client.resp3, kind, channel, msg);
-        self.check_output_limit(token);
-        self.queue_write(token);
+        self.check_output_limit(to.key);
+        self.queue_write(to.key);
     }
 
     /// PUBLISH: sends `msg` to the subscribers of `channel` and of matching patterns;
@@ -99,7 +99,7 @@ impl Core {
             }
         }
         if !self.pubsub.patterns.is_empty() {
-            let matching: Vec<(Sds, Vec<usize>)> = self
+            let matching: Vec<(Sds, Vec<ClientRef>)> = self
                 .pubsub
                 .patterns
                 .iter()
@@ -161,7 +161,7 @@ impl Core {
 
     /// Subscribes a client to a channel (or pattern, or shard channel); false if it already was.
     pub fn subscribe(&mut self, client: &mut Client, kind: SubKind, name: &[u8]) -> bool {
-        let t = client.token;
+        let t = client.cref();
         let (set_new, map) = match kind {
             SubKind::Channel => (
                 client.channels.insert(Sds::from(name)),
@@ -190,7 +190,7 @@ impl Core {
 
     /// Unsubscribes a client; false if it was not subscribed.
     pub fn unsubscribe(&mut self, client: &mut Client, kind: SubKind, name: &[u8]) -> bool {
-        let t = client.token;
+        let t = client.cref();
         let (was, map) = match kind {
             SubKind::Channel => (client.channels.remove(name), &mut self.pubsub.channels),
             SubKind::Shard => (
@@ -213,7 +213,8 @@ impl Core {
     }
 
     /// client-output-buffer-limit for Pub/Sub clients: past the hard limit, or past the
-    /// soft limit for longer than its seconds, the client is disconnected.
+    /// soft limit for longer than its seconds, the client (now at slab key `token`) is
+    /// disconnected.
     pub fn check_output_limit(&mut self, token: usize) {
         let (hard, soft, soft_secs) = self.config.client_output_buffer_limit_pubsub;
         let Some(conn) = self.conns.get_mut(token) else {
@@ -246,7 +247,7 @@ impl Core {
 
     /// Removes every subscription of a client that is going away.
     pub fn pubsub_forget(&mut self, client: &Client) {
-        let t = client.token;
+        let t = client.cref();
         for ch in &client.channels {
             remove_sub(&mut self.pubsub.channels, ch, t);
         }
@@ -259,10 +260,10 @@ impl Core {
     }
 }
 
-/// Removes `token` from the subscribers of `name`, dropping the entry when empty.
-pub fn remove_sub(map: &mut HashMap<Sds, Vec<usize>>, name: &[u8], token: usize) {
+/// Removes `who` from the subscribers of `name`, dropping the entry when empty.
+pub fn remove_sub(map: &mut HashMap<Sds, Vec<ClientRef>>, name: &[u8], who: ClientRef) {
     if let Some(v) = map.get_mut(name) {
-        v.retain(|&x| x != token);
+        v.retain(|&x| x != who);
         if v.is_empty() {
             map.remove(name);
         }

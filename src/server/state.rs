@@ -2,6 +2,7 @@
 //! lists of clients waiting for something (MONITOR, blocked, paused, output to write),
 //! statistics and the AOF feed. Commands reach it as `ctx.srv`.
 
+use super::client::ClientRef;
 use super::conn::Conn;
 use super::stats::{CmdStats, SlowEntry, Stats};
 use super::{evict, pubsub};
@@ -44,21 +45,22 @@ pub struct Core {
     pub shutdown: Option<Shutdown>,
     pub slowlog: VecDeque<SlowEntry>,
     pub slowlog_next_id: u64,
-    /// Tokens of MONITOR clients.
-    pub monitors: Vec<usize>,
+    /// MONITOR clients.
+    pub monitors: Vec<ClientRef>,
     pub pubsub: pubsub::PubSub,
-    /// Tokens of clients blocked on keys.
-    pub blocked: Vec<usize>,
+    /// Clients blocked on keys.
+    pub blocked: Vec<ClientRef>,
     /// Clients just unblocked whose pending input must be processed.
-    pub unblocked: Vec<usize>,
+    pub unblocked: Vec<ClientRef>,
     /// CLIENT PAUSE in force, if any.
     pub pause: Option<Pause>,
     /// Clients whose next command waits for the pause to end (in arrival order).
-    pub paused: Vec<usize>,
-    /// Tokens with output to write at the end of this iteration.
-    pub pending_writes: Vec<usize>,
-    /// Tokens whose reading was capped and must continue next iteration.
-    pub pending_reads: Vec<usize>,
+    pub paused: Vec<ClientRef>,
+    /// Connections with output to write at the end of this iteration.
+    pub pending_writes: Vec<ClientRef>,
+    /// Connections whose reading was capped (or that were just accepted) and must be
+    /// read on next iteration.
+    pub pending_reads: Vec<ClientRef>,
     /// The TCP port actually bound.
     pub port: u16,
     pub last_save: i64,
@@ -116,13 +118,44 @@ impl Core {
         self.config.requirepass.is_some()
     }
 
-    /// Marks a connection as having output to write this iteration.
+    /// The connection a list entry names, if it is still open (not one that took over its
+    /// slab key since).
+    #[inline]
+    pub fn conn(&self, r: ClientRef) -> Option<&Conn> {
+        self.conns.get(r.key).filter(|c| c.id == r.id)
+    }
+
+    /// `conn`, mutably.
+    #[inline]
+    pub fn conn_mut(&mut self, r: ClientRef) -> Option<&mut Conn> {
+        self.conns.get_mut(r.key).filter(|c| c.id == r.id)
+    }
+
+    /// Marks the connection now at slab key `token` as having output to write this
+    /// iteration.
     pub fn queue_write(&mut self, token: usize) {
         if let Some(c) = self.conns.get_mut(token) {
             if !c.queued_write {
                 c.queued_write = true;
-                self.pending_writes.push(token);
+                self.pending_writes.push(c.cref(token));
             }
+        }
+    }
+
+    /// Removes every entry of a closing connection from the lists above and from the
+    /// replies held for the AOF (the keyspace's WATCH and blocking registries, and the
+    /// Pub/Sub maps, are cleared by `Server::close_conn` from what the client holds).
+    pub fn forget_conn(&mut self, r: ClientRef, queued_write: bool) {
+        self.monitors.retain(|&m| m != r);
+        self.blocked.retain(|&m| m != r);
+        self.unblocked.retain(|&m| m != r);
+        self.paused.retain(|&m| m != r);
+        self.pending_reads.retain(|&m| m != r);
+        // Only a connection with `queued_write` set is in these two (up to its key's
+        // reuse): the flag spares a scan of long lists at each close.
+        if queued_write {
+            self.pending_writes.retain(|&m| m != r);
+            self.aof.held.retain(|&m| m != r);
         }
     }
 }

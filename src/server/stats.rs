@@ -94,14 +94,15 @@ impl Core {
             line.push('"');
         }
         let monitors = self.monitors.clone();
+        let me = client.cref();
         for t in monitors {
-            if t == client.token {
+            if t == me {
                 continue;
             }
-            if let Some(c) = self.conns.get_mut(t) {
+            if let Some(c) = self.conn_mut(t) {
                 let resp3 = c.s.client.resp3;
                 Reply::new(&mut c.s.wbuf, resp3).simple(&line);
-                self.queue_write(t);
+                self.queue_write(t.key);
             }
         }
     }

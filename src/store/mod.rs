@@ -26,6 +26,7 @@ pub mod list;
 pub mod set;
 pub mod zset;
 
+use crate::server::client::ClientRef;
 use bytes::Sds;
 use std::collections::{HashMap, VecDeque};
 
@@ -287,10 +288,10 @@ pub struct Store {
     /// The eviction pool of the maxmemory policies (see `evict`).
     pub evictor: evict::Evictor,
     rng: u64,
-    /// WATCHed keys: (db, key) → tokens of the watching connections.
-    pub watched_keys: HashMap<(usize, Sds), Vec<usize>>,
-    /// Keys clients are blocked on: (db, key) → tokens, in the order they blocked.
-    pub blocking_keys: HashMap<(usize, Sds), VecDeque<usize>>,
+    /// WATCHed keys: (db, key) → the watching connections.
+    pub watched_keys: HashMap<(usize, Sds), Vec<ClientRef>>,
+    /// Keys clients are blocked on: (db, key) → the clients, in the order they blocked.
+    pub blocking_keys: HashMap<(usize, Sds), VecDeque<ClientRef>>,
     /// Keys with blocked clients that a write may have made ready, in signal order.
     pub ready_keys: Vec<(usize, Sds)>,
 }

@@ -67,7 +67,7 @@ pub fn monitor(ctx: &mut Ctx, _a: &Args) -> CmdResult {
         return Ok(());
     }
     ctx.client.monitor = true;
-    ctx.srv.monitors.push(ctx.client.token);
+    ctx.srv.monitors.push(ctx.client.cref());
     ctx.reply.ok();
     Ok(())
 }
@@ -505,8 +505,9 @@ mod tests {
         let r = e.run(&["time"]);
         assert!(r.starts_with("*2\r\n$10\r\n"));
         assert_eq!(e.run(&["monitor"]), "+OK\r\n");
-        assert_eq!(e.core.monitors, vec![3]);
+        let me = crate::server::client::ClientRef { key: 3, id: 7 };
+        assert_eq!(e.core.monitors, vec![me]);
         assert_eq!(e.run(&["monitor"]), "");
-        assert_eq!(e.core.monitors, vec![3]);
+        assert_eq!(e.core.monitors, vec![me]);
     }
 }

@@ -285,7 +285,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
                 .blocked
                 .iter()
                 .filter(|&&t| {
-                    core.conns.get(t).is_some_and(|c| {
+                    core.conn(t).is_some_and(|c| {
                         c.s.client
                             .blocked
                             .as_ref()
