@@ -10,8 +10,14 @@
 //!
 //! A manifest that does not parse is a `ManifestError` (Redis's texts, with the line);
 //! reading one from the disk wraps it in an `AofError` naming the file.
+//!
+//! New files are numbered from the manifest's last base or incremental sequence number.
+//! A manifest may carry any number up to i64::MAX; when there is no next one, naming a
+//! file is an error (`AofError::SeqOverflow`) and the manifest is left as it was: the
+//! rewrite that needed the file fails (logged, `aof_last_bgrewrite_status:err`), and at
+//! start-up the server refuses to start.
 
-use super::error::{AofError, LineError, ManifestError};
+use super::error::{AofError, LineError, ManifestError, SeqKind};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -223,13 +229,15 @@ impl Manifest {
     }
 
     /// Names a new base file (`<aof>.<seq>.base.aof`) and turns the previous base, if any,
-    /// into a history file. Returns the new name.
-    pub fn new_base(&mut self, aof_filename: &str) -> String {
+    /// into a history file. Returns the new name; when the sequence is exhausted, an error
+    /// and nothing changed.
+    pub fn new_base(&mut self, aof_filename: &str) -> Result<String, AofError> {
+        let seq = next_seq(self.cur_base_seq, SeqKind::Base)?;
         if let Some(mut old) = self.base.take() {
             old.kind = FileKind::History;
             self.history.insert(0, old);
         }
-        self.cur_base_seq += 1;
+        self.cur_base_seq = seq;
         let name = format!(
             "{aof_filename}.{}{BASE_SUFFIX}{AOF_FORMAT_SUFFIX}",
             self.cur_base_seq
@@ -239,12 +247,13 @@ impl Manifest {
             seq: self.cur_base_seq,
             kind: FileKind::Base,
         });
-        name
+        Ok(name)
     }
 
-    /// Adds a new incremental file (`<aof>.<seq>.incr.aof`) at the end; returns its name.
-    pub fn new_incr(&mut self, aof_filename: &str) -> String {
-        self.cur_incr_seq += 1;
+    /// Adds a new incremental file (`<aof>.<seq>.incr.aof`) at the end; returns its name
+    /// (or, when the sequence is exhausted, an error and nothing changed).
+    pub fn new_incr(&mut self, aof_filename: &str) -> Result<String, AofError> {
+        self.cur_incr_seq = next_seq(self.cur_incr_seq, SeqKind::Incr)?;
         let name = format!(
             "{aof_filename}.{}{INCR_SUFFIX}{AOF_FORMAT_SUFFIX}",
             self.cur_incr_seq
@@ -254,13 +263,13 @@ impl Manifest {
             seq: self.cur_incr_seq,
             kind: FileKind::Incr,
         });
-        name
+        Ok(name)
     }
 
     /// The last incremental file, or a new one when there is none.
-    pub fn last_incr(&mut self, aof_filename: &str) -> String {
+    pub fn last_incr(&mut self, aof_filename: &str) -> Result<String, AofError> {
         match self.incrs.last() {
-            Some(f) => f.name.clone(),
+            Some(f) => Ok(f.name.clone()),
             None => self.new_incr(aof_filename),
         }
     }
@@ -351,6 +360,13 @@ impl Manifest {
     }
 }
 
+/// The sequence number after `seq`. A manifest may carry any number up to i64::MAX (a
+/// larger one reads as i64::MAX, as with Redis's atoll); past it there is none.
+fn next_seq(seq: i64, kind: SeqKind) -> Result<i64, AofError> {
+    seq.checked_add(1)
+        .ok_or(AofError::SeqOverflow { kind, seq })
+}
+
 /// fsyncs a directory so that renames and new files in it are durable.
 pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
@@ -417,9 +433,33 @@ mod tests {
     }
 
     #[test]
+    fn sequence_numbers_at_i64_max_do_not_overflow() {
+        // Like Redis's atoll, a seq beyond i64 reads as i64::MAX.
+        let text = "file b seq 99999999999999999999 type b\n\
+                    file i seq 9223372036854775807 type i\n";
+        let mut m = Manifest::parse(text.as_bytes()).unwrap();
+        assert_eq!((m.cur_base_seq, m.cur_incr_seq), (i64::MAX, i64::MAX));
+        let before = m.clone();
+        let _ = m.new_incr("a");
+        let _ = m.new_base("a");
+        assert_eq!(m, before, "a file that cannot be numbered changes nothing");
+        assert!(matches!(
+            m.new_incr("a"),
+            Err(AofError::SeqOverflow {
+                kind: SeqKind::Incr,
+                seq: i64::MAX
+            })
+        ));
+        assert_eq!(
+            m.new_base("a").map_err(|e| e.to_string()),
+            Err("Invalid AOF file sequence: the AOF manifest's base sequence number 9223372036854775807 leaves no room for a new base file".to_string())
+        );
+    }
+
+    #[test]
     fn quoted_names() {
         let mut m = Manifest::default();
-        m.new_base("my file.aof");
+        m.new_base("my file.aof").unwrap();
         let t = m.format();
         assert_eq!(t, "file \"my file.aof.1.base.aof\" seq 1 type b\n");
         assert_eq!(Manifest::parse(t.as_bytes()).unwrap(), m);
@@ -428,10 +468,10 @@ mod tests {
     #[test]
     fn rewrite_bookkeeping() {
         let mut m = Manifest::default();
-        m.new_base("a.aof");
-        m.new_incr("a.aof");
-        m.new_incr("a.aof");
-        m.new_base("a.aof");
+        m.new_base("a.aof").unwrap();
+        m.new_incr("a.aof").unwrap();
+        m.new_incr("a.aof").unwrap();
+        m.new_base("a.aof").unwrap();
         m.mark_rewritten_incrs_as_history(true);
         assert_eq!(m.base.as_ref().unwrap().name, "a.aof.2.base.aof");
         assert_eq!(

@@ -551,7 +551,7 @@ pub fn open_on_start(store: &Store, aof: &mut AofFeed, config: &Config) -> Resul
     aof.filename = filename.clone();
     let mut persist = false;
     if aof.manifest.is_empty() {
-        let name = aof.manifest.new_base(&filename);
+        let name = aof.manifest.new_base(&filename)?;
         let path = aof.path(&name);
         rewrite::write_base_sync(store, config, &path).map_err(|err| AofError::CreateBase {
             name: name.clone(),
@@ -561,7 +561,7 @@ pub fn open_on_start(store: &Store, aof: &mut AofFeed, config: &Config) -> Resul
         persist = true;
     }
     let had_incr = !aof.manifest.incrs.is_empty();
-    let name = aof.manifest.last_incr(&filename);
+    let name = aof.manifest.last_incr(&filename)?;
     persist |= !had_incr;
     let path = aof.path(&name);
     let f = open_append(&path, false).map_err(|err| AofError::OpenAppend {
