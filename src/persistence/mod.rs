@@ -335,13 +335,13 @@ fn write_all_fd(f: &File, buf: &[u8]) -> (usize, Option<i32>) {
         return (0, Some(e));
     }
     let mut done = 0;
-    while done < buf.len() {
+    while let Some(rest) = buf.get(done..).filter(|r| !r.is_empty()) {
         // SAFETY: valid descriptor and buffer.
         let n = unsafe {
             libc::write(
                 f.as_raw_fd(),
-                buf[done..].as_ptr() as *const libc::c_void,
-                buf.len() - done,
+                rest.as_ptr() as *const libc::c_void,
+                rest.len(),
             )
         };
         if n < 0 {
