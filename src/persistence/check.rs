@@ -5,6 +5,9 @@
 //! the last file may be truncated (earlier damage cannot be repaired by cutting). Given a
 //! single file, it is checked alone. The output follows redis-check-aof's lines so that
 //! scripts written for one work with the other.
+//!
+//! The file's bytes are only reached through checked accesses, so a damaged or changing
+//! file gives a report, never a panic.
 
 use super::manifest::Manifest;
 use super::reader::{read_entry, Entry, ReadError};
@@ -43,9 +46,13 @@ pub fn check_file(path: &Path) -> io::Result<FileCheck> {
                 let end = match e {
                     Entry::Annotation { end } | Entry::Command { end } => end,
                 };
-                lines += memchr::memchr_iter(b'\n', &buf[pos..end]).count() as u64;
+                let entry = buf.get(pos..end).unwrap_or_default();
+                lines += memchr::memchr_iter(b'\n', entry).count() as u64;
                 if let Entry::Command { .. } = e {
-                    let name = spans.first().map(|s| &buf[s.start..s.end]).unwrap_or(b"");
+                    let name = spans
+                        .first()
+                        .and_then(|s| buf.get(s.start..s.end))
+                        .unwrap_or_default();
                     if name.eq_ignore_ascii_case(b"multi") {
                         if multi {
                             return Ok(FileCheck {
@@ -114,8 +121,8 @@ pub fn check_file(path: &Path) -> io::Result<FileCheck> {
                 let len = buf.len();
                 buf.resize(want, 0);
                 let mut filled = 0;
-                while len + filled < want {
-                    match f.read(&mut buf[len + filled..]) {
+                while let Some(dst) = buf.get_mut(len + filled..).filter(|d| !d.is_empty()) {
+                    match f.read(dst) {
                         Ok(0) => {
                             eof = true;
                             break;
@@ -167,7 +174,8 @@ fn check_and_report(
     if let Some((off, msg)) = &c.error {
         writeln!(out, "0x{off:16x}: {msg}")?;
     }
-    let diff = c.size - c.ok_up_to;
+    // (Saturating: the file may have grown while it was read.)
+    let diff = c.size.saturating_sub(c.ok_up_to);
     writeln!(
         out,
         "AOF analyzed: filename={display}, size={}, ok_up_to={}, ok_up_to_line={}, diff={diff}",

@@ -360,8 +360,10 @@ impl Loader {
     }
 
     fn loaded_bytes(&self) -> u64 {
-        let done: u64 = self.files[..self.next.saturating_sub(1)]
+        let done: u64 = self
+            .files
             .iter()
+            .take(self.next.saturating_sub(1))
             .map(|(f, _)| size_of(&self.dir, &f.name).unwrap_or(0))
             .sum();
         done + self.cur.as_ref().map_or(0, |c| c.base_off + c.pos as u64)
@@ -446,7 +448,8 @@ impl Loader {
         store.dirty = 0;
         store.also_propagate.clear();
         let aof = replay.aof();
-        aof.current_size = self.total_size - self.truncated_bytes;
+        // (Saturating: a file may have changed size since it was measured.)
+        aof.current_size = self.total_size.saturating_sub(self.truncated_bytes);
         aof.base_size = self.base_size;
         aof.loading.loaded_bytes = aof.current_size;
         log::info!(
@@ -459,26 +462,18 @@ impl Loader {
 
 /// Refuses a base in RDB form ("REDIS" magic) before anything is loaded.
 fn check_not_rdb(dir: &std::path::Path, name: &str) -> Result<(), AofError> {
-    let mut sig = [0u8; 5];
-    let mut f = File::open(dir.join(name)).map_err(|err| AofError::OpenRead {
+    let f = File::open(dir.join(name)).map_err(|err| AofError::OpenRead {
         name: name.to_string(),
         err,
     })?;
-    let mut got = 0;
-    while got < 5 {
-        match f.read(&mut sig[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => {
-                return Err(AofError::Read {
-                    name: name.to_string(),
-                    err,
-                })
-            }
-        }
-    }
-    if got == 5 && &sig == b"REDIS" {
+    let mut sig = Vec::with_capacity(5);
+    f.take(5)
+        .read_to_end(&mut sig)
+        .map_err(|err| AofError::Read {
+            name: name.to_string(),
+            err,
+        })?;
+    if sig == b"REDIS" {
         return Err(AofError::RdbBase {
             path: dir.join(name),
         });
@@ -503,7 +498,10 @@ fn refill(cur: &mut Cursor, need: Option<usize>) -> io::Result<()> {
     cur.buf.resize(len + room, 0);
     let mut filled = 0;
     while filled < room {
-        match cur.f.read(&mut cur.buf[len + filled..]) {
+        let Some(dst) = cur.buf.get_mut(len + filled..) else {
+            break;
+        };
+        match cur.f.read(dst) {
             Ok(0) => {
                 cur.eof = true;
                 break;

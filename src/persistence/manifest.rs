@@ -10,8 +10,14 @@
 //!
 //! A manifest that does not parse is a `ManifestError` (Redis's texts, with the line);
 //! reading one from the disk wraps it in an `AofError` naming the file.
+//!
+//! New files are numbered from the manifest's last base or incremental sequence number.
+//! A manifest may carry any number up to i64::MAX; when there is no next one, naming a
+//! file is an error (`AofError::SeqOverflow`) and the manifest is left as it was: the
+//! rewrite that needed the file fails (logged, `aof_last_bgrewrite_status:err`), and at
+//! start-up the server refuses to start.
 
-use super::error::{AofError, LineError, ManifestError};
+use super::error::{AofError, LineError, ManifestError, SeqKind};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -98,11 +104,14 @@ impl Manifest {
         let mut rest = text;
         while !rest.is_empty() {
             let (line, next) = match memchr::memchr(b'\n', rest) {
-                Some(i) => (&rest[..i], &rest[i + 1..]),
+                Some(i) => {
+                    let (line, nl) = rest.split_at(i);
+                    (line, nl.get(1..).unwrap_or_default())
+                }
                 None => {
                     // Redis reads lines with fgets; a last line without a newline is only
                     // accepted when short enough, like any other.
-                    (rest, &rest[rest.len()..])
+                    (rest, &[][..])
                 }
             };
             rest = next;
@@ -130,7 +139,9 @@ impl Manifest {
             let mut seq: i64 = 0;
             let mut kind: u8 = 0;
             for kv in argv.chunks(2) {
-                let (k, v) = (&kv[0], &kv[1]);
+                let [k, v] = kv else {
+                    continue; // argv has an even length
+                };
                 if k.eq_ignore_ascii_case(b"file") {
                     let n = String::from_utf8_lossy(v).into_owned();
                     if n.contains('/') {
@@ -208,13 +219,15 @@ impl Manifest {
     }
 
     /// Names a new base file (`<aof>.<seq>.base.aof`) and turns the previous base, if any,
-    /// into a history file. Returns the new name.
-    pub fn new_base(&mut self, aof_filename: &str) -> String {
+    /// into a history file. Returns the new name; when the sequence is exhausted, an error
+    /// and nothing changed.
+    pub fn new_base(&mut self, aof_filename: &str) -> Result<String, AofError> {
+        let seq = next_seq(self.cur_base_seq, SeqKind::Base)?;
         if let Some(mut old) = self.base.take() {
             old.kind = FileKind::History;
             self.history.insert(0, old);
         }
-        self.cur_base_seq += 1;
+        self.cur_base_seq = seq;
         let name = format!(
             "{aof_filename}.{}{BASE_SUFFIX}{AOF_FORMAT_SUFFIX}",
             self.cur_base_seq
@@ -224,12 +237,13 @@ impl Manifest {
             seq: self.cur_base_seq,
             kind: FileKind::Base,
         });
-        name
+        Ok(name)
     }
 
-    /// Adds a new incremental file (`<aof>.<seq>.incr.aof`) at the end; returns its name.
-    pub fn new_incr(&mut self, aof_filename: &str) -> String {
-        self.cur_incr_seq += 1;
+    /// Adds a new incremental file (`<aof>.<seq>.incr.aof`) at the end; returns its name
+    /// (or, when the sequence is exhausted, an error and nothing changed).
+    pub fn new_incr(&mut self, aof_filename: &str) -> Result<String, AofError> {
+        self.cur_incr_seq = next_seq(self.cur_incr_seq, SeqKind::Incr)?;
         let name = format!(
             "{aof_filename}.{}{INCR_SUFFIX}{AOF_FORMAT_SUFFIX}",
             self.cur_incr_seq
@@ -239,13 +253,13 @@ impl Manifest {
             seq: self.cur_incr_seq,
             kind: FileKind::Incr,
         });
-        name
+        Ok(name)
     }
 
     /// The last incremental file, or a new one when there is none.
-    pub fn last_incr(&mut self, aof_filename: &str) -> String {
+    pub fn last_incr(&mut self, aof_filename: &str) -> Result<String, AofError> {
         match self.incrs.last() {
-            Some(f) => f.name.clone(),
+            Some(f) => Ok(f.name.clone()),
             None => self.new_incr(aof_filename),
         }
     }
@@ -336,16 +350,33 @@ impl Manifest {
     }
 }
 
+/// The sequence number after `seq`. A manifest may carry any number up to i64::MAX (a
+/// larger one reads as i64::MAX, as with Redis's atoll); past it there is none.
+fn next_seq(seq: i64, kind: SeqKind) -> Result<i64, AofError> {
+    seq.checked_add(1)
+        .ok_or(AofError::SeqOverflow { kind, seq })
+}
+
 /// fsyncs a directory so that renames and new files in it are durable.
 pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-fn trim(b: &[u8]) -> &[u8] {
+fn trim(mut b: &[u8]) -> &[u8] {
     let is_ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
-    let start = b.iter().position(|c| !is_ws(c)).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !is_ws(c)).map_or(start, |e| e + 1);
-    &b[start..end.max(start)]
+    while let [first, rest @ ..] = b {
+        if !is_ws(first) {
+            break;
+        }
+        b = rest;
+    }
+    while let [rest @ .., last] = b {
+        if !is_ws(last) {
+            break;
+        }
+        b = rest;
+    }
+    b
 }
 
 /// C's atoll: leading digits, 0 when none.
@@ -402,9 +433,33 @@ mod tests {
     }
 
     #[test]
+    fn sequence_numbers_at_i64_max_do_not_overflow() {
+        // Like Redis's atoll, a seq beyond i64 reads as i64::MAX.
+        let text = "file b seq 99999999999999999999 type b\n\
+                    file i seq 9223372036854775807 type i\n";
+        let mut m = Manifest::parse(text.as_bytes()).unwrap();
+        assert_eq!((m.cur_base_seq, m.cur_incr_seq), (i64::MAX, i64::MAX));
+        let before = m.clone();
+        let _ = m.new_incr("a");
+        let _ = m.new_base("a");
+        assert_eq!(m, before, "a file that cannot be numbered changes nothing");
+        assert!(matches!(
+            m.new_incr("a"),
+            Err(AofError::SeqOverflow {
+                kind: SeqKind::Incr,
+                seq: i64::MAX
+            })
+        ));
+        assert_eq!(
+            m.new_base("a").map_err(|e| e.to_string()),
+            Err("Invalid AOF file sequence: the AOF manifest's base sequence number 9223372036854775807 leaves no room for a new base file".to_string())
+        );
+    }
+
+    #[test]
     fn quoted_names() {
         let mut m = Manifest::default();
-        m.new_base("my file.aof");
+        m.new_base("my file.aof").unwrap();
         let t = m.format();
         assert_eq!(t, "file \"my file.aof.1.base.aof\" seq 1 type b\n");
         assert_eq!(Manifest::parse(t.as_bytes()).unwrap(), m);
@@ -413,10 +468,10 @@ mod tests {
     #[test]
     fn rewrite_bookkeeping() {
         let mut m = Manifest::default();
-        m.new_base("a.aof");
-        m.new_incr("a.aof");
-        m.new_incr("a.aof");
-        m.new_base("a.aof");
+        m.new_base("a.aof").unwrap();
+        m.new_incr("a.aof").unwrap();
+        m.new_incr("a.aof").unwrap();
+        m.new_base("a.aof").unwrap();
         m.mark_rewritten_incrs_as_history(true);
         assert_eq!(m.base.as_ref().unwrap().name, "a.aof.2.base.aof");
         assert_eq!(
@@ -427,5 +482,50 @@ mod tests {
             vec!["a.aof.1.incr.aof", "a.aof.1.base.aof"]
         );
         assert_eq!(m.incrs[0].name, "a.aof.2.incr.aof");
+    }
+
+    /// Parses `text` and, when it parses, names new files from it the way a rewrite
+    /// does: neither may panic, whatever the text.
+    fn parse_and_use(text: &[u8]) {
+        if let Ok(mut m) = Manifest::parse(text) {
+            let _ = m.format();
+            let _ = m.files_to_load();
+            let _ = m.last_incr("a.aof");
+            let _ = m.new_incr("a.aof");
+            let _ = m.new_base("a.aof");
+            m.mark_rewritten_incrs_as_history(true);
+            // What is written back parses again.
+            if !m.is_empty() || !m.history.is_empty() {
+                assert!(Manifest::parse(m.format().as_bytes()).is_ok());
+            }
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn random_manifests_never_panic(data in proptest::collection::vec(any::<u8>(), 0..400)) {
+            parse_and_use(&data);
+        }
+
+        #[test]
+        fn manifest_like_lines_never_panic(
+            lines in proptest::collection::vec(
+                (
+                    "[a-z./\" \\\\]{0,12}",
+                    "-?[0-9]{1,22}",
+                    "[bhix]?",
+                    "( [a-z]{1,4} [a-z0-9]{0,4})?",
+                ),
+                0..6,
+            ),
+        ) {
+            let mut text = String::new();
+            for (name, seq, kind, extra) in lines {
+                text.push_str(&format!("file {name} seq {seq} type {kind}{extra}\n"));
+            }
+            parse_and_use(text.as_bytes());
+        }
     }
 }

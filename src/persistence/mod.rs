@@ -335,13 +335,13 @@ fn write_all_fd(f: &File, buf: &[u8]) -> (usize, Option<i32>) {
         return (0, Some(e));
     }
     let mut done = 0;
-    while done < buf.len() {
+    while let Some(rest) = buf.get(done..).filter(|r| !r.is_empty()) {
         // SAFETY: valid descriptor and buffer.
         let n = unsafe {
             libc::write(
                 f.as_raw_fd(),
-                buf[done..].as_ptr() as *const libc::c_void,
-                buf.len() - done,
+                rest.as_ptr() as *const libc::c_void,
+                rest.len(),
             )
         };
         if n < 0 {
@@ -551,7 +551,7 @@ pub fn open_on_start(store: &Store, aof: &mut AofFeed, config: &Config) -> Resul
     aof.filename = filename.clone();
     let mut persist = false;
     if aof.manifest.is_empty() {
-        let name = aof.manifest.new_base(&filename);
+        let name = aof.manifest.new_base(&filename)?;
         let path = aof.path(&name);
         rewrite::write_base_sync(store, config, &path).map_err(|err| AofError::CreateBase {
             name: name.clone(),
@@ -561,7 +561,7 @@ pub fn open_on_start(store: &Store, aof: &mut AofFeed, config: &Config) -> Resul
         persist = true;
     }
     let had_incr = !aof.manifest.incrs.is_empty();
-    let name = aof.manifest.last_incr(&filename);
+    let name = aof.manifest.last_incr(&filename)?;
     persist |= !had_incr;
     let path = aof.path(&name);
     let f = open_append(&path, false).map_err(|err| AofError::OpenAppend {

@@ -6,6 +6,11 @@
 //! clean prefix of an entry at the end of the file: that is reported as `Incomplete`, apart
 //! from `Bad` (a byte that can never start or continue a valid entry), so the loader can
 //! tell a torn tail from corruption.
+//!
+//! Whatever the bytes, the reader answers with an entry or an error and never panics:
+//! numbers are accumulated with checked arithmetic (a count or length above i64::MAX is
+//! "Number too large"), and every access to the buffer is checked. Property tests feed
+//! it random and mutated files.
 
 use crate::resp::parse::Span;
 
@@ -120,11 +125,12 @@ fn printable(b: u8) -> String {
 /// offsets into `buf`.
 pub fn read_entry(buf: &[u8], pos: usize, spans: &mut Vec<Span>) -> Result<Entry, ReadError> {
     spans.clear();
-    let Some(&first) = buf.get(pos) else {
+    let rest = buf.get(pos..).unwrap_or_default();
+    let Some(&first) = rest.first() else {
         return Err(ReadError::Incomplete { need: None });
     };
     if first == b'#' {
-        return match memchr::memchr(b'\n', &buf[pos..]) {
+        return match memchr::memchr(b'\n', rest) {
             Some(nl) if nl < MAX_ANNOTATION_LINE => Ok(Entry::Annotation { end: pos + nl + 1 }),
             Some(_) => Err(bad(pos, "Annotation line too long")),
             None if buf.len() - pos >= MAX_ANNOTATION_LINE => {
@@ -143,22 +149,27 @@ pub fn read_entry(buf: &[u8], pos: usize, spans: &mut Vec<Span>) -> Result<Entry
         if !(0..=MAX_BULK).contains(&len) {
             return Err(bad(line_start, format!("Invalid bulk length {len}")));
         }
-        let len = len as usize;
-        let end = after + len;
-        if buf.len() < end + 2 {
+        // Where the bulk ends; room for its CRLF after it (only a bulk far larger than
+        // memory could lack it).
+        let Some(end) = usize::try_from(len)
+            .ok()
+            .and_then(|len| after.checked_add(len))
+            .filter(|end| end.checked_add(2).is_some())
+        else {
+            return Err(bad(line_start, format!("Invalid bulk length {len}")));
+        };
+        match (buf.get(end), buf.get(end + 1)) {
+            (Some(b'\r'), Some(b'\n')) => {}
             // Some of the CRLF may already be there and wrong.
-            if buf.len() > end && buf[end] != b'\r' {
-                return Err(bad(end, "Expected \\r\\n after a bulk string"));
+            (None, _) | (Some(b'\r'), None) => {
+                return Err(ReadError::Incomplete {
+                    need: Some(end + 2 - pos),
+                })
             }
-            return Err(ReadError::Incomplete {
-                need: Some(end + 2 - pos),
-            });
-        }
-        if buf[end] != b'\r' || buf[end + 1] != b'\n' {
-            return Err(bad(
-                end,
-                format!("Expected \\r\\n, got: {:02x}{:02x}", buf[end], buf[end + 1]),
-            ));
+            (Some(_), None) => return Err(bad(end, "Expected \\r\\n after a bulk string")),
+            (Some(a), Some(b)) => {
+                return Err(bad(end, format!("Expected \\r\\n, got: {a:02x}{b:02x}")))
+            }
         }
         spans.push(Span { start: after, end });
         i = end + 2;
@@ -255,5 +266,87 @@ mod tests {
             read_entry(b"*1\r\n$1\r\nab\r\n", 0, &mut spans),
             Err(ReadError::Bad { offset: 9, .. })
         ));
+    }
+
+    /// Reads every entry from the start of `data` as the loader does (stopping at the
+    /// first error) and checks what the reader returns stays inside `data`.
+    fn walk(data: &[u8]) {
+        let mut spans = Vec::new();
+        let mut pos = 0;
+        loop {
+            match read_entry(data, pos, &mut spans) {
+                Ok(Entry::Command { end }) => {
+                    assert!(end > pos && end <= data.len());
+                    for s in &spans {
+                        assert!(pos <= s.start && s.start <= s.end && s.end <= end);
+                    }
+                    pos = end;
+                }
+                Ok(Entry::Annotation { end }) => {
+                    assert!(end > pos && end <= data.len());
+                    pos = end;
+                }
+                Err(ReadError::Bad { offset, .. }) => {
+                    assert!(offset <= data.len());
+                    return;
+                }
+                Err(ReadError::Incomplete { .. }) => return,
+            }
+        }
+    }
+
+    /// A few well-formed entries: commands with binary arguments and an annotation.
+    fn valid_file() -> impl Strategy<Value = Vec<u8>> {
+        let arg = proptest::collection::vec(any::<u8>(), 0..12);
+        let command = proptest::collection::vec(arg, 1..5);
+        proptest::collection::vec(command, 1..6).prop_map(|cmds| {
+            let mut f = b"#TS:1700000000\r\n".to_vec();
+            for c in cmds {
+                let parts: Vec<&[u8]> = c.iter().map(Vec::as_slice).collect();
+                f.extend(cmd(&parts));
+            }
+            f
+        })
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(
+            data in proptest::collection::vec(any::<u8>(), 0..300),
+            pos in 0usize..320,
+        ) {
+            let mut spans = Vec::new();
+            let _ = read_entry(&data, pos, &mut spans);
+            walk(&data);
+        }
+
+        #[test]
+        fn framing_like_bytes_never_panic(text in "[*$#0-9\r\n-]{0,80}") {
+            walk(text.as_bytes());
+        }
+
+        #[test]
+        fn mutated_files_never_panic(
+            file in valid_file(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+            digits in proptest::collection::vec((any::<usize>(), "[0-9]{1,25}"), 0..2),
+            cut in any::<usize>(),
+        ) {
+            walk(&file);
+            let mut f = file;
+            for (at, b) in edits {
+                let i = at % f.len();
+                f[i] = b;
+            }
+            // Long runs of digits where a count or length may be.
+            for (at, d) in digits {
+                let i = at % (f.len() + 1);
+                f.splice(i..i, d.bytes());
+            }
+            f.truncate(cut % (f.len() + 1));
+            walk(&f);
+        }
     }
 }

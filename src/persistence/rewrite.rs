@@ -326,7 +326,9 @@ fn open_new_incr(aof: &mut AofFeed, config: &Config) -> Result<(), AofError> {
         super::manifest::temp_incr_name(&aof.filename)
     } else {
         let mut m = aof.manifest.clone();
-        let n = m.new_incr(&aof.filename);
+        let n = m
+            .new_incr(&aof.filename)
+            .inspect_err(|e| log::warn!("{e}"))?;
         temp_am = Some(m);
         n
     };
@@ -628,7 +630,7 @@ fn done(aof: &mut AofFeed, config: &Config, ok: bool, signal: Option<i32>) {
 /// manifest, delete the history files.
 fn install(aof: &mut AofFeed, config: &Config, child: &Child) -> Result<(), AofError> {
     let mut temp_am = aof.manifest.clone();
-    let base_name = temp_am.new_base(&aof.filename);
+    let base_name = temp_am.new_base(&aof.filename)?;
     let base_path = aof.path(&base_name);
     test_hooks::crash_point("before-base-rename");
     std::fs::rename(&child.tmpfile, &base_path).map_err(|err| AofError::RenameBase {
@@ -644,7 +646,13 @@ fn install(aof: &mut AofFeed, config: &Config, child: &Child) -> Result<(), AofE
     let mut new_incr_path = None;
     if aof.state == AofState::WaitRewrite {
         let tmp_name = super::manifest::temp_incr_name(&aof.filename);
-        let incr_name = temp_am.new_incr(&aof.filename);
+        let incr_name = match temp_am.new_incr(&aof.filename) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = std::fs::remove_file(&base_path);
+                return Err(e);
+            }
+        };
         let p = aof.path(&incr_name);
         if let Err(err) = std::fs::rename(aof.path(&tmp_name), &p) {
             let _ = std::fs::remove_file(&base_path);
@@ -797,6 +805,35 @@ mod tests {
             scores.contains(&(0.1 + 0.2)),
             "exact double round trip: {scores:?}"
         );
+    }
+
+    #[test]
+    fn rewrite_fails_cleanly_when_the_incr_sequence_is_exhausted() {
+        let dir = std::env::temp_dir().join(format!("ferrokv-rw-seq-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = Config {
+            dir: dir.clone(),
+            ..Default::default()
+        };
+        let mut aof = AofFeed {
+            state: AofState::On,
+            dir: super::super::aof_dir(&config),
+            filename: config.appendfilename.clone(),
+            manifest: Manifest::parse(
+                b"file a.1.base.aof seq 1 type b\nfile a.max.incr.aof seq 9223372036854775807 type i\n",
+            )
+            .unwrap(),
+            ..Default::default()
+        };
+        let before = aof.manifest.clone();
+        let r = start_background(&Store::new(16), &mut aof, &config);
+        let _ = std::fs::remove_dir_all(&dir);
+        let e = r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.starts_with("Invalid AOF file sequence"), "{e}");
+        assert!(aof.last_bgrewrite_failed);
+        assert!(aof.child.is_none());
+        assert_eq!(aof.manifest, before);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! they look for; values ferrokv has no counterpart for (forks, replication, I/O
 //! threads) are reported as an idle Redis reports them. Memory figures come from
 //! jemalloc's statistics and /proc; the peak is kept in `Diagnostics` and refreshed by
-//! the cron and by every INFO.
+//! the cron and by every INFO. The AOF's fields come from `persistence::info` and
+//! `persistence::loading_progress` as numbers and flags, and are formatted here.
 
 use crate::commands::server::{full_name, Diagnostics};
 use crate::commands::{Args, Ctx, TABLE};
