@@ -29,6 +29,25 @@
 //! of the family file, written by `scripts/gen_command_docs.py` from a redis-server 7.0.
 //! A new family is one file: its `COMMANDS` and handlers, listed in `FAMILIES`; then run
 //! the script to give it its `mod docs`.
+//!
+//! A handler, `fn(&mut Ctx, &Args) -> CmdResult`:
+//! - reads the positions its arity guarantees with `a.get(i)`, and everything after them
+//!   with a cursor (`a.cursor(i)`: `eat`, `keyword`, `i64`, `f64`, `timeout`, `numkeys`,
+//!   `limit`, `mpop_count`, and `ScanOpts` for the SCAN family), so a missing or bad
+//!   argument is Redis's error, never a panic (`args`);
+//! - reaches keys only through `ctx.store` (`lookup_read`, `lookup_write`, `set`, `add`,
+//!   `take`...) and reports every write with one `ctx.store.modified(key, class, event)`,
+//!   which does the dirty count (and so propagation), WATCH and blocked-client signals and
+//!   the keyspace event together (`store`);
+//! - returns an `Error` (its `Display` is the wire text) or writes its reply to
+//!   `ctx.reply`; may ask for a deterministic form to be propagated (`rewrite_as`);
+//! - reads the configuration with `ctx.config()`; server-wide state is the business of the
+//!   server family's handlers, through `Core`'s methods;
+//! - runs another command inside itself with `ctx.run_nested`/`ctx.call_nested` (EXEC's
+//!   queue, a script's `redis.call`), through the same checks and `call` as a client's.
+//!
+//! Tests beside each family call handlers through `test_kit::Kit`, which records the
+//! replies, the AOF feed, the keyspace events and the signalled keys.
 
 pub mod args;
 pub mod bitops;
