@@ -350,9 +350,14 @@ pub fn numkeys_keys(a: &Args, idx: usize) -> Vec<usize> {
     (idx + 1..end).collect()
 }
 
-/// A cursor argument of SCAN and friends, parsed as C's `strtoul` does (a leading sign
-/// allowed, a negative value wrapping); `ERR invalid cursor` otherwise.
+/// A cursor argument of SCAN and friends, parsed as Redis does with C's `strtoul` (a
+/// leading sign allowed, a negative value wrapping; the text ends at a NUL byte, so an
+/// empty one is 0); `ERR invalid cursor` otherwise.
 pub fn parse_cursor(b: &[u8]) -> Result<u64, Error> {
+    let b = &b[..memchr::memchr(0, b).unwrap_or(b.len())];
+    if b.is_empty() {
+        return Ok(0);
+    }
     parse_cursor_digits(b).ok_or_else(|| Error::msg("ERR invalid cursor"))
 }
 
@@ -476,10 +481,31 @@ mod tests {
 
     #[test]
     fn cursors_parse_like_strtoul() {
-        assert_eq!(parse_cursor(b"0"), Ok(0));
-        assert_eq!(parse_cursor(b"+7"), Ok(7));
-        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
-        for bad in [&b""[..], b"-", b"+", b"1x", b"18446744073709551616"] {
+        for (text, want) in [
+            (&b"0"[..], 0),
+            (b"+7", 7),
+            (b"007", 7),
+            (b"-0", 0),
+            (b"-1", u64::MAX),
+            (b"-18446744073709551615", 1),
+            (b"18446744073709551615", u64::MAX),
+            // strtoul reads up to the NUL, and Redis takes an empty text as 0.
+            (b"", 0),
+            (b"5\0junk", 5),
+            (b"\0", 0),
+        ] {
+            assert_eq!(parse_cursor(text), Ok(want), "{text:?}");
+        }
+        for bad in [
+            &b"-"[..],
+            b"+",
+            b"x",
+            b"1x",
+            b" 5",
+            b"5 ",
+            b"\x0b5",
+            b"18446744073709551616",
+        ] {
             assert!(parse_cursor(bad).is_err(), "{bad:?}");
         }
     }

@@ -7,8 +7,8 @@
 //! removes the last field), and every change is signalled, notified and counted in
 //! `dirty`. HINCRBYFLOAT is fed to the AOF as `HSET key field new-value`.
 
+use super::args::parse_cursor;
 use super::flags::*;
-use super::keys::parse_cursor;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
@@ -548,7 +548,7 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> 
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count]
 fn hscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let cursor = parse_cursor(a.get(2)).ok_or(Error::msg("ERR invalid cursor"))?;
+    let cursor = parse_cursor(a.get(2))?;
     let Some(h) = read(ctx.store, a.get(1))? else {
         ctx.reply.array(2);
         ctx.reply.bulk(b"0");
@@ -1150,24 +1150,6 @@ mod tests {
         }
         assert_eq!(k.encoding("h"), "hashtable");
         check_hrandfield_cases(&mut k, "h", 200);
-    }
-
-    #[test]
-    fn parse_cursor_like_strtoul() {
-        use crate::commands::keys::parse_cursor;
-        assert_eq!(parse_cursor(b"0"), Some(0));
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"+7"), Some(7));
-        assert_eq!(parse_cursor(b"007"), Some(7));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551616"), None);
-        assert_eq!(parse_cursor(b"-18446744073709551615"), Some(1));
-        assert_eq!(parse_cursor(b" 1"), None);
-        assert_eq!(parse_cursor(b"1 "), None);
-        assert_eq!(parse_cursor(b"-"), None);
-        assert_eq!(parse_cursor(b"x"), None);
-        assert_eq!(parse_cursor(b"5\0junk"), Some(5));
     }
 
     #[test]

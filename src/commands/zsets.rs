@@ -1748,8 +1748,7 @@ fn zdiffstore(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]
 fn zscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let mut cursor =
-        super::keys::parse_cursor(a.get(2)).ok_or_else(|| Error::msg("ERR invalid cursor"))?;
+    let mut cursor = super::args::parse_cursor(a.get(2))?;
     let Some(z) = read_zset(ctx.store, a.get(1))? else {
         let r = &mut ctx.reply;
         r.array(2);
