@@ -547,9 +547,7 @@ fn pfadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Err(corrupt());
     }
     if updated > 0 {
-        ctx.store.signal_modified(key);
-        ctx.store.notify(notify::STRING, "pfadd", key);
-        ctx.store.dirty += updated;
+        ctx.store.modified_by(key, notify::STRING, "pfadd", updated);
     }
     ctx.reply.int((updated > 0) as i64);
     Ok(())
@@ -583,9 +581,9 @@ fn pfcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let card = count(s).ok_or_else(corrupt)?;
     s.as_mut_slice()[8..16].copy_from_slice(&card.to_le_bytes());
     ctx.store.mark_encoding(key, ENC_RAW);
-    // Caching the count changes the string: it is propagated like a write, as in Redis.
-    ctx.store.signal_modified(key);
-    ctx.store.dirty += 1;
+    // Caching the count changes the string: it is propagated like a write (with no
+    // event), as in Redis.
+    ctx.store.modified_quietly(key);
     ctx.reply.int(card as i64);
     Ok(())
 }
@@ -630,9 +628,7 @@ fn pfmerge(ctx: &mut Ctx, a: &Args) -> CmdResult {
             ctx.store.mark_encoding(dest, ENC_RAW);
         }
     }
-    ctx.store.signal_modified(dest);
-    ctx.store.notify(notify::STRING, "pfadd", dest);
-    ctx.store.dirty += 1;
+    ctx.store.modified(dest, notify::STRING, "pfadd");
     ctx.reply.ok();
     Ok(())
 }
@@ -702,7 +698,8 @@ fn pfdebug(ctx: &mut Ctx, a: &Args) -> CmdResult {
         )));
     }
     if converted {
-        ctx.store.dirty += 1;
+        // Propagated (the encoding changed), with neither signal nor event, as in Redis.
+        ctx.store.count_changes(1);
     }
     Ok(())
 }

@@ -529,7 +529,7 @@ fn flushdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let n = ctx.store.flush_selected();
     crate::util::mem::purge();
     // Always fed to the AOF, even when the database was already empty.
-    ctx.store.modified_dbs(n.max(1) as u64);
+    ctx.store.count_changes(n.max(1) as u64);
     ctx.reply.ok();
     Ok(())
 }
@@ -539,7 +539,7 @@ fn flushall(ctx: &mut Ctx, a: &Args) -> CmdResult {
     flush_mode(a)?;
     let n = ctx.store.flush(None);
     crate::util::mem::purge();
-    ctx.store.modified_dbs(n as u64 + 1);
+    ctx.store.count_changes(n as u64 + 1);
     ctx.reply.ok();
     Ok(())
 }
@@ -560,7 +560,7 @@ fn swapdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
     if first != second {
         ctx.store.swap_dbs(first as usize, second as usize);
     }
-    ctx.store.modified_dbs(1);
+    ctx.store.count_changes(1);
     ctx.reply.ok();
     Ok(())
 }

@@ -711,11 +711,19 @@ impl Store {
         self.notify_in(db, class, event, key);
     }
 
-    /// A write to whole databases (a flush, a swap), which signals the keys it changes
-    /// itself: counts `changes` in the dirty counter.
+    /// Counts `changes` in the dirty counter (so that the command is propagated) for a
+    /// write that signals no key and raises no event: a flush or a swap (which signal
+    /// the keys they change themselves), PFDEBUG's change of encoding.
     #[inline]
-    pub fn modified_dbs(&mut self, changes: u64) {
+    pub fn count_changes(&mut self, changes: u64) {
         self.dirty += changes;
+    }
+
+    /// `modified` for a write Redis reports without a keyspace event (PFCOUNT caching
+    /// its count in the string): one change, and the key's signal.
+    pub fn modified_quietly(&mut self, key: &[u8]) {
+        self.dirty += 1;
+        self.signal_modified(key);
     }
 
     /// Whether `key` exists in database `db`, after expiring it if due.
