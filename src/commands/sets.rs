@@ -827,7 +827,7 @@ fn sscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::lists::testkit::*;
+    use crate::commands::test_kit::*;
 
     fn sorted(mut v: Vec<String>) -> Vec<String> {
         v.sort();
@@ -843,7 +843,7 @@ mod tests {
         assert_eq!(k.encoding("s"), "intset");
         assert_eq!(k.r("SMEMBERS s"), "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
         assert_eq!(k.r("SADD s 1"), int(0));
-        assert!(k.events.is_empty() && k.touched.is_empty());
+        assert!(k.events().is_empty() && k.touched_keys().is_empty());
         assert_eq!(k.r("SADD s x"), int(1));
         assert_eq!(k.encoding("s"), "hashtable");
         assert_eq!(k.r("SISMEMBER s x"), int(1));
@@ -1054,7 +1054,7 @@ mod tests {
         assert_eq!(k.events(), vec!["del"]);
         assert!(!k.exists("d"));
         assert_eq!(k.r("SDIFFSTORE d a a"), int(0));
-        assert!(k.events.is_empty());
+        assert!(k.events().is_empty());
         assert_eq!(k.dirty, 0);
         assert_eq!(k.r("SINTERSTORE str a nosuch"), int(0));
         assert_eq!(k.events(), vec!["del"]);

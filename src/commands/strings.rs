@@ -873,7 +873,7 @@ fn lcs_no_memory() -> Error {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::keys::testkit::Kit;
+    use crate::commands::test_kit::Kit;
 
     const NIL: &str = "$-1\r\n";
     const OK: &str = "+OK\r\n";

@@ -1806,7 +1806,7 @@ fn zscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::keys::testkit::Kit;
+    use crate::commands::test_kit::Kit;
 
     const NIL: &str = "$-1\r\n";
     const SYNTAX: &str = "-ERR syntax error\r\n";
