@@ -1102,6 +1102,32 @@ mod tests {
     }
 
     #[test]
+    fn move_and_copy_side_effects() {
+        let mut k = Kit::new();
+        k.expect(&[("set a 1", OK), ("set b 2", OK), ("select 1", OK)]);
+        k.expect(&[("set b 9", OK), ("select 0", OK)]);
+        k.client.db = 0;
+        k.clear();
+        k.expect(&[("move a 1", ":1\r\n")]);
+        assert_eq!(k.dirty, 1);
+        assert_eq!(k.events, ["1 new a", "0 move_from a", "1 move_to a"]);
+        assert_eq!(k.touched, ["0 a", "1 a"]);
+        k.clear();
+        k.expect(&[("copy b c db 1", ":1\r\n"), ("copy b b db 1", ":0\r\n")]);
+        k.expect(&[("copy b b db 1 replace", ":1\r\n")]);
+        assert_eq!(
+            k.events,
+            ["1 new c", "1 copy_to c", "1 new b", "1 copy_to b"]
+        );
+        assert_eq!(k.touched, ["1 c", "1 b"]);
+        assert_eq!(k.aof, ["copy b c db 1", "copy b b db 1 replace"]);
+        k.clear();
+        k.expect(&[("flushdb", OK), ("flushdb", OK), ("swapdb 0 1", OK)]);
+        assert_eq!(k.aof, ["flushdb", "flushdb", "swapdb 0 1"]);
+        assert!(k.events.is_empty());
+    }
+
+    #[test]
     fn copy_is_deep() {
         let mut k = Kit::new();
         k.expect(&[
