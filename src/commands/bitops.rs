@@ -4,7 +4,7 @@
 //! past the end grows the string with zero bytes, up to proto-max-bulk-len.
 
 use super::flags::*;
-use super::{cmd, Args, CommandDef, Ctx, Group};
+use super::{cmd, Args, CommandDef, Ctx, Cursor, Group};
 use crate::error::{CmdResult, Error};
 use crate::store::bytes::Sds;
 use crate::store::{notify, Value, ENC_RAW};
@@ -104,9 +104,7 @@ fn setbit(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let old = (*b >> bit) & 1;
     *b = (*b & !(1 << bit)) | (on << bit);
     ctx.store.mark_encoding(key, ENC_RAW);
-    ctx.store.signal_modified(key);
-    ctx.store.notify(notify::STRING, "setbit", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::STRING, "setbit");
     ctx.reply.int(old as i64);
     Ok(())
 }
@@ -162,13 +160,14 @@ fn normalize(mut start: i64, mut end: i64, len: i64, is_bit: bool) -> Range {
     }
 }
 
-fn parse_unit(a: &Args, i: usize) -> Result<bool, Error> {
-    if a.is(i, "bit") {
-        Ok(true)
-    } else if a.is(i, "byte") {
-        Ok(false)
-    } else {
-        Err(Error::Syntax)
+/// The optional `BYTE | BIT` that closes a range (the last argument): true for BIT;
+/// anything else there is a syntax error.
+fn parse_unit(c: &mut Cursor) -> Result<bool, Error> {
+    match c.next() {
+        None => Ok(false),
+        Some(w) if w.eq_ignore_ascii_case(b"bit") => Ok(true),
+        Some(w) if w.eq_ignore_ascii_case(b"byte") => Ok(false),
+        Some(_) => Err(Error::Syntax),
     }
 }
 
@@ -183,21 +182,18 @@ fn bitcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Ok(());
     };
     let len = s.len() as i64;
-    let r = match a.len() {
-        2 => Range {
+    let mut c = a.cursor(2);
+    let r = match c.remaining() {
+        0 => Range {
             start: 0,
             end: len - 1,
             first_mask: 0,
             last_mask: 0,
         },
-        4 | 5 => {
-            let start = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
-            let end = parse_i64(a.get(3)).ok_or(Error::NotInteger)?;
-            let is_bit = if a.len() == 5 {
-                parse_unit(a, 4)?
-            } else {
-                false
-            };
+        2 | 3 => {
+            let start = c.i64()?;
+            let end = c.i64()?;
+            let is_bit = parse_unit(&mut c)?;
             if start < 0 && end < 0 && start > end {
                 ctx.reply.int(0);
                 return Ok(());
@@ -251,23 +247,22 @@ fn bitpos(ctx: &mut Ctx, a: &Args) -> CmdResult {
     };
     let len = s.len() as i64;
     let mut end_given = false;
-    let r = match a.len() {
-        3 => Range {
+    let mut c = a.cursor(3);
+    let r = match c.remaining() {
+        0 => Range {
             start: 0,
             end: len - 1,
             first_mask: 0,
             last_mask: 0,
         },
-        4..=6 => {
-            let start = parse_i64(a.get(3)).ok_or(Error::NotInteger)?;
-            let is_bit = if a.len() == 6 {
-                parse_unit(a, 5)?
-            } else {
-                false
-            };
-            let end = if a.len() >= 5 {
+        1..=3 => {
+            let start = c.i64()?;
+            // The unit is checked before the end is parsed, as Redis does.
+            let end_arg = c.next();
+            let is_bit = parse_unit(&mut c)?;
+            let end = if let Some(e) = end_arg {
                 end_given = true;
-                parse_i64(a.get(4)).ok_or(Error::NotInteger)?
+                parse_i64(e).ok_or(Error::NotInteger)?
             } else if is_bit {
                 (len << 3) + 7
             } else {
@@ -497,32 +492,29 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
     let mut overflow = Overflow::Wrap;
     let mut highest: u64 = 0;
     let mut writes = false;
-    let mut j = 2;
-    while j < a.len() {
-        let rem = a.len() - j - 1;
-        let op = if a.is(j, "get") && rem >= 2 {
+    let mut c = a.cursor(2);
+    while !c.is_done() {
+        let op = if c.eat_with("get", 2) {
             FieldOp::Get
-        } else if a.is(j, "set") && rem >= 3 {
+        } else if c.eat_with("set", 3) {
             FieldOp::Set
-        } else if a.is(j, "incrby") && rem >= 3 {
+        } else if c.eat_with("incrby", 3) {
             FieldOp::Incr
-        } else if a.is(j, "overflow") && rem >= 1 {
-            overflow = if a.is(j + 1, "wrap") {
-                Overflow::Wrap
-            } else if a.is(j + 1, "sat") {
-                Overflow::Sat
-            } else if a.is(j + 1, "fail") {
-                Overflow::Fail
-            } else {
-                return Err(Error::msg("ERR Invalid OVERFLOW type specified"));
-            };
-            j += 2;
+        } else if c.eat_with("overflow", 1) {
+            const KINDS: &[(&str, Overflow)] = &[
+                ("wrap", Overflow::Wrap),
+                ("sat", Overflow::Sat),
+                ("fail", Overflow::Fail),
+            ];
+            overflow = c
+                .keyword(KINDS)
+                .ok_or_else(|| Error::msg("ERR Invalid OVERFLOW type specified"))?;
             continue;
         } else {
             return Err(Error::Syntax);
         };
-        let (signed, bits) = parse_type(a.get(j + 1))?;
-        let offset = parse_offset(ctx, a.get(j + 2), Some(bits))?;
+        let (signed, bits) = parse_type(c.arg()?)?;
+        let offset = parse_offset(ctx, c.arg()?, Some(bits))?;
         let mut value = 0;
         if op != FieldOp::Get {
             if read_only {
@@ -532,7 +524,7 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
             }
             writes = true;
             highest = highest.max(offset + bits as u64 - 1);
-            value = parse_i64(a.get(j + 3)).ok_or(Error::NotInteger)?;
+            value = c.i64()?;
         }
         ops.push(Field {
             op,
@@ -542,7 +534,6 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
             value,
             overflow,
         });
-        j += if op == FieldOp::Get { 3 } else { 4 };
     }
 
     if !writes {
@@ -610,9 +601,8 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
     }
     ctx.store.mark_encoding(key, ENC_RAW);
     if changes > 0 {
-        ctx.store.signal_modified(key);
-        ctx.store.notify(notify::STRING, "setbit", key);
-        ctx.store.dirty += changes;
+        ctx.store
+            .modified_by(key, notify::STRING, "setbit", changes);
     }
     ctx.reply.array(results.len());
     for r in results {

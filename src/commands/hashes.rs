@@ -777,13 +777,9 @@ mod docs {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::{Ctx, OwnedArgs, Propagate};
-    use crate::config::Config;
-    use crate::resp::reply::Reply;
-    use crate::server::client::Client;
-    use crate::server::{call, Core};
-    use crate::store::hash::{Hash, Limits};
-    use crate::store::{notify, Store, Value};
+    use crate::commands::test_kit::Kit;
+    use crate::commands::Propagate;
+    use crate::store::hash::Limits;
 
     const NIL: &str = "$-1\r\n";
     const OK: &str = "+OK\r\n";
@@ -798,106 +794,6 @@ mod tests {
 
     fn int(n: i64) -> String {
         format!(":{n}\r\n")
-    }
-
-    /// A keyspace, server state and client to run hash commands against, through the
-    /// same arity check and handler call as the dispatcher.
-    struct Kit {
-        store: Store,
-        core: Core,
-        client: Client,
-        /// What the last command asked to propagate, and how much it dirtied.
-        propagate: Propagate,
-        dirty: u64,
-        events: Vec<(&'static str, String)>,
-        touched: usize,
-    }
-
-    impl Kit {
-        fn new() -> Kit {
-            let mut store = Store::new(16);
-            store.notify_flags = notify::ALL;
-            store.track_touched = true;
-            Kit {
-                store,
-                core: Core::new(Config::default()),
-                client: Client::default(),
-                propagate: Propagate::AsIs,
-                dirty: 0,
-                events: Vec::new(),
-                touched: 0,
-            }
-        }
-
-        fn resp3() -> Kit {
-            let mut k = Kit::new();
-            k.client.resp3 = true;
-            k
-        }
-
-        fn run(&mut self, args: &[&[u8]]) -> String {
-            let owned: OwnedArgs = args.iter().copied().collect();
-            let a = owned.args();
-            let cmd = match call::resolve(&a) {
-                Ok(c) => c,
-                Err(e) => return format!("-{}\r\n", String::from_utf8_lossy(&e)),
-            };
-            self.store.events.clear();
-            self.store.touched.clear();
-            self.store.now = crate::store::now_ms();
-            let dirty = self.store.dirty;
-            let resp3 = self.client.resp3;
-            let mut out = Vec::new();
-            let mut ctx = Ctx {
-                store: &mut self.store,
-                srv: &mut self.core,
-                client: &mut self.client,
-                reply: Reply::new(&mut out, resp3),
-                cmd,
-                propagate: Propagate::AsIs,
-            };
-            if let Err(e) = (cmd.handler)(&mut ctx, &a) {
-                assert!(ctx.reply.buf.is_empty(), "reply written before an error");
-                ctx.reply.error(&e.to_string());
-            }
-            self.propagate = std::mem::take(&mut ctx.propagate);
-            self.dirty = self.store.dirty - dirty;
-            self.events = self
-                .store
-                .events
-                .iter()
-                .map(|e| (e.event, String::from_utf8_lossy(&e.key).into_owned()))
-                .collect();
-            self.touched = self.store.touched.len();
-            String::from_utf8(out).unwrap()
-        }
-
-        fn r(&mut self, line: &str) -> String {
-            let parts: Vec<&[u8]> = line.split(' ').map(|s| s.as_bytes()).collect();
-            self.run(&parts)
-        }
-
-        fn hash(&mut self, key: &str) -> Option<&Hash> {
-            match self.store.db().keys.get(key.as_bytes()) {
-                Some(Value::Hash(h)) => Some(h),
-                _ => None,
-            }
-        }
-
-        fn encoding(&mut self, key: &str) -> &'static str {
-            self.hash(key).map_or("none", |h| h.encoding())
-        }
-
-        fn set_string(&mut self, key: &str) {
-            self.store.add(
-                key.as_bytes(),
-                Value::Str(crate::store::bytes::Sds::from(&b"x"[..])),
-            );
-        }
-
-        fn events(&self) -> Vec<&str> {
-            self.events.iter().map(|e| e.0).collect()
-        }
     }
 
     /// Parses a RESP2 flat array of bulk strings.
@@ -920,10 +816,10 @@ mod tests {
         assert_eq!(k.r("HSET h a 1 b 2"), int(2));
         assert_eq!(k.dirty, 2);
         assert_eq!(k.events(), vec!["hset"]);
-        assert_eq!(k.touched, 1);
+        assert_eq!(k.touched_keys().len(), 1);
         assert_eq!(k.r("HSET h a 3 c 4 a 5"), int(1));
         assert_eq!(k.dirty, 3);
-        assert_eq!(k.touched, 1);
+        assert_eq!(k.touched_keys().len(), 1);
         assert_eq!(k.r("HGET h a"), bulk("5"));
         assert_eq!(k.r("HLEN h"), int(3));
         assert!(matches!(k.propagate, Propagate::AsIs));
@@ -1023,13 +919,16 @@ mod tests {
         assert_eq!(k.r("HSETNX h a 1"), int(1));
         assert_eq!((k.dirty, k.events()), (1, vec!["hset"]));
         assert_eq!(k.r("HSETNX h a 2"), int(0));
-        assert_eq!((k.dirty, k.events().len(), k.touched), (0, 0, 0));
+        assert_eq!(
+            (k.dirty, k.events().len(), k.touched_keys().len()),
+            (0, 0, 0)
+        );
         assert_eq!(k.r("HGET h a"), bulk("1"));
         assert_eq!(k.r("HSETNX h b 2"), int(1));
-        assert_eq!(k.touched, 1);
+        assert_eq!(k.touched_keys().len(), 1);
         assert_eq!(k.r("HLEN h"), int(2));
         let long = "v".repeat(65);
-        assert_eq!(k.run(&[b"HSETNX", b"h", b"c", long.as_bytes()]), int(1));
+        assert_eq!(k.call(&[b"HSETNX", b"h", b"c", long.as_bytes()]), int(1));
         assert_eq!(k.encoding("h"), "hashtable");
     }
 
@@ -1045,9 +944,9 @@ mod tests {
         assert_eq!(k.r("HEXISTS h x"), int(0));
         assert_eq!(k.r("HSTRLEN h b"), int(5));
         assert_eq!(k.r("HSTRLEN h x"), int(0));
-        assert_eq!(k.run(&[b"HSET", b"h", b"", b""]), int(1));
-        assert_eq!(k.run(&[b"HEXISTS", b"h", b""]), int(1));
-        assert_eq!(k.run(&[b"HGET", b"h", b""]), bulk(""));
+        assert_eq!(k.call(&[b"HSET", b"h", b"", b""]), int(1));
+        assert_eq!(k.call(&[b"HEXISTS", b"h", b""]), int(1));
+        assert_eq!(k.call(&[b"HGET", b"h", b""]), bulk(""));
     }
 
     #[test]
@@ -1057,16 +956,19 @@ mod tests {
         assert_eq!(k.r("HDEL h a x a"), int(1));
         assert_eq!((k.dirty, k.events()), (1, vec!["hdel"]));
         assert_eq!(k.r("HDEL h x y"), int(0));
-        assert_eq!((k.dirty, k.events().len(), k.touched), (0, 0, 0));
+        assert_eq!(
+            (k.dirty, k.events().len(), k.touched_keys().len()),
+            (0, 0, 0)
+        );
         assert_eq!(k.r("HDEL h b c b"), int(2));
         assert_eq!(k.events(), vec!["hdel", "del"]);
         assert_eq!(k.dirty, 2);
-        assert!(k.touched >= 1);
+        assert!(!k.touched_keys().is_empty());
         assert!(k.hash("h").is_none());
         assert_eq!(k.store.db().len(), 0);
         // Same from the hashtable encoding.
         let long = "v".repeat(100);
-        k.run(&[b"HSET", b"t", b"a", long.as_bytes(), b"b", b"1"]);
+        k.call(&[b"HSET", b"t", b"a", long.as_bytes(), b"b", b"1"]);
         assert_eq!(k.encoding("t"), "hashtable");
         assert_eq!(k.r("HDEL t a b"), int(2));
         assert_eq!(k.store.db().len(), 0);
@@ -1080,7 +982,7 @@ mod tests {
         assert_eq!(bulks(&k.r("HVALS h")), vec!["1", "2", "3"]);
         assert_eq!(bulks(&k.r("HGETALL h")), vec!["a", "1", "b", "2", "c", "3"]);
         let long = "x".repeat(65);
-        k.run(&[b"HSET", b"h", b"d", long.as_bytes()]);
+        k.call(&[b"HSET", b"h", b"d", long.as_bytes()]);
         assert_eq!(k.encoding("h"), "hashtable");
         let all = bulks(&k.r("HGETALL h"));
         assert_eq!(all.len(), 8);
@@ -1113,16 +1015,16 @@ mod tests {
 
         let v64 = "x".repeat(64);
         let v65 = "x".repeat(65);
-        k.run(&[b"HSET", b"a", b"f", v64.as_bytes()]);
+        k.call(&[b"HSET", b"a", b"f", v64.as_bytes()]);
         assert_eq!(k.encoding("a"), "listpack");
-        k.run(&[b"HSET", b"a", v64.as_bytes(), b"v"]);
+        k.call(&[b"HSET", b"a", v64.as_bytes(), b"v"]);
         assert_eq!(k.encoding("a"), "listpack");
-        k.run(&[b"HSET", b"a", b"g", v65.as_bytes()]);
+        k.call(&[b"HSET", b"a", b"g", v65.as_bytes()]);
         assert_eq!(k.encoding("a"), "hashtable");
-        k.run(&[b"HSET", b"b", v65.as_bytes(), b"v"]);
+        k.call(&[b"HSET", b"b", v65.as_bytes(), b"v"]);
         assert_eq!(k.encoding("b"), "hashtable");
         // HINCRBY on a long field name converts too.
-        k.run(&[b"HINCRBY", b"c", v65.as_bytes(), b"1"]);
+        k.call(&[b"HINCRBY", b"c", v65.as_bytes(), b"1"]);
         assert_eq!(k.encoding("c"), "hashtable");
 
         k.core.config.hash_max_listpack_entries = 0;
@@ -1146,7 +1048,7 @@ mod tests {
         assert_eq!(k.r("HINCRBY h a x"), NOTINT);
         assert_eq!(k.r("HINCRBY h a 1.5"), NOTINT);
         assert_eq!(k.r("HINCRBY n a x"), NOTINT);
-        k.run(&[b"HSET", b"h", b"s", b"abc", b"f", b"1.5", b"sp", b"1 "]);
+        k.call(&[b"HSET", b"h", b"s", b"abc", b"f", b"1.5", b"sp", b"1 "]);
         assert_eq!(
             k.r("HINCRBY h sp 1"),
             "-ERR hash value is not an integer\r\n"
@@ -1393,7 +1295,7 @@ mod tests {
     fn new_hash_is_stored_only_when_written() {
         let mut k = Kit::new();
         assert_eq!(k.r("HSETNX h a 1"), int(1));
-        assert_eq!(k.touched, 1);
+        assert_eq!(k.touched_keys().len(), 1);
         assert_eq!(k.r("HDEL h a"), int(1));
         assert_eq!(k.store.db().len(), 0);
         let lim = Limits::from_config(&k.core.config);

@@ -522,9 +522,7 @@ fn pfadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Err(corrupt());
     }
     if updated > 0 {
-        ctx.store.signal_modified(key);
-        ctx.store.notify(notify::STRING, "pfadd", key);
-        ctx.store.dirty += updated;
+        ctx.store.modified_by(key, notify::STRING, "pfadd", updated);
     }
     ctx.reply.int((updated > 0) as i64);
     Ok(())
@@ -558,9 +556,9 @@ fn pfcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let card = count(s).ok_or_else(corrupt)?;
     s.as_mut_slice()[8..16].copy_from_slice(&card.to_le_bytes());
     ctx.store.mark_encoding(key, ENC_RAW);
-    // Caching the count changes the string: it is propagated like a write, as in Redis.
-    ctx.store.signal_modified(key);
-    ctx.store.dirty += 1;
+    // Caching the count changes the string: it is propagated like a write (with no
+    // event), as in Redis.
+    ctx.store.modified_quietly(key);
     ctx.reply.int(card as i64);
     Ok(())
 }
@@ -605,9 +603,7 @@ fn pfmerge(ctx: &mut Ctx, a: &Args) -> CmdResult {
             ctx.store.mark_encoding(dest, ENC_RAW);
         }
     }
-    ctx.store.signal_modified(dest);
-    ctx.store.notify(notify::STRING, "pfadd", dest);
-    ctx.store.dirty += 1;
+    ctx.store.modified(dest, notify::STRING, "pfadd");
     ctx.reply.ok();
     Ok(())
 }
@@ -677,7 +673,8 @@ fn pfdebug(ctx: &mut Ctx, a: &Args) -> CmdResult {
         )));
     }
     if converted {
-        ctx.store.dirty += 1;
+        // Propagated (the encoding changed), with neither signal nor event, as in Redis.
+        ctx.store.count_changes(1);
     }
     Ok(())
 }
@@ -835,77 +832,9 @@ mod docs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::{OwnedArgs, Propagate};
-    use crate::config::Config;
-    use crate::resp::reply::Reply;
-    use crate::server::client::Client;
-    use crate::server::{call, Core};
-    use crate::store::Store;
+    use crate::commands::test_kit::Kit;
 
     const REDIS_ABC: &str = "Z:8436 v:1,1 Z:4274 v:2,1 Z:3068 v:1,1 Z:603";
-
-    /// A keyspace and server state to run commands against, through the dispatcher's
-    /// arity check and the handler; replies as raw RESP2 bytes.
-    struct Kit {
-        store: Store,
-        core: Core,
-        client: Client,
-        dirty: u64,
-    }
-
-    impl Kit {
-        fn new() -> Kit {
-            Kit {
-                store: Store::new(16),
-                core: Core::new(Config::default()),
-                client: Client::default(),
-                dirty: 0,
-            }
-        }
-
-        fn run(&mut self, args: &[&[u8]]) -> Vec<u8> {
-            let owned: OwnedArgs = args.iter().copied().collect();
-            let a = owned.args();
-            let cmd = match call::resolve(&a) {
-                Ok(c) => c,
-                Err(e) => return [b"-".as_slice(), &e, b"\r\n"].concat(),
-            };
-            self.store.now = crate::store::now_ms();
-            let dirty = self.store.dirty;
-            let mut out = Vec::new();
-            let mut ctx = Ctx {
-                store: &mut self.store,
-                srv: &mut self.core,
-                client: &mut self.client,
-                reply: Reply::new(&mut out, false),
-                cmd,
-                propagate: Propagate::AsIs,
-            };
-            if let Err(e) = (cmd.handler)(&mut ctx, &a) {
-                assert!(ctx.reply.buf.is_empty(), "reply written before an error");
-                ctx.reply.error(&e.to_string());
-            }
-            self.dirty = self.store.dirty - dirty;
-            out
-        }
-
-        fn s(&mut self, line: &str) -> String {
-            let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
-            String::from_utf8_lossy(&self.run(&args)).into_owned()
-        }
-
-        fn get(&mut self, key: &str) -> Vec<u8> {
-            match self.store.lookup_write(key.as_bytes()) {
-                Some(Value::Str(s)) => s.to_vec(),
-                _ => panic!("no string at {key}"),
-            }
-        }
-
-        fn put(&mut self, key: &str, v: &[u8]) {
-            self.store
-                .set(key.as_bytes(), Value::Str(Sds::from(v)), false);
-        }
-    }
 
     fn decode_str(s: &[u8]) -> String {
         let mut out = Vec::new();
@@ -1067,10 +996,10 @@ mod tests {
         // Through PFADD and CONFIG.
         let mut k = Kit::new();
         k.core.config.hll_sparse_max_bytes = 30;
-        assert_eq!(k.s("PFADD h a b c"), ":1\r\n");
-        assert_eq!(k.s("PFDEBUG ENCODING h"), "+sparse\r\n");
-        assert_eq!(k.s("PFADD h d e f g"), ":1\r\n");
-        assert_eq!(k.s("PFDEBUG ENCODING h"), "+dense\r\n");
+        assert_eq!(k.r("PFADD h a b c"), ":1\r\n");
+        assert_eq!(k.r("PFDEBUG ENCODING h"), "+sparse\r\n");
+        assert_eq!(k.r("PFADD h d e f g"), ":1\r\n");
+        assert_eq!(k.r("PFDEBUG ENCODING h"), "+dense\r\n");
         assert_eq!(k.get("h").len(), DENSE_SIZE);
     }
 
@@ -1108,76 +1037,76 @@ mod tests {
         let mut k = Kit::new();
         k.put("s", b"notanhll");
         assert_eq!(
-            k.s("PFADD s a"),
+            k.r("PFADD s a"),
             "-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n"
         );
         k.put("c", &sparse_with(&[0x7f, 0xfe, 0x81]));
         assert_eq!(
-            k.s("PFCOUNT c"),
+            k.r("PFCOUNT c"),
             "-INVALIDOBJ Corrupted HLL object detected\r\n"
         );
         assert_eq!(
-            k.s("PFMERGE d c"),
+            k.r("PFMERGE d c"),
             "-INVALIDOBJ Corrupted HLL object detected\r\n"
         );
         assert_eq!(
-            k.s("PFDEBUG GETREG c"),
+            k.r("PFDEBUG GETREG c"),
             "-INVALIDOBJ Corrupted HLL object detected\r\n"
         );
         k.put("t", &sparse_with(&[0x00]));
         assert_eq!(
-            k.s("PFADD t a"),
+            k.r("PFADD t a"),
             "-INVALIDOBJ Corrupted HLL object detected\r\n"
         );
-        assert_eq!(k.s("PFDEBUG DECODE t"), "$3\r\nz:1\r\n");
+        assert_eq!(k.r("PFDEBUG DECODE t"), "$3\r\nz:1\r\n");
     }
 
     #[test]
     fn commands_match_redis_bytes() {
         let mut k = Kit::new();
-        assert_eq!(k.s("PFADD h a b c"), ":1\r\n");
+        assert_eq!(k.r("PFADD h a b c"), ":1\r\n");
         assert_eq!(
-            k.s("PFDEBUG DECODE h"),
+            k.r("PFDEBUG DECODE h"),
             format!("${}\r\n{REDIS_ABC}\r\n", REDIS_ABC.len())
         );
         let h = k.get("h");
         assert_eq!(&h[..16], b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80");
         // PFCOUNT caches the count in the header (a write), then reads it back.
-        assert_eq!(k.s("PFCOUNT h"), ":3\r\n");
+        assert_eq!(k.r("PFCOUNT h"), ":3\r\n");
         assert_eq!(k.dirty, 1);
         assert_eq!(&k.get("h")[8..16], &3u64.to_le_bytes());
-        assert_eq!(k.s("PFCOUNT h"), ":3\r\n");
+        assert_eq!(k.r("PFCOUNT h"), ":3\r\n");
         assert_eq!(k.dirty, 0);
-        assert_eq!(k.s("PFADD h a"), ":0\r\n");
+        assert_eq!(k.r("PFADD h a"), ":0\r\n");
         assert_eq!(k.dirty, 0);
         // An empty PFADD creates the key with a stale count.
-        assert_eq!(k.s("PFADD e"), ":1\r\n");
+        assert_eq!(k.r("PFADD e"), ":1\r\n");
         assert_eq!(k.get("e"), b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80\x7f\xff");
         // PFMERGE of sparse sources stays sparse; a dense source makes it dense.
-        assert_eq!(k.s("PFMERGE m h e"), "+OK\r\n");
-        assert_eq!(k.s("PFDEBUG ENCODING m"), "+sparse\r\n");
+        assert_eq!(k.r("PFMERGE m h e"), "+OK\r\n");
+        assert_eq!(k.r("PFDEBUG ENCODING m"), "+sparse\r\n");
         assert_eq!(k.get("m")[16..], h[16..]);
-        assert_eq!(k.s("PFDEBUG TODENSE e"), ":1\r\n");
-        assert_eq!(k.s("PFDEBUG TODENSE e"), ":0\r\n");
-        assert_eq!(k.s("PFMERGE m2 h e"), "+OK\r\n");
-        assert_eq!(k.s("PFDEBUG ENCODING m2"), "+dense\r\n");
-        assert_eq!(k.s("PFCOUNT m2 m h"), ":3\r\n");
+        assert_eq!(k.r("PFDEBUG TODENSE e"), ":1\r\n");
+        assert_eq!(k.r("PFDEBUG TODENSE e"), ":0\r\n");
+        assert_eq!(k.r("PFMERGE m2 h e"), "+OK\r\n");
+        assert_eq!(k.r("PFDEBUG ENCODING m2"), "+dense\r\n");
+        assert_eq!(k.r("PFCOUNT m2 m h"), ":3\r\n");
         assert_eq!(
-            k.s("PFDEBUG DECODE m2"),
+            k.r("PFDEBUG DECODE m2"),
             "-ERR HLL encoding is not sparse\r\n"
         );
         assert_eq!(
-            k.s("PFDEBUG FOO m2"),
+            k.r("PFDEBUG FOO m2"),
             "-ERR Unknown PFDEBUG subcommand 'FOO'\r\n"
         );
         assert_eq!(
-            k.s("PFDEBUG FOO nosuch"),
+            k.r("PFDEBUG FOO nosuch"),
             "-ERR The specified key does not exist\r\n"
         );
-        let regs = k.s("PFDEBUG GETREG h");
+        let regs = k.r("PFDEBUG GETREG h");
         assert!(regs.starts_with("*16384\r\n"));
         assert_eq!(regs.matches(":0\r\n").count(), 16381);
-        assert_eq!(k.s("PFDEBUG ENCODING h"), "+dense\r\n");
+        assert_eq!(k.r("PFDEBUG ENCODING h"), "+dense\r\n");
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! past deletes the key at once and is fed to the AOF as DEL; relative expiries are fed as
 //! PEXPIREAT with the absolute time, so replaying the file gives the same keyspace.
 
+use super::args::parse_cursor;
 use super::flags::*;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group, ScanOpts};
 use crate::config::MaxmemoryPolicy;
 use crate::error::{sanitize, CmdResult, Error};
 use crate::store::bytes::Sds;
@@ -186,7 +187,7 @@ fn keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let pattern = a.get(1);
     let all = pattern == b"*";
     let (now, loading) = (ctx.store.now, ctx.store.loading);
-    let db = &ctx.store.dbs[ctx.store.cur];
+    let db = ctx.store.db();
     let live = |k: &[u8]| loading || db.expire_at(k).is_none_or(|w| w >= now);
     let r = &mut ctx.reply;
     let d = r.begin(crate::resp::reply::Agg::Array);
@@ -201,61 +202,17 @@ fn keys(ctx: &mut Ctx, a: &Args) -> CmdResult {
     Ok(())
 }
 
-/// Parses a SCAN cursor as Redis does (C `strtoul`: optional sign, decimal digits, no
-/// leading space, no trailing bytes, no overflow; an empty string is 0).
-pub(crate) fn parse_cursor(b: &[u8]) -> Option<u64> {
-    let b = &b[..memchr::memchr(0, b).unwrap_or(b.len())];
-    let Some(&first) = b.first() else {
-        return Some(0);
-    };
-    if first.is_ascii_whitespace() || first == 0x0b {
-        return None;
-    }
-    let (neg, digits) = match first {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 fn scan(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let mut cursor = parse_cursor(a.get(1)).ok_or_else(|| Error::msg("ERR invalid cursor"))?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_name: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < a.len() {
-        let more = a.len() - i;
-        if a.is(i, "count") && more >= 2 {
-            count = parse_i64(a.get(i + 1)).ok_or(Error::NotInteger)?;
-            if count < 1 {
-                return Err(Error::Syntax);
-            }
-        } else if a.is(i, "match") && more >= 2 {
-            let p = a.get(i + 1);
-            pattern = if p == b"*" { None } else { Some(p) };
-        } else if a.is(i, "type") && more >= 2 {
-            type_name = Some(a.get(i + 1));
-        } else {
-            return Err(Error::Syntax);
-        }
-        i += 2;
-    }
+    let mut cursor = parse_cursor(a.get(1))?;
+    let ScanOpts {
+        count,
+        pattern,
+        type_name,
+    } = ScanOpts::parse(&mut a.cursor(2), true)?;
     let mut found: Vec<Sds> = Vec::new();
     {
-        let db = &ctx.store.dbs[ctx.store.cur];
+        let db = ctx.store.db();
         let mut budget = count.saturating_mul(10);
         loop {
             cursor = db.keys.scan(cursor, |k, _| found.push(k.clone()));
@@ -279,7 +236,7 @@ fn scan(ctx: &mut Ctx, a: &Args) -> CmdResult {
         match type_name {
             // Redis checks the type before the expiry: an expired key is of type "none".
             Some(t) => {
-                let name = match store.dbs[store.cur].keys.get(k) {
+                let name = match store.db().keys.get(k) {
                     Some(v) => v.type_name(),
                     None => "none",
                 };
@@ -304,9 +261,8 @@ fn randomkey(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     // while and return one of them (as Redis 7.2 does).
     let mut tries = 100u32;
     loop {
-        let cur = ctx.store.cur;
-        let key = match ctx.store.dbs[cur].keys.random_entry() {
-            Some((k, _)) => k.clone(),
+        let key = match ctx.store.random_key() {
+            Some(k) => k,
             None => {
                 ctx.reply.null();
                 return Ok(());
@@ -314,7 +270,7 @@ fn randomkey(ctx: &mut Ctx, _a: &Args) -> CmdResult {
         };
         if ctx.store.expire_if_needed(&key) {
             tries = tries.saturating_sub(1);
-            let db = &ctx.store.dbs[cur];
+            let db = ctx.store.db();
             let all_volatile = db.expires.len() == db.keys.len();
             if !(ctx.store.keep_expired && all_volatile && tries == 0) {
                 continue;
@@ -374,7 +330,7 @@ fn db_index(ctx: &Ctx, b: &[u8]) -> Result<usize, Error> {
             "ERR value is out of range, value must between -2147483648 and 2147483647",
         ));
     }
-    if v < 0 || v as usize >= ctx.store.dbs.len() {
+    if v < 0 || v as usize >= ctx.store.databases() {
         return Err(Error::DbIndexOutOfRange);
     }
     Ok(v as usize)
@@ -387,20 +343,18 @@ fn same_object() -> Error {
 /// COPY source destination [DB destination-db] [REPLACE]
 fn copy(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let (src, dst) = (a.get(1), a.get(2));
-    let cur = ctx.store.cur;
+    let cur = ctx.store.selected();
     let mut target = cur;
     let mut replace = false;
-    let mut j = 3;
-    while j < a.len() {
-        if a.is(j, "replace") {
+    let mut c = a.cursor(3);
+    while !c.is_done() {
+        if c.eat("replace") {
             replace = true;
-        } else if a.is(j, "db") && j + 1 < a.len() {
-            target = db_index(ctx, a.get(j + 1))?;
-            j += 1;
+        } else if c.eat_with("db", 1) {
+            target = db_index(ctx, c.arg()?)?;
         } else {
             return Err(Error::Syntax);
         }
-        j += 1;
     }
     if target == cur && src == dst {
         return Err(same_object());
@@ -409,30 +363,16 @@ fn copy(ctx: &mut Ctx, a: &Args) -> CmdResult {
         ctx.reply.int(0);
         return Ok(());
     }
-    let expire = ctx.store.dbs[cur].expire_at(src);
-    ctx.store.expire_if_needed_in(target, dst);
-    if ctx.store.dbs[target].keys.contains_key(dst) {
-        if !replace {
-            ctx.reply.int(0);
-            return Ok(());
-        }
-        ctx.store.dbs[target].remove(dst);
-    }
-    let Some(v) = ctx.store.dbs[cur].keys.get(src).cloned() else {
+    if ctx.store.exists_in(target, dst) && !replace {
         ctx.reply.int(0);
         return Ok(());
-    };
-    let tdb = &mut ctx.store.dbs[target];
-    tdb.keys.insert(Sds::from(dst), v);
-    if let Some(w) = expire {
-        tdb.set_expire(dst, w);
     }
-    if ctx.store.notify_flags & notify::NEW != 0 {
-        ctx.store.notify_in(target, notify::NEW, "new", dst);
+    if !ctx.store.copy_to(src, target, dst) {
+        ctx.reply.int(0);
+        return Ok(());
     }
-    ctx.store.signal_modified_in(target, dst);
-    ctx.store.notify_in(target, notify::GENERIC, "copy_to", dst);
-    ctx.store.dirty += 1;
+    ctx.store
+        .modified_in(target, dst, notify::GENERIC, "copy_to");
     ctx.reply.int(1);
     Ok(())
 }
@@ -440,40 +380,22 @@ fn copy(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// MOVE key db
 fn move_(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let key = a.get(1);
-    let cur = ctx.store.cur;
     let target = db_index(ctx, a.get(2))?;
-    if target == cur {
+    if target == ctx.store.selected() {
         return Err(same_object());
     }
     if ctx.store.lookup_write(key).is_none() {
         ctx.reply.int(0);
         return Ok(());
     }
-    ctx.store.expire_if_needed_in(target, key);
-    if ctx.store.dbs[target].keys.contains_key(key) {
+    if ctx.store.exists_in(target, key) || !ctx.store.move_to(key, target) {
         ctx.reply.int(0);
         return Ok(());
     }
-    let src = &mut ctx.store.dbs[cur];
-    let expire = src.expire_at(key);
-    let Some((k, v)) = src.keys.remove(key) else {
-        ctx.reply.int(0);
-        return Ok(());
-    };
-    src.remove_expire(key);
-    let tdb = &mut ctx.store.dbs[target];
-    tdb.keys.insert(k, v);
-    if let Some(w) = expire {
-        tdb.set_expire(key, w);
-    }
-    if ctx.store.notify_flags & notify::NEW != 0 {
-        ctx.store.notify_in(target, notify::NEW, "new", key);
-    }
-    ctx.store.signal_modified_in(cur, key);
-    ctx.store.signal_modified_in(target, key);
-    ctx.store.notify_in(cur, notify::GENERIC, "move_from", key);
-    ctx.store.notify_in(target, notify::GENERIC, "move_to", key);
-    ctx.store.dirty += 1;
+    // One change: the source side counts none.
+    ctx.store.modified_by(key, notify::GENERIC, "move_from", 0);
+    ctx.store
+        .modified_in(target, key, notify::GENERIC, "move_to");
     ctx.reply.int(1);
     Ok(())
 }
@@ -487,20 +409,22 @@ fn dbsize(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 
 /// The optional [ASYNC | SYNC] of FLUSHDB and FLUSHALL (both free the memory at once).
 fn flush_mode(a: &Args) -> CmdResult {
-    match a.len() {
-        1 => Ok(()),
-        2 if a.is(1, "sync") || a.is(1, "async") => Ok(()),
-        _ => Err(Error::Syntax),
+    let mut c = a.cursor(1);
+    c.keyword(&[("sync", ()), ("async", ())]);
+    if c.is_done() {
+        Ok(())
+    } else {
+        Err(Error::Syntax)
     }
 }
 
 /// FLUSHDB [ASYNC | SYNC]
 fn flushdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
     flush_mode(a)?;
-    let n = ctx.store.flush(Some(ctx.store.cur));
+    let n = ctx.store.flush_selected();
     crate::util::mem::purge();
     // Always fed to the AOF, even when the database was already empty.
-    ctx.store.dirty += n.max(1) as u64;
+    ctx.store.count_changes(n.max(1) as u64);
     ctx.reply.ok();
     Ok(())
 }
@@ -510,7 +434,7 @@ fn flushall(ctx: &mut Ctx, a: &Args) -> CmdResult {
     flush_mode(a)?;
     let n = ctx.store.flush(None);
     crate::util::mem::purge();
-    ctx.store.dirty += n as u64 + 1;
+    ctx.store.count_changes(n as u64 + 1);
     ctx.reply.ok();
     Ok(())
 }
@@ -524,14 +448,14 @@ fn swapdb(ctx: &mut Ctx, a: &Args) -> CmdResult {
     };
     let first = index(a.get(1), "ERR invalid first DB index")?;
     let second = index(a.get(2), "ERR invalid second DB index")?;
-    let n = ctx.store.dbs.len() as i64;
+    let n = ctx.store.databases() as i64;
     if first < 0 || first >= n || second < 0 || second >= n {
         return Err(Error::DbIndexOutOfRange);
     }
     if first != second {
         ctx.store.swap_dbs(first as usize, second as usize);
     }
-    ctx.store.dirty += 1;
+    ctx.store.count_changes(1);
     ctx.reply.ok();
     Ok(())
 }
@@ -547,19 +471,19 @@ struct ExpireCond {
 
 fn parse_expire_cond(a: &Args) -> Result<ExpireCond, Error> {
     let mut c = ExpireCond::default();
-    for j in 3..a.len() {
-        if a.is(j, "nx") {
+    for word in a.cursor(3) {
+        if word.eq_ignore_ascii_case(b"nx") {
             c.nx = true;
-        } else if a.is(j, "xx") {
+        } else if word.eq_ignore_ascii_case(b"xx") {
             c.xx = true;
-        } else if a.is(j, "gt") {
+        } else if word.eq_ignore_ascii_case(b"gt") {
             c.gt = true;
-        } else if a.is(j, "lt") {
+        } else if word.eq_ignore_ascii_case(b"lt") {
             c.lt = true;
         } else {
             return Err(Error::msg(format!(
                 "ERR Unsupported option {}",
-                sanitize(a.get(j), usize::MAX)
+                sanitize(word, usize::MAX)
             )));
         }
     }
@@ -605,10 +529,8 @@ fn expire_generic(ctx: &mut Ctx, a: &Args, relative: bool, seconds: bool) -> Cmd
     }
     if when <= ctx.store.now && !ctx.store.loading {
         ctx.store.take(key);
-        ctx.store.dirty += 1;
+        ctx.store.modified(key, notify::GENERIC, "del");
         ctx.rewrite_as(vec![sds_cmd(&[b"DEL", key])]);
-        ctx.store.signal_modified(key);
-        ctx.store.notify(notify::GENERIC, "del", key);
         ctx.reply.int(1);
         return Ok(());
     }
@@ -621,9 +543,7 @@ fn expire_generic(ctx: &mut Ctx, a: &Args, relative: bool, seconds: bool) -> Cmd
         c.extend(a.from(3).map(Sds::from));
         ctx.rewrite_as(vec![c]);
     }
-    ctx.store.signal_modified(key);
-    ctx.store.notify(notify::GENERIC, "expire", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::GENERIC, "expire");
     Ok(())
 }
 
@@ -700,9 +620,7 @@ fn persist(ctx: &mut Ctx, a: &Args) -> CmdResult {
         ctx.reply.int(0);
         return Ok(());
     }
-    ctx.store.signal_modified(key);
-    ctx.store.notify(notify::GENERIC, "persist", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::GENERIC, "persist");
     ctx.reply.int(1);
     Ok(())
 }
@@ -837,150 +755,6 @@ fn object_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
         ctx.reply.simple(line);
     }
     Ok(())
-}
-
-/// A small harness for the handler tests of this family and of strings: runs commands
-/// through the table (arity and subcommand checks included) on a private keyspace with a
-/// controllable clock, and records replies, AOF feeds, keyspace events and signals.
-#[cfg(test)]
-pub(crate) mod testkit {
-    use crate::commands::{Ctx, OwnedArgs, Propagate};
-    use crate::config::Config;
-    use crate::resp::reply::Reply;
-    use crate::server::call::resolve;
-    use crate::server::client::Client;
-    use crate::server::Core;
-    use crate::store::{notify, Store};
-
-    pub struct Kit {
-        pub store: Store,
-        pub core: Core,
-        pub client: Client,
-        /// The command time; tests move it to make keys expire.
-        pub now: i64,
-        /// Commands fed to the AOF, each as its words joined by spaces.
-        pub aof: Vec<String>,
-        /// Keyspace events as "db event key".
-        pub events: Vec<String>,
-        /// Keys signalled as modified, as "db key".
-        pub touched: Vec<String>,
-    }
-
-    impl Kit {
-        pub fn new() -> Kit {
-            let mut store = Store::new(16);
-            store.notify_flags = notify::ALL | notify::NEW | notify::KEYEVENT;
-            store.track_touched = true;
-            Kit {
-                store,
-                core: Core::new(Config::default()),
-                client: Client::default(),
-                now: 1_700_000_000_000,
-                aof: Vec::new(),
-                events: Vec::new(),
-                touched: Vec::new(),
-            }
-        }
-
-        /// Runs one command given as its arguments; returns the raw reply.
-        pub fn call(&mut self, args: &[&[u8]]) -> String {
-            let owned: OwnedArgs = args.iter().copied().collect();
-            let a = owned.args();
-            let mut out = Vec::new();
-            let cmd = match resolve(&a) {
-                Ok(c) => c,
-                Err(e) => {
-                    Reply::new(&mut out, self.client.resp3).error_bytes(&e);
-                    return String::from_utf8_lossy(&out).into_owned();
-                }
-            };
-            self.store.cur = self.client.db;
-            self.store.now = self.now;
-            let dirty = self.store.dirty;
-            let resp3 = self.client.resp3;
-            let mut ctx = Ctx {
-                store: &mut self.store,
-                srv: &mut self.core,
-                client: &mut self.client,
-                reply: Reply::new(&mut out, resp3),
-                cmd,
-                propagate: Propagate::AsIs,
-            };
-            let res = (cmd.handler)(&mut ctx, &a);
-            if let Err(e) = res {
-                assert!(ctx.reply.buf.is_empty(), "reply written before an error");
-                ctx.reply.error(&e.to_string());
-            }
-            let propagate = std::mem::take(&mut ctx.propagate);
-            let words = |c: &[crate::store::bytes::Sds]| {
-                c.iter()
-                    .map(|w| String::from_utf8_lossy(w).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            for (_, c) in self.store.also_propagate.drain(..) {
-                self.aof.push(words(&c));
-            }
-            if self.store.dirty != dirty {
-                match propagate {
-                    Propagate::AsIs => self.aof.push(
-                        a.iter()
-                            .map(|w| String::from_utf8_lossy(w).into_owned())
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    ),
-                    Propagate::Never => {}
-                    Propagate::Rewrite(cmds) => {
-                        for c in cmds {
-                            self.aof.push(words(&c));
-                        }
-                    }
-                }
-            }
-            for e in self.store.events.drain(..) {
-                self.events.push(format!(
-                    "{} {} {}",
-                    e.db,
-                    e.event,
-                    String::from_utf8_lossy(&e.key)
-                ));
-            }
-            for (db, k) in self.store.touched.drain(..) {
-                self.touched
-                    .push(format!("{} {}", db, String::from_utf8_lossy(&k)));
-            }
-            String::from_utf8_lossy(&out).into_owned()
-        }
-
-        /// Runs a command written as words separated by single spaces.
-        pub fn run(&mut self, line: &str) -> String {
-            let words: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
-            self.call(&words)
-        }
-
-        /// Stores a value of another type than string under `key` (a list).
-        pub fn put_list(&mut self, key: &str) {
-            let db = &mut self.store.dbs[self.client.db];
-            db.keys.insert(
-                crate::store::bytes::Sds::from(key.as_bytes()),
-                crate::store::Value::List(Box::default()),
-            );
-        }
-
-        /// Forgets the AOF feeds, events and signals recorded so far.
-        pub fn clear(&mut self) {
-            self.aof.clear();
-            self.events.clear();
-            self.touched.clear();
-        }
-
-        /// Runs each line and checks its reply.
-        pub fn expect(&mut self, cases: &[(&str, &str)]) {
-            for (line, want) in cases {
-                assert_eq!(self.run(line), *want, "command: {line}");
-            }
-        }
-    }
 }
 
 // @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
@@ -1439,8 +1213,7 @@ mod docs {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_cursor;
-    use super::testkit::Kit;
+    use crate::commands::test_kit::Kit;
     use crate::config::MaxmemoryPolicy;
 
     const NIL: &str = "$-1\r\n";
@@ -1516,25 +1289,6 @@ mod tests {
         let r = k.run("keys *");
         assert!(r == "*2\r\n$1\r\na\r\n$1\r\nb\r\n" || r == "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
         assert_eq!(k.run("keys a"), "*1\r\n$1\r\na\r\n");
-    }
-
-    #[test]
-    fn scan_cursor_parsing() {
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"0"), Some(0));
-        assert_eq!(parse_cursor(b"+5"), Some(5));
-        assert_eq!(parse_cursor(b"007"), Some(7));
-        assert_eq!(parse_cursor(b"-0"), Some(0));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"-18446744073709551615"), Some(1));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551616"), None);
-        assert_eq!(parse_cursor(b" 5"), None);
-        assert_eq!(parse_cursor(b"5 "), None);
-        assert_eq!(parse_cursor(b"+"), None);
-        assert_eq!(parse_cursor(b"-"), None);
-        assert_eq!(parse_cursor(b"x"), None);
-        assert_eq!(parse_cursor(b"1x"), None);
     }
 
     #[test]
@@ -1694,6 +1448,32 @@ mod tests {
         assert!(k.events.contains(&"1 copy_to g".to_string()));
         assert!(k.events.contains(&"1 new g".to_string()));
         assert!(k.touched.contains(&"1 g".to_string()));
+    }
+
+    #[test]
+    fn move_and_copy_side_effects() {
+        let mut k = Kit::new();
+        k.expect(&[("set a 1", OK), ("set b 2", OK), ("select 1", OK)]);
+        k.expect(&[("set b 9", OK), ("select 0", OK)]);
+        k.client.db = 0;
+        k.clear();
+        k.expect(&[("move a 1", ":1\r\n")]);
+        assert_eq!(k.dirty, 1);
+        assert_eq!(k.events, ["1 new a", "0 move_from a", "1 move_to a"]);
+        assert_eq!(k.touched, ["0 a", "1 a"]);
+        k.clear();
+        k.expect(&[("copy b c db 1", ":1\r\n"), ("copy b b db 1", ":0\r\n")]);
+        k.expect(&[("copy b b db 1 replace", ":1\r\n")]);
+        assert_eq!(
+            k.events,
+            ["1 new c", "1 copy_to c", "1 new b", "1 copy_to b"]
+        );
+        assert_eq!(k.touched, ["1 c", "1 b"]);
+        assert_eq!(k.aof, ["copy b c db 1", "copy b b db 1 replace"]);
+        k.clear();
+        k.expect(&[("flushdb", OK), ("flushdb", OK), ("swapdb 0 1", OK)]);
+        assert_eq!(k.aof, ["flushdb", "flushdb", "swapdb 0 1"]);
+        assert!(k.events.is_empty());
     }
 
     #[test]

@@ -841,182 +841,6 @@ fn blmpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     Ok(())
 }
 
-/// A harness for the unit tests of the list and set families: runs commands through the
-/// same resolution and handler call as the dispatcher, and records what a command asked
-/// of the server (propagation, dirty count, events, signals, blocking).
-#[cfg(test)]
-pub(crate) mod testkit {
-    use crate::commands::{Ctx, OwnedArgs, Propagate};
-    use crate::config::Config;
-    use crate::resp::reply::Reply;
-    use crate::server::client::Client;
-    use crate::server::{call, Core};
-    use crate::store::bytes::Sds;
-    use crate::store::{notify, Store, Value};
-
-    pub struct Kit {
-        pub store: Store,
-        pub core: Core,
-        pub client: Client,
-        pub propagate: Propagate,
-        pub dirty: u64,
-        pub events: Vec<(&'static str, String)>,
-        pub touched: Vec<String>,
-        /// The keys a command asked to block on.
-        pub blocked: Option<Vec<String>>,
-    }
-
-    impl Kit {
-        pub fn new() -> Kit {
-            let mut store = Store::new(16);
-            store.notify_flags = notify::ALL;
-            store.track_touched = true;
-            let mut core = Core::new(Config::default());
-            // What commands feed the AOF is part of what the tests check.
-            core.aof.enabled = true;
-            Kit {
-                store,
-                core,
-                client: Client::default(),
-                propagate: Propagate::AsIs,
-                dirty: 0,
-                events: Vec::new(),
-                touched: Vec::new(),
-                blocked: None,
-            }
-        }
-
-        pub fn resp3() -> Kit {
-            let mut k = Kit::new();
-            k.client.resp3 = true;
-            k
-        }
-
-        pub fn run(&mut self, args: &[&[u8]]) -> String {
-            let owned: OwnedArgs = args.iter().copied().collect();
-            let a = owned.args();
-            let cmd = match call::resolve(&a) {
-                Ok(c) => c,
-                Err(e) => return format!("-{}\r\n", String::from_utf8_lossy(&e)),
-            };
-            self.store.events.clear();
-            self.store.touched.clear();
-            self.store.now = crate::store::now_ms();
-            let dirty = self.store.dirty;
-            let resp3 = self.client.resp3;
-            let mut out = Vec::new();
-            let mut ctx = Ctx {
-                store: &mut self.store,
-                srv: &mut self.core,
-                client: &mut self.client,
-                reply: Reply::new(&mut out, resp3),
-                cmd,
-                propagate: Propagate::AsIs,
-            };
-            if let Err(e) = (cmd.handler)(&mut ctx, &a) {
-                assert!(ctx.reply.buf.is_empty(), "reply written before an error");
-                ctx.reply.error(&e.to_string());
-            }
-            self.propagate = std::mem::take(&mut ctx.propagate);
-            self.dirty = self.store.dirty - dirty;
-            self.events = self
-                .store
-                .events
-                .iter()
-                .map(|e| (e.event, String::from_utf8_lossy(&e.key).into_owned()))
-                .collect();
-            self.touched = self
-                .store
-                .touched
-                .iter()
-                .map(|(_, k)| String::from_utf8_lossy(k).into_owned())
-                .collect();
-            self.blocked = self.client.block_request.take().map(|(keys, _)| {
-                keys.iter()
-                    .map(|k| String::from_utf8_lossy(k).into_owned())
-                    .collect()
-            });
-            String::from_utf8_lossy(&out).into_owned()
-        }
-
-        /// Runs a command given as space-separated words.
-        pub fn r(&mut self, line: &str) -> String {
-            let parts: Vec<&[u8]> = line.split(' ').map(|s| s.as_bytes()).collect();
-            self.run(&parts)
-        }
-
-        pub fn events(&self) -> Vec<&str> {
-            self.events.iter().map(|e| e.0).collect()
-        }
-
-        /// What the last command feeds to the AOF: None for "as received".
-        pub fn propagated(&self) -> Option<Vec<String>> {
-            match &self.propagate {
-                Propagate::AsIs => None,
-                Propagate::Never => Some(Vec::new()),
-                Propagate::Rewrite(cmds) => Some(
-                    cmds.iter()
-                        .map(|c| {
-                            c.iter()
-                                .map(|p| String::from_utf8_lossy(p).into_owned())
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        })
-                        .collect(),
-                ),
-            }
-        }
-
-        pub fn set_string(&mut self, key: &str) {
-            self.store
-                .add(key.as_bytes(), Value::Str(Sds::from(&b"x"[..])));
-        }
-
-        pub fn encoding(&mut self, key: &str) -> &'static str {
-            self.store
-                .db()
-                .keys
-                .get(key.as_bytes())
-                .map_or("none", |v| v.encoding())
-        }
-
-        pub fn exists(&mut self, key: &str) -> bool {
-            self.store.db().keys.contains_key(key.as_bytes())
-        }
-    }
-
-    pub fn bulk(s: &str) -> String {
-        format!("${}\r\n{}\r\n", s.len(), s)
-    }
-
-    pub fn int(n: i64) -> String {
-        format!(":{n}\r\n")
-    }
-
-    /// The bulk strings of a reply, in order, whatever their nesting.
-    pub fn bulks(s: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut lines = s.split("\r\n");
-        while let Some(l) = lines.next() {
-            if l.starts_with('$') && l != "$-1" {
-                out.push(lines.next().unwrap_or_default().to_string());
-            }
-        }
-        out
-    }
-
-    pub const NIL: &str = "$-1\r\n";
-    pub const NIL_ARRAY: &str = "*-1\r\n";
-    pub const NULL3: &str = "_\r\n";
-    pub const OK: &str = "+OK\r\n";
-    pub const EMPTY: &str = "*0\r\n";
-    pub const WRONGTYPE: &str =
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-    pub const NOTINT: &str = "-ERR value is not an integer or out of range\r\n";
-    pub const SYNTAX: &str = "-ERR syntax error\r\n";
-    pub const NOTPOS: &str = "-ERR value is out of range, must be positive\r\n";
-}
-
 // @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
 // by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
 mod docs {
@@ -1406,7 +1230,7 @@ mod docs {
 
 #[cfg(test)]
 mod tests {
-    use super::testkit::*;
+    use crate::commands::test_kit::*;
 
     fn arr(items: &[&str]) -> String {
         let mut s = format!("*{}\r\n", items.len());
@@ -1422,13 +1246,13 @@ mod tests {
         assert_eq!(k.r("LPUSH l a b c"), int(3));
         assert_eq!(k.dirty, 3);
         assert_eq!(k.events(), vec!["lpush"]);
-        assert_eq!(k.touched, vec!["l"]);
+        assert_eq!(k.touched_keys(), ["l"]);
         assert_eq!(k.r("RPUSH l d"), int(4));
-        assert_eq!(k.touched, vec!["l"]);
+        assert_eq!(k.touched_keys(), ["l"]);
         assert_eq!(k.r("LRANGE l 0 -1"), arr(&["c", "b", "a", "d"]));
         assert_eq!(k.r("LPUSHX nosuch a"), int(0));
         assert_eq!(k.dirty, 0);
-        assert!(k.events.is_empty() && k.touched.is_empty());
+        assert!(k.events().is_empty() && k.touched_keys().is_empty());
         assert!(!k.exists("nosuch"));
         assert_eq!(k.r("RPUSHX l e f"), int(6));
         assert_eq!(k.events(), vec!["rpush"]);
@@ -1507,7 +1331,7 @@ mod tests {
         assert_eq!(k.events(), vec!["lrem"]);
         assert_eq!(k.r("LRANGE l 0 -1"), arr(&["a", "b", "c"]));
         assert_eq!(k.r("LREM l 0 z"), int(0));
-        assert!(k.events.is_empty());
+        assert!(k.events().is_empty());
         assert_eq!(k.r("LREM l x a"), NOTINT);
         assert_eq!(k.r("LTRIM l 1 1"), OK);
         assert_eq!(k.dirty, 2);
@@ -1697,7 +1521,7 @@ mod tests {
                 cmd.push(format!("{}", chunk * 100 + i).into_bytes());
             }
             let parts: Vec<&[u8]> = cmd.iter().map(|v| v.as_slice()).collect();
-            k.run(&parts);
+            k.call(&parts);
         }
         assert_eq!(k.r("LLEN l"), int(10000));
         assert_eq!(k.r("LINDEX l 5000"), bulk("5000"));

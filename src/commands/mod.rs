@@ -64,6 +64,8 @@ pub mod server;
 pub mod sets;
 pub mod sort;
 pub mod strings;
+#[cfg(test)]
+pub mod test_kit;
 pub mod zsets;
 
 use crate::error::CmdResult;

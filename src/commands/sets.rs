@@ -8,8 +8,8 @@
 //! (several members per SREM, up to 1024, when a count is given), or DEL when it took the
 //! whole set. Results of the STORE forms follow the same encoding rules as SADD.
 
+use super::args::parse_cursor;
 use super::flags::*;
-use super::keys::parse_cursor;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::{Agg, Reply};
@@ -761,7 +761,7 @@ fn sdiffstore(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// SSCAN key cursor [MATCH pattern] [COUNT count]
 fn sscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let cursor = parse_cursor(a.get(2)).ok_or(Error::msg("ERR invalid cursor"))?;
+    let cursor = parse_cursor(a.get(2))?;
     let Some(s) = read(ctx.store, a.get(1))? else {
         ctx.reply.array(2);
         ctx.reply.bulk(b"0");
@@ -1078,7 +1078,7 @@ mod docs {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::lists::testkit::*;
+    use crate::commands::test_kit::*;
 
     fn sorted(mut v: Vec<String>) -> Vec<String> {
         v.sort();
@@ -1094,7 +1094,7 @@ mod tests {
         assert_eq!(k.encoding("s"), "intset");
         assert_eq!(k.r("SMEMBERS s"), "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
         assert_eq!(k.r("SADD s 1"), int(0));
-        assert!(k.events.is_empty() && k.touched.is_empty());
+        assert!(k.events().is_empty() && k.touched_keys().is_empty());
         assert_eq!(k.r("SADD s x"), int(1));
         assert_eq!(k.encoding("s"), "hashtable");
         assert_eq!(k.r("SISMEMBER s x"), int(1));
@@ -1305,7 +1305,7 @@ mod tests {
         assert_eq!(k.events(), vec!["del"]);
         assert!(!k.exists("d"));
         assert_eq!(k.r("SDIFFSTORE d a a"), int(0));
-        assert!(k.events.is_empty());
+        assert!(k.events().is_empty());
         assert_eq!(k.dirty, 0);
         assert_eq!(k.r("SINTERSTORE str a nosuch"), int(0));
         assert_eq!(k.events(), vec!["del"]);
@@ -1343,18 +1343,5 @@ mod tests {
         assert_eq!(seen.len(), 300);
         let m: Vec<String> = bulks(&k.r("SSCAN h 0 MATCH m1? COUNT 1000"));
         assert_eq!(m.len(), 1 + 10);
-    }
-
-    #[test]
-    fn cursor_like_strtoul() {
-        use crate::commands::keys::parse_cursor;
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"+5"), Some(5));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551616"), None);
-        assert_eq!(parse_cursor(b" 1"), None);
-        assert_eq!(parse_cursor(b"1 "), None);
-        assert_eq!(parse_cursor(b"-"), None);
     }
 }

@@ -7,7 +7,6 @@ use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
 use crate::store::list::{Fill, List};
 use crate::store::{notify, Value};
-use crate::util::num::parse_i64;
 use std::cmp::Ordering;
 
 pub const COMMANDS: &[CommandDef] = &[
@@ -25,17 +24,18 @@ pub const COMMANDS: &[CommandDef] = &[
 /// The key and, with STORE, the destination.
 fn sort_keys(a: &Args) -> Vec<usize> {
     let mut keys = vec![1];
-    let mut i = 2;
-    while i < a.len() {
-        if a.is(i, "limit") {
-            i += 3;
-        } else if a.is(i, "get") || a.is(i, "by") {
-            i += 2;
-        } else if a.is(i, "store") && i + 1 < a.len() {
-            keys.push(i + 1);
-            i += 2;
+    let mut c = a.cursor(2);
+    while !c.is_done() {
+        if c.eat("limit") {
+            c.next();
+            c.next();
+        } else if c.eat("get") || c.eat("by") {
+            c.next();
+        } else if c.eat_with("store", 1) {
+            keys.push(c.pos());
+            c.next();
         } else {
-            i += 1;
+            c.next();
         }
     }
     keys
@@ -78,37 +78,30 @@ fn sort_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
     let mut dont_sort = false;
     let mut gets: Vec<&[u8]> = Vec::new();
     let mut store: Option<&[u8]> = None;
-    let mut j = 2;
-    while j < a.len() {
-        let left = a.len() - j - 1;
-        if a.is(j, "asc") {
+    let mut c = a.cursor(2);
+    while !c.is_done() {
+        if c.eat("asc") {
             desc = false;
-        } else if a.is(j, "desc") {
+        } else if c.eat("desc") {
             desc = true;
-        } else if a.is(j, "alpha") {
+        } else if c.eat("alpha") {
             alpha = true;
-        } else if a.is(j, "limit") && left >= 2 {
-            limit_start = parse_i64(a.get(j + 1)).ok_or(Error::NotInteger)?;
-            limit_count = parse_i64(a.get(j + 2)).ok_or(Error::NotInteger)?;
-            j += 2;
-        } else if a.is(j, "store") && left >= 1 && !read_only {
-            store = Some(a.get(j + 1));
-            j += 1;
-        } else if a.is(j, "by") && left >= 1 {
-            let p = a.get(j + 1);
+        } else if c.eat_with("limit", 2) {
+            (limit_start, limit_count) = c.limit()?;
+        } else if !read_only && c.eat_with("store", 1) {
+            store = Some(c.arg()?);
+        } else if c.eat_with("by", 1) {
+            let p = c.arg()?;
             // A pattern with no '*' names no key per element: "don't sort".
             if memchr::memchr(b'*', p).is_none() {
                 dont_sort = true;
             }
             sort_by = Some(p);
-            j += 1;
-        } else if a.is(j, "get") && left >= 1 {
-            gets.push(a.get(j + 1));
-            j += 1;
+        } else if c.eat_with("get", 1) {
+            gets.push(c.arg()?);
         } else {
             return Err(Error::Syntax);
         }
-        j += 1;
     }
 
     // The elements, in the value's own order.

@@ -1115,7 +1115,7 @@ mod docs {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::keys::testkit::Kit;
+    use crate::commands::test_kit::Kit;
 
     const NIL: &str = "$-1\r\n";
     const OK: &str = "+OK\r\n";

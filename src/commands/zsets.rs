@@ -2385,7 +2385,7 @@ mod docs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::keys::testkit::Kit;
+    use crate::commands::test_kit::Kit;
 
     const NIL: &str = "$-1\r\n";
     const SYNTAX: &str = "-ERR syntax error\r\n";

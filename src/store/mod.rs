@@ -689,3 +689,95 @@ pub fn now_us() -> i64 {
         .map(|d| d.as_micros() as i64)
         .unwrap_or(0)
 }
+
+// Keyspace operations of the keys, sort, bitops and hll families (MOVE, COPY, the
+// flushes, SWAPDB, RANDOMKEY, SCAN).
+impl Store {
+    /// How many databases there are.
+    #[inline]
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// The index of the selected database (the running command's).
+    #[inline]
+    pub fn selected(&self) -> usize {
+        self.cur
+    }
+
+    /// `modified` for a key of database `db` (MOVE's and COPY's destination).
+    pub fn modified_in(&mut self, db: usize, key: &[u8], class: u32, event: &'static str) {
+        self.dirty += 1;
+        self.signal_modified_in(db, key);
+        self.notify_in(db, class, event, key);
+    }
+
+    /// Counts `changes` in the dirty counter (so that the command is propagated) for a
+    /// write that signals no key and raises no event: a flush or a swap (which signal
+    /// the keys they change themselves), PFDEBUG's change of encoding.
+    #[inline]
+    pub fn count_changes(&mut self, changes: u64) {
+        self.dirty += changes;
+    }
+
+    /// `modified` for a write Redis reports without a keyspace event (PFCOUNT caching
+    /// its count in the string): one change, and the key's signal.
+    pub fn modified_quietly(&mut self, key: &[u8]) {
+        self.dirty += 1;
+        self.signal_modified(key);
+    }
+
+    /// Whether `key` exists in database `db`, after expiring it if due.
+    pub fn exists_in(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed_in(db, key);
+        self.dbs[db].keys.contains_key(key)
+    }
+
+    /// Copies the value and expiry of `src` (current database) to `dst` in database `db`
+    /// (an existing `dst` is replaced, with no event), with the `new` event of `dst`;
+    /// false when `src` is absent. The caller reports the write (`modified_in`).
+    pub fn copy_to(&mut self, src: &[u8], db: usize, dst: &[u8]) -> bool {
+        let from = &self.dbs[self.cur];
+        let Some(v) = from.keys.get(src).cloned() else {
+            return false;
+        };
+        let expire = from.expire_at(src);
+        let to = &mut self.dbs[db];
+        to.remove(dst);
+        to.keys.insert(Sds::from(dst), v);
+        if let Some(w) = expire {
+            to.set_expire(dst, w);
+        }
+        self.notify_in(db, notify::NEW, "new", dst);
+        true
+    }
+
+    /// Moves `key` with its expiry from the current database to database `db` (where it
+    /// is absent), with the `new` event there; false when `key` is absent. The caller
+    /// reports the write on both sides.
+    pub fn move_to(&mut self, key: &[u8], db: usize) -> bool {
+        let from = &mut self.dbs[self.cur];
+        let expire = from.expire_at(key);
+        let Some((k, v)) = from.keys.remove(key) else {
+            return false;
+        };
+        from.remove_expire(key);
+        let to = &mut self.dbs[db];
+        to.keys.insert(k, v);
+        if let Some(w) = expire {
+            to.set_expire(key, w);
+        }
+        self.notify_in(db, notify::NEW, "new", key);
+        true
+    }
+
+    /// Empties the selected database; returns how many keys were removed.
+    pub fn flush_selected(&mut self) -> usize {
+        self.flush(Some(self.cur))
+    }
+
+    /// A random key of the current database (not checked for expiry).
+    pub fn random_key(&self) -> Option<Sds> {
+        self.db().keys.random_entry().map(|(k, _)| k.clone())
+    }
+}
