@@ -104,6 +104,17 @@ impl Core {
         true
     }
 
+    /// CLIENT UNBLOCK: `unblock_with` for the client with this id, if it is blocked on
+    /// keys (one held by CLIENT PAUSE stays held); false if there is no such client.
+    pub fn unblock_by_id(&mut self, store: &mut Store, id: i64, error: Option<&str>) -> bool {
+        let target = self
+            .conns
+            .iter()
+            .find(|(_, c)| c.s.client.id as i64 == id && c.s.client.blocked.is_some())
+            .map(|(t, _)| t);
+        target.is_some_and(|t| self.unblock_with(store, t, error))
+    }
+
     /// Parks a client whose handler asked to block.
     pub fn block_client(
         &mut self,
