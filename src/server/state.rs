@@ -1,6 +1,31 @@
 //! The server state other than the keyspace (`Core`): configuration, connections, the
 //! lists of clients waiting for something (MONITOR, blocked, paused, output to write),
 //! statistics and the AOF feed. Commands reach it as `ctx.srv`.
+//!
+//! The boundary: `Core`'s fields are private to `crate::server` (`pub(super)`), so the
+//! loop, the dispatcher and the other files of `src/server/` use them directly and the
+//! hot path pays nothing. Everything else goes through methods, grouped by concern in
+//! the second `impl Core` below; they do an operation rather than hand out a collection:
+//! - configuration: `config`, `set_config` (CONFIG SET), `rewrite_config`,
+//!   `apply_aof_config`, `auth_required`;
+//! - statistics: `stats`, `cmd_stats`, `reset_stats` (CONFIG RESETSTAT), `diag` and
+//!   `diag_mut` (latency events, memory peak, error counts: the server commands own
+//!   `Diagnostics`), `evict` (INFO);
+//! - SLOWLOG: `slowlog_entries`, `slowlog_reset`, `slowlog_trim`;
+//! - clients: `clients`, `client_at`, `client_count`, `kill_client`, `blocked_count`,
+//!   `blocked_with_timeout`; MONITOR: `add_monitor`, `remove_monitor`, `monitors`;
+//!   CLIENT PAUSE: `pause_clients` and `resume_paused`; CLIENT UNBLOCK: `unblock_by_id`
+//!   (`blocking.rs`);
+//! - Pub/Sub: `pubsub` to read, `subscribe`/`unsubscribe`/`publish`/`spublish`
+//!   (`pubsub.rs`);
+//! - persistence: `aof` (to read), `aof_enabled`, `aof_begin_exec`/`aof_end_exec`
+//!   (EXEC), `bgrewriteaof`, `last_save`;
+//! - the process: `request_shutdown`, `shutdown_requested`, `set_active_expire`,
+//!   `active_expire_enabled`, `run_id`, `port`, `started`, `executable`.
+//!
+//! Handlers of the data families read only `Ctx::config` and `Ctx::propagates`. In test
+//! builds `config` and `aof` are `pub(crate)` because the data-family unit tests still set
+//! them directly; `config_mut` and `set_aof_enabled` (test builds only) replace that.
 
 use super::client::ClientRef;
 use super::conn::Conn;
@@ -31,50 +56,56 @@ pub struct Pause {
 
 /// The server state other than the keyspace.
 pub struct Core {
-    pub config: Config,
-    pub conns: Slab<Conn>,
-    pub stats: Stats,
-    pub cmd_stats: CmdStats,
+    // `pub(crate)` in test builds only: see the module's doc.
+    #[cfg(not(test))]
+    pub(super) config: Config,
+    #[cfg(test)]
+    pub(crate) config: Config,
+    pub(super) conns: Slab<Conn>,
+    pub(super) stats: Stats,
+    pub(super) cmd_stats: CmdStats,
     /// Within a batch of pipelined commands, when the last one ended (`mono_ns`); the
     /// next one's start. 0 outside a batch.
-    pub clock_carry: u64,
-    pub aof: AofFeed,
-    pub started: Instant,
-    pub started_unix: i64,
-    pub run_id: String,
-    pub next_client_id: u64,
-    pub shutdown: Option<Shutdown>,
-    pub slowlog: VecDeque<SlowEntry>,
-    pub slowlog_next_id: u64,
+    pub(super) clock_carry: u64,
+    #[cfg(not(test))]
+    pub(super) aof: AofFeed,
+    #[cfg(test)]
+    pub(crate) aof: AofFeed,
+    pub(super) started: Instant,
+    pub(super) run_id: String,
+    pub(super) next_client_id: u64,
+    pub(super) shutdown: Option<Shutdown>,
+    pub(super) slowlog: VecDeque<SlowEntry>,
+    pub(super) slowlog_next_id: u64,
     /// MONITOR clients.
-    pub monitors: Vec<ClientRef>,
-    pub pubsub: pubsub::PubSub,
+    pub(super) monitors: Vec<ClientRef>,
+    pub(super) pubsub: pubsub::PubSub,
     /// Clients blocked on keys.
-    pub blocked: Vec<ClientRef>,
+    pub(super) blocked: Vec<ClientRef>,
     /// Clients just unblocked whose pending input must be processed.
-    pub unblocked: Vec<ClientRef>,
+    pub(super) unblocked: Vec<ClientRef>,
     /// CLIENT PAUSE in force, if any.
-    pub pause: Option<Pause>,
+    pub(super) pause: Option<Pause>,
     /// Clients whose next command waits for the pause to end (in arrival order).
-    pub paused: Vec<ClientRef>,
+    pub(super) paused: Vec<ClientRef>,
     /// Connections with output to write at the end of this iteration.
-    pub pending_writes: Vec<ClientRef>,
+    pub(super) pending_writes: Vec<ClientRef>,
     /// Connections whose reading was capped (or that were just accepted) and must be
     /// read on next iteration.
-    pub pending_reads: Vec<ClientRef>,
+    pub(super) pending_reads: Vec<ClientRef>,
     /// The TCP port actually bound.
-    pub port: u16,
-    pub last_save: i64,
-    pub executable: String,
+    pub(super) port: u16,
+    pub(super) last_save: i64,
+    pub(super) executable: String,
     /// Latency events, memory peak and error counts (INFO, LATENCY).
-    pub diag: crate::commands::server::Diagnostics,
+    pub(super) diag: crate::commands::server::Diagnostics,
     /// The cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off).
-    pub active_expire_enabled: bool,
+    pub(super) active_expire_enabled: bool,
     /// Clock readings taken once per loop iteration.
-    pub loop_now: Instant,
-    pub anchor: crate::util::clock::Anchor,
+    pub(super) loop_now: Instant,
+    pub(super) anchor: crate::util::clock::Anchor,
     /// maxmemory: used-memory gauge and eviction state.
-    pub evict: evict::Evict,
+    pub(super) evict: evict::Evict,
 }
 
 impl Core {
@@ -87,7 +118,6 @@ impl Core {
             clock_carry: 0,
             aof: AofFeed::default(),
             started: Instant::now(),
-            started_unix: crate::store::now_ms() / 1000,
             run_id: random_hex(40),
             next_client_id: 1,
             shutdown: None,
