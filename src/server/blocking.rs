@@ -80,7 +80,12 @@ impl Core {
 
     /// Unblocks the client now at slab key `token` (blocked on keys) with the timeout
     /// reply, or with an error (CLIENT UNBLOCK ERROR); false if it was not blocked on keys.
-    pub fn unblock_with(&mut self, store: &mut Store, token: usize, error: Option<&str>) -> bool {
+    pub(super) fn unblock_with(
+        &mut self,
+        store: &mut Store,
+        token: usize,
+        error: Option<&str>,
+    ) -> bool {
         let Some(conn) = self.conns.get_mut(token) else {
             return false;
         };
@@ -116,7 +121,7 @@ impl Core {
     }
 
     /// Parks a client whose handler asked to block.
-    pub fn block_client(
+    pub(super) fn block_client(
         &mut self,
         store: &mut Store,
         client: &mut Client,
@@ -149,7 +154,7 @@ impl Core {
 
     /// Acts on the keys the last command signalled: WATCHers are invalidated, keys with
     /// blocked clients become ready.
-    pub fn process_touched(&mut self, store: &mut Store, cur: &mut Client) {
+    pub(super) fn process_touched(&mut self, store: &mut Store, cur: &mut Client) {
         for (db, key) in std::mem::take(&mut store.touched) {
             let k = (db, key);
             if let Some(watchers) = store.watched_keys.get(&k) {

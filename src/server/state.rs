@@ -5,7 +5,10 @@
 //! The boundary: `Core`'s fields are private to `crate::server` (`pub(super)`), so the
 //! loop, the dispatcher and the other files of `src/server/` use them directly and the
 //! hot path pays nothing. Everything else goes through methods, grouped by concern in
-//! the second `impl Core` below; they do an operation rather than hand out a collection:
+//! the second `impl Core` below (and in `blocking.rs`, `pubsub.rs`); they do an
+//! operation rather than hand out a collection. The loop's own operations (`conn`,
+//! `queue_write`, `forget_conn`, `block_client`, `unblock_with`, `slowlog_push`,
+//! `feed_monitors`, `publish_events`...) are `pub(super)` as well. For commands:
 //! - configuration: `config`, `set_config` (CONFIG SET), `rewrite_config`,
 //!   `apply_aof_config`, `auth_required`;
 //! - statistics: `stats`, `cmd_stats`, `reset_stats` (CONFIG RESETSTAT), `diag` and
@@ -152,19 +155,19 @@ impl Core {
     /// The connection a list entry names, if it is still open (not one that took over its
     /// slab key since).
     #[inline]
-    pub fn conn(&self, r: ClientRef) -> Option<&Conn> {
+    pub(super) fn conn(&self, r: ClientRef) -> Option<&Conn> {
         self.conns.get(r.key).filter(|c| c.id == r.id)
     }
 
     /// `conn`, mutably.
     #[inline]
-    pub fn conn_mut(&mut self, r: ClientRef) -> Option<&mut Conn> {
+    pub(super) fn conn_mut(&mut self, r: ClientRef) -> Option<&mut Conn> {
         self.conns.get_mut(r.key).filter(|c| c.id == r.id)
     }
 
     /// Marks the connection now at slab key `token` as having output to write this
     /// iteration.
-    pub fn queue_write(&mut self, token: usize) {
+    pub(super) fn queue_write(&mut self, token: usize) {
         if let Some(c) = self.conns.get_mut(token) {
             if !c.queued_write {
                 c.queued_write = true;
@@ -176,7 +179,7 @@ impl Core {
     /// Removes every entry of a closing connection from the lists above and from the
     /// replies held for the AOF (the keyspace's WATCH and blocking registries, and the
     /// Pub/Sub maps, are cleared by `Server::close_conn` from what the client holds).
-    pub fn forget_conn(&mut self, r: ClientRef, queued_write: bool) {
+    pub(super) fn forget_conn(&mut self, r: ClientRef, queued_write: bool) {
         self.monitors.retain(|&m| m != r);
         self.blocked.retain(|&m| m != r);
         self.unblocked.retain(|&m| m != r);
