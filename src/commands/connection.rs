@@ -111,7 +111,7 @@ fn check_password(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
     if user != b"default" {
         return false;
     }
-    match &ctx.srv.config.requirepass {
+    match &ctx.config().requirepass {
         None => true,
         Some(p) => p.as_slice() == pass,
     }
@@ -122,7 +122,7 @@ fn auth(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Err(Error::Syntax);
     }
     let (user, pass) = if a.len() == 2 {
-        if ctx.srv.config.requirepass.is_none() {
+        if ctx.config().requirepass.is_none() {
             return Err(Error::msg(
                 "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
             ));
@@ -252,7 +252,7 @@ fn reset(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     if c.monitor {
         c.monitor = false;
         let me = c.cref();
-        ctx.srv.monitors.retain(|&m| m != me);
+        ctx.srv.remove_monitor(me);
     }
     ctx.reply.resp3 = false;
     ctx.reply.simple("RESET");

@@ -550,14 +550,14 @@ impl Ctx<'_> {
     /// The server's configuration, to read.
     #[inline]
     pub fn config(&self) -> &crate::config::Config {
-        &self.srv.config
+        self.srv.config()
     }
 
     /// Whether what the command changes is fed anywhere (the AOF today, replicas later):
     /// a handler may skip building a rewritten form nobody reads.
     #[inline]
     pub fn propagates(&self) -> bool {
-        self.srv.aof.enabled
+        self.srv.aof_enabled()
     }
 
     /// Runs a command inside this one, as this command's client, its reply appended to

@@ -95,7 +95,7 @@ fn exec(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     unwatch_all(ctx);
     ctx.reply.array(m.cmds.len());
     ctx.client.in_exec = true;
-    ctx.srv.aof.begin_exec();
+    ctx.srv.aof_begin_exec();
     for (args, cmd) in &m.cmds {
         // Checked when queued: the nested path adds no rule of its own.
         if let Err(refused) = ctx.run_nested(args.args(), cmd, NestedRules::default()) {
@@ -104,7 +104,7 @@ fn exec(ctx: &mut Ctx, _a: &Args) -> CmdResult {
         // A command in the transaction may have switched protocol (HELLO).
         ctx.reply.resp3 = ctx.client.resp3;
     }
-    ctx.srv.aof.end_exec();
+    ctx.srv.aof_end_exec();
     ctx.client.in_exec = false;
     Ok(())
 }

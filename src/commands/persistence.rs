@@ -11,7 +11,7 @@ pub const COMMANDS: &[CommandDef] = &[cmd("bgrewriteaof", 1, ADMIN | NOSCRIPT, b
 /// BGREWRITEAOF
 fn bgrewriteaof(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     let in_exec = ctx.client.in_exec;
-    match crate::persistence::bgrewriteaof(ctx.store, &mut ctx.srv.aof, &ctx.srv.config, in_exec) {
+    match ctx.srv.bgrewriteaof(ctx.store, in_exec) {
         Ok(text) => {
             ctx.reply.simple(text);
             Ok(())

@@ -219,9 +219,9 @@ fn spublish(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn list_channels(ctx: &mut Ctx, a: &Args, shard: bool) -> CmdResult {
     let pat = if a.len() > 2 { Some(a.get(2)) } else { None };
     let map = if shard {
-        &ctx.srv.pubsub.shard_channels
+        &ctx.srv.pubsub().shard_channels
     } else {
-        &ctx.srv.pubsub.channels
+        &ctx.srv.pubsub().channels
     };
     let names: Vec<&Sds> = map
         .keys()
@@ -249,9 +249,9 @@ fn numsub(ctx: &mut Ctx, a: &Args, shard: bool) -> CmdResult {
     ctx.reply.array(2 * (a.len() - 2));
     for ch in a.from(2) {
         let map = if shard {
-            &ctx.srv.pubsub.shard_channels
+            &ctx.srv.pubsub().shard_channels
         } else {
-            &ctx.srv.pubsub.channels
+            &ctx.srv.pubsub().channels
         };
         let n = map.get(ch).map_or(0, |v| v.len());
         ctx.reply.bulk(ch);
@@ -272,7 +272,7 @@ fn pubsub_shardnumsub(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// PUBSUB NUMPAT
 fn pubsub_numpat(ctx: &mut Ctx, _a: &Args) -> CmdResult {
-    ctx.reply.int(ctx.srv.pubsub.patterns.len() as i64);
+    ctx.reply.int(ctx.srv.pubsub().patterns.len() as i64);
     Ok(())
 }
 

@@ -217,13 +217,23 @@ pub struct Diagnostics {
     pub total_errors: u64,
 }
 
+impl Diagnostics {
+    /// CONFIG RESETSTAT: error counts and the memory peak start over (latency events
+    /// stay: LATENCY RESET clears them).
+    pub fn reset_stats(&mut self) {
+        self.errors.clear();
+        self.total_errors = 0;
+        self.mem_peak = 0;
+    }
+}
+
 /// Redis stops tracking new error codes past this many.
 const ERROR_STATS_MAX: usize = 128;
 
 /// Counts an error reply by its code (the first word, as Redis does it; "ERR" when
 /// there is none). Called by the dispatcher for every error it sends.
 pub fn record_error(core: &mut Core, text: &str) {
-    let d = &mut core.diag;
+    let d = core.diag_mut();
     d.total_errors += 1;
     let head = &text.as_bytes()[..text.len().min(32)];
     let code = match head.iter().position(|&b| b == b' ') {
@@ -1017,9 +1027,9 @@ mod tests {
         record_error(&mut e.core, "WRONGTYPE Operation against a key");
         record_error(&mut e.core, "ERR syntax error");
         record_error(&mut e.core, "nospace");
-        assert_eq!(e.core.diag.errors.get("ERR"), Some(&2));
-        assert_eq!(e.core.diag.errors.get("WRONGTYPE"), Some(&1));
-        assert_eq!(e.core.diag.total_errors, 3);
+        assert_eq!(e.core.diag().errors.get("ERR"), Some(&2));
+        assert_eq!(e.core.diag().errors.get("WRONGTYPE"), Some(&1));
+        assert_eq!(e.core.diag().total_errors, 3);
     }
 
     #[test]

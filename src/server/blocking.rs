@@ -80,7 +80,12 @@ impl Core {
 
     /// Unblocks the client now at slab key `token` (blocked on keys) with the timeout
     /// reply, or with an error (CLIENT UNBLOCK ERROR); false if it was not blocked on keys.
-    pub fn unblock_with(&mut self, store: &mut Store, token: usize, error: Option<&str>) -> bool {
+    pub(super) fn unblock_with(
+        &mut self,
+        store: &mut Store,
+        token: usize,
+        error: Option<&str>,
+    ) -> bool {
         let Some(conn) = self.conns.get_mut(token) else {
             return false;
         };
@@ -104,8 +109,19 @@ impl Core {
         true
     }
 
+    /// CLIENT UNBLOCK: `unblock_with` for the client with this id, if it is blocked on
+    /// keys (one held by CLIENT PAUSE stays held); false if there is no such client.
+    pub fn unblock_by_id(&mut self, store: &mut Store, id: i64, error: Option<&str>) -> bool {
+        let target = self
+            .conns
+            .iter()
+            .find(|(_, c)| c.s.client.id as i64 == id && c.s.client.blocked.is_some())
+            .map(|(t, _)| t);
+        target.is_some_and(|t| self.unblock_with(store, t, error))
+    }
+
     /// Parks a client whose handler asked to block.
-    pub fn block_client(
+    pub(super) fn block_client(
         &mut self,
         store: &mut Store,
         client: &mut Client,
@@ -138,7 +154,7 @@ impl Core {
 
     /// Acts on the keys the last command signalled: WATCHers are invalidated, keys with
     /// blocked clients become ready.
-    pub fn process_touched(&mut self, store: &mut Store, cur: &mut Client) {
+    pub(super) fn process_touched(&mut self, store: &mut Store, cur: &mut Client) {
         for (db, key) in std::mem::take(&mut store.touched) {
             let k = (db, key);
             if let Some(watchers) = store.watched_keys.get(&k) {

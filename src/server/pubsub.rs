@@ -132,7 +132,7 @@ impl Core {
 
     /// Publishes queued keyspace events on `__keyspace@db__:key` and
     /// `__keyevent@db__:event`.
-    pub fn publish_events(&mut self, events: &mut Vec<KeyEvent>, mut cur: Option<Current>) {
+    pub(super) fn publish_events(&mut self, events: &mut Vec<KeyEvent>, mut cur: Option<Current>) {
         for e in events.drain(..) {
             let flags = self.notify_flags();
             if flags & notify::KEYSPACE != 0 {
@@ -215,7 +215,7 @@ impl Core {
     /// client-output-buffer-limit for Pub/Sub clients: past the hard limit, or past the
     /// soft limit for longer than its seconds, the client (now at slab key `token`) is
     /// disconnected.
-    pub fn check_output_limit(&mut self, token: usize) {
+    pub(super) fn check_output_limit(&mut self, token: usize) {
         let (hard, soft, soft_secs) = self.config.client_output_buffer_limit_pubsub;
         let Some(conn) = self.conns.get_mut(token) else {
             return;
@@ -246,7 +246,7 @@ impl Core {
     }
 
     /// Removes every subscription of a client that is going away.
-    pub fn pubsub_forget(&mut self, client: &Client) {
+    pub(super) fn pubsub_forget(&mut self, client: &Client) {
         let t = client.cref();
         for ch in &client.channels {
             remove_sub(&mut self.pubsub.channels, ch, t);

@@ -1,13 +1,42 @@
 //! The server state other than the keyspace (`Core`): configuration, connections, the
 //! lists of clients waiting for something (MONITOR, blocked, paused, output to write),
 //! statistics and the AOF feed. Commands reach it as `ctx.srv`.
+//!
+//! The boundary: `Core`'s fields are private to `crate::server` (`pub(super)`), so the
+//! loop, the dispatcher and the other files of `src/server/` use them directly and the
+//! hot path pays nothing. Everything else goes through methods, grouped by concern in
+//! the second `impl Core` below (and in `blocking.rs`, `pubsub.rs`); they do an
+//! operation rather than hand out a collection. The loop's own operations (`conn`,
+//! `queue_write`, `forget_conn`, `block_client`, `unblock_with`, `slowlog_push`,
+//! `feed_monitors`, `publish_events`...) are `pub(super)` as well. For commands:
+//! - configuration: `config`, `set_config` (CONFIG SET), `rewrite_config`,
+//!   `apply_aof_config`, `auth_required`;
+//! - statistics: `stats`, `cmd_stats`, `reset_stats` (CONFIG RESETSTAT), `diag` and
+//!   `diag_mut` (latency events, memory peak, error counts: the server commands own
+//!   `Diagnostics`), `evict` (INFO);
+//! - SLOWLOG: `slowlog_entries`, `slowlog_reset`, `slowlog_trim`;
+//! - clients: `clients`, `client_at`, `client_count`, `kill_client`, `blocked_count`,
+//!   `blocked_with_timeout`; MONITOR: `add_monitor`, `remove_monitor`, `monitors`;
+//!   CLIENT PAUSE: `pause_clients` and `resume_paused`; CLIENT UNBLOCK: `unblock_by_id`
+//!   (`blocking.rs`);
+//! - Pub/Sub: `pubsub` to read, `subscribe`/`unsubscribe`/`publish`/`spublish`
+//!   (`pubsub.rs`);
+//! - persistence: `aof` (to read), `aof_enabled`, `aof_begin_exec`/`aof_end_exec`
+//!   (EXEC), `bgrewriteaof`, `last_save`;
+//! - the process: `request_shutdown`, `shutdown_requested`, `set_active_expire`,
+//!   `active_expire_enabled`, `run_id`, `port`, `started`, `executable`.
+//!
+//! Handlers of the data families read only `Ctx::config` and `Ctx::propagates`. In test
+//! builds `config` and `aof` are `pub(crate)` because the data-family unit tests still set
+//! them directly; `config_mut` and `set_aof_enabled` (test builds only) replace that.
 
 use super::client::ClientRef;
 use super::conn::Conn;
 use super::stats::{CmdStats, SlowEntry, Stats};
 use super::{evict, pubsub};
 use crate::config::Config;
-use crate::persistence::AofFeed;
+use crate::persistence::{AofError, AofFeed};
+use crate::store::Store;
 use slab::Slab;
 use std::collections::VecDeque;
 use std::io::Read;
@@ -30,50 +59,56 @@ pub struct Pause {
 
 /// The server state other than the keyspace.
 pub struct Core {
-    pub config: Config,
-    pub conns: Slab<Conn>,
-    pub stats: Stats,
-    pub cmd_stats: CmdStats,
+    // `pub(crate)` in test builds only: see the module's doc.
+    #[cfg(not(test))]
+    pub(super) config: Config,
+    #[cfg(test)]
+    pub(crate) config: Config,
+    pub(super) conns: Slab<Conn>,
+    pub(super) stats: Stats,
+    pub(super) cmd_stats: CmdStats,
     /// Within a batch of pipelined commands, when the last one ended (`mono_ns`); the
     /// next one's start. 0 outside a batch.
-    pub clock_carry: u64,
-    pub aof: AofFeed,
-    pub started: Instant,
-    pub started_unix: i64,
-    pub run_id: String,
-    pub next_client_id: u64,
-    pub shutdown: Option<Shutdown>,
-    pub slowlog: VecDeque<SlowEntry>,
-    pub slowlog_next_id: u64,
+    pub(super) clock_carry: u64,
+    #[cfg(not(test))]
+    pub(super) aof: AofFeed,
+    #[cfg(test)]
+    pub(crate) aof: AofFeed,
+    pub(super) started: Instant,
+    pub(super) run_id: String,
+    pub(super) next_client_id: u64,
+    pub(super) shutdown: Option<Shutdown>,
+    pub(super) slowlog: VecDeque<SlowEntry>,
+    pub(super) slowlog_next_id: u64,
     /// MONITOR clients.
-    pub monitors: Vec<ClientRef>,
-    pub pubsub: pubsub::PubSub,
+    pub(super) monitors: Vec<ClientRef>,
+    pub(super) pubsub: pubsub::PubSub,
     /// Clients blocked on keys.
-    pub blocked: Vec<ClientRef>,
+    pub(super) blocked: Vec<ClientRef>,
     /// Clients just unblocked whose pending input must be processed.
-    pub unblocked: Vec<ClientRef>,
+    pub(super) unblocked: Vec<ClientRef>,
     /// CLIENT PAUSE in force, if any.
-    pub pause: Option<Pause>,
+    pub(super) pause: Option<Pause>,
     /// Clients whose next command waits for the pause to end (in arrival order).
-    pub paused: Vec<ClientRef>,
+    pub(super) paused: Vec<ClientRef>,
     /// Connections with output to write at the end of this iteration.
-    pub pending_writes: Vec<ClientRef>,
+    pub(super) pending_writes: Vec<ClientRef>,
     /// Connections whose reading was capped (or that were just accepted) and must be
     /// read on next iteration.
-    pub pending_reads: Vec<ClientRef>,
+    pub(super) pending_reads: Vec<ClientRef>,
     /// The TCP port actually bound.
-    pub port: u16,
-    pub last_save: i64,
-    pub executable: String,
+    pub(super) port: u16,
+    pub(super) last_save: i64,
+    pub(super) executable: String,
     /// Latency events, memory peak and error counts (INFO, LATENCY).
-    pub diag: crate::commands::server::Diagnostics,
+    pub(super) diag: crate::commands::server::Diagnostics,
     /// The cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off).
-    pub active_expire_enabled: bool,
+    pub(super) active_expire_enabled: bool,
     /// Clock readings taken once per loop iteration.
-    pub loop_now: Instant,
-    pub anchor: crate::util::clock::Anchor,
+    pub(super) loop_now: Instant,
+    pub(super) anchor: crate::util::clock::Anchor,
     /// maxmemory: used-memory gauge and eviction state.
-    pub evict: evict::Evict,
+    pub(super) evict: evict::Evict,
 }
 
 impl Core {
@@ -86,7 +121,6 @@ impl Core {
             clock_carry: 0,
             aof: AofFeed::default(),
             started: Instant::now(),
-            started_unix: crate::store::now_ms() / 1000,
             run_id: random_hex(40),
             next_client_id: 1,
             shutdown: None,
@@ -121,19 +155,19 @@ impl Core {
     /// The connection a list entry names, if it is still open (not one that took over its
     /// slab key since).
     #[inline]
-    pub fn conn(&self, r: ClientRef) -> Option<&Conn> {
+    pub(super) fn conn(&self, r: ClientRef) -> Option<&Conn> {
         self.conns.get(r.key).filter(|c| c.id == r.id)
     }
 
     /// `conn`, mutably.
     #[inline]
-    pub fn conn_mut(&mut self, r: ClientRef) -> Option<&mut Conn> {
+    pub(super) fn conn_mut(&mut self, r: ClientRef) -> Option<&mut Conn> {
         self.conns.get_mut(r.key).filter(|c| c.id == r.id)
     }
 
     /// Marks the connection now at slab key `token` as having output to write this
     /// iteration.
-    pub fn queue_write(&mut self, token: usize) {
+    pub(super) fn queue_write(&mut self, token: usize) {
         if let Some(c) = self.conns.get_mut(token) {
             if !c.queued_write {
                 c.queued_write = true;
@@ -145,7 +179,7 @@ impl Core {
     /// Removes every entry of a closing connection from the lists above and from the
     /// replies held for the AOF (the keyspace's WATCH and blocking registries, and the
     /// Pub/Sub maps, are cleared by `Server::close_conn` from what the client holds).
-    pub fn forget_conn(&mut self, r: ClientRef, queued_write: bool) {
+    pub(super) fn forget_conn(&mut self, r: ClientRef, queued_write: bool) {
         self.monitors.retain(|&m| m != r);
         self.blocked.retain(|&m| m != r);
         self.unblocked.retain(|&m| m != r);
@@ -157,6 +191,278 @@ impl Core {
             self.pending_writes.retain(|&m| m != r);
             self.aof.held.retain(|&m| m != r);
         }
+    }
+}
+
+/// What commands need of the server state, grouped by concern. Commands (in
+/// `src/commands/`) reach `Core` only through these and the operations beside them
+/// (`blocking.rs`, `pubsub.rs`, `evict.rs`); code in `src/server/` uses the fields.
+impl Core {
+    // Configuration.
+
+    /// The configuration, to read.
+    #[inline]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The configuration, to change directly: for tests that set a directive without
+    /// CONFIG SET (the server changes it only through `set_config`).
+    #[cfg(test)]
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    /// CONFIG SET: sets the directives (all or none); the canonical names of those that
+    /// changed, for the caller to apply what they mean beyond `Config`.
+    pub fn set_config(
+        &mut self,
+        pairs: &[(&[u8], &[u8])],
+    ) -> Result<Vec<&'static str>, crate::config::ConfigError> {
+        self.config.set(pairs)
+    }
+
+    /// CONFIG REWRITE: writes the configuration back to its file.
+    pub fn rewrite_config(&self) -> Result<(), crate::config::ConfigError> {
+        self.config.rewrite()
+    }
+
+    /// Applies a changed `appendonly`, `appendfsync` or `aof-timestamp-enabled` to the
+    /// AOF. When the AOF cannot be turned on, `appendonly` goes back to `no` and this
+    /// fails (the cause was logged).
+    pub fn apply_aof_config(&mut self, store: &Store, name: &str) -> Result<(), AofError> {
+        let r = crate::persistence::config_changed(store, &mut self.aof, &self.config, name);
+        if r.is_err() {
+            self.config.appendonly = false;
+        }
+        r
+    }
+
+    // Statistics and diagnostics.
+
+    /// INFO stats counters.
+    #[inline]
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Per-command counters (INFO commandstats).
+    #[inline]
+    pub fn cmd_stats(&self) -> &CmdStats {
+        &self.cmd_stats
+    }
+
+    /// CONFIG RESETSTAT (the server side of it): the counters, command statistics, error
+    /// counts, memory peak and eviction times start over.
+    pub fn reset_stats(&mut self) {
+        self.stats = Stats::default();
+        self.cmd_stats.clear();
+        self.diag.reset_stats();
+        self.evict.reset_stats();
+    }
+
+    /// Latency events, memory peak and error counts, to read.
+    #[inline]
+    pub fn diag(&self) -> &crate::commands::server::Diagnostics {
+        &self.diag
+    }
+
+    /// The same, to record into: `Diagnostics` belongs to the server commands, which
+    /// define what is recorded.
+    #[inline]
+    pub fn diag_mut(&mut self) -> &mut crate::commands::server::Diagnostics {
+        &mut self.diag
+    }
+
+    /// Used-memory gauge and eviction times (INFO).
+    #[inline]
+    pub fn evict(&self) -> &evict::Evict {
+        &self.evict
+    }
+
+    // SLOWLOG.
+
+    /// The slow log, newest first.
+    pub fn slowlog_entries(&self) -> impl ExactSizeIterator<Item = &SlowEntry> {
+        self.slowlog.iter()
+    }
+
+    /// SLOWLOG RESET.
+    pub fn slowlog_reset(&mut self) {
+        self.slowlog.clear();
+    }
+
+    /// Drops the oldest entries past `slowlog-max-len` (after CONFIG SET lowers it).
+    pub fn slowlog_trim(&mut self) {
+        self.slowlog.truncate(self.config.slowlog_max_len as usize);
+    }
+
+    // Clients.
+
+    /// The open connections with their slab keys. While a command runs, its client's
+    /// entry holds an empty session (the state is the command's `Ctx::client`).
+    pub fn clients(&self) -> impl Iterator<Item = (usize, &Conn)> {
+        self.conns.iter()
+    }
+
+    /// The connection at slab key `token`.
+    pub fn client_at(&self, token: usize) -> Option<&Conn> {
+        self.conns.get(token)
+    }
+
+    /// How many connections are open (INFO connected_clients).
+    pub fn client_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// CLIENT KILL of the connection at slab key `token` (not the running client): it is
+    /// closed when the loop next flushes it. False if there is none.
+    pub fn kill_client(&mut self, token: usize) -> bool {
+        let Some(c) = self.conns.get_mut(token) else {
+            return false;
+        };
+        c.s.client.close_asap = true;
+        self.queue_write(token);
+        true
+    }
+
+    /// Clients blocked on keys or held by CLIENT PAUSE (INFO blocked_clients).
+    pub fn blocked_count(&self) -> usize {
+        self.blocked.len() + self.paused.len()
+    }
+
+    /// Clients blocked on keys with a timeout (INFO clients_in_timeout_table).
+    pub fn blocked_with_timeout(&self) -> usize {
+        self.blocked
+            .iter()
+            .filter(|&&t| {
+                self.conn(t).is_some_and(|c| {
+                    c.s.client
+                        .blocked
+                        .as_ref()
+                        .is_some_and(|b| b.deadline.is_some())
+                })
+            })
+            .count()
+    }
+
+    /// MONITOR: the client gets every command from now on.
+    pub fn add_monitor(&mut self, r: ClientRef) {
+        self.monitors.push(r);
+    }
+
+    /// The client no longer monitors (RESET).
+    pub fn remove_monitor(&mut self, r: ClientRef) {
+        self.monitors.retain(|&m| m != r);
+    }
+
+    /// The MONITOR clients.
+    pub fn monitors(&self) -> &[ClientRef] {
+        &self.monitors
+    }
+
+    /// CLIENT PAUSE until `end` (every command if `all`, else those that may write). A
+    /// pause in force is only ever extended and made stricter, as in Redis. Keys do not
+    /// expire meanwhile. `resume_paused` ends it.
+    pub fn pause_clients(&mut self, store: &mut Store, end: Instant, all: bool) {
+        self.pause = Some(match self.pause {
+            Some(old) => Pause {
+                end: old.end.max(end),
+                all: old.all || all,
+            },
+            None => Pause { end, all },
+        });
+        store.keep_expired = true;
+    }
+
+    /// Pub/Sub subscriptions, to read (PUBSUB, INFO).
+    #[inline]
+    pub fn pubsub(&self) -> &pubsub::PubSub {
+        &self.pubsub
+    }
+
+    // Persistence.
+
+    /// The AOF's state, to read (INFO persistence).
+    #[inline]
+    pub fn aof(&self) -> &AofFeed {
+        &self.aof
+    }
+
+    /// Whether commands that change the data are fed to the AOF.
+    #[inline]
+    pub fn aof_enabled(&self) -> bool {
+        self.aof.enabled
+    }
+
+    /// Turns the AOF feed on or off without starting anything: for tests that check what
+    /// commands feed it.
+    #[cfg(test)]
+    pub fn set_aof_enabled(&mut self, on: bool) {
+        self.aof.enabled = on;
+    }
+
+    /// EXEC starts: the AOF wraps what the transaction writes in MULTI/EXEC.
+    pub fn aof_begin_exec(&mut self) {
+        self.aof.begin_exec();
+    }
+
+    /// EXEC ends (see `aof_begin_exec`).
+    pub fn aof_end_exec(&mut self) {
+        self.aof.end_exec();
+    }
+
+    /// BGREWRITEAOF: the reply text, or the error (its `Display` is the reply); inside
+    /// EXEC the rewrite is only scheduled.
+    pub fn bgrewriteaof(&mut self, store: &Store, in_exec: bool) -> Result<&'static str, AofError> {
+        crate::persistence::bgrewriteaof(store, &mut self.aof, &self.config, in_exec)
+    }
+
+    /// When the data was last saved, Unix seconds (LASTSAVE).
+    pub fn last_save(&self) -> i64 {
+        self.last_save
+    }
+
+    // The process.
+
+    /// SHUTDOWN: the loop stops at the end of this iteration.
+    pub fn request_shutdown(&mut self, how: Shutdown) {
+        self.shutdown = Some(how);
+    }
+
+    /// The shutdown asked for, if any.
+    pub fn shutdown_requested(&self) -> Option<Shutdown> {
+        self.shutdown
+    }
+
+    /// DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody reads.
+    pub fn set_active_expire(&mut self, on: bool) {
+        self.active_expire_enabled = on;
+    }
+
+    /// See `set_active_expire`.
+    pub fn active_expire_enabled(&self) -> bool {
+        self.active_expire_enabled
+    }
+
+    /// This run's random id (INFO run_id).
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// The TCP port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// When the server started.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The path of the running binary (INFO executable).
+    pub fn executable(&self) -> &str {
+        &self.executable
     }
 }
 

@@ -67,7 +67,7 @@ pub struct SlowEntry {
 
 impl Core {
     /// Sends a command to every MONITOR client, as Redis formats it.
-    pub fn feed_monitors(&mut self, client: &Client, args: &Args) {
+    pub(super) fn feed_monitors(&mut self, client: &Client, args: &Args) {
         let now = crate::store::now_us();
         let mut line = format!(
             "{}.{:06} [{} {}]",
@@ -108,7 +108,7 @@ impl Core {
     }
 
     /// Records a command in the slow log when it took long enough.
-    pub fn slowlog_push(&mut self, client: &Client, args: &Args, usec: u64) {
+    pub(super) fn slowlog_push(&mut self, client: &Client, args: &Args, usec: u64) {
         let threshold = self.config.slowlog_log_slower_than;
         if threshold < 0 || (usec as i64) < threshold {
             return;

@@ -24,7 +24,7 @@ pub fn time(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 
 /// LASTSAVE
 pub fn lastsave(ctx: &mut Ctx, _a: &Args) -> CmdResult {
-    ctx.reply.int(ctx.srv.last_save);
+    ctx.reply.int(ctx.srv.last_save());
     Ok(())
 }
 
@@ -51,7 +51,7 @@ pub fn shutdown(ctx: &mut Ctx, a: &Args) -> CmdResult {
         // A shutdown here never waits (there are no replicas to wait for).
         return Err(Error::msg("ERR No shutdown in progress."));
     }
-    ctx.srv.shutdown = Some(Shutdown { nosave, save });
+    ctx.srv.request_shutdown(Shutdown { nosave, save });
     Ok(())
 }
 
@@ -67,7 +67,7 @@ pub fn monitor(ctx: &mut Ctx, _a: &Args) -> CmdResult {
         return Ok(());
     }
     ctx.client.monitor = true;
-    ctx.srv.monitors.push(ctx.client.cref());
+    ctx.srv.add_monitor(ctx.client.cref());
     ctx.reply.ok();
     Ok(())
 }
@@ -89,7 +89,7 @@ pub fn slowlog_get(ctx: &mut Ctx, a: &Args) -> CmdResult {
     } else {
         10
     };
-    let log = &ctx.srv.slowlog;
+    let log = ctx.srv.slowlog_entries();
     let n = if count == -1 {
         log.len()
     } else {
@@ -97,7 +97,7 @@ pub fn slowlog_get(ctx: &mut Ctx, a: &Args) -> CmdResult {
     };
     let r = &mut ctx.reply;
     r.array(n);
-    for e in log.iter().take(n) {
+    for e in log.take(n) {
         r.array(6);
         r.int(e.id as i64);
         r.int(e.time);
@@ -114,13 +114,13 @@ pub fn slowlog_get(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// SLOWLOG LEN
 pub fn slowlog_len(ctx: &mut Ctx, _a: &Args) -> CmdResult {
-    ctx.reply.int(ctx.srv.slowlog.len() as i64);
+    ctx.reply.int(ctx.srv.slowlog_entries().len() as i64);
     Ok(())
 }
 
 /// SLOWLOG RESET
 pub fn slowlog_reset(ctx: &mut Ctx, _a: &Args) -> CmdResult {
-    ctx.srv.slowlog.clear();
+    ctx.srv.slowlog_reset();
     ctx.reply.ok();
     Ok(())
 }
@@ -268,7 +268,7 @@ fn serialized_string_len(s: &[u8]) -> usize {
 
 /// Whether DEBUG may run for this client under `enable-debug-command`.
 fn debug_allowed(ctx: &Ctx) -> bool {
-    match ctx.srv.config.enable_debug_command.as_str() {
+    match ctx.config().enable_debug_command.as_str() {
         "yes" => true,
         "local" => ctx
             .client
@@ -361,7 +361,7 @@ pub fn debug(ctx: &mut Ctx, a: &Args) -> CmdResult {
         ctx.reply.ok();
         Ok(())
     } else if a.is(1, "set-active-expire") && n == 3 {
-        ctx.srv.active_expire_enabled = lenient_f64(a.get(2)) as i64 != 0;
+        ctx.srv.set_active_expire(lenient_f64(a.get(2)) as i64 != 0);
         ctx.reply.ok();
         Ok(())
     } else if a.is(1, "log") && n == 3 {
@@ -424,13 +424,13 @@ mod tests {
     fn debug_gate_and_subcommands() {
         let mut e = Env::new();
         assert!(e.run(&["debug", "help"]).starts_with("-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\""));
-        e.core.config.enable_debug_command = "local".into();
+        e.core.config_mut().enable_debug_command = "local".into();
         assert!(e.run(&["debug", "help"]).starts_with("*"));
         e.client.addr = "10.0.0.1:5000".into();
         assert!(e
             .run(&["debug", "help"])
             .starts_with("-ERR DEBUG command not allowed"));
-        e.core.config.enable_debug_command = "yes".into();
+        e.core.config_mut().enable_debug_command = "yes".into();
         assert_eq!(
             e.run(&["debug", "foo"]),
             "-ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP.\r\n"
@@ -452,9 +452,9 @@ mod tests {
             .run(&["debug", "object", "n"])
             .contains("encoding:int serializedlength:5 "));
         assert_eq!(e.run(&["debug", "set-active-expire", "0"]), "+OK\r\n");
-        assert!(!e.core.active_expire_enabled);
+        assert!(!e.core.active_expire_enabled());
         assert_eq!(e.run(&["debug", "set-active-expire", "1"]), "+OK\r\n");
-        assert!(e.core.active_expire_enabled);
+        assert!(e.core.active_expire_enabled());
     }
 
     #[test]
@@ -468,7 +468,7 @@ mod tests {
             e.run(&["slowlog", "get", "1", "2"]),
             "-ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.\r\n"
         );
-        e.core.config.slowlog_log_slower_than = 0;
+        e.core.config_mut().slowlog_log_slower_than = 0;
         e.run(&["time"]);
         assert_eq!(e.run(&["slowlog", "len"]), ":1\r\n");
         let r = e.run(&["slowlog", "get", "-1"]);
@@ -488,10 +488,10 @@ mod tests {
             "-ERR No shutdown in progress.\r\n"
         );
         assert_eq!(e.run(&["shutdown", "foo"]), "-ERR syntax error\r\n");
-        assert!(e.core.shutdown.is_none());
+        assert!(e.core.shutdown_requested().is_none());
         assert_eq!(e.run(&["shutdown", "nosave", "now"]), "");
         assert_eq!(
-            e.core.shutdown,
+            e.core.shutdown_requested(),
             Some(Shutdown {
                 nosave: true,
                 save: false
@@ -506,8 +506,8 @@ mod tests {
         assert!(r.starts_with("*2\r\n$10\r\n"));
         assert_eq!(e.run(&["monitor"]), "+OK\r\n");
         let me = crate::server::client::ClientRef { key: 3, id: 7 };
-        assert_eq!(e.core.monitors, vec![me]);
+        assert_eq!(e.core.monitors(), &[me]);
         assert_eq!(e.run(&["monitor"]), "");
-        assert_eq!(e.core.monitors, vec![me]);
+        assert_eq!(e.core.monitors(), &[me]);
     }
 }

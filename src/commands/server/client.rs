@@ -1,7 +1,7 @@
 //! CLIENT subcommands: the connection's own settings, and listing and killing clients.
 //!
 //! While a command runs, its client's state is `ctx.client`; its slab entry in
-//! `ctx.srv.conns` then holds an empty session (the socket stays there). Listing and
+//! `ctx.srv.clients()` then holds an empty session (the socket stays there). Listing and
 //! killing therefore treat the running client apart from the others.
 
 use super::help_reply;
@@ -10,7 +10,6 @@ use crate::commands::{Args, Ctx};
 use crate::error::{sanitize, CmdResult, Error};
 use crate::server::client::{Client, ReplyMode};
 use crate::server::conn::Conn;
-use crate::server::Pause;
 use crate::store::bytes::Sds;
 use crate::util::num::parse_i64;
 use std::fmt::Write;
@@ -166,7 +165,7 @@ fn client_line(out: &mut String, c: &Client, ci: &ConnInfo, cmd: &str) {
 /// The running client's line: its command is the one running now.
 fn current_line(ctx: &Ctx) -> String {
     let mut s = String::new();
-    let ci = conn_info(ctx.srv.conns.get(ctx.client.token), true);
+    let ci = conn_info(ctx.srv.client_at(ctx.client.token), true);
     client_line(&mut s, ctx.client, &ci, super::full_name(ctx.cmd));
     s
 }
@@ -263,8 +262,7 @@ pub fn list(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let me = ctx.client.token;
     let mut rows: Vec<(u64, usize)> = ctx
         .srv
-        .conns
-        .iter()
+        .clients()
         .map(|(t, c)| {
             let id = if t == me {
                 ctx.client.id
@@ -274,7 +272,7 @@ pub fn list(ctx: &mut Ctx, a: &Args) -> CmdResult {
             (id, t)
         })
         .collect();
-    if ctx.srv.conns.get(me).is_none() {
+    if ctx.srv.client_at(me).is_none() {
         rows.push((ctx.client.id, me));
     }
     rows.sort_unstable();
@@ -289,7 +287,7 @@ pub fn list(ctx: &mut Ctx, a: &Args) -> CmdResult {
             }
             out.push_str(&current_line(ctx));
         } else {
-            let Some(conn) = ctx.srv.conns.get(t) else {
+            let Some(conn) = ctx.srv.client_at(t) else {
                 continue;
             };
             let c = &conn.s.client;
@@ -380,18 +378,15 @@ pub fn kill(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let mut killed = 0i64;
     let targets: Vec<usize> = ctx
         .srv
-        .conns
-        .iter()
+        .clients()
         .filter(|(t, c)| *t != me && !c.s.client.close_asap && f.matches(&c.s.client, false))
         .map(|(t, _)| t)
         .collect();
     for t in targets {
-        if let Some(c) = ctx.srv.conns.get_mut(t) {
-            c.s.client.close_asap = true;
+        // The loop closes it when it next flushes the connection.
+        if ctx.srv.kill_client(t) {
             killed += 1;
         }
-        // The loop closes it when it next flushes the connection.
-        ctx.srv.queue_write(t);
     }
     let kill_me = f.matches(ctx.client, true);
     if kill_me {
@@ -438,15 +433,7 @@ pub fn pause(ctx: &mut Ctx, a: &Args) -> CmdResult {
         .and_then(|_| now.checked_add(std::time::Duration::from_millis(ms as u64)))
         .unwrap_or(now);
     // A pause in force is only ever extended and made stricter, as in Redis.
-    let p = match ctx.srv.pause {
-        Some(old) => Pause {
-            end: old.end.max(end),
-            all: old.all || all,
-        },
-        None => Pause { end, all },
-    };
-    ctx.srv.pause = Some(p);
-    ctx.store.keep_expired = true;
+    ctx.srv.pause_clients(ctx.store, end, all);
     ctx.reply.ok();
     Ok(())
 }
@@ -476,16 +463,8 @@ pub fn unblock(ctx: &mut Ctx, a: &Args) -> CmdResult {
         ));
     };
     // Only clients blocked on keys: one held by CLIENT PAUSE stays held.
-    let target = ctx
-        .srv
-        .conns
-        .iter()
-        .find(|(_, c)| c.s.client.id as i64 == id && c.s.client.blocked.is_some())
-        .map(|(t, _)| t);
-    let done = target.is_some_and(|t| {
-        let text = error.then_some("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-        ctx.srv.unblock_with(ctx.store, t, text)
-    });
+    let text = error.then_some("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    let done = ctx.srv.unblock_by_id(ctx.store, id, text);
     ctx.reply.int(done as i64);
     Ok(())
 }

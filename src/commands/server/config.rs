@@ -19,7 +19,7 @@ fn reply_error(e: ConfigError) -> Error {
 pub fn get(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for pat in a.from(2) {
-        for (k, v) in ctx.srv.config.get(pat) {
+        for (k, v) in ctx.config().get(pat) {
             if !pairs.iter().any(|(n, _)| *n == k) {
                 pairs.push((k, v));
             }
@@ -42,7 +42,7 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
         .step_by(2)
         .map(|i| (a.get(i), a.get(i + 1)))
         .collect();
-    let changed = ctx.srv.config.set(&pairs).map_err(reply_error)?;
+    let changed = ctx.srv.set_config(&pairs).map_err(reply_error)?;
     for name in changed {
         apply_config_change(ctx, name)?;
     }
@@ -55,17 +55,16 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// directive name. An error undoes nothing else and becomes CONFIG SET's reply.
 pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
     // The append-only file: turning it on starts a rewrite that writes its base.
+    // (`apply_aof_config` turns appendonly back off when that fails.)
     if matches!(name, "appendonly" | "appendfsync" | "aof-timestamp-enabled")
-        && crate::persistence::config_changed(ctx.store, &mut ctx.srv.aof, &ctx.srv.config, name)
-            .is_err()
+        && ctx.srv.apply_aof_config(ctx.store, name).is_err()
     {
-        ctx.srv.config.appendonly = false;
         return Err(reply_error(ConfigError::set_failed(
             "appendonly",
             "Unable to turn on AOF. Check server logs.",
         )));
     }
-    let c = &ctx.srv.config;
+    let c = ctx.srv.config();
     match name {
         "notify-keyspace-events" => ctx.store.notify_flags = c.notify_keyspace_events,
         "loglevel" => log::set_max_level(match c.loglevel {
@@ -93,10 +92,7 @@ pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
             }
             crate::server::evict::perform_evictions(ctx.store, ctx.srv);
         }
-        "slowlog-max-len" => {
-            let max = c.slowlog_max_len as usize;
-            ctx.srv.slowlog.truncate(max);
-        }
+        "slowlog-max-len" => ctx.srv.slowlog_trim(),
         _ => {}
     }
     Ok(())
@@ -104,13 +100,7 @@ pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
 
 /// CONFIG RESETSTAT
 pub fn resetstat(ctx: &mut Ctx, _a: &Args) -> CmdResult {
-    let srv = &mut *ctx.srv;
-    srv.stats = Default::default();
-    srv.cmd_stats.clear();
-    srv.diag.errors.clear();
-    srv.diag.total_errors = 0;
-    srv.diag.mem_peak = 0;
-    srv.evict.reset_stats();
+    ctx.srv.reset_stats();
     ctx.store.stats = Default::default();
     ctx.reply.ok();
     Ok(())
@@ -118,7 +108,7 @@ pub fn resetstat(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 
 /// CONFIG REWRITE
 pub fn rewrite(ctx: &mut Ctx, _a: &Args) -> CmdResult {
-    match ctx.srv.config.rewrite() {
+    match ctx.srv.rewrite_config() {
         Ok(()) => {
             log::info!("CONFIG REWRITE executed with success.");
             ctx.reply.ok();
@@ -182,8 +172,8 @@ mod tests {
         e.run(&["config", "foo"]);
         e.store.stats.hits = 5;
         assert_eq!(e.run(&["config", "resetstat"]), "+OK\r\n");
-        assert_eq!(e.core.stats.total_commands_processed, 1);
-        assert!(e.core.diag.errors.is_empty());
+        assert_eq!(e.core.stats().total_commands_processed, 1);
+        assert!(e.core.diag().errors.is_empty());
         assert_eq!(e.store.stats.hits, 0);
         let r = e.run(&["info", "commandstats"]);
         assert!(!r.contains("cmdstat_time"));

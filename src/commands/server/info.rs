@@ -174,8 +174,7 @@ fn cpu_times(who: libc::c_int) -> (String, String) {
 
 /// Bytes the connections' buffers hold (INFO mem_clients_normal, used_memory_overhead).
 fn clients_memory(core: &Core) -> u64 {
-    core.conns
-        .iter()
+    core.clients()
         .map(|(_, c)| (c.s.rbuf.capacity() + c.s.wbuf.capacity() + std::mem::size_of_val(c)) as u64)
         .sum()
 }
@@ -248,7 +247,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
     match name {
         "server" => {
             s.push_str("# Server\r\n");
-            let uptime = core.started.elapsed().as_secs();
+            let uptime = core.started().elapsed().as_secs();
             field!(s, "redis_version", "{REDIS_VERSION}");
             field!(s, "redis_git_sha1", "00000000");
             field!(s, "redis_git_dirty", "0");
@@ -262,17 +261,17 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "gcc_version", "0.0.0");
             field!(s, "process_id", "{}", std::process::id());
             field!(s, "process_supervised", "no");
-            field!(s, "run_id", "{}", core.run_id);
-            field!(s, "tcp_port", "{}", core.port);
+            field!(s, "run_id", "{}", core.run_id());
+            field!(s, "tcp_port", "{}", core.port());
             field!(s, "server_time_usec", "{now_us}");
             field!(s, "uptime_in_seconds", "{uptime}");
             field!(s, "uptime_in_days", "{}", uptime / 86400);
-            field!(s, "hz", "{}", core.config.hz);
-            field!(s, "configured_hz", "{}", core.config.hz);
+            field!(s, "hz", "{}", core.config().hz);
+            field!(s, "configured_hz", "{}", core.config().hz);
             field!(s, "lru_clock", "{}", (now_us / 1_000_000) & ((1 << 24) - 1));
-            field!(s, "executable", "{}", core.executable);
+            field!(s, "executable", "{}", core.executable());
             let cf = core
-                .config
+                .config()
                 .config_file
                 .as_ref()
                 .map(|p| p.display().to_string())
@@ -282,29 +281,13 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
         }
         "clients" => {
             s.push_str("# Clients\r\n");
-            let in_timeout = core
-                .blocked
-                .iter()
-                .filter(|&&t| {
-                    core.conn(t).is_some_and(|c| {
-                        c.s.client
-                            .blocked
-                            .as_ref()
-                            .is_some_and(|b| b.deadline.is_some())
-                    })
-                })
-                .count();
-            field!(s, "connected_clients", "{}", core.conns.len());
+            let in_timeout = core.blocked_with_timeout();
+            field!(s, "connected_clients", "{}", core.client_count());
             field!(s, "cluster_connections", "0");
-            field!(s, "maxclients", "{}", core.config.maxclients);
+            field!(s, "maxclients", "{}", core.config().maxclients);
             field!(s, "client_recent_max_input_buffer", "0");
             field!(s, "client_recent_max_output_buffer", "0");
-            field!(
-                s,
-                "blocked_clients",
-                "{}",
-                core.blocked.len() + core.paused.len()
-            );
+            field!(s, "blocked_clients", "{}", core.blocked_count());
             field!(s, "tracking_clients", "0");
             field!(s, "clients_in_timeout_table", "{in_timeout}");
         }
@@ -321,7 +304,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "current_save_keys_total", "0");
             field!(s, "rdb_changes_since_last_save", "{}", store.dirty);
             field!(s, "rdb_bgsave_in_progress", "0");
-            field!(s, "rdb_last_save_time", "{}", core.last_save);
+            field!(s, "rdb_last_save_time", "{}", core.last_save());
             field!(s, "rdb_last_bgsave_status", "ok");
             field!(s, "rdb_last_bgsave_time_sec", "-1");
             field!(s, "rdb_current_bgsave_time_sec", "-1");
@@ -329,11 +312,11 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "rdb_last_cow_size", "0");
             field!(s, "rdb_last_load_keys_expired", "0");
             field!(s, "rdb_last_load_keys_loaded", "0");
-            aof_fields(s, store, &core.aof);
+            aof_fields(s, store, core.aof());
         }
         "stats" => {
             s.push_str("# Stats\r\n");
-            let st = &core.stats;
+            let st = core.stats();
             let ks = &store.stats;
             field!(
                 s,
@@ -381,26 +364,26 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "expire_cycle_cpu_milliseconds", "0");
             field!(s, "evicted_keys", "{}", ks.evicted);
             field!(s, "evicted_clients", "0");
-            let current = core.evict.current_exceeded_ms();
+            let current = core.evict().current_exceeded_ms();
             field!(
                 s,
                 "total_eviction_exceeded_time",
                 "{}",
-                core.evict.total_exceeded_us / 1000 + current
+                core.evict().total_exceeded_us / 1000 + current
             );
             field!(s, "current_eviction_exceeded_time", "{current}");
             field!(s, "keyspace_hits", "{}", ks.hits);
             field!(s, "keyspace_misses", "{}", ks.misses);
-            field!(s, "pubsub_channels", "{}", core.pubsub.channels.len());
-            field!(s, "pubsub_patterns", "{}", core.pubsub.patterns.len());
+            field!(s, "pubsub_channels", "{}", core.pubsub().channels.len());
+            field!(s, "pubsub_patterns", "{}", core.pubsub().patterns.len());
             field!(
                 s,
                 "pubsubshard_channels",
                 "{}",
-                core.pubsub.shard_channels.len()
+                core.pubsub().shard_channels.len()
             );
-            field!(s, "latest_fork_usec", "{}", core.aof.latest_fork_usec);
-            field!(s, "total_forks", "{}", core.aof.total_forks);
+            field!(s, "latest_fork_usec", "{}", core.aof().latest_fork_usec);
+            field!(s, "total_forks", "{}", core.aof().total_forks);
             field!(s, "migrate_cached_sockets", "0");
             field!(s, "slave_expires_tracked_keys", "0");
             field!(s, "active_defrag_hits", "0");
@@ -413,7 +396,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "tracking_total_items", "0");
             field!(s, "tracking_total_prefixes", "0");
             field!(s, "unexpected_error_replies", "0");
-            field!(s, "total_error_replies", "{}", core.diag.total_errors);
+            field!(s, "total_error_replies", "{}", core.diag().total_errors);
             field!(s, "dump_payload_sanitizations", "0");
             field!(s, "total_reads_processed", "0");
             field!(s, "total_writes_processed", "0");
@@ -453,7 +436,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             s.push_str("# Commandstats\r\n");
             for &c in &TABLE.all {
                 for row in std::iter::once(c).chain(c.subcommands.iter()) {
-                    let Some(st) = core.cmd_stats.get(row) else {
+                    let Some(st) = core.cmd_stats().get(row) else {
                         continue;
                     };
                     if st.calls == 0 && st.failed_calls == 0 && st.rejected_calls == 0 {
@@ -479,7 +462,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
         }
         "errorstats" => {
             s.push_str("# Errorstats\r\n");
-            for (code, n) in &core.diag.errors {
+            for (code, n) in &core.diag().errors {
                 let _ = write!(s, "errorstat_{code}:count={n}\r\n");
             }
         }
@@ -568,23 +551,23 @@ fn aof_fields(s: &mut String, store: &Store, aof: &crate::persistence::AofFeed) 
 }
 
 fn memory_section(s: &mut String, store: &Store, core: &mut Core) {
-    let used = update_memory_peak(&mut core.diag);
+    let used = update_memory_peak(core.diag_mut());
     let (active, resident) = allocator_active_resident();
     let rss = rss();
-    let peak = core.diag.mem_peak;
-    let startup = core.diag.mem_startup;
+    let peak = core.diag().mem_peak;
+    let startup = core.diag().mem_startup;
     let clients = clients_memory(core);
     let tables: u64 = store
         .dbs
         .iter()
         .map(|d| (d.keys.table_bytes() + d.expires.table_bytes()) as u64)
         .sum();
-    let aof_buf = core.aof.buf.capacity() as u64;
+    let aof_buf = core.aof().buf.capacity() as u64;
     let overhead = startup + clients + tables + aof_buf;
     let dataset = used.saturating_sub(overhead);
     let net = used.saturating_sub(startup);
     let sysmem = total_system_memory();
-    let maxmem = core.config.maxmemory;
+    let maxmem = core.config().maxmemory;
     s.push_str("# Memory\r\n");
     field!(s, "used_memory", "{used}");
     field!(s, "used_memory_human", "{}", human_bytes(used));
@@ -631,7 +614,7 @@ fn memory_section(s: &mut String, store: &Store, core: &mut Core) {
         s,
         "maxmemory_policy",
         "{}",
-        policy_name(core.config.maxmemory_policy)
+        policy_name(core.config().maxmemory_policy)
     );
     field!(s, "allocator_frag_ratio", "{:.2}", ratio(active, used));
     field!(s, "allocator_frag_bytes", "{}", active as i64 - used as i64);

@@ -47,18 +47,18 @@ impl LatencyMonitor {
 
 /// Records `event` when it took at least the configured threshold.
 pub fn sample_if_needed(core: &mut Core, event: &'static str, usec: u64) {
-    let threshold = core.config.latency_monitor_threshold;
+    let threshold = core.config().latency_monitor_threshold;
     let ms = usec / 1000;
     if threshold > 0 && ms >= threshold {
         let now = crate::store::now_ms() / 1000;
-        core.diag.latency.add_sample(event, ms, now);
+        core.diag_mut().latency.add_sample(event, ms, now);
     }
 }
 
 /// Called by the dispatcher after each command with its duration.
 #[inline]
 pub fn record_command(core: &mut Core, cmd: &CommandDef, usec: u64) {
-    if core.config.latency_monitor_threshold > 0 && !cmd.is(flags::BLOCKING) {
+    if core.config().latency_monitor_threshold > 0 && !cmd.is(flags::BLOCKING) {
         let event = if cmd.is(flags::FAST) {
             "fast-command"
         } else {
@@ -70,7 +70,7 @@ pub fn record_command(core: &mut Core, cmd: &CommandDef, usec: u64) {
 
 /// LATENCY LATEST
 pub fn latest(ctx: &mut Ctx, _a: &Args) -> CmdResult {
-    let ev = &ctx.srv.diag.latency.events;
+    let ev = &ctx.srv.diag().latency.events;
     let r = &mut ctx.reply;
     r.array(ev.len());
     for (name, ts) in ev {
@@ -86,7 +86,7 @@ pub fn latest(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 
 /// LATENCY HISTORY event
 pub fn history(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let ev = &ctx.srv.diag.latency.events;
+    let ev = &ctx.srv.diag().latency.events;
     let name = a.get(2);
     let series = ev
         .iter()
@@ -109,7 +109,7 @@ pub fn history(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// LATENCY RESET [event [event ...]]
 pub fn reset(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let ev = &mut ctx.srv.diag.latency.events;
+    let ev = &mut ctx.srv.diag_mut().latency.events;
     let n = if a.len() == 2 {
         let n = ev.len();
         ev.clear();
@@ -172,7 +172,7 @@ mod tests {
     fn commands_reply() {
         let mut e = Env::new();
         assert_eq!(e.run(&["latency", "latest"]), "*0\r\n");
-        e.core.config.latency_monitor_threshold = 1;
+        e.core.config_mut().latency_monitor_threshold = 1;
         sample_if_needed(&mut e.core, "command", 2500);
         sample_if_needed(&mut e.core, "fast-command", 500);
         let r = e.run(&["latency", "latest"]);
