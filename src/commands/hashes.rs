@@ -1002,8 +1002,8 @@ mod tests {
     #[test]
     fn encoding_thresholds_follow_the_config() {
         let mut k = Kit::new();
-        k.core.config.hash_max_listpack_entries = 128;
-        k.core.config.hash_max_listpack_value = 64;
+        k.core.config_mut().hash_max_listpack_entries = 128;
+        k.core.config_mut().hash_max_listpack_value = 64;
         for i in 0..128 {
             k.r(&format!("HSET h f{i} v"));
         }
@@ -1027,11 +1027,11 @@ mod tests {
         k.call(&[b"HINCRBY", b"c", v65.as_bytes(), b"1"]);
         assert_eq!(k.encoding("c"), "hashtable");
 
-        k.core.config.hash_max_listpack_entries = 0;
+        k.core.config_mut().hash_max_listpack_entries = 0;
         k.r("HSET z a 1");
         assert_eq!(k.encoding("z"), "hashtable");
-        k.core.config.hash_max_listpack_entries = 2;
-        k.core.config.hash_max_listpack_value = 3;
+        k.core.config_mut().hash_max_listpack_entries = 2;
+        k.core.config_mut().hash_max_listpack_value = 3;
         k.r("HSET y a 1 b 2");
         assert_eq!(k.encoding("y"), "listpack");
         k.r("HINCRBYFLOAT y a 0.25");
@@ -1206,7 +1206,7 @@ mod tests {
     #[test]
     fn hrandfield_cases_hashtable() {
         let mut k = Kit::new();
-        k.core.config.hash_max_listpack_entries = 16;
+        k.core.config_mut().hash_max_listpack_entries = 16;
         for i in 0..200 {
             k.r(&format!("HSET h f{i} v{i}"));
         }
@@ -1247,7 +1247,7 @@ mod tests {
     #[test]
     fn hscan_hashtable_iterates_everything() {
         let mut k = Kit::new();
-        k.core.config.hash_max_listpack_entries = 8;
+        k.core.config_mut().hash_max_listpack_entries = 8;
         for i in 0..500 {
             k.r(&format!("HSET h f{i} v{i}"));
         }
@@ -1298,7 +1298,7 @@ mod tests {
         assert_eq!(k.touched_keys().len(), 1);
         assert_eq!(k.r("HDEL h a"), int(1));
         assert_eq!(k.store.db().len(), 0);
-        let lim = Limits::from_config(&k.core.config);
-        assert_eq!(lim.value, k.core.config.hash_max_listpack_value);
+        let lim = Limits::from_config(k.core.config());
+        assert_eq!(lim.value, k.core.config().hash_max_listpack_value);
     }
 }

@@ -995,7 +995,7 @@ mod tests {
         assert_eq!(sparse_set(&mut s, 5000, 2, 0), SparseSet::Updated);
         // Through PFADD and CONFIG.
         let mut k = Kit::new();
-        k.core.config.hll_sparse_max_bytes = 30;
+        k.core.config_mut().hll_sparse_max_bytes = 30;
         assert_eq!(k.r("PFADD h a b c"), ":1\r\n");
         assert_eq!(k.r("PFDEBUG ENCODING h"), "+sparse\r\n");
         assert_eq!(k.r("PFADD h d e f g"), ":1\r\n");

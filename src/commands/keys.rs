@@ -1756,12 +1756,12 @@ mod tests {
                 "-ERR wrong number of arguments for 'object|help' command\r\n",
             ),
         ]);
-        k.core.config.maxmemory_policy = MaxmemoryPolicy::AllkeysLfu;
+        k.core.config_mut().maxmemory_policy = MaxmemoryPolicy::AllkeysLfu;
         k.expect(&[(
             "object idletime a",
             "-ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n",
         )]);
-        k.core.config.maxmemory = 1 << 30;
+        k.core.config_mut().maxmemory = 1 << 30;
         k.expect(&[("object refcount a", ":1\r\n")]);
     }
 

@@ -1483,7 +1483,7 @@ mod tests {
     #[test]
     fn append_and_setrange_respect_proto_max_bulk_len() {
         let mut k = Kit::new();
-        k.core.config.proto_max_bulk_len = 10;
+        k.core.config_mut().proto_max_bulk_len = 10;
         let big = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
         k.expect(&[
             ("append s 12345", ":5\r\n"),

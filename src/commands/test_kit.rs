@@ -64,7 +64,7 @@ impl Kit {
         store.notify_flags = notify::ALL | notify::NEW | notify::KEYEVENT;
         store.track_touched = true;
         let mut core = Core::new(Config::default());
-        core.aof.enabled = true;
+        core.set_aof_enabled(true);
         Kit {
             store,
             core,

@@ -2408,7 +2408,7 @@ mod tests {
     fn kit(skiplist: bool) -> Kit {
         let mut k = Kit::new();
         if skiplist {
-            k.core.config.zset_max_listpack_entries = 0;
+            k.core.config_mut().zset_max_listpack_entries = 0;
         }
         k
     }
@@ -2692,7 +2692,7 @@ mod tests {
             ]
         );
         assert_eq!(encoding(&mut k, "a"), "listpack");
-        k.core.config.zset_max_listpack_entries = 2;
+        k.core.config_mut().zset_max_listpack_entries = 2;
         k.expect(&[
             ("zunionstore u 2 a b", ":4\r\n"),
             ("zdiffstore v 2 a b", ":1\r\n"),
@@ -2778,8 +2778,8 @@ mod tests {
     #[test]
     fn encodings_answer_alike_under_random_commands() {
         let mut small = kit(false);
-        small.core.config.zset_max_listpack_entries = 100_000;
-        small.core.config.zset_max_listpack_value = 100_000;
+        small.core.config_mut().zset_max_listpack_entries = 100_000;
+        small.core.config_mut().zset_max_listpack_value = 100_000;
         let mut large = kit(true);
         let mut seed = 0x1234_5678_9abc_def1u64;
         let mut rnd = |n: u64| {
