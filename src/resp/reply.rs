@@ -6,6 +6,8 @@
 //! arrays. Lengths unknown in advance are written with a deferred header (`begin_*` /
 //! `end_*`), which reserves nothing and inserts the header once the count is known.
 
+#![deny(clippy::indexing_slicing)]
+
 use crate::util::num;
 
 /// Which aggregate a deferred header stands for.
