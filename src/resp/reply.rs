@@ -217,7 +217,10 @@ impl<'a> Reply<'a> {
         h.push(prefix);
         h.extend_from_slice(itoa::Buffer::new().format(count).as_bytes());
         h.extend_from_slice(b"\r\n");
-        self.buf.splice(d.pos..d.pos, h);
+        // `d.pos` was the buffer's length at `begin` and the buffer only grows; the
+        // clamp keeps a misused `Deferred` from panicking.
+        let pos = d.pos.min(self.buf.len());
+        self.buf.splice(pos..pos, h);
     }
 }
 

@@ -253,7 +253,7 @@ impl Server {
         s.batch_spans = flat;
         // Drop the consumed prefix once per read, not once per command.
         if s.rpos > 0 {
-            if s.rpos == s.rbuf.len() {
+            if s.rpos >= s.rbuf.len() {
                 s.rbuf.clear();
                 if s.rbuf.capacity() > IDLE_BUF_KEEP {
                     s.rbuf = Vec::new();
