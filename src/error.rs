@@ -4,6 +4,8 @@
 //! carry the error code (ERR, WRONGTYPE, NOAUTH...) include it, so Display is the whole
 //! line without the leading '-'.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::borrow::Cow;
 use std::fmt;
 
@@ -72,7 +74,7 @@ impl fmt::Display for Error {
 /// Redis shows client-supplied bytes in error texts after replacing CR/LF by spaces and
 /// capping the length (so a reply line can never be broken by the client's data).
 pub fn sanitize(b: &[u8], max: usize) -> String {
-    let cut = &b[..b.len().min(max)];
+    let cut = b.get(..max).unwrap_or(b);
     let mut s = String::from_utf8_lossy(cut).into_owned();
     if s.contains(['\r', '\n']) {
         s = s.replace(['\r', '\n'], " ");

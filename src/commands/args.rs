@@ -8,6 +8,8 @@
 //! MATCH/COUNT/TYPE, `numkeys key [key ...]`, `LIMIT offset count`, the MPOP family's
 //! `COUNT`) are parsed here, once.
 
+#![deny(clippy::indexing_slicing)]
+
 use crate::error::Error;
 use crate::resp::parse::Span;
 use crate::store::bytes::Sds;
@@ -98,7 +100,9 @@ impl<'a> Args<'a> {
     }
     /// Arguments from `i` on.
     pub fn from(&self, i: usize) -> impl ExactSizeIterator<Item = &'a [u8]> + '_ {
-        self.spans[i.min(self.spans.len())..]
+        self.spans
+            .get(i..)
+            .unwrap_or_default()
             .iter()
             .map(|s| self.buf.get(s.start..s.end).unwrap_or_default())
     }
@@ -106,7 +110,7 @@ impl<'a> Args<'a> {
     pub fn slice(&self, range: std::ops::Range<usize>) -> Args<'a> {
         let end = range.end.min(self.spans.len());
         let start = range.start.min(end);
-        Args::new(self.buf, &self.spans[start..end])
+        Args::new(self.buf, self.spans.get(start..end).unwrap_or_default())
     }
     /// Whether argument `i` equals `word`, ignoring ASCII case.
     #[inline]
@@ -359,7 +363,10 @@ pub fn parse_cursor(b: &[u8]) -> Result<u64, Error> {
 }
 
 fn parse_cursor_digits(b: &[u8]) -> Option<u64> {
-    let b = &b[..memchr::memchr(0, b).unwrap_or(b.len())];
+    let b = match memchr::memchr(0, b) {
+        Some(nul) => b.get(..nul).unwrap_or(b),
+        None => b,
+    };
     let Some(&first) = b.first() else {
         return Some(0);
     };

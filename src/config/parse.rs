@@ -3,6 +3,8 @@
 //! directives) and the command line (`from_args`: a file, stdin, `--directive value`
 //! options), with Redis's fatal error texts. Lines are split by `util::split`.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::io::Read;
 use std::path::{Component, Path};
 
@@ -74,21 +76,21 @@ impl Loader<'_> {
     fn load_text(&mut self, text: &[u8]) -> Result<(), ConfigError> {
         for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
             let line = trim_bytes(raw, b" \t\r\n");
-            if line.is_empty() || line[0] == b'#' {
+            if matches!(line.first(), None | Some(b'#')) {
                 continue;
             }
             let here = Some((i + 1, line));
             let argv = split_args(line)
                 .ok_or_else(|| fatal(here, "Unbalanced quotes in configuration line"))?;
-            if argv.is_empty() {
+            let Some((name, values)) = argv.split_first() else {
                 continue;
-            }
-            let name = argv[0].to_ascii_lowercase();
+            };
+            let name = name.to_ascii_lowercase();
             if let Some(e) = lookup(&name) {
                 if e.d.flags & MULTI_ARG == 0 && argv.len() != 2 {
                     return Err(fatal(here, "wrong number of arguments"));
                 }
-                e.d.set(self.c, &argv[1..], &mut self.ctx)
+                e.d.set(self.c, values, &mut self.ctx)
                     .map_err(|m| fatal(here, m))?;
                 continue;
             }
@@ -97,31 +99,27 @@ impl Loader<'_> {
             }) {
                 continue;
             }
-            match (name.as_slice(), argv.len()) {
-                (b"include", 2) => self.include(&argv[1])?,
-                (b"rename-command", 3) => {
-                    self.c
-                        .rename_commands
-                        .push((lossy(&argv[1]), lossy(&argv[2])));
+            match (name.as_slice(), values) {
+                (b"include", [path]) => self.include(path)?,
+                (b"rename-command", [from, to]) => {
+                    self.c.rename_commands.push((lossy(from), lossy(to)));
                 }
-                (b"user", n) if n >= 2 => {
-                    self.c
-                        .users
-                        .push(argv[1..].iter().map(|a| lossy(a)).collect());
+                (b"user", [_, ..]) => {
+                    self.c.users.push(values.iter().map(|a| lossy(a)).collect());
                 }
-                (b"loadmodule", n) if n >= 2 => {
+                (b"loadmodule", [_, ..]) => {
                     return Err(fatal(here, "Modules are not supported by this server"));
                 }
-                (_, n) if name.contains(&b'.') => {
-                    let msg = if n != 2 {
+                (_, _) if name.contains(&b'.') => {
+                    let msg = if argv.len() != 2 {
                         "Module config specified without value"
                     } else {
                         "Modules are not supported by this server"
                     };
                     return Err(fatal(here, msg));
                 }
-                (b"sentinel", n) => {
-                    let msg = if n == 1 {
+                (b"sentinel", _) => {
+                    let msg = if values.is_empty() {
                         "Sentinel mode is not supported by this server"
                     } else {
                         "sentinel directive while not in sentinel mode"
@@ -200,30 +198,31 @@ impl Config {
             return Ok(c);
         }
         let n = args.len();
-        let mut j = 0;
-        if !args[0].starts_with('-') {
-            c.config_file = Some(absolute_path(Path::new(&args[0])));
-            j = 1;
+        let mut first = 0;
+        if let Some(file) = args.first().filter(|a| !a.starts_with('-')) {
+            c.config_file = Some(absolute_path(Path::new(file)));
+            first = 1;
         }
         let mut from_stdin = false;
         let mut options: Vec<u8> = Vec::new();
         let mut handled_last_arg = true;
-        while j < n {
-            let a = args[j].as_bytes();
+        for (j, arg) in args.iter().enumerate().skip(first) {
+            let a = arg.as_bytes();
             if a == b"-" && (j == 0 || j == n - 1) {
                 from_stdin = true;
-            } else if handled_last_arg && a.starts_with(b"--") {
+            } else if let (true, Some(option)) = (handled_last_arg, a.strip_prefix(b"--")) {
                 if !options.is_empty() {
                     options.push(b'\n');
                 }
-                options.extend_from_slice(&a[2..]);
+                options.extend_from_slice(option);
                 options.push(b' ');
                 if split_args(a).is_some_and(|v| v.len() == 1) {
                     // A bare option name: its values follow. `--save` with nothing after
                     // it means `save ""`.
                     handled_last_arg = false;
-                    let is_save = args[j].eq_ignore_ascii_case("--save");
-                    if is_save && (j == n - 1 || args[j + 1].starts_with("--")) {
+                    let is_save = arg.eq_ignore_ascii_case("--save");
+                    let next = args.get(j + 1);
+                    if is_save && next.is_none_or(|next| next.starts_with("--")) {
                         options.extend_from_slice(b"\"\"");
                         handled_last_arg = true;
                     }
@@ -235,7 +234,6 @@ impl Config {
                 options.push(b' ');
                 handled_last_arg = true;
             }
-            j += 1;
         }
 
         let mut text = Vec::new();

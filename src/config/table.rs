@@ -5,6 +5,8 @@
 //! (`dir`, `save`, `client-output-buffer-limit`, `notify-keyspace-events`, `bind`, ...)
 //! with their own parser, renderer and rewrite rule.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::rewrite::RewriteState;
 use super::*;
 use crate::util::num::{parse_f64, parse_i64};
@@ -682,29 +684,29 @@ pub(super) fn check_hostname(_: &Config, v: &[u8]) -> Result<(), ConfigError> {
 pub(super) fn check_proc_title(c: &Config, v: &[u8]) -> Result<(), ConfigError> {
     const ERR: &str = "template format is invalid or contains unknown variables";
     let mut out: Vec<u8> = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        if v[i] != b'{' {
-            out.push(v[i]);
-            i += 1;
+    let mut rest = v;
+    while let Some((&b, tail)) = rest.split_first() {
+        if b != b'{' {
+            out.push(b);
+            rest = tail;
             continue;
         }
-        i += 1;
-        if i >= v.len() {
-            return Err(ERR.into());
-        }
-        if v[i] == b'{' {
-            out.push(b'{');
-            i += 1;
-            continue;
-        }
-        let end = match v[i..].iter().position(|&b| b == b'}') {
-            Some(p) => i + p,
+        match tail.split_first() {
             None => return Err(ERR.into()),
+            Some((b'{', after)) => {
+                out.push(b'{');
+                rest = after;
+                continue;
+            }
+            Some(_) => {}
+        }
+        let mut parts = tail.splitn(2, |&b| b == b'}');
+        let (Some(var), Some(after)) = (parts.next(), parts.next()) else {
+            return Err(ERR.into());
         };
         // What each variable can expand to while validating: the title is not known yet
         // and the server mode is empty for a standalone server.
-        match &v[i..end] {
+        match var {
             b"title" | b"server-mode" => {}
             b"unixsocket" => {
                 out.extend_from_slice(c.unixsocket.as_deref().unwrap_or("").as_bytes())
@@ -712,7 +714,7 @@ pub(super) fn check_proc_title(c: &Config, v: &[u8]) -> Result<(), ConfigError> 
             b"listen-addr" | b"port" | b"tls-port" | b"config-file" => out.push(b'x'),
             _ => return Err(ERR.into()),
         }
-        i = end + 1;
+        rest = after;
     }
     if out.iter().all(|&b| b == b' ') {
         return Err(ERR.into());
@@ -732,7 +734,7 @@ pub fn parse_memory(s: &[u8]) -> Option<u64> {
         return None;
     }
     let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
-    let unit = &s[digits..];
+    let (number, unit) = s.split_at_checked(digits)?;
     let mul: u64 = match unit.to_ascii_lowercase().as_slice() {
         b"" | b"b" => 1,
         b"k" => 1000,
@@ -747,7 +749,7 @@ pub fn parse_memory(s: &[u8]) -> Option<u64> {
         return None;
     }
     let mut v: u64 = 0;
-    for &b in &s[..digits] {
+    for &b in number {
         v = v
             .checked_mul(10)
             .and_then(|x| x.checked_add(u64::from(b - b'0')))
@@ -762,22 +764,22 @@ pub fn parse_memory(s: &[u8]) -> Option<u64> {
 /// C `strtoll(s, &end, base)` requiring `*end == '\0'`: optional leading white space and
 /// sign; an empty string is 0. Returns the value and whether it overflowed (saturated).
 pub(super) fn strtoll_all(s: &[u8], base: u32) -> Option<(i64, bool)> {
-    let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-        i += 1;
-    }
+    let blanks = s
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+        .count();
+    let mut t = s.get(blanks..).unwrap_or_default();
     let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
+    if let Some((&sign @ (b'+' | b'-'), rest)) = t.split_first() {
+        neg = sign == b'-';
+        t = rest;
     }
-    let start = i;
     let mut v: i128 = 0;
     let mut overflow = false;
-    while i < s.len() {
-        let d = match (s[i] as char).to_digit(base) {
-            Some(d) => d,
-            None => break,
+    let mut digits = 0;
+    for &b in t {
+        let Some(d) = (b as char).to_digit(base) else {
+            break;
         };
         if !overflow {
             v = v * i128::from(base) + i128::from(d);
@@ -785,13 +787,13 @@ pub(super) fn strtoll_all(s: &[u8], base: u32) -> Option<(i64, bool)> {
                 overflow = true;
             }
         }
-        i += 1;
+        digits += 1;
     }
-    if i == start {
+    if digits == 0 {
         // No digits: strtoll leaves the end pointer at the start of the string.
         return if s.is_empty() { Some((0, false)) } else { None };
     }
-    if i != s.len() {
+    if digits != t.len() {
         return None;
     }
     let v = if neg { -v } else { v };
@@ -810,8 +812,9 @@ pub(super) fn parse_number(fmt: NumFmt, s: &[u8]) -> Result<i64, ConfigError> {
             return Ok(v as i64);
         }
     }
-    if fmt == NumFmt::MemoryPercent && s.len() > 1 && s[s.len() - 1] == b'%' {
-        if let Some(v) = parse_i64(&s[..s.len() - 1]) {
+    let percent = s.strip_suffix(b"%").filter(|n| !n.is_empty());
+    if let (NumFmt::MemoryPercent, Some(number)) = (fmt, percent) {
+        if let Some(v) = parse_i64(number) {
             if v >= 0 {
                 return Ok(-v);
             }
@@ -919,7 +922,7 @@ impl Directive {
     ) -> Result<(), ConfigError> {
         match &self.ty {
             Ty::Bool { set, check, .. } => {
-                let v = parse_yes_no(&args[0]).ok_or("argument must be 'yes' or 'no'")?;
+                let v = parse_yes_no(single(args)).ok_or("argument must be 'yes' or 'no'")?;
                 if let Some(check) = check {
                     check(v)?;
                 }
@@ -933,7 +936,7 @@ impl Directive {
                 set,
                 ..
             } => {
-                let v = parse_number(*fmt, &args[0])?;
+                let v = parse_number(*fmt, single(args))?;
                 check_bounds(*fmt, *min, *max, *unsigned, v)?;
                 set(c, v);
             }
@@ -972,13 +975,14 @@ impl Directive {
                 check,
                 ..
             } => {
+                let value = single(args);
                 if let Some(check) = check {
-                    check(c, &args[0])?;
+                    check(c, value)?;
                 }
-                let v = if *empty_is_none && args[0].is_empty() {
+                let v = if *empty_is_none && value.is_empty() {
                     None
                 } else {
-                    Some(args[0].clone())
+                    Some(value.to_vec())
                 };
                 set(c, v);
             }
@@ -1095,13 +1099,13 @@ pub(super) fn render_enum(names: &[(&str, i32)], flags: bool, v: i32) -> String 
 // ---------------------------------------------------------------------------------------
 
 pub(super) fn set_dir(c: &mut Config, args: &[Vec<u8>], _: &mut SetCtx) -> Result<(), ConfigError> {
-    if args.len() != 1 {
+    let [dir] = args else {
         return Err("wrong number of arguments".into());
-    }
-    if args[0].is_empty() {
+    };
+    if dir.is_empty() {
         return Err("No such file or directory".into());
     }
-    let p = c.dir.join(lossy(&args[0]));
+    let p = c.dir.join(lossy(dir));
     let abs = std::fs::canonicalize(&p).map_err(ConfigError::Os)?;
     if !abs.is_dir() {
         return Err("Not a directory".into());
@@ -1125,18 +1129,17 @@ pub(super) fn set_save(
     args: &[Vec<u8>],
     ctx: &mut SetCtx,
 ) -> Result<(), ConfigError> {
-    let args = if args.len() == 1 && args[0].is_empty() {
-        &args[..0]
-    } else {
-        args
-    };
+    let args = no_values_if_empty(args);
     if !args.len().is_multiple_of(2) {
         return Err("Invalid save parameters".into());
     }
     let mut points = Vec::with_capacity(args.len() / 2);
-    for pair in args.chunks(2) {
-        let secs = strtoll_all(&pair[0], 10).map(|(v, _)| v);
-        let changes = strtoll_all(&pair[1], 10).map(|(v, _)| v);
+    for pair in args.chunks_exact(2) {
+        let [secs, changes] = pair else {
+            return Err("Invalid save parameters".into());
+        };
+        let secs = strtoll_all(secs, 10).map(|(v, _)| v);
+        let changes = strtoll_all(changes, 10).map(|(v, _)| v);
         match (secs, changes) {
             (Some(s), Some(ch)) if s >= 1 && ch >= 0 => points.push((s as u64, ch as u64)),
             _ => return Err("Invalid save parameters".into()),
@@ -1192,8 +1195,13 @@ pub(super) fn set_obuf_limits(
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
     let mut values: [Option<(u64, u64, u64)>; 3] = [None; 3];
-    for group in args.chunks(4) {
-        let class = match group[0].to_ascii_lowercase().as_slice() {
+    const BAD_LIMITS: &str =
+        "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    for group in args.chunks_exact(4) {
+        let [class, hard, soft, secs] = group else {
+            return Err(BAD_LIMITS.into());
+        };
+        let class = match class.to_ascii_lowercase().as_slice() {
             b"normal" => 0,
             b"slave" | b"replica" => 1,
             b"pubsub" => 2,
@@ -1201,18 +1209,12 @@ pub(super) fn set_obuf_limits(
                 return Err("Invalid client class specified in buffer limit configuration.".into())
             }
         };
-        let hard = parse_memory(&group[1]);
-        let soft = parse_memory(&group[2]);
-        let secs = strtoll_all(&group[3], 10).map(|(v, _)| v);
-        match (hard, soft, secs) {
-            (Some(h), Some(s), Some(t)) if t >= 0 => values[class] = Some((h, s, t as u64)),
-            _ => {
-                return Err(
-                    "Error in hard, soft or soft_seconds setting in buffer limit \
-                            configuration."
-                        .into(),
-                )
-            }
+        let hard = parse_memory(hard);
+        let soft = parse_memory(soft);
+        let secs = strtoll_all(secs, 10).map(|(v, _)| v);
+        match (hard, soft, secs, values.get_mut(class)) {
+            (Some(h), Some(s), Some(t), Some(slot)) if t >= 0 => *slot = Some((h, s, t as u64)),
+            _ => return Err(BAD_LIMITS.into()),
         }
     }
     if let Some(v) = values[0] {
@@ -1228,19 +1230,22 @@ pub(super) fn set_obuf_limits(
 }
 
 pub(super) fn get_obuf_limits(c: &Config) -> String {
-    let parts: Vec<String> = (0..3)
-        .map(|i| {
+    let parts: Vec<String> = OBUF_CLASSES
+        .iter()
+        .enumerate()
+        .map(|(i, class)| {
             let (h, s, t) = obuf(c, i);
-            format!("{} {} {} {}", OBUF_CLASSES[i], h, s, t)
+            format!("{} {} {} {}", class, h, s, t)
         })
         .collect();
     parts.join(" ")
 }
 
 pub(super) fn rewrite_obuf_limits(c: &Config, name: &'static str, st: &mut RewriteState) {
-    for (i, class) in ["normal", "replica", "pubsub"].iter().enumerate() {
+    let classes = ["normal", "replica", "pubsub"].iter().zip(OBUF_DEFAULTS);
+    for (i, (class, default)) in classes.enumerate() {
         let (h, s, t) = obuf(c, i);
-        let force = (h, s, t) != OBUF_DEFAULTS[i];
+        let force = (h, s, t) != default;
         let line = format!(
             "{} {} {} {} {}",
             name,
@@ -1357,11 +1362,11 @@ pub(super) fn set_notify(
     args: &[Vec<u8>],
     _: &mut SetCtx,
 ) -> Result<(), ConfigError> {
-    if args.len() != 1 {
+    let [flags] = args else {
         return Err("wrong number of arguments".into());
-    }
-    c.notify_keyspace_events = parse_notify_flags(&args[0])
-        .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
+    };
+    c.notify_keyspace_events =
+        parse_notify_flags(flags).ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
     Ok(())
 }
 
@@ -1383,11 +1388,7 @@ pub(super) fn set_bind(
     if args.len() > BINDADDR_MAX {
         return Err("Too many bind addresses specified.".into());
     }
-    let args = if args.len() == 1 && args[0].is_empty() {
-        &args[..0]
-    } else {
-        args
-    };
+    let args = no_values_if_empty(args);
     c.bind = args.iter().map(|a| lossy(a)).collect();
     Ok(())
 }
@@ -1414,16 +1415,16 @@ pub(super) fn set_replicaof(
     args: &[Vec<u8>],
     _: &mut SetCtx,
 ) -> Result<(), ConfigError> {
-    if args.len() != 2 {
+    let [host, port] = args else {
         return Err("wrong number of arguments".into());
-    }
+    };
     c.replicaof = None;
-    if args[0].eq_ignore_ascii_case(b"no") && args[1].eq_ignore_ascii_case(b"one") {
+    if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") {
         return Ok(());
     }
-    match strtoll_all(&args[1], 10) {
+    match strtoll_all(port, 10) {
         Some((p, false)) if (0..=65535).contains(&p) => {
-            c.replicaof = Some((lossy(&args[0]), p as u16));
+            c.replicaof = Some((lossy(host), p as u16));
             Ok(())
         }
         _ => Err("Invalid master port".into()),
@@ -1449,11 +1450,7 @@ pub(super) fn set_percentiles(
     args: &[Vec<u8>],
     _: &mut SetCtx,
 ) -> Result<(), ConfigError> {
-    let args = if args.len() == 1 && args[0].is_empty() {
-        &args[..0]
-    } else {
-        args
-    };
+    let args = no_values_if_empty(args);
     let mut v = Vec::with_capacity(args.len());
     for a in args {
         let p = parse_f64(a).ok_or("Invalid latency-tracking-info-percentiles parameters")?;
@@ -1495,6 +1492,21 @@ pub(super) fn rewrite_percentiles(c: &Config, name: &'static str, st: &mut Rewri
 
 /// A CONFIG SET value as arguments: multi-argument directives split it on single spaces
 /// (an empty value is no arguments), others take it whole.
+/// A directive's value given as one empty argument (`save ""`, `bind ""`) means no
+/// values at all.
+fn no_values_if_empty(args: &[Vec<u8>]) -> &[Vec<u8>] {
+    match args {
+        [only] if only.is_empty() => &[],
+        _ => args,
+    }
+}
+
+/// The value of a one-argument directive. Callers pass exactly one (the config file
+/// checks the count, CONFIG SET passes its value whole); none reads as an empty value.
+fn single(args: &[Vec<u8>]) -> &[u8] {
+    args.first().map_or(&[], Vec::as_slice)
+}
+
 pub(super) fn split_set_value(v: &[u8], multi: bool) -> Vec<Vec<u8>> {
     if !multi {
         return vec![v.to_vec()];
@@ -1550,5 +1562,44 @@ mod tests {
         assert_eq!(strtoll_all(b"5x", 10), None);
         assert_eq!(strtoll_all(b"777", 8), Some((511, false)));
         assert_eq!(strtoll_all(b"8", 8), None);
+    }
+
+    #[test]
+    fn number_and_template_edges() {
+        assert_eq!(strtoll_all(b"  ", 10), None);
+        assert_eq!(strtoll_all(b"-", 10), None);
+        assert_eq!(strtoll_all(b"\t-12", 10), Some((-12, false)));
+        assert_eq!(strtoll_all(b"12 ", 10), None);
+        assert_eq!(
+            strtoll_all(b"-9223372036854775808", 10),
+            Some((i64::MIN, false))
+        );
+        assert_eq!(
+            strtoll_all(b"9223372036854775808", 10),
+            Some((i64::MAX, true))
+        );
+        assert_eq!(
+            strtoll_all(b"-99999999999999999999", 10),
+            Some((i64::MIN, true))
+        );
+        assert_eq!(strtoll_all(b"\xff", 10), None);
+        let pct = |s: &[u8]| parse_number(NumFmt::MemoryPercent, s).ok();
+        assert_eq!(pct(b"50%"), Some(-50));
+        assert_eq!(pct(b"%"), None);
+        assert_eq!(pct(b"-5%"), None);
+        assert_eq!(pct(b"5"), Some(5));
+        let c = Config::default();
+        let ok = |t: &[u8]| check_proc_title(&c, t).is_ok();
+        assert!(ok(b"{title} {port}"));
+        assert!(ok(b"{{x"));
+        assert!(ok(b"a"));
+        assert!(!ok(b"{"));
+        assert!(!ok(b"x{"));
+        assert!(!ok(b"{title"));
+        assert!(!ok(b"{nope}"));
+        assert!(!ok(b"   "));
+        assert!(!ok(b"{title}"));
+        assert!(ok(b"{title}}"));
+        assert!(ok(b"\xff"));
     }
 }

@@ -6,6 +6,8 @@
 //! arrays. Lengths unknown in advance are written with a deferred header (`begin_*` /
 //! `end_*`), which reserves nothing and inserts the header once the count is known.
 
+#![deny(clippy::indexing_slicing)]
+
 use crate::util::num;
 
 /// Which aggregate a deferred header stands for.
@@ -215,7 +217,10 @@ impl<'a> Reply<'a> {
         h.push(prefix);
         h.extend_from_slice(itoa::Buffer::new().format(count).as_bytes());
         h.extend_from_slice(b"\r\n");
-        self.buf.splice(d.pos..d.pos, h);
+        // `d.pos` was the buffer's length at `begin` and the buffer only grows; the
+        // clamp keeps a misused `Deferred` from panicking.
+        let pos = d.pos.min(self.buf.len());
+        self.buf.splice(pos..pos, h);
     }
 }
 

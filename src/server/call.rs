@@ -4,6 +4,8 @@
 //! authentication, the RESP2 Pub/Sub restrictions, the LOADING state, timing for
 //! SLOWLOG and INFO commandstats, and feeding the AOF with what changed the data.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::client::{Client, ReplyMode};
 use super::pubsub::Current;
 use super::Core;
@@ -16,9 +18,9 @@ use crate::store::{Store, Value};
 
 /// Client bytes as Redis's `%.*s` shows them: up to `max` bytes, stopping at a NUL.
 fn c_str(b: &[u8], max: usize) -> &[u8] {
-    let b = &b[..b.len().min(max)];
+    let b = b.get(..max).unwrap_or(b);
     match memchr::memchr(0, b) {
-        Some(i) => &b[..i],
+        Some(i) => b.get(..i).unwrap_or(b),
         None => b,
     }
 }
@@ -116,9 +118,9 @@ pub fn prefetch_batch<'a>(
     let mut tables: [(Option<&Dict<Sds>>, u64); 32] = [(None, 0); 32];
     let mut n = 0;
     for args in batch {
-        if n == tables.len() {
+        let Some(slot) = tables.get_mut(n) else {
             break;
-        }
+        };
         let Some(cmd) = keyed_command(&args) else {
             continue;
         };
@@ -127,12 +129,12 @@ pub fn prefetch_batch<'a>(
         }
         if let Some(Value::Hash(h)) = d.keys.get(args.get(1)) {
             if let Some(t) = h.table() {
-                tables[n] = (Some(t), t.prefetch(args.get(2)));
+                *slot = (Some(t), t.prefetch(args.get(2)));
                 n += 1;
             }
         }
     }
-    for &(t, h) in &tables[..n] {
+    for &(t, h) in tables.iter().take(n) {
         if let Some(t) = t {
             t.prefetch_entry(h);
         }

@@ -1,6 +1,8 @@
 //! One connection's input and output: reading the socket, parsing and running the
 //! commands it sent in batches, writing replies back with a fairness cap, and closing.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::blocking::unregister;
 use super::client::Client;
 use super::{call, Server};
@@ -95,7 +97,7 @@ impl Server {
         let Some(conn) = self.core.conns.get_mut(token) else {
             return;
         };
-        if conn.s.rbuf.len() - conn.s.rpos > limit {
+        if conn.s.rbuf.len().saturating_sub(conn.s.rpos) > limit {
             log::warn!(
                 "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
                 conn.s.client.id,
@@ -148,9 +150,17 @@ impl Server {
             flat.clear();
             let mut pos = s.rpos;
             let mut error = None;
-            while frames.len() < max && pos < s.rbuf.len() {
-                match s.parser.parse(&mut s.rbuf[pos..], &mut s.spans, &limits) {
+            while frames.len() < max {
+                let rest = match s.rbuf.get_mut(pos..) {
+                    Some(rest) if !rest.is_empty() => rest,
+                    _ => break,
+                };
+                let avail = rest.len();
+                // The parser never reports more than it was given; clamping keeps every
+                // frame inside `rbuf` by construction here.
+                match s.parser.parse(rest, &mut s.spans, &limits) {
                     Ok(Parsed::Command(n)) => {
+                        let n = n.min(avail);
                         let lo = flat.len();
                         flat.extend_from_slice(&s.spans);
                         frames.push(Frame {
@@ -161,6 +171,7 @@ impl Server {
                         pos += n;
                     }
                     Ok(Parsed::Empty(n)) => {
+                        let n = n.min(avail);
                         frames.push(Frame {
                             start: pos,
                             end: pos + n,
@@ -176,17 +187,21 @@ impl Server {
                 }
             }
             let full = frames.len() == max;
+            // Every frame lies inside `rbuf` and its spans inside `flat` (both were built
+            // above and neither changes while the batch runs): the fallbacks never apply.
+            let frame_buf = |f: &Frame| s.rbuf.get(f.start..f.end).unwrap_or_default();
+            let frame_spans = |f: &Frame| flat.get(f.spans.clone()).unwrap_or_default();
             if frames.len() > 1 {
                 let mut hashes = std::mem::take(&mut s.batch_hashes);
                 let batch = frames
                     .iter()
-                    .map(|f| Args::new(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]));
+                    .map(|f| Args::new(frame_buf(f), frame_spans(f)));
                 call::prefetch_batch(&self.store, s.client.db, batch, &mut hashes);
                 s.batch_hashes = hashes;
             }
             for (i, f) in frames.iter().enumerate() {
                 if !f.spans.is_empty() {
-                    let args = Args::from_wire(&s.rbuf[f.start..f.end], &flat[f.spans.clone()]);
+                    let args = Args::from_wire(frame_buf(f), frame_spans(f));
                     call::process_command(
                         &mut self.store,
                         &mut self.core,
@@ -238,7 +253,7 @@ impl Server {
         s.batch_spans = flat;
         // Drop the consumed prefix once per read, not once per command.
         if s.rpos > 0 {
-            if s.rpos == s.rbuf.len() {
+            if s.rpos >= s.rbuf.len() {
                 s.rbuf.clear();
                 if s.rbuf.capacity() > IDLE_BUF_KEEP {
                     s.rbuf = Vec::new();
@@ -277,8 +292,8 @@ impl Server {
         }
         let mut written = 0;
         let mut broken = false;
-        while conn.s.wpos < conn.s.wbuf.len() {
-            match write_fd(&conn.sock, &conn.s.wbuf[conn.s.wpos..]) {
+        while let Some(out) = conn.s.wbuf.get(conn.s.wpos..).filter(|o| !o.is_empty()) {
+            match write_fd(&conn.sock, out) {
                 Ok(0) => {
                     broken = true;
                     break;
@@ -303,7 +318,9 @@ impl Server {
             self.close_conn(token);
             return;
         }
-        let conn = &mut self.core.conns[token];
+        let Some(conn) = self.core.conns.get_mut(token) else {
+            return;
+        };
         if conn.s.wpos >= conn.s.wbuf.len() {
             conn.s.wbuf.clear();
             conn.s.wpos = 0;
@@ -327,7 +344,9 @@ impl Server {
                 // The socket may still take more: come back next iteration.
                 self.core.queue_write(token);
             }
-            let conn = &mut self.core.conns[token];
+            let Some(conn) = self.core.conns.get_mut(token) else {
+                return;
+            };
             if !conn.want_write {
                 conn.want_write = true;
                 let _ = self.poll.registry().reregister(
@@ -420,6 +439,8 @@ fn write_fd(sock: &TcpStream, buf: &[u8]) -> io::Result<usize> {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::super::client::ClientRef;
     use super::super::Server;

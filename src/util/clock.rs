@@ -5,6 +5,8 @@
 //! vDSO call with no conversion work; the wall clock is derived from an anchor taken once
 //! per loop iteration, so a command costs two clock reads in all.
 
+#![deny(clippy::indexing_slicing)]
+
 /// Nanoseconds of CLOCK_MONOTONIC.
 #[inline]
 pub fn mono_ns() -> u64 {

@@ -1,5 +1,7 @@
 //! Talking to the allocator.
 
+#![deny(clippy::indexing_slicing)]
+
 /// Gives freed memory back to the operating system now. jemalloc otherwise keeps dirty
 /// pages until its decay timer runs, and without allocation traffic that may be never;
 /// Redis purges after a synchronous FLUSHALL/FLUSHDB for the same reason.

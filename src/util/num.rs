@@ -14,6 +14,8 @@
 //! "inf", "infinity", ...) are the C library's; the process must stay in the "C"
 //! numeric locale, which a Rust program does unless it calls `setlocale`.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::os::raw::{c_char, c_int};
 
 /// Redis' `LONG_STR_SIZE`: `string2ll` rejects inputs this long or longer outright.
@@ -41,8 +43,8 @@ pub fn parse_i64(b: &[u8]) -> Option<i64> {
     if b == b"0" {
         return Some(0);
     }
-    let (negative, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
         _ => (false, b),
     };
     let (&first, rest) = digits.split_first()?;
@@ -79,7 +81,7 @@ pub fn parse_i64(b: &[u8]) -> Option<i64> {
 /// '-', so that corner cannot be reached through them.)
 pub fn parse_u64(b: &[u8]) -> Option<u64> {
     let b = match memchr::memchr(0, b) {
-        Some(nul) => &b[..nul],
+        Some(nul) => b.get(..nul).unwrap_or(b),
         None => b,
     };
     if let Some(v) = parse_i64(b) {
@@ -114,8 +116,9 @@ pub fn parse_u64(b: &[u8]) -> Option<u64> {
 /// "-inf", "+inf", "infinity" (any case) are accepted as infinities, and hex floats
 /// such as "0x10" are accepted. There is no length limit.
 pub fn parse_f64(b: &[u8]) -> Option<f64> {
-    if b.is_empty() || is_c_space(b[0]) {
-        return None;
+    match b.first() {
+        Some(&c) if !is_c_space(c) => {}
+        _ => return None,
     }
     with_c_string(b, |text| {
         let mut end: *mut c_char = std::ptr::null_mut();
@@ -145,7 +148,7 @@ pub fn parse_f64(b: &[u8]) -> Option<f64> {
 /// ±infinity or 0.
 pub fn parse_f64_lax(b: &[u8]) -> Option<f64> {
     let b = match memchr::memchr(0, b) {
-        Some(nul) => &b[..nul],
+        Some(nul) => b.get(..nul).unwrap_or(b),
         None => b,
     };
     if b.is_empty() {
@@ -197,7 +200,7 @@ fn fmt_double_printf(d: f64, out: &mut Vec<u8>) {
         )
     };
     let n = usize::try_from(n).unwrap_or(0).min(buf.len() - 1);
-    out.extend_from_slice(&buf[..n]);
+    out.extend_from_slice(buf.get(..n).unwrap_or_default());
 }
 
 /// Appends a double widened to long double and printed as Redis 7.0's
@@ -210,7 +213,7 @@ pub fn fmt_long_double_human(d: f64, out: &mut Vec<u8>) {
     // SAFETY: the buffer is writable for its full length; the C side writes at most
     // `len` bytes (including its NUL) and returns how many it used, or 0.
     let n = unsafe { ferrokv_ld_fmt_human(d, buf.as_mut_ptr().cast::<c_char>(), buf.len()) };
-    out.extend_from_slice(&buf[..n.min(buf.len())]);
+    out.extend_from_slice(buf.get(..n).unwrap_or(buf.as_slice()));
 }
 
 /// Appends an i64 in decimal.
@@ -262,7 +265,7 @@ pub fn incr_by_float(current: Option<&[u8]>, incr: &[u8]) -> FloatIncr {
         )
     };
     match status {
-        LD_OK => FloatIncr::Value(buf[..len.min(buf.len())].to_vec()),
+        LD_OK => FloatIncr::Value(buf.get(..len).unwrap_or(buf.as_slice()).to_vec()),
         LD_NAN_OR_INF => FloatIncr::NanOrInf,
         // LD_NO_ROOM cannot happen: the largest finite long double prints in under
         // 5,000 bytes. Report it as a parse failure rather than panicking.
@@ -309,14 +312,16 @@ fn is_c_space(c: u8) -> bool {
 fn with_c_string<R>(b: &[u8], f: impl FnOnce(*const c_char) -> R) -> R {
     if b.len() < STACK_NUM_BUF {
         let mut buf = [0u8; STACK_NUM_BUF];
-        buf[..b.len()].copy_from_slice(b);
-        f(buf.as_ptr().cast())
-    } else {
-        let mut v = Vec::with_capacity(b.len() + 1);
-        v.extend_from_slice(b);
-        v.push(0);
-        f(v.as_ptr().cast())
+        // Always there (b.len() < STACK_NUM_BUF), leaving room for the NUL.
+        if let Some(dst) = buf.get_mut(..b.len()) {
+            dst.copy_from_slice(b);
+            return f(buf.as_ptr().cast());
+        }
     }
+    let mut v = Vec::with_capacity(b.len() + 1);
+    v.extend_from_slice(b);
+    v.push(0);
+    f(v.as_ptr().cast())
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -349,6 +354,8 @@ unsafe fn errno() -> c_int {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

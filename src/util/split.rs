@@ -9,6 +9,8 @@
 //! (`a"b c"` is `ab c`), and a closing quote must be followed by a blank or the end of
 //! the line. An unterminated quote makes the whole line invalid.
 
+#![deny(clippy::indexing_slicing)]
+
 /// How a NUL byte in the line reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Nul {
@@ -165,7 +167,12 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     if !split_in_place(&mut buf, Nul::Byte, |a| ranges.push(a.start..a.end)) {
         return None;
     }
-    Some(ranges.into_iter().map(|r| buf[r].to_vec()).collect())
+    Some(
+        ranges
+            .into_iter()
+            .map(|r| buf.get(r).unwrap_or_default().to_vec())
+            .collect(),
+    )
 }
 
 /// Appends `s` as a double-quoted string that `split_args` reads back (Redis
@@ -198,8 +205,11 @@ pub fn repr(s: &[u8]) -> String {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn inline(line: &[u8]) -> Option<Vec<(Vec<u8>, bool)>> {
         let mut buf = line.to_vec();
@@ -280,5 +290,50 @@ mod tests {
         assert_eq!(inline(b"'a\\n'"), Some(vec![(b"a\\n".to_vec(), true)]));
         // Blanks: the isspace set between arguments, vertical tab and form feed included.
         assert_eq!(inline(b"\x0b a \x0c"), Some(vec![(b"a".to_vec(), false)]));
+    }
+
+    /// Bytes a line of arguments is made of: the ones the grammar treats specially
+    /// (quotes, backslash, blanks, NUL, `x` and hex digits) often, any byte sometimes.
+    fn line_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+        let special = prop::sample::select(&b"\"'\\ \t\r\n\x0b\x0c\0xa0F#"[..]);
+        proptest::collection::vec(prop_oneof![3 => special, 1 => any::<u8>()], 0..max)
+    }
+
+    proptest! {
+        #[test]
+        fn split_never_panics_and_stays_in_the_line(line in line_bytes(64)) {
+            for nul in [Nul::EndsLine, Nul::Byte] {
+                let mut buf = line.clone();
+                let mut args = Vec::new();
+                split_in_place(&mut buf, nul, |a| args.push(a));
+                let mut prev_end = 0;
+                for a in args {
+                    prop_assert!(prev_end <= a.start && a.start <= a.end && a.end <= buf.len());
+                    prev_end = a.end;
+                }
+            }
+            let _ = split_args(&line);
+        }
+
+        #[test]
+        fn repr_reads_back_as_one_argument(arg in line_bytes(48)) {
+            let mut out = Vec::new();
+            repr_into(&arg, &mut out);
+            prop_assert_eq!(split_args(&out), Some(vec![arg.clone()]));
+        }
+
+        #[test]
+        fn split_repr_split_round_trips(line in line_bytes(64)) {
+            if let Some(args) = split_args(&line) {
+                let mut joined = Vec::new();
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        joined.push(b' ');
+                    }
+                    repr_into(a, &mut joined);
+                }
+                prop_assert_eq!(split_args(&joined), Some(args));
+            }
+        }
     }
 }
