@@ -736,7 +736,7 @@ fn sintercard(ctx: &mut Ctx, a: &Args) -> CmdResult {
 }
 
 fn sintercard_keys(a: &Args) -> Vec<usize> {
-    super::lists::numkeys_keys(a, 1)
+    super::args::numkeys_keys(a, 1)
 }
 
 /// SUNION key [key ...]
