@@ -562,12 +562,19 @@ fn lpos(ctx: &mut Ctx, a: &Args) -> CmdResult {
 }
 
 /// Moves one element from the list at `src` to the list at `dst` (LMOVE and friends);
-/// the source must have been checked to exist by the caller or is checked here.
-fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: bool, to: bool) -> CmdResult {
+/// the source must have been checked to exist by the caller or is checked here. True
+/// when an element moved.
+fn lmove_generic(
+    ctx: &mut Ctx,
+    src: &[u8],
+    dst: &[u8],
+    from: bool,
+    to: bool,
+) -> Result<bool, Error> {
     let fill = fill(ctx);
     if write(ctx.store, src)?.is_none() {
         ctx.reply.null();
-        return Ok(());
+        return Ok(false);
     }
     write(ctx.store, dst)?;
     let value;
@@ -575,14 +582,14 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: bool, to: bool) ->
     if src == dst {
         let Some(l) = write(ctx.store, src)? else {
             ctx.reply.null();
-            return Ok(());
+            return Ok(false);
         };
         value = l.pop(from).unwrap_or_default();
         l.push(&value, to, fill);
     } else {
         let Some(l) = write(ctx.store, src)? else {
             ctx.reply.null();
-            return Ok(());
+            return Ok(false);
         };
         value = l.pop(from).unwrap_or_default();
         src_empty = l.is_empty();
@@ -602,19 +609,21 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: bool, to: bool) ->
     if src_empty {
         ctx.store.remove_emptied(src);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>
 fn lmove(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let from = side(a.get(3))?;
     let to = side(a.get(4))?;
-    lmove_generic(ctx, a.get(1), a.get(2), from, to)
+    lmove_generic(ctx, a.get(1), a.get(2), from, to)?;
+    Ok(())
 }
 
 /// RPOPLPUSH source destination
 fn rpoplpush(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    lmove_generic(ctx, a.get(1), a.get(2), false, true)
+    lmove_generic(ctx, a.get(1), a.get(2), false, true)?;
+    Ok(())
 }
 
 /// Parsed LMPOP/BLMPOP arguments: the keys, the side, the count.
@@ -730,9 +739,7 @@ fn blmove_generic(
         }
         return Ok(());
     }
-    let dirty = ctx.store.dirty;
-    lmove_generic(ctx, src, dst, from, to)?;
-    if ctx.store.dirty != dirty {
+    if lmove_generic(ctx, src, dst, from, to)? {
         let cmd = if ctx.cmd.name == "blmove" {
             sds_cmd(&[b"LMOVE", src, dst, a.get(3), a.get(4)])
         } else {
