@@ -1323,6 +1323,7 @@ mod tests {
         assert_eq!(k.r("LMOVE src dst LEFT RIGHT"), bulk("a"));
         assert_eq!(k.events(), vec!["rpush", "lpop"]);
         assert_eq!(k.dirty, 1);
+        assert_eq!(k.touched_keys(), ["dst", "src"]);
         assert_eq!(k.r("RPOPLPUSH src dst"), bulk("b"));
         assert_eq!(k.events(), vec!["lpush", "rpop", "del"]);
         assert!(!k.exists("src"));

@@ -1209,6 +1209,7 @@ mod tests {
         assert_eq!(k.r("SMOVE s d 1"), int(1));
         assert_eq!(k.events(), vec!["srem", "sadd"]);
         assert_eq!(k.dirty, 2);
+        assert_eq!(k.touched_keys(), ["s", "d"]);
         assert_eq!(k.encoding("d"), "intset");
         assert_eq!(k.r("SMOVE s d 9"), int(0));
         assert_eq!(k.r("SMOVE s s 2"), int(1));
