@@ -3,13 +3,15 @@
 //! BLMPOP, as Redis 7.0 runs them.
 //!
 //! The value type lives in `store::list`; this file parses arguments, applies changes and
-//! replies. Every write is signalled, notified with Redis's event names and counted in
-//! `dirty`, and a list that loses its last element is deleted (with a "del" event). A
+//! replies. Every write reports itself with one `Store::modified` call (dirty count,
+//! WATCH and blocked-client signal, and the keyspace event under Redis's name), and a list
+//! that loses its last element is deleted (`Store::remove_emptied`, with a "del" event). A
 //! blocking command is its non-blocking form plus `Ctx::block` when every key is empty;
 //! what it did is fed to the AOF in the non-blocking form Redis 7.0 uses (BLPOP → LPOP
 //! key, BLMPOP → LPOP key count, BLMOVE → LMOVE, BRPOPLPUSH → RPOPLPUSH). LMPOP too is
 //! fed as LPOP/RPOP key count.
 
+use super::args::numkeys_keys;
 use super::flags::*;
 use super::{cmd, sds_cmd, Args, BlockOn, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
@@ -196,16 +198,13 @@ fn pop_name(front: bool) -> &'static [u8] {
     }
 }
 
-/// What follows removing `n` elements from one end of the list at `key`: the pop event,
-/// the key's deletion when the list is empty, the signal and the dirty count.
+/// Reports the removal of `n` elements from one end of the list at `key` (the pop event,
+/// `n` changes), and deletes the key when the list is left empty.
 fn popped(store: &mut Store, key: &[u8], front: bool, n: usize, empty: bool) {
-    store.notify(notify::LIST, pop_event(front), key);
+    store.modified_by(key, notify::LIST, pop_event(front), n as u64);
     if empty {
-        store.take(key);
-        store.notify(notify::GENERIC, "del", key);
+        store.remove_emptied(key);
     }
-    store.signal_modified(key);
-    store.dirty += n as u64;
 }
 
 /// Replies with the `n` elements at one end (the tail ones from the tail inwards) and
@@ -234,9 +233,7 @@ fn push_generic(ctx: &mut Ctx, a: &Args, front: bool, xx: bool) -> CmdResult {
             for v in a.from(2) {
                 l.push(v, front, fill);
             }
-            let len = l.len();
-            ctx.store.signal_modified(key);
-            len
+            l.len()
         }
         None => {
             if xx {
@@ -253,8 +250,8 @@ fn push_generic(ctx: &mut Ctx, a: &Args, front: bool, xx: bool) -> CmdResult {
         }
     };
     ctx.reply.int(len as i64);
-    ctx.store.notify(notify::LIST, push_event(front), key);
-    ctx.store.dirty += (a.len() - 2) as u64;
+    ctx.store
+        .modified_by(key, notify::LIST, push_event(front), (a.len() - 2) as u64);
     Ok(())
 }
 
@@ -280,17 +277,14 @@ fn rpushx(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// The common part of LPOP and RPOP.
 fn pop_generic(ctx: &mut Ctx, a: &Args, front: bool) -> CmdResult {
-    if a.len() > 3 {
+    let mut c = a.cursor(2);
+    if c.remaining() > 1 {
         return Err(Error::Arity(ctx.cmd.name.to_string()));
     }
-    let count = if a.len() == 3 {
-        Some(
-            parse_i64(a.get(2))
-                .filter(|&c| c >= 0)
-                .ok_or(Error::NotPositive)?,
-        )
-    } else {
+    let count = if c.is_done() {
         None
+    } else {
+        Some(c.i64_min(0, Error::NotPositive)?)
     };
     let key = a.get(1);
     let Some(l) = write(ctx.store, key)? else {
@@ -410,9 +404,7 @@ fn lset(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Err(Error::IndexOutOfRange);
     }
     ctx.reply.ok();
-    ctx.store.signal_modified(key);
-    ctx.store.notify(notify::LIST, "lset", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::LIST, "lset");
     Ok(())
 }
 
@@ -437,9 +429,7 @@ fn linsert(ctx: &mut Ctx, a: &Args) -> CmdResult {
     };
     l.insert(if before { pos } else { pos + 1 }, a.get(4), fill);
     let len = l.len();
-    ctx.store.signal_modified(key);
-    ctx.store.notify(notify::LIST, "linsert", key);
-    ctx.store.dirty += 1;
+    ctx.store.modified(key, notify::LIST, "linsert");
     ctx.reply.int(len as i64);
     Ok(())
 }
@@ -456,13 +446,11 @@ fn lrem(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let removed = l.remove_matching(a.get(3), count, fill);
     let empty = l.is_empty();
     if removed > 0 {
-        ctx.store.notify(notify::LIST, "lrem", key);
+        ctx.store
+            .modified_by(key, notify::LIST, "lrem", removed as u64);
         if empty {
-            ctx.store.take(key);
-            ctx.store.notify(notify::GENERIC, "del", key);
+            ctx.store.remove_emptied(key);
         }
-        ctx.store.signal_modified(key);
-        ctx.store.dirty += removed as u64;
     }
     ctx.reply.int(removed as i64);
     Ok(())
@@ -484,13 +472,12 @@ fn ltrim(ctx: &mut Ctx, a: &Args) -> CmdResult {
     };
     l.trim(ltrim, rtrim);
     let empty = l.is_empty();
-    ctx.store.notify(notify::LIST, "ltrim", key);
+    // Trimming nothing is still the write Redis reports (event and signal, no change).
+    ctx.store
+        .modified_by(key, notify::LIST, "ltrim", (ltrim + rtrim) as u64);
     if empty {
-        ctx.store.take(key);
-        ctx.store.notify(notify::GENERIC, "del", key);
+        ctx.store.remove_emptied(key);
     }
-    ctx.store.signal_modified(key);
-    ctx.store.dirty += (ltrim + rtrim) as u64;
     ctx.reply.ok();
     Ok(())
 }
@@ -500,31 +487,22 @@ fn lpos(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let mut rank: i64 = 1;
     let mut count: i64 = -1;
     let mut maxlen: i64 = 0;
-    let mut j = 3;
-    while j < a.len() {
-        let more = j + 1 < a.len();
-        if a.is(j, "rank") && more {
-            j += 1;
-            rank = long(a.get(j))?;
+    let mut c = a.cursor(3);
+    while !c.is_done() {
+        if c.eat_with("rank", 1) {
+            rank = c.i64()?;
             if rank == 0 {
                 return Err(Error::msg(
                     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
                 ));
             }
-        } else if a.is(j, "count") && more {
-            j += 1;
-            count = parse_i64(a.get(j))
-                .filter(|&c| c >= 0)
-                .ok_or(Error::msg("ERR COUNT can't be negative"))?;
-        } else if a.is(j, "maxlen") && more {
-            j += 1;
-            maxlen = parse_i64(a.get(j))
-                .filter(|&c| c >= 0)
-                .ok_or(Error::msg("ERR MAXLEN can't be negative"))?;
+        } else if c.eat_with("count", 1) {
+            count = c.i64_min(0, Error::msg("ERR COUNT can't be negative"))?;
+        } else if c.eat_with("maxlen", 1) {
+            maxlen = c.i64_min(0, Error::msg("ERR MAXLEN can't be negative"))?;
         } else {
             return Err(Error::Syntax);
         }
-        j += 1;
     }
     // A negative rank searches from the tail (Redis negates it in a C long, so
     // LONG_MIN stays negative and every match qualifies).
@@ -584,12 +562,19 @@ fn lpos(ctx: &mut Ctx, a: &Args) -> CmdResult {
 }
 
 /// Moves one element from the list at `src` to the list at `dst` (LMOVE and friends);
-/// the source must have been checked to exist by the caller or is checked here.
-fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: bool, to: bool) -> CmdResult {
+/// the source must have been checked to exist by the caller or is checked here. True
+/// when an element moved.
+fn lmove_generic(
+    ctx: &mut Ctx,
+    src: &[u8],
+    dst: &[u8],
+    from: bool,
+    to: bool,
+) -> Result<bool, Error> {
     let fill = fill(ctx);
     if write(ctx.store, src)?.is_none() {
         ctx.reply.null();
-        return Ok(());
+        return Ok(false);
     }
     write(ctx.store, dst)?;
     let value;
@@ -597,23 +582,19 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: bool, to: bool) ->
     if src == dst {
         let Some(l) = write(ctx.store, src)? else {
             ctx.reply.null();
-            return Ok(());
+            return Ok(false);
         };
         value = l.pop(from).unwrap_or_default();
         l.push(&value, to, fill);
-        ctx.store.signal_modified(dst);
     } else {
         let Some(l) = write(ctx.store, src)? else {
             ctx.reply.null();
-            return Ok(());
+            return Ok(false);
         };
         value = l.pop(from).unwrap_or_default();
         src_empty = l.is_empty();
         match write(ctx.store, dst)? {
-            Some(d) => {
-                d.push(&value, to, fill);
-                ctx.store.signal_modified(dst);
-            }
+            Some(d) => d.push(&value, to, fill),
             None => {
                 let mut d = List::new();
                 d.push(&value, to, fill);
@@ -621,77 +602,49 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: bool, to: bool) ->
             }
         }
     }
-    ctx.store.notify(notify::LIST, push_event(to), dst);
+    // One change in all: the push counts it, the pop is reported with none.
+    ctx.store.modified(dst, notify::LIST, push_event(to));
     ctx.reply.bulk(&value);
-    ctx.store.notify(notify::LIST, pop_event(from), src);
+    ctx.store.modified_by(src, notify::LIST, pop_event(from), 0);
     if src_empty {
-        ctx.store.take(src);
-        ctx.store.notify(notify::GENERIC, "del", src);
+        ctx.store.remove_emptied(src);
     }
-    ctx.store.signal_modified(src);
-    ctx.store.dirty += 1;
-    Ok(())
+    Ok(true)
 }
 
 /// LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>
 fn lmove(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let from = side(a.get(3))?;
     let to = side(a.get(4))?;
-    lmove_generic(ctx, a.get(1), a.get(2), from, to)
+    lmove_generic(ctx, a.get(1), a.get(2), from, to)?;
+    Ok(())
 }
 
 /// RPOPLPUSH source destination
 fn rpoplpush(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    lmove_generic(ctx, a.get(1), a.get(2), false, true)
+    lmove_generic(ctx, a.get(1), a.get(2), false, true)?;
+    Ok(())
 }
 
-/// Parsed LMPOP/BLMPOP arguments: index of the first key, number of keys, side, count.
-struct MPop {
-    first: usize,
-    n: usize,
+/// Parsed LMPOP/BLMPOP arguments: the keys, the side, the count.
+struct MPop<'a> {
+    keys: Args<'a>,
     front: bool,
     count: u64,
 }
 
 /// Parses `numkeys key [key ...] <LEFT | RIGHT> [COUNT count]` from `numkeys_idx`.
-fn parse_mpop(a: &Args, numkeys_idx: usize) -> Result<MPop, Error> {
-    let numkeys = parse_i64(a.get(numkeys_idx))
-        .filter(|&n| n >= 1)
-        .ok_or(Error::msg("ERR numkeys should be greater than 0"))?;
-    let where_idx = (numkeys as u64).saturating_add(numkeys_idx as u64 + 1);
-    if where_idx >= a.len() as u64 {
-        return Err(Error::Syntax);
-    }
-    let where_idx = where_idx as usize;
-    let front = side(a.get(where_idx))?;
-    let mut count: Option<u64> = None;
-    let mut j = where_idx + 1;
-    while j < a.len() {
-        if count.is_none() && a.is(j, "count") && j + 1 < a.len() {
-            j += 1;
-            count = Some(
-                parse_i64(a.get(j))
-                    .filter(|&c| c >= 1)
-                    .ok_or(Error::msg("ERR count should be greater than 0"))?
-                    as u64,
-            );
-        } else {
-            return Err(Error::Syntax);
-        }
-        j += 1;
-    }
-    Ok(MPop {
-        first: numkeys_idx + 1,
-        n: numkeys as usize,
-        front,
-        count: count.unwrap_or(1),
-    })
+fn parse_mpop<'a>(a: &Args<'a>, numkeys_idx: usize) -> Result<MPop<'a>, Error> {
+    let mut c = a.cursor(numkeys_idx);
+    let keys = c.numkeys(Error::msg("ERR numkeys should be greater than 0"))?;
+    let front = side(c.arg()?)?;
+    let count = c.mpop_count()?;
+    Ok(MPop { keys, front, count })
 }
 
 /// Pops from the first non-empty list of an LMPOP/BLMPOP; false when all are empty.
-fn mpop_serve(ctx: &mut Ctx, a: &Args, p: &MPop) -> Result<bool, Error> {
-    for i in p.first..p.first + p.n {
-        let key = a.get(i);
+fn mpop_serve(ctx: &mut Ctx, p: &MPop) -> Result<bool, Error> {
+    for key in p.keys.iter() {
         let Some(l) = write(ctx.store, key)? else {
             continue;
         };
@@ -714,24 +667,10 @@ fn mpop_serve(ctx: &mut Ctx, a: &Args, p: &MPop) -> Result<bool, Error> {
 /// LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
 fn lmpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let p = parse_mpop(a, 1)?;
-    if !mpop_serve(ctx, a, &p)? {
+    if !mpop_serve(ctx, &p)? {
         ctx.reply.null_array();
     }
     Ok(())
-}
-
-/// The keys of a command whose `numkeys` argument is at `idx` (the keys follow it).
-pub(crate) fn numkeys_keys(a: &Args, idx: usize) -> Vec<usize> {
-    if idx >= a.len() {
-        return Vec::new();
-    }
-    let Some(n) = parse_i64(a.get(idx)).filter(|&n| n > 0) else {
-        return Vec::new();
-    };
-    let end = (idx as u64 + 1)
-        .saturating_add(n as u64)
-        .min(a.len() as u64) as usize;
-    (idx + 1..end).collect()
 }
 
 fn lmpop_keys(a: &Args) -> Vec<usize> {
@@ -744,10 +683,10 @@ fn blmpop_keys(a: &Args) -> Vec<usize> {
 
 /// The common part of BLPOP and BRPOP.
 fn bpop_generic(ctx: &mut Ctx, a: &Args, front: bool) -> CmdResult {
-    let timeout = parse_timeout(a.get(a.len() - 1))?;
-    let last = a.len() - 2;
-    for i in 1..=last {
-        let key = a.get(i);
+    let mut c = a.cursor(1);
+    let keys = c.next_n(a.len() - 2)?;
+    let timeout = c.timeout()?;
+    for key in keys.iter() {
         let Some(l) = write(ctx.store, key)? else {
             continue;
         };
@@ -767,7 +706,7 @@ fn bpop_generic(ctx: &mut Ctx, a: &Args, front: bool) -> CmdResult {
         ctx.rewrite_as(vec![sds_cmd(&[pop_name(front), key])]);
         return Ok(());
     }
-    let keys: Vec<&[u8]> = (1..=last).map(|i| a.get(i)).collect();
+    let keys: Vec<&[u8]> = keys.iter().collect();
     if !ctx.block(&keys, timeout) {
         ctx.reply.null_array();
     }
@@ -800,9 +739,7 @@ fn blmove_generic(
         }
         return Ok(());
     }
-    let dirty = ctx.store.dirty;
-    lmove_generic(ctx, src, dst, from, to)?;
-    if ctx.store.dirty != dirty {
+    if lmove_generic(ctx, src, dst, from, to)? {
         let cmd = if ctx.cmd.name == "blmove" {
             sds_cmd(&[b"LMOVE", src, dst, a.get(3), a.get(4)])
         } else {
@@ -831,10 +768,10 @@ fn brpoplpush(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn blmpop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let p = parse_mpop(a, 2)?;
     let timeout = parse_timeout(a.get(1))?;
-    if mpop_serve(ctx, a, &p)? {
+    if mpop_serve(ctx, &p)? {
         return Ok(());
     }
-    let keys: Vec<&[u8]> = (p.first..p.first + p.n).map(|i| a.get(i)).collect();
+    let keys: Vec<&[u8]> = p.keys.iter().collect();
     if !ctx.block(&keys, timeout) {
         ctx.reply.null_array();
     }
@@ -1386,6 +1323,7 @@ mod tests {
         assert_eq!(k.r("LMOVE src dst LEFT RIGHT"), bulk("a"));
         assert_eq!(k.events(), vec!["rpush", "lpop"]);
         assert_eq!(k.dirty, 1);
+        assert_eq!(k.touched_keys(), ["dst", "src"]);
         assert_eq!(k.r("RPOPLPUSH src dst"), bulk("b"));
         assert_eq!(k.events(), vec!["lpush", "rpop", "del"]);
         assert!(!k.exists("src"));

@@ -2,22 +2,22 @@
 //! SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE SSCAN, as Redis 7.0
 //! runs them.
 //!
-//! The value type lives in `store::set` (intset or hash table). Every write is signalled,
-//! notified with Redis's event names and counted in `dirty`; a set that loses its last
-//! member is deleted. SPOP is fed to the AOF as what it did: SREM of the popped member
+//! The value type lives in `store::set` (intset or hash table). Every write reports itself
+//! with one `Store::modified` call (dirty count, WATCH and blocked-client signal, and the
+//! keyspace event under Redis's name); a set that loses its last member is deleted
+//! (`Store::remove_emptied`). SPOP is fed to the AOF as what it did: SREM of the popped member
 //! (several members per SREM, up to 1024, when a count is given), or DEL when it took the
 //! whole set. Results of the STORE forms follow the same encoding rules as SADD.
 
 use super::args::parse_cursor;
 use super::flags::*;
-use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
+use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group, ScanOpts};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::{Agg, Reply};
 use crate::store::bytes::Sds;
 use crate::store::set::{random_below, Member, Set};
 use crate::store::{notify, Db, Store, Value};
 use crate::util::glob::glob_match;
-use crate::util::num::parse_i64;
 use std::collections::HashSet;
 
 pub const COMMANDS: &[CommandDef] = &[
@@ -146,9 +146,6 @@ fn sadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
             for m in a.from(2) {
                 added += s.add(m, max) as i64;
             }
-            if added > 0 {
-                ctx.store.signal_modified(key);
-            }
             added
         }
         None => {
@@ -162,9 +159,9 @@ fn sadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
         }
     };
     if added > 0 {
-        ctx.store.notify(notify::SET, "sadd", key);
+        ctx.store
+            .modified_by(key, notify::SET, "sadd", added as u64);
     }
-    ctx.store.dirty += added as u64;
     ctx.reply.int(added);
     Ok(())
 }
@@ -187,15 +184,11 @@ fn srem(ctx: &mut Ctx, a: &Args) -> CmdResult {
     }
     let empty = s.is_empty();
     if deleted > 0 {
+        ctx.store
+            .modified_by(key, notify::SET, "srem", deleted as u64);
         if empty {
-            ctx.store.take(key);
+            ctx.store.remove_emptied(key);
         }
-        ctx.store.signal_modified(key);
-        ctx.store.notify(notify::SET, "srem", key);
-        if empty {
-            ctx.store.notify(notify::GENERIC, "del", key);
-        }
-        ctx.store.dirty += deleted as u64;
     }
     ctx.reply.int(deleted);
     Ok(())
@@ -244,13 +237,16 @@ fn scard(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// SPOP key [count]
 fn spop(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    if a.len() == 3 {
-        return spop_count(ctx, a);
-    }
-    if a.len() > 3 {
-        return Err(Error::Syntax);
-    }
     let key = a.get(1);
+    let mut c = a.cursor(2);
+    match c.remaining() {
+        0 => {}
+        1 => {
+            let count = c.i64_min(0, Error::NotPositive)? as u64;
+            return spop_count(ctx, key, count);
+        }
+        _ => return Err(Error::Syntax),
+    }
     let Some(s) = write(ctx.store, key)? else {
         ctx.reply.null();
         return Ok(());
@@ -260,27 +256,20 @@ fn spop(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Ok(());
     };
     let empty = s.is_empty();
-    ctx.store.notify(notify::SET, "spop", key);
+    ctx.store.modified(key, notify::SET, "spop");
+    if empty {
+        ctx.store.remove_emptied(key);
+    }
     if ctx.propagates() {
         // Only built when the AOF records commands: it is dropped unread otherwise.
         ctx.rewrite_as(vec![sds_cmd(&[b"SREM", key, &m])]);
     }
     ctx.reply.bulk(&m);
-    if empty {
-        ctx.store.take(key);
-        ctx.store.notify(notify::GENERIC, "del", key);
-    }
-    ctx.store.signal_modified(key);
-    ctx.store.dirty += 1;
     Ok(())
 }
 
 /// SPOP key count
-fn spop_count(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let count = parse_i64(a.get(2))
-        .filter(|&c| c >= 0)
-        .ok_or(Error::NotPositive)? as u64;
-    let key = a.get(1);
+fn spop_count(ctx: &mut Ctx, key: &[u8], count: u64) -> CmdResult {
     let max = max_intset(ctx);
     let Some(s) = write(ctx.store, key)? else {
         ctx.reply.set(0);
@@ -295,12 +284,9 @@ fn spop_count(ctx: &mut Ctx, a: &Args) -> CmdResult {
     if count >= size as u64 {
         // Everything: the set goes away, and that is what the AOF gets.
         reply_members(r, s);
-        ctx.store.take(key);
-        ctx.store.notify(notify::SET, "spop", key);
-        ctx.store.notify(notify::GENERIC, "del", key);
-        ctx.store.dirty += size as u64;
+        ctx.store.modified_by(key, notify::SET, "spop", size as u64);
+        ctx.store.remove_emptied(key);
         ctx.rewrite_as(vec![sds_cmd(&[b"DEL", key])]);
-        ctx.store.signal_modified(key);
         return Ok(());
     }
     let count = count as usize;
@@ -342,22 +328,25 @@ fn spop_count(ctx: &mut Ctx, a: &Args) -> CmdResult {
     if batch.len() > 2 {
         batches.push(batch);
     }
-    ctx.store.notify(notify::SET, "spop", key);
-    ctx.store.dirty += count as u64;
+    ctx.store
+        .modified_by(key, notify::SET, "spop", count as u64);
     ctx.rewrite_as(batches);
-    ctx.store.signal_modified(key);
     Ok(())
 }
 
 /// SRANDMEMBER key [count]
 fn srandmember(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    if a.len() == 3 {
-        return srandmember_count(ctx, a);
+    let key = a.get(1);
+    let mut c = a.cursor(2);
+    match c.remaining() {
+        0 => {}
+        1 => {
+            let count = c.i64()?;
+            return srandmember_count(ctx, key, count);
+        }
+        _ => return Err(Error::Syntax),
     }
-    if a.len() > 3 {
-        return Err(Error::Syntax);
-    }
-    match read(ctx.store, a.get(1))?.and_then(|s| s.random()) {
+    match read(ctx.store, key)?.and_then(|s| s.random()) {
         Some(m) => bulk(&mut ctx.reply, m),
         None => ctx.reply.null(),
     }
@@ -365,15 +354,14 @@ fn srandmember(ctx: &mut Ctx, a: &Args) -> CmdResult {
 }
 
 /// SRANDMEMBER key count
-fn srandmember_count(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let l = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+fn srandmember_count(ctx: &mut Ctx, key: &[u8], l: i64) -> CmdResult {
     if l == i64::MIN {
         return Err(Error::msg(
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
         ));
     }
     let (count, unique) = (l.unsigned_abs(), l >= 0);
-    let Some(s) = read(ctx.store, a.get(1))? else {
+    let Some(s) = read(ctx.store, key)? else {
         ctx.reply.array(0);
         return Ok(());
     };
@@ -486,13 +474,10 @@ fn smove(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Ok(());
     }
     let empty = s.is_empty();
-    ctx.store.notify(notify::SET, "srem", src);
+    ctx.store.modified(src, notify::SET, "srem");
     if empty {
-        ctx.store.take(src);
-        ctx.store.notify(notify::GENERIC, "del", src);
+        ctx.store.remove_emptied(src);
     }
-    ctx.store.signal_modified(src);
-    ctx.store.dirty += 1;
     let added = match write(ctx.store, dst)? {
         Some(d) => d.add(m, max),
         None => {
@@ -503,9 +488,7 @@ fn smove(ctx: &mut Ctx, a: &Args) -> CmdResult {
         }
     };
     if added {
-        ctx.store.dirty += 1;
-        ctx.store.signal_modified(dst);
-        ctx.store.notify(notify::SET, "sadd", dst);
+        ctx.store.modified(dst, notify::SET, "sadd");
     }
     ctx.reply.int(1);
     Ok(())
@@ -540,18 +523,16 @@ fn get_set<'a>(db: &'a Db, key: &[u8]) -> Option<&'a Set> {
 fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &'static str) {
     if result.is_empty() {
         ctx.reply.int(0);
+        // Redis's dbDelete: the key goes even when its time is past (no expiry check).
         if ctx.store.take(dst).is_some() {
-            ctx.store.dirty += 1;
-            ctx.store.signal_modified(dst);
-            ctx.store.notify(notify::GENERIC, "del", dst);
+            ctx.store.modified(dst, notify::GENERIC, "del");
         }
         return;
     }
     let n = result.len();
     ctx.store.set(dst, Value::Set(Box::new(result)), false);
     ctx.reply.int(n as i64);
-    ctx.store.notify(notify::SET, event, dst);
-    ctx.store.dirty += 1;
+    ctx.store.modified(dst, notify::SET, event);
 }
 
 /// What an intersection produces.
@@ -569,8 +550,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], out: InterOut) -> CmdResult {
     };
     check_sets(ctx.store, keys, dst.is_some())?;
     let max = max_intset(ctx);
-    let cur = ctx.store.cur;
-    let db = &ctx.store.dbs[cur];
+    let db = ctx.store.db();
     let mut sets: Vec<&Set> = Vec::with_capacity(keys.len());
     for k in keys {
         match get_set(db, k) {
@@ -640,8 +620,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], out: InterOut) -> CmdResult {
 fn sunion_diff(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<&[u8]>, diff: bool) -> CmdResult {
     check_sets(ctx.store, keys, dst.is_some())?;
     let max = max_intset(ctx);
-    let cur = ctx.store.cur;
-    let db = &ctx.store.dbs[cur];
+    let db = ctx.store.db();
     let sets: Vec<Option<&Set>> = keys.iter().map(|k| get_set(db, k)).collect();
     let mut result = Set::new();
     if !diff {
@@ -709,34 +688,33 @@ fn sinterstore(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit]
 fn sintercard(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let numkeys = parse_i64(a.get(1))
-        .filter(|&n| n >= 1)
-        .ok_or(Error::msg("ERR numkeys should be greater than 0"))?;
-    if numkeys as u64 > (a.len() - 2) as u64 {
-        return Err(Error::msg(
-            "ERR Number of keys can't be greater than number of args",
-        ));
-    }
-    let numkeys = numkeys as usize;
+    let mut c = a.cursor(1);
+    let keys = match c.numkeys(Error::msg("ERR numkeys should be greater than 0")) {
+        // With numkeys present (the arity guarantees it), the only syntax error of the
+        // grammar is a count beyond the arguments, which SINTERCARD words its own way.
+        Err(Error::Syntax) => {
+            return Err(Error::msg(
+                "ERR Number of keys can't be greater than number of args",
+            ))
+        }
+        r => r?,
+    };
+    // A single-valued LIMIT (not the `LIMIT offset count` of `Cursor::limit`), the last
+    // one winning.
     let mut limit = 0usize;
-    let mut j = 2 + numkeys;
-    while j < a.len() {
-        if a.is(j, "limit") && j + 1 < a.len() {
-            j += 1;
-            limit = parse_i64(a.get(j))
-                .filter(|&l| l >= 0)
-                .ok_or(Error::msg("ERR LIMIT can't be negative"))? as usize;
+    while !c.is_done() {
+        if c.eat_with("limit", 1) {
+            limit = c.i64_min(0, Error::msg("ERR LIMIT can't be negative"))? as usize;
         } else {
             return Err(Error::Syntax);
         }
-        j += 1;
     }
-    let keys: Vec<&[u8]> = (2..2 + numkeys).map(|i| a.get(i)).collect();
+    let keys: Vec<&[u8]> = keys.iter().collect();
     sinter_generic(ctx, &keys, InterOut::Card(limit))
 }
 
 fn sintercard_keys(a: &Args) -> Vec<usize> {
-    super::lists::numkeys_keys(a, 1)
+    super::args::numkeys_keys(a, 1)
 }
 
 /// SUNION key [key ...]
@@ -762,31 +740,14 @@ fn sdiffstore(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// SSCAN key cursor [MATCH pattern] [COUNT count]
 fn sscan(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let cursor = parse_cursor(a.get(2))?;
+    // As in Redis, a missing key answers before the options are looked at.
     let Some(s) = read(ctx.store, a.get(1))? else {
         ctx.reply.array(2);
         ctx.reply.bulk(b"0");
         ctx.reply.array(0);
         return Ok(());
     };
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < a.len() {
-        let has_value = i + 1 < a.len();
-        if a.is(i, "count") && has_value {
-            count = parse_i64(a.get(i + 1)).ok_or(Error::NotInteger)?;
-            if count < 1 {
-                return Err(Error::Syntax);
-            }
-            i += 2;
-        } else if a.is(i, "match") && has_value {
-            let p = a.get(i + 1);
-            pattern = if p == b"*" { None } else { Some(p) };
-            i += 2;
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
+    let ScanOpts { count, pattern, .. } = ScanOpts::parse(&mut a.cursor(3), false)?;
     let mut items = Vec::new();
     let mut out = Reply::new(&mut items, ctx.reply.resp3);
     let mut n = 0usize;
@@ -1248,6 +1209,7 @@ mod tests {
         assert_eq!(k.r("SMOVE s d 1"), int(1));
         assert_eq!(k.events(), vec!["srem", "sadd"]);
         assert_eq!(k.dirty, 2);
+        assert_eq!(k.touched_keys(), ["s", "d"]);
         assert_eq!(k.encoding("d"), "intset");
         assert_eq!(k.r("SMOVE s d 9"), int(0));
         assert_eq!(k.r("SMOVE s s 2"), int(1));
