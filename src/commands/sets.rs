@@ -1070,7 +1070,7 @@ mod tests {
         assert_eq!(k.events(), vec!["srem", "del"]);
         assert!(!k.exists("s"));
         assert_eq!(k.r("SREM s 2"), int(0));
-        k.core.config.set_max_intset_entries = 2;
+        k.core.config_mut().set_max_intset_entries = 2;
         k.r("SADD t 1 2");
         assert_eq!(k.encoding("t"), "intset");
         k.r("SADD t 3");
@@ -1115,7 +1115,7 @@ mod tests {
         assert_eq!(k3.r("SPOP s 2"), "~0\r\n");
         // Without an AOF no SREM is built (call() would drop it unread).
         let mut k = Kit::new();
-        k.core.aof.enabled = false;
+        k.core.set_aof_enabled(false);
         k.r("SADD s a b");
         assert_eq!(bulks(&k.r("SPOP s")).len(), 1);
         assert_eq!(k.propagated(), None);

@@ -26,9 +26,9 @@
 //! - the process: `request_shutdown`, `shutdown_requested`, `set_active_expire`,
 //!   `active_expire_enabled`, `run_id`, `port`, `started`, `executable`.
 //!
-//! Handlers of the data families read only `Ctx::config` and `Ctx::propagates`. In test
-//! builds `config` and `aof` are `pub(crate)` because the data-family unit tests still set
-//! them directly; `config_mut` and `set_aof_enabled` (test builds only) replace that.
+//! Handlers of the data families read only `Ctx::config` and `Ctx::propagates`. Unit
+//! tests set the configuration and the AOF switch with `config_mut` and
+//! `set_aof_enabled` (test builds only).
 
 use super::client::ClientRef;
 use super::conn::Conn;
@@ -59,21 +59,14 @@ pub struct Pause {
 
 /// The server state other than the keyspace.
 pub struct Core {
-    // `pub(crate)` in test builds only: see the module's doc.
-    #[cfg(not(test))]
     pub(super) config: Config,
-    #[cfg(test)]
-    pub(crate) config: Config,
     pub(super) conns: Slab<Conn>,
     pub(super) stats: Stats,
     pub(super) cmd_stats: CmdStats,
     /// Within a batch of pipelined commands, when the last one ended (`mono_ns`); the
     /// next one's start. 0 outside a batch.
     pub(super) clock_carry: u64,
-    #[cfg(not(test))]
     pub(super) aof: AofFeed,
-    #[cfg(test)]
-    pub(crate) aof: AofFeed,
     pub(super) started: Instant,
     pub(super) run_id: String,
     pub(super) next_client_id: u64,
