@@ -845,7 +845,7 @@ mod tests {
             self.store.events.clear();
             self.store.touched.clear();
             self.store.now = crate::store::now_ms();
-            let dirty = self.store.dirty;
+            let dirty = self.store.dirty();
             let resp3 = self.client.resp3;
             let mut out = Vec::new();
             let mut ctx = Ctx {
@@ -861,7 +861,7 @@ mod tests {
                 ctx.reply.error(&e.to_string());
             }
             self.propagate = std::mem::take(&mut ctx.propagate);
-            self.dirty = self.store.dirty - dirty;
+            self.dirty = self.store.dirty() - dirty;
             self.events = self
                 .store
                 .events
