@@ -97,7 +97,7 @@ fn quit(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 
 fn select(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let idx = parse_i64(a.get(1)).ok_or(Error::NotInteger)?;
-    if idx < 0 || idx as usize >= ctx.store.dbs.len() {
+    if idx < 0 || idx as usize >= ctx.store.databases() {
         return Err(Error::DbIndexOutOfRange);
     }
     ctx.client.db = idx as usize;

@@ -69,8 +69,10 @@ fn watched_key_expired(ctx: &mut Ctx) -> bool {
     let now = ctx.store.now;
     ctx.client.watched.iter().any(|w| {
         !w.expired_at_watch
-            && ctx.store.dbs[w.db]
-                .expire_at(&w.key)
+            && ctx
+                .store
+                .db_at(w.db)
+                .and_then(|d| d.expire_at(&w.key))
                 .is_some_and(|when| when < now)
     })
 }
@@ -135,8 +137,10 @@ fn watch(ctx: &mut Ctx, a: &Args) -> CmdResult {
         {
             continue;
         }
-        let expired = ctx.store.dbs[db]
-            .expire_at(key)
+        let expired = ctx
+            .store
+            .db_at(db)
+            .and_then(|d| d.expire_at(key))
             .is_some_and(|when| when < now);
         ctx.client.watched.push(Watched {
             db,

@@ -1453,7 +1453,7 @@ mod tests {
             ]
         );
         assert_eq!(k.events[..4], ["0 new a", "0 set a", "0 new b", "0 set b"]);
-        assert_eq!(k.store.dirty, 7);
+        assert_eq!(k.store.dirty(), 7);
     }
 
     #[test]

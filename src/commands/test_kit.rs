@@ -121,7 +121,7 @@ impl Kit {
         self.client.block_request = None;
         self.store.cur = self.client.db;
         self.store.now = self.now;
-        let dirty = self.store.dirty;
+        let dirty = self.store.dirty();
         let resp3 = self.client.resp3;
         let mut ctx = Ctx {
             store: &mut self.store,
@@ -140,7 +140,7 @@ impl Kit {
         for (_, c) in self.store.also_propagate.drain(..) {
             self.aof.push(words(c.iter().map(|w| w.as_slice())));
         }
-        self.dirty = self.store.dirty - dirty;
+        self.dirty = self.store.dirty() - dirty;
         if self.dirty != 0 {
             match &self.propagate {
                 Propagate::AsIs => self.aof.push(words(a.iter())),
@@ -218,9 +218,8 @@ impl Kit {
 
     /// Stores an empty list under `key` in the client's database, with no side effect.
     pub fn put_list(&mut self, key: &str) {
-        let db = &mut self.store.dbs[self.client.db];
-        db.keys
-            .insert(Sds::from(key.as_bytes()), Value::List(Box::default()));
+        self.store
+            .put_raw(self.client.db, key.as_bytes(), Value::List(Box::default()));
     }
 
     /// Stores the string "x" under an absent `key`.

@@ -2477,18 +2477,18 @@ mod tests {
     #[test]
     fn writes_signal_their_key_once_and_count_their_changes() {
         let mut k = kit(false);
-        let dirty = k.store.dirty;
+        let dirty = k.store.dirty();
         k.run("zadd z 1 a 2 b 3 c");
-        assert_eq!(k.store.dirty - dirty, 3);
+        assert_eq!(k.store.dirty() - dirty, 3);
         assert_eq!(k.touched, ["0 z"]);
         assert_eq!(k.events, ["0 new z", "0 zadd z"]);
         k.clear();
-        let dirty = k.store.dirty;
+        let dirty = k.store.dirty();
         k.expect(&[
             ("zadd z 1 a", ":0\r\n"),
             ("zadd z ch 5 a 2 b 9 d", ":2\r\n"),
         ]);
-        assert_eq!(k.store.dirty - dirty, 2);
+        assert_eq!(k.store.dirty() - dirty, 2);
         assert_eq!(k.touched, ["0 z"]);
         assert_eq!(k.events, ["0 zadd z"]);
         assert_eq!(k.aof, ["zadd z ch 5 a 2 b 9 d"]);

@@ -445,7 +445,7 @@ impl Loader {
         if self.saved {
             replay.restore_stats(store);
         }
-        store.dirty = 0;
+        store.reset_dirty();
         store.also_propagate.clear();
         let aof = replay.aof();
         // (Saturating: a file may have changed size since it was measured.)

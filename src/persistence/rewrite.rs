@@ -197,11 +197,11 @@ fn write_dataset(
     key_delay: i32,
     in_child: bool,
 ) -> io::Result<()> {
-    let total_keys: usize = store.dbs.iter().map(|d| d.len()).sum();
+    let total_keys: usize = store.dbs().iter().map(|d| d.len()).sum();
     let crash_half = in_child && test_hooks::crash_requested("child-writing");
     let mut done_keys = 0usize;
     let mut rng = 0x2545_f491_4f6c_dd1du64 ^ std::process::id() as u64;
-    for (j, db) in store.dbs.iter().enumerate() {
+    for (j, db) in store.dbs().iter().enumerate() {
         if db.is_empty() {
             continue;
         }

@@ -206,9 +206,10 @@ impl Server {
                         Some(b) => awaited_type(b.cmd),
                         None => continue,
                     };
-                    let holds = self.store.dbs[db]
-                        .keys
-                        .get(&key)
+                    let holds = self
+                        .store
+                        .db_at(db)
+                        .and_then(|d| d.keys.get(&key))
                         .is_some_and(|v| v.type_name() == want);
                     if !holds {
                         break;

@@ -94,7 +94,7 @@ pub fn prefetch_batch<'a>(
     batch: impl Iterator<Item = Args<'a>> + Clone,
     scratch: &mut Vec<u64>,
 ) {
-    let Some(d) = store.dbs.get(db) else {
+    let Some(d) = store.db_at(db) else {
         return;
     };
     scratch.clear();
@@ -521,7 +521,7 @@ pub fn call(
         t => t,
     };
     store.now = core.anchor.real_ms(start);
-    let dirty = store.dirty;
+    let dirty = store.dirty();
     let resp3 = client.resp3;
     let mut ctx = Ctx {
         store,
@@ -551,7 +551,7 @@ pub fn call(
             core.aof.feed_sds(d, &c);
         }
     }
-    if store.dirty != dirty {
+    if store.dirty() != dirty {
         match propagate {
             Propagate::AsIs => core.aof.feed_args(db, &args),
             Propagate::Never => {}
@@ -623,7 +623,7 @@ mod tests {
         );
         // The script's database, not the caller's; changes and statistics as for a client.
         assert!(store.db_at(3).is_some_and(|d| d.keys.contains_key(b"k")));
-        assert_eq!(store.dirty, 1);
+        assert_eq!(store.dirty(), 1);
         let set = TABLE.get(b"set").expect("set");
         assert_eq!(core.cmd_stats.get(set).map(|st| st.calls), Some(1));
         assert_eq!(script.last_cmd, "get");

@@ -289,16 +289,7 @@ impl Server {
         // AOF: rewrite child, retries after write errors, everysec fsync, auto rewrite.
         crate::persistence::cron(&self.store, &mut self.core.aof, &self.core.config);
         // Incremental rehashing and shrinking of the main tables (about 1 ms).
-        let t0 = Instant::now();
-        for db in self.store.dbs.iter_mut() {
-            db.keys.shrink_if_needed();
-            db.expires.shrink_if_needed();
-            while db.keys.rehash_steps(100) || db.expires.rehash_steps(100) {
-                if t0.elapsed() > Duration::from_millis(1) {
-                    break;
-                }
-            }
-        }
+        self.store.rehash_tables(Duration::from_millis(1));
         // Idle clients.
         let timeout = self.core.config.timeout;
         if timeout > 0 {

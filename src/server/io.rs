@@ -602,7 +602,7 @@ mod tests {
         let c = &srv.core.conn(n).unwrap().s.client;
         assert!(!c.dirty_cas && !c.monitor && c.blocked.is_none() && !c.postponed);
         // x was never set; l kept its element.
-        assert_eq!(srv.store.dbs[0].len(), 2);
+        assert_eq!(srv.store.dbs()[0].len(), 2);
         assert!(output(&srv, e).ends_with("+OK\r\n:1\r\n:1\r\n"));
     }
 }

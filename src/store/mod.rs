@@ -260,13 +260,15 @@ pub struct Vacant(u64);
 
 #[derive(Default)]
 pub struct Store {
-    pub dbs: Vec<Db>,
+    /// The databases: read with `db`/`db_at`/`dbs`, changed only through the write path.
+    dbs: Vec<Db>,
     /// The database of the client whose command is running.
     pub cur: usize,
     /// The running command's time snapshot, ms since the Unix epoch.
     pub now: i64,
-    /// Changes since the last save (Redis's `server.dirty`).
-    pub dirty: u64,
+    /// Changes since the last save (Redis's `server.dirty`): counted by `modified_by`,
+    /// read with `dirty()`.
+    dirty: u64,
     pub stats: KeyStats,
     /// While loading the AOF, keys are not expired (the file carries the DELs).
     pub loading: bool,
@@ -316,6 +318,51 @@ impl Store {
     #[inline]
     pub fn db_at(&self, i: usize) -> Option<&Db> {
         self.dbs.get(i)
+    }
+
+    /// Every database, to read (INFO keyspace, the AOF rewrite).
+    #[inline]
+    pub fn dbs(&self) -> &[Db] {
+        &self.dbs
+    }
+
+    /// How many databases there are.
+    #[inline]
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Changes since the last save (Redis's `server.dirty`); a command whose run moved it
+    /// is propagated.
+    #[inline]
+    pub fn dirty(&self) -> u64 {
+        self.dirty
+    }
+
+    /// Puts a value in database `db` with no side effect at all (test set-ups).
+    #[cfg(test)]
+    pub fn put_raw(&mut self, db: usize, key: &[u8], v: Value) {
+        self.dbs[db].keys.insert(Sds::from(key), v);
+    }
+
+    /// Starts counting changes from zero (after loading the data).
+    pub fn reset_dirty(&mut self) {
+        self.dirty = 0;
+    }
+
+    /// Background upkeep of the main tables for at most `budget`: shrinks those that are
+    /// mostly empty and moves incremental rehashing on (Redis's databasesCron).
+    pub fn rehash_tables(&mut self, budget: std::time::Duration) {
+        let t0 = std::time::Instant::now();
+        for db in self.dbs.iter_mut() {
+            db.keys.shrink_if_needed();
+            db.expires.shrink_if_needed();
+            while db.keys.rehash_steps(100) || db.expires.rehash_steps(100) {
+                if t0.elapsed() > budget {
+                    break;
+                }
+            }
+        }
     }
 
     /// Deletes `key` of database `db` if its time has come; true if it was expired (and,
@@ -579,16 +626,17 @@ impl Store {
         self.notify(class, event, key);
     }
 
-    /// Records that `key` changed, for WATCH and for clients blocked on it.
+    /// Records that `key` changed, for WATCH and for clients blocked on it (the write
+    /// path's: handlers report writes with `modified`).
     #[inline]
-    pub fn signal_modified(&mut self, key: &[u8]) {
+    fn signal_modified(&mut self, key: &[u8]) {
         self.signal_modified_in(self.cur, key)
     }
 
     /// A key signalled twice in a row (a write that both sets a key and reports it) is
     /// recorded once.
     #[inline]
-    pub fn signal_modified_in(&mut self, db: usize, key: &[u8]) {
+    pub(super) fn signal_modified_in(&mut self, db: usize, key: &[u8]) {
         if self.track_touched
             && self
                 .touched
@@ -601,11 +649,11 @@ impl Store {
 
     /// Queues a keyspace notification when its class is enabled.
     #[inline]
-    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+    fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
         self.notify_in(self.cur, class, event, key)
     }
 
-    pub fn notify_in(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
+    pub(super) fn notify_in(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
         if self.notify_flags & class != 0 {
             self.events.push(KeyEvent {
                 db,
@@ -693,12 +741,6 @@ pub fn now_us() -> i64 {
 // Keyspace operations of the keys, sort, bitops and hll families (MOVE, COPY, the
 // flushes, SWAPDB, RANDOMKEY, SCAN).
 impl Store {
-    /// How many databases there are.
-    #[inline]
-    pub fn databases(&self) -> usize {
-        self.dbs.len()
-    }
-
     /// The index of the selected database (the running command's).
     #[inline]
     pub fn selected(&self) -> usize {

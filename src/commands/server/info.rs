@@ -302,7 +302,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "current_fork_perc", "0.00");
             field!(s, "current_save_keys_processed", "0");
             field!(s, "current_save_keys_total", "0");
-            field!(s, "rdb_changes_since_last_save", "{}", store.dirty);
+            field!(s, "rdb_changes_since_last_save", "{}", store.dirty());
             field!(s, "rdb_bgsave_in_progress", "0");
             field!(s, "rdb_last_save_time", "{}", core.last_save());
             field!(s, "rdb_last_bgsave_status", "ok");
@@ -472,7 +472,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
         }
         "keyspace" => {
             s.push_str("# Keyspace\r\n");
-            for (i, db) in store.dbs.iter().enumerate() {
+            for (i, db) in store.dbs().iter().enumerate() {
                 if db.is_empty() {
                     continue;
                 }
@@ -558,7 +558,7 @@ fn memory_section(s: &mut String, store: &Store, core: &mut Core) {
     let startup = core.diag().mem_startup;
     let clients = clients_memory(core);
     let tables: u64 = store
-        .dbs
+        .dbs()
         .iter()
         .map(|d| (d.keys.table_bytes() + d.expires.table_bytes()) as u64)
         .sum();
