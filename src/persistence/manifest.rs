@@ -154,6 +154,8 @@ impl Manifest {
                     kind = v.first().copied().unwrap_or(0);
                 }
             }
+            // An empty name (`file ""`) names no file and could not be written back.
+            let name = name.filter(|n| !n.is_empty());
             let (Some(name), true, true) = (name, seq != 0, kind != 0) else {
                 return Err(at(LineError::InvalidFormat));
             };
@@ -482,6 +484,11 @@ mod tests {
             vec!["a.aof.1.incr.aof", "a.aof.1.base.aof"]
         );
         assert_eq!(m.incrs[0].name, "a.aof.2.incr.aof");
+    }
+
+    #[test]
+    fn an_empty_file_name_is_an_invalid_line() {
+        assert!(Manifest::parse(b"file \"\" seq 1 type b\n").is_err());
     }
 
     /// Parses `text` and, when it parses, names new files from it the way a rewrite
