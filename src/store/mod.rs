@@ -472,7 +472,6 @@ impl Store {
             .keys
             .insert_new_meta_hashed(Sds::from(key), v, fresh, vacant.0);
         self.notify(notify::NEW, "new", key);
-        self.signal_modified(key);
     }
 
     /// Looks a key up without recording an access (OBJECT, DEBUG OBJECT): the value and
@@ -525,7 +524,6 @@ impl Store {
                 self.notify(notify::NEW, "new", key);
             }
         }
-        self.signal_modified(key);
     }
 
     /// Records string encoding history (`ENC_RAW`, `ENC_NOINT`) for OBJECT ENCODING.
@@ -633,7 +631,7 @@ impl Store {
         self.signal_modified_in(self.cur, key)
     }
 
-    /// A key signalled twice in a row (a write that both sets a key and reports it) is
+    /// A key signalled twice in a row (MSET k 1 k 2, a write reported in two steps) is
     /// recorded once.
     #[inline]
     pub(super) fn signal_modified_in(&mut self, db: usize, key: &[u8]) {
