@@ -75,24 +75,14 @@ impl Core {
             now % 1_000_000,
             client.db,
             client.addr
-        );
+        )
+        .into_bytes();
         for a in args.iter() {
-            line.push_str(" \"");
-            for &b in a {
-                match b {
-                    b'\\' => line.push_str("\\\\"),
-                    b'"' => line.push_str("\\\""),
-                    b'\n' => line.push_str("\\n"),
-                    b'\r' => line.push_str("\\r"),
-                    b'\t' => line.push_str("\\t"),
-                    7 => line.push_str("\\a"),
-                    8 => line.push_str("\\b"),
-                    0x20..=0x7e => line.push(b as char),
-                    _ => line.push_str(&format!("\\x{b:02x}")),
-                }
-            }
-            line.push('"');
+            line.push(b' ');
+            crate::util::split::repr_into(a, &mut line);
         }
+        // All printable ASCII (the quoting escapes everything else).
+        let line = String::from_utf8_lossy(&line);
         let monitors = self.monitors.clone();
         let me = client.cref();
         for t in monitors {
