@@ -109,8 +109,6 @@ pub struct AofFeed {
     /// `always` after a failure: replies wait until the data is on disk.
     hold: bool,
     last_retry: Option<Instant>,
-    /// Connections whose replies wait for the AOF (see `hold`).
-    pub held: Vec<crate::server::client::ClientRef>,
     /// everysec: when an fsync came due while the previous one was still running.
     fsync_busy_since: Option<Instant>,
     pub delayed_fsync: u64,

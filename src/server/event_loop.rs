@@ -354,11 +354,11 @@ impl Server {
             // appendfsync always and the AOF could not be written: these replies would
             // acknowledge writes that are not on disk. They wait for the retry.
             let held = std::mem::take(&mut self.core.pending_writes);
-            self.core.aof.held.extend(held);
+            self.core.aof_held.extend(held);
             return;
         }
-        if !self.core.aof.held.is_empty() {
-            let held = std::mem::take(&mut self.core.aof.held);
+        if !self.core.aof_held.is_empty() {
+            let held = std::mem::take(&mut self.core.aof_held);
             self.core.pending_writes.extend(held);
         }
         let pending = std::mem::take(&mut self.core.pending_writes);

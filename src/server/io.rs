@@ -510,7 +510,7 @@ mod tests {
             ("paused", c.paused.clone()),
             ("pending_writes", c.pending_writes.clone()),
             ("pending_reads", c.pending_reads.clone()),
-            ("aof.held", c.aof.held.clone()),
+            ("aof.held", c.aof_held.clone()),
             ("watched_keys", flat(&s.watched_keys)),
             (
                 "blocking_keys",
@@ -546,7 +546,7 @@ mod tests {
         let (held, pending): (Vec<_>, Vec<_>) = std::mem::take(&mut srv.core.pending_writes)
             .into_iter()
             .partition(|&r| r == a || r == b2);
-        srv.core.aof.held = held;
+        srv.core.aof_held = held;
         srv.core.pending_writes = pending;
         let gone = [a, b1, b2, m, p];
         for (name, entries) in lists(&srv) {
