@@ -91,8 +91,8 @@ impl Kit {
     /// Moves what the store queued (by the last command, or by a helper since) to the
     /// accumulated records; returns the events and signals moved.
     fn drain(&mut self) -> (Vec<KeyEvent>, Vec<(usize, Sds)>) {
-        let events: Vec<KeyEvent> = self.store.events.drain(..).collect();
-        let touched: Vec<(usize, Sds)> = self.store.touched.drain(..).collect();
+        let events: Vec<KeyEvent> = self.store.take_events();
+        let touched: Vec<(usize, Sds)> = self.store.take_touched();
         for e in &events {
             self.events
                 .push(format!("{} {} {}", e.db, e.event, lossy(&e.key)));
@@ -137,7 +137,7 @@ impl Kit {
             ctx.reply.error(&e.to_string());
         }
         self.propagate = std::mem::take(&mut ctx.propagate);
-        for (_, c) in self.store.also_propagate.drain(..) {
+        for (_, c) in self.store.drain_propagate() {
             self.aof.push(words(c.iter().map(|w| w.as_slice())));
         }
         self.dirty = self.store.dirty() - dirty;

@@ -326,8 +326,7 @@ impl Loader {
                     if !replay.in_multi() {
                         cur.valid_up_to = cur.base_off + end as u64;
                     }
-                    store.events.clear();
-                    store.touched.clear();
+                    store.discard_effects();
                 }
                 Err(ReadError::Bad { offset, msg }) => {
                     return Err(AofError::BadFormat {
@@ -446,7 +445,7 @@ impl Loader {
             replay.restore_stats(store);
         }
         store.reset_dirty();
-        store.also_propagate.clear();
+        store.discard_effects();
         let aof = replay.aof();
         // (Saturating: a file may have changed size since it was measured.)
         aof.current_size = self.total_size.saturating_sub(self.truncated_bytes);

@@ -155,7 +155,7 @@ impl Core {
     /// Acts on the keys the last command signalled: WATCHers are invalidated, keys with
     /// blocked clients become ready.
     pub(super) fn process_touched(&mut self, store: &mut Store, cur: &mut Client) {
-        for (db, key) in std::mem::take(&mut store.touched) {
+        for (db, key) in store.take_touched() {
             let k = (db, key);
             if let Some(watchers) = store.watched_keys.get(&k) {
                 let me = cur.cref();

@@ -372,7 +372,7 @@ fn refused_for_memory(
 /// Delivers what changes made outside a handler left in `store`: DELs for the AOF,
 /// then the signals (`deliver_signals`).
 fn deliver_effects(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>) {
-    for (d, c) in store.also_propagate.drain(..) {
+    for (d, c) in store.drain_propagate() {
         core.aof.feed_sds(d, &c);
     }
     deliver_signals(store, core, client, out);
@@ -382,13 +382,13 @@ fn deliver_effects(store: &mut Store, core: &mut Core, client: &mut Client, out:
 /// command (or an eviction before one) changed data.
 #[inline]
 fn deliver_signals(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8>) {
-    if !store.touched.is_empty() {
+    if store.has_touched() {
         core.process_touched(store, client);
     }
-    if !store.events.is_empty() {
-        let mut events = std::mem::take(&mut store.events);
+    if store.has_events() {
+        let mut events = store.take_events();
         core.publish_events(&mut events, Some(Current { client, out }));
-        store.events = events;
+        store.recycle_events(events);
     }
 }
 
@@ -546,8 +546,8 @@ pub fn call(
     client.last_cmd = TABLE.full_name(cmd);
 
     // Feed the AOF: deletions found on the way first, then the command if it changed data.
-    if !store.also_propagate.is_empty() {
-        for (d, c) in store.also_propagate.drain(..) {
+    if store.has_propagate() {
+        for (d, c) in store.drain_propagate() {
             core.aof.feed_sds(d, &c);
         }
     }

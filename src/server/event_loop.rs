@@ -330,16 +330,16 @@ impl Server {
     /// Delivers the effects of changes made outside any command (active expiry):
     /// keyspace events, WATCH invalidation, blocked clients.
     pub fn after_background_changes(&mut self) {
-        if !self.store.touched.is_empty() {
+        if self.store.has_touched() {
             let mut nobody = Client::default();
             self.core.process_touched(&mut self.store, &mut nobody);
         }
-        if !self.store.events.is_empty() {
-            let mut events = std::mem::take(&mut self.store.events);
+        if self.store.has_events() {
+            let mut events = self.store.take_events();
             self.core.publish_events(&mut events, None);
         }
-        if !self.store.also_propagate.is_empty() {
-            for (db, c) in std::mem::take(&mut self.store.also_propagate) {
+        if self.store.has_propagate() {
+            for (db, c) in self.store.drain_propagate() {
                 self.core.aof.feed_sds(db, &c);
             }
         }

@@ -277,13 +277,14 @@ pub struct Store {
     pub keep_expired: bool,
     /// Enabled keyspace-notification classes (config notify-keyspace-events).
     pub notify_flags: u32,
-    pub events: Vec<KeyEvent>,
+    /// Keyspace events the writes raised, for the server to publish (`take_events`).
+    events: Vec<KeyEvent>,
     /// Commands to feed to the AOF before the running one (e.g. DEL of lazily expired keys),
     /// with the database they apply to.
-    pub also_propagate: Vec<(usize, Vec<Sds>)>,
+    also_propagate: Vec<(usize, Vec<Sds>)>,
     /// Keys signalled as modified by the running command, when someone is interested
     /// (`track_touched`): WATCHers and clients blocked on keys.
-    pub touched: Vec<(usize, Sds)>,
+    touched: Vec<(usize, Sds)>,
     pub track_touched: bool,
     /// How keys' access words are kept (from maxmemory-policy).
     pub access: AccessPolicy,
@@ -343,6 +344,61 @@ impl Store {
     #[cfg(test)]
     pub fn put_raw(&mut self, db: usize, key: &[u8], v: Value) {
         self.dbs[db].keys.insert(Sds::from(key), v);
+    }
+
+    /// Whether writes left keyspace events to publish.
+    #[inline]
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// The keyspace events the writes raised, in order; give the emptied vector back with
+    /// `recycle_events` to keep its allocation.
+    #[inline]
+    pub fn take_events(&mut self) -> Vec<KeyEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Gives back the vector `take_events` lent, emptied.
+    #[inline]
+    pub fn recycle_events(&mut self, mut v: Vec<KeyEvent>) {
+        if self.events.is_empty() {
+            v.clear();
+            self.events = v;
+        }
+    }
+
+    /// Whether writes signalled keys (for WATCH and blocked clients).
+    #[inline]
+    pub fn has_touched(&self) -> bool {
+        !self.touched.is_empty()
+    }
+
+    /// The keys the writes signalled, as (database, key), in order.
+    #[inline]
+    pub fn take_touched(&mut self) -> Vec<(usize, Sds)> {
+        std::mem::take(&mut self.touched)
+    }
+
+    /// Commands to feed before the running one's (the DEL of a lazily expired or evicted
+    /// key), with their database; drained.
+    #[inline]
+    pub fn drain_propagate(&mut self) -> std::vec::Drain<'_, (usize, Vec<Sds>)> {
+        self.also_propagate.drain(..)
+    }
+
+    /// Whether there are commands to feed before the running one's.
+    #[inline]
+    pub fn has_propagate(&self) -> bool {
+        !self.also_propagate.is_empty()
+    }
+
+    /// Drops the events, signals and extra commands writes left (while loading the AOF
+    /// nobody is there to receive them).
+    pub fn discard_effects(&mut self) {
+        self.events.clear();
+        self.touched.clear();
+        self.also_propagate.clear();
     }
 
     /// Starts counting changes from zero (after loading the data).
