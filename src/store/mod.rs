@@ -12,10 +12,15 @@
 //!   the dirty counter that decides propagation, the WATCH and blocked-client signal, and
 //!   the keyspace event. `delete` is a DEL (removal and all of that); `remove_emptied`
 //!   removes a collection a write left empty, with its `del` event; `event` raises a
-//!   further event of a write already reported (SET's `expire`).
+//!   further event of a write already reported (SET's `expire`); `modified_in` reports a
+//!   key of another database (MOVE, COPY); `count_changes` counts changes that signal
+//!   their keys themselves (flushes, SWAPDB); `modified_quietly` is a change Redis raises
+//!   no event for (PFCOUNT caching its count);
+//! - operations on several keys or databases: `rename`, `copy_to`, `move_to`,
+//!   `flush`/`flush_selected`, `swap_dbs`, `random_key`.
 //!
 //! The server drains what the writes left (`take_touched`, `take_events`,
-//! `take_propagate`) after each command; handlers never see those queues.
+//! `drain_propagate`) after each command; handlers never see those queues.
 
 pub mod bytes;
 pub mod dict;
@@ -774,27 +779,9 @@ impl Store {
             self.ready_keys.extend(ready);
         }
     }
-}
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+    // Keyspace operations beyond one key (MOVE, COPY, the flushes, SWAPDB, RANDOMKEY).
 
-/// Microseconds since the Unix epoch.
-pub fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
-}
-
-// Keyspace operations of the keys, sort, bitops and hll families (MOVE, COPY, the
-// flushes, SWAPDB, RANDOMKEY, SCAN).
-impl Store {
     /// The index of the selected database (the running command's).
     #[inline]
     pub fn selected(&self) -> usize {
@@ -876,4 +863,20 @@ impl Store {
     pub fn random_key(&self) -> Option<Sds> {
         self.db().keys.random_entry().map(|(k, _)| k.clone())
     }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
 }
