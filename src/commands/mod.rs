@@ -49,6 +49,8 @@
 //! Tests beside each family call handlers through `test_kit::Kit`, which records the
 //! replies, the AOF feed, the keyspace events and the signalled keys.
 
+#![deny(clippy::indexing_slicing)]
+
 pub mod args;
 pub mod bitops;
 pub mod connection;
