@@ -2,6 +2,11 @@
 //!
 //! Bitmaps are strings; bit 0 is the most significant bit of the first byte. Writing
 //! past the end grows the string with zero bytes, up to proto-max-bulk-len.
+//!
+//! A bitmap is whatever string a client stored, of any length: every read of it goes
+//! through `get` or a range checked once.
+
+#![deny(clippy::indexing_slicing)]
 
 use super::flags::*;
 use super::{cmd, Args, CommandDef, Ctx, Cursor, Group};
@@ -47,8 +52,8 @@ fn bad_offset() -> Error {
 
 /// A bit offset argument; with `hash_bits`, a `#n` offset means n times the field width.
 fn parse_offset(ctx: &Ctx, arg: &[u8], hash_bits: Option<u32>) -> Result<u64, Error> {
-    let (digits, mult) = match (arg.first(), hash_bits) {
-        (Some(b'#'), Some(bits)) => (&arg[1..], bits as i64),
+    let (digits, mult) = match (arg.split_first(), hash_bits) {
+        (Some((b'#', rest)), Some(bits)) => (rest, bits as i64),
         _ => (arg, 1),
     };
     let v = parse_i64(digits).ok_or_else(bad_offset)?;
@@ -100,7 +105,10 @@ fn setbit(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let s = string_for_write(ctx, key, offset)?;
     let byte = (offset >> 3) as usize;
     let bit = 7 - (offset & 7) as u8;
-    let b = &mut s.as_mut_slice()[byte];
+    // string_for_write grew the string to hold the byte.
+    let Some(b) = s.as_mut_slice().get_mut(byte) else {
+        return Err(bad_offset());
+    };
     let old = (*b >> bit) & 1;
     *b = (*b & !(1 << bit)) | (on << bit);
     ctx.store.mark_encoding(key, ENC_RAW);
@@ -207,12 +215,17 @@ fn bitcount(ctx: &mut Ctx, a: &Args) -> CmdResult {
         return Ok(());
     }
     let (st, en) = (r.start as usize, r.end as usize);
-    let mut count = popcount(&s[st..=en]);
-    if r.first_mask != 0 {
-        count -= (s[st] & r.first_mask).count_ones() as i64;
+    // normalize keeps the range within the string.
+    let Some(span) = s.get(st..=en) else {
+        ctx.reply.int(0);
+        return Ok(());
+    };
+    let mut count = popcount(span);
+    if let Some(&first) = span.first().filter(|_| r.first_mask != 0) {
+        count -= (first & r.first_mask).count_ones() as i64;
     }
-    if r.last_mask != 0 {
-        count -= (s[en] & r.last_mask).count_ones() as i64;
+    if let Some(&last) = span.last().filter(|_| r.last_mask != 0) {
+        count -= (last & r.last_mask).count_ones() as i64;
     }
     ctx.reply.int(count);
     Ok(())
@@ -279,20 +292,32 @@ fn bitpos(ctx: &mut Ctx, a: &Args) -> CmdResult {
     // Clear (looking for 1) or set (looking for 0) the edge bits outside a BIT range,
     // then search the range as one run of bytes.
     let (st, en) = (r.start as usize, r.end as usize);
+    // normalize keeps the range within the string.
+    let Some(range) = s.get(st..=en) else {
+        ctx.reply.int(-1);
+        return Ok(());
+    };
     let mut span: Vec<u8>;
     let bytes: &[u8] = if r.first_mask != 0 || r.last_mask != 0 {
-        span = s[st..=en].to_vec();
-        let last = span.len() - 1;
-        if bit == 1 {
-            span[0] &= !r.first_mask;
-            span[last] &= !r.last_mask;
-        } else {
-            span[0] |= r.first_mask;
-            span[last] |= r.last_mask;
+        span = range.to_vec();
+        // The range is not empty: first and last exist (and are one byte when st == en).
+        if let Some(b) = span.first_mut() {
+            if bit == 1 {
+                *b &= !r.first_mask;
+            } else {
+                *b |= r.first_mask;
+            }
+        }
+        if let Some(b) = span.last_mut() {
+            if bit == 1 {
+                *b &= !r.last_mask;
+            } else {
+                *b |= r.last_mask;
+            }
         }
         &span
     } else {
-        &s[st..=en]
+        range
     };
     let nbits = (bytes.len() as i64) * 8;
     let pos = first_bit(bytes, bit);
@@ -344,7 +369,7 @@ fn bitop(ctx: &mut Ctx, a: &Args) -> CmdResult {
     for (i, out) in res.iter_mut().enumerate() {
         let byte = |s: &Option<Vec<u8>>| s.as_ref().and_then(|v| v.get(i)).copied().unwrap_or(0);
         *out = match op {
-            Op::Not => !byte(&srcs[0]),
+            Op::Not => !srcs.first().map_or(0, byte),
             Op::And => srcs.iter().fold(0xff, |acc, s| acc & byte(s)),
             Op::Or => srcs.iter().fold(0, |acc, s| acc | byte(s)),
             Op::Xor => srcs.iter().fold(0, |acc, s| acc ^ byte(s)),
@@ -388,12 +413,12 @@ fn parse_type(arg: &[u8]) -> Result<(bool, u32), Error> {
     let err = || {
         Error::msg("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")
     };
-    let signed = match arg.first() {
-        Some(b'i' | b'I') => true,
-        Some(b'u' | b'U') => false,
+    let (signed, digits) = match arg.split_first() {
+        Some((b'i' | b'I', rest)) => (true, rest),
+        Some((b'u' | b'U', rest)) => (false, rest),
         _ => return Err(err()),
     };
-    let bits = parse_i64(&arg[1..]).ok_or_else(err)?;
+    let bits = parse_i64(digits).ok_or_else(err)?;
     if bits < 1 || (signed && bits > 64) || (!signed && bits > 63) {
         return Err(err());
     }
@@ -782,6 +807,8 @@ mod docs {
 // @generated end: COMMAND DOCS
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

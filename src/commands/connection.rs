@@ -1,5 +1,7 @@
 //! Connection commands: PING ECHO QUIT SELECT HELLO AUTH RESET.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::flags::*;
 use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::config::REDIS_VERSION;

@@ -8,6 +8,8 @@
 //! call (dirty count, WATCH signal and keyspace event together). HINCRBYFLOAT is fed to
 //! the AOF as `HSET key field new-value`.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::args::parse_cursor;
 use super::flags::*;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group, ScanOpts};
@@ -776,6 +778,8 @@ mod docs {
 // @generated end: COMMAND DOCS
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use crate::commands::test_kit::Kit;
     use crate::commands::Propagate;

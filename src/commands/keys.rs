@@ -6,6 +6,8 @@
 //! past deletes the key at once and is fed to the AOF as DEL; relative expiries are fed as
 //! PEXPIREAT with the absolute time, so replaying the file gives the same keyspace.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::args::parse_cursor;
 use super::flags::*;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group, ScanOpts};
@@ -1212,6 +1214,8 @@ mod docs {
 // @generated end: COMMAND DOCS
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use crate::commands::test_kit::Kit;
     use crate::config::MaxmemoryPolicy;

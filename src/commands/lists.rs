@@ -11,6 +11,8 @@
 //! key, BLMPOP → LPOP key count, BLMOVE → LMOVE, BRPOPLPUSH → RPOPLPUSH). LMPOP too is
 //! fed as LPOP/RPOP key count.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::args::numkeys_keys;
 use super::flags::*;
 use super::{cmd, sds_cmd, Args, BlockOn, CommandDef, Ctx, Group};
@@ -1166,6 +1168,8 @@ mod docs {
 // @generated end: COMMAND DOCS
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use crate::commands::test_kit::*;
 

@@ -49,6 +49,8 @@
 //! Tests beside each family call handlers through `test_kit::Kit`, which records the
 //! replies, the AOF feed, the keyspace events and the signalled keys.
 
+#![deny(clippy::indexing_slicing)]
+
 pub mod args;
 pub mod bitops;
 pub mod connection;
@@ -384,14 +386,13 @@ pub static TABLE: LazyLock<Table> = LazyLock::new(Table::build);
 /// lookup key. Longer names match no command (the longest is under 16 bytes).
 #[inline]
 fn name_key(name: &[u8]) -> Option<[u64; 2]> {
-    if name.len() > 16 {
-        return None;
-    }
-    let mut w = [0u64; 2];
-    for (i, &b) in name.iter().enumerate() {
-        w[i >> 3] |= u64::from(b) << ((i & 7) * 8);
-    }
-    Some([ascii_lower8(w[0]), ascii_lower8(w[1])])
+    let mut buf = [[0u8; 8]; 2];
+    // None for a name longer than 16 bytes.
+    buf.as_flattened_mut()
+        .get_mut(..name.len())?
+        .copy_from_slice(name);
+    let [lo, hi] = buf.map(u64::from_le_bytes);
+    Some([ascii_lower8(lo), ascii_lower8(hi)])
 }
 
 /// ASCII lower case of eight bytes at once: bit 5 is set on exactly the bytes in 'A'..='Z'.
@@ -416,7 +417,10 @@ impl Table {
     fn build() -> Table {
         // Row 0 is a placeholder; ids start at 1.
         let mut rows = vec![Row {
-            def: &FAMILIES[0][0],
+            def: FAMILIES
+                .first()
+                .and_then(|f| f.first())
+                .expect("the command table has rows"),
             full_name: "",
             parent: None,
         }];
@@ -467,10 +471,13 @@ impl Table {
         for c in &all {
             let key = name_key(c.name.as_bytes()).expect("command names fit 16 bytes");
             let mut i = key_slot(&key, size - 1);
-            while slots[i].1 != 0 {
+            // `& (size - 1)` keeps i within the slots, which outnumber the commands.
+            while slots.get(i).is_some_and(|s| s.1 != 0) {
                 i = (i + 1) & (size - 1);
             }
-            slots[i] = (key, c.id);
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = (key, c.id);
+            }
         }
         Table { slots, rows, all }
     }
@@ -482,13 +489,14 @@ impl Table {
         let mask = self.slots.len() - 1;
         let mut i = key_slot(&key, mask);
         loop {
-            let (k, id) = self.slots[i];
+            // `& mask` keeps i within the slots (a power of two long).
+            let &(k, id) = self.slots.get(i)?;
             if id == 0 {
                 return None;
             }
             // Equal keys and lengths: equal names but for case (padding is all zeros).
             if k == key {
-                let def = self.rows[id as usize].def;
+                let def = self.rows.get(id as usize)?.def;
                 if def.name.len() == name.len() {
                     return Some(def);
                 }
@@ -604,6 +612,8 @@ pub fn sds_cmd(parts: &[&[u8]]) -> Vec<Sds> {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::resp::parse::Span;

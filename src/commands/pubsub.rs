@@ -1,6 +1,8 @@
 //! Pub/Sub commands: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB and the
 //! shard variants SSUBSCRIBE SUNSUBSCRIBE SPUBLISH.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::flags::*;
 use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::CmdResult;

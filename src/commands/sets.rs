@@ -9,6 +9,8 @@
 //! (several members per SREM, up to 1024, when a count is given), or DEL when it took the
 //! whole set. Results of the STORE forms follow the same encoding rules as SADD.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::args::parse_cursor;
 use super::flags::*;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group, ScanOpts};
@@ -629,11 +631,13 @@ fn sunion_diff(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<&[u8]>, diff: bool) ->
                 result.add_member(m, max);
             }
         }
-    } else if let Some(first) = sets[0] {
+    } else if let (Some((&first_key, other_keys)), Some((&Some(first), other_sets))) =
+        (keys.split_first(), sets.split_first())
+    {
         // A later key naming the first set makes the difference empty.
-        let same = keys[1..].iter().any(|k| *k == keys[0]);
+        let same = other_keys.contains(&first_key);
         if !same {
-            let others: Vec<&Set> = sets[1..].iter().flatten().copied().collect();
+            let others: Vec<&Set> = other_sets.iter().flatten().copied().collect();
             // Redis's choice between checking each member of the first set against the
             // others, and removing the others' members from a copy of the first.
             let mut one: u64 = first.len() as u64 * (others.len() as u64 + 1);
@@ -1038,6 +1042,8 @@ mod docs {
 // @generated end: COMMAND DOCS
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use crate::commands::test_kit::*;
 

@@ -2,6 +2,8 @@
 //! lexicographically, by their own value or by keys and hash fields they name (BY), with
 //! LIMIT, GET projections and STORE, as Redis 7.0 does it.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::flags::*;
 use super::{cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
@@ -48,13 +50,16 @@ fn by_pattern(ctx: &mut Ctx, pattern: &[u8], elem: &[u8]) -> Option<Vec<u8>> {
         return Some(elem.to_vec());
     }
     let star = memchr::memchr(b'*', pattern)?;
-    let after = &pattern[star + 1..];
-    let (postfix, field) = match memchr::memmem::find(after, b"->") {
-        Some(i) if i + 2 < after.len() => (&after[..i], Some(&after[i + 2..])),
-        _ => (after, None),
+    let (prefix, rest) = pattern.split_at_checked(star)?;
+    let after = rest.get(1..).unwrap_or_default();
+    // A `->` with nothing after it is part of the key.
+    let arrow = memchr::memmem::find(after, b"->").filter(|&i| i + 2 < after.len());
+    let (postfix, field) = match arrow.and_then(|i| Some((after.get(..i)?, after.get(i + 2..)?))) {
+        Some((postfix, field)) => (postfix, Some(field)),
+        None => (after, None),
     };
     let mut key = Vec::with_capacity(star + elem.len() + postfix.len());
-    key.extend_from_slice(&pattern[..star]);
+    key.extend_from_slice(prefix);
     key.extend_from_slice(elem);
     key.extend_from_slice(postfix);
     match (ctx.store.lookup_read(&key)?, field) {
@@ -202,8 +207,9 @@ fn sort_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
         elems = keyed.into_iter().map(|k| k.0).collect();
     }
 
+    // start and end were clamped to the elements above.
     let range: &[Vec<u8>] = if end >= start && start >= 0 {
-        &elems[start as usize..=end as usize]
+        elems.get(start as usize..=end as usize).unwrap_or_default()
     } else {
         &[]
     };

@@ -7,6 +7,8 @@
 //! SET ... KEEPTTL for INCRBYFLOAT). GET, SET and the counters are the hot paths: they do
 //! one keyspace lookup where they can and allocate nothing beyond the stored value.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::flags::*;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group};
 use crate::error::{CmdResult, Error};
@@ -485,7 +487,8 @@ fn getrange(ctx: &mut Ctx, a: &Args) -> CmdResult {
     match ctx.store.lookup_read(a.get(1)) {
         None => ctx.reply.bulk(b""),
         Some(Value::Str(s)) => match clamp_range(start, end, s.len()) {
-            Some((from, to)) => ctx.reply.bulk(&s[from..=to]),
+            // clamp_range keeps the range within the string.
+            Some((from, to)) => ctx.reply.bulk(s.get(from..=to).unwrap_or_default()),
             None => ctx.reply.bulk(b""),
         },
         Some(_) => return Err(Error::WrongType),
@@ -683,31 +686,43 @@ fn lcs_reply(r: &mut crate::resp::reply::Reply, a: &[u8], b: &[u8], o: &LcsOpts)
     let mut dp: Vec<u32> = Vec::new();
     dp.try_reserve_exact(cells).map_err(|_| lcs_no_memory())?;
     dp.resize(cells, 0);
-    // dp[i * width + j]: LCS length of a[..i] and b[..j].
-    for i in 1..=alen {
-        for j in 1..=blen {
-            dp[i * width + j] = if a[i - 1] == b[j - 1] {
-                dp[(i - 1) * width + j - 1] + 1
-            } else {
-                dp[(i - 1) * width + j].max(dp[i * width + j - 1])
-            };
+    // dp[i * width + j]: LCS length of a[..i] and b[..j]. Row i is filled from row i - 1
+    // (`up`: its cells j and j - 1) and from its own cell j - 1 (`left`).
+    let mut rows = dp.chunks_exact_mut(width);
+    if let Some(mut prev) = rows.next() {
+        for (row, &ac) in rows.zip(a) {
+            let mut left = 0u32;
+            let cells = row
+                .iter_mut()
+                .skip(1)
+                .zip(prev.iter().zip(prev.iter().skip(1)));
+            for ((cell, (&diag, &up)), &bc) in cells.zip(b) {
+                *cell = if ac == bc { diag + 1 } else { up.max(left) };
+                left = *cell;
+            }
+            prev = row;
         }
     }
-    let total = dp[alen * width + blen];
+    let total = dp.last().copied().unwrap_or(0);
+    let at = |i: usize, j: usize| dp.get(i * width + j).copied().unwrap_or(0);
     if o.len && !o.idx {
         r.int(total as i64);
         return Ok(());
     }
     // Walk back from the end, collecting the string and the matching ranges (as
     // (a_start, a_end, b_start, b_end), from the last match to the first).
-    let mut result = vec![0u8; total as usize];
+    // Collected from the end, then reversed.
+    let mut result = Vec::with_capacity(total as usize);
     let mut ranges: Vec<(usize, usize, usize, usize)> = Vec::new();
     let mut cur: Option<(usize, usize, usize, usize)> = None;
-    let (mut i, mut j, mut k) = (alen, blen, total as usize);
+    let (mut i, mut j) = (alen, blen);
     while i > 0 && j > 0 {
         let mut emit = false;
-        if a[i - 1] == b[j - 1] {
-            result[k - 1] = a[i - 1];
+        let (Some(&ai), Some(&bj)) = (a.get(i - 1), b.get(j - 1)) else {
+            break;
+        };
+        if ai == bj {
+            result.push(ai);
             match cur.as_mut() {
                 None => cur = Some((i - 1, i - 1, j - 1, j - 1)),
                 Some(c) if c.0 == i && c.2 == j => {
@@ -721,11 +736,10 @@ fn lcs_reply(r: &mut crate::resp::reply::Reply, a: &[u8], b: &[u8], o: &LcsOpts)
                     emit = true;
                 }
             }
-            k -= 1;
             i -= 1;
             j -= 1;
         } else {
-            if dp[(i - 1) * width + j] > dp[i * width + j - 1] {
+            if at(i - 1, j) > at(i, j - 1) {
                 i -= 1;
             } else {
                 j -= 1;
@@ -743,6 +757,7 @@ fn lcs_reply(r: &mut crate::resp::reply::Reply, a: &[u8], b: &[u8], o: &LcsOpts)
             }
         }
     }
+    result.reverse();
     if !o.idx {
         r.bulk(&result);
         return Ok(());
@@ -1114,6 +1129,8 @@ mod docs {
 // @generated end: COMMAND DOCS
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use crate::commands::test_kit::Kit;
 

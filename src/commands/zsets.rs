@@ -12,6 +12,8 @@
 //! Pops that are not deterministic as received (ZMPOP, the blocking pops) are fed to the
 //! AOF as the ZPOPMIN/ZPOPMAX that happened.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::args::{numkeys_keys, parse_cursor};
 use super::flags::*;
 use super::{cmd, Args, BlockOn, CommandDef, Ctx, Group, ScanOpts};
@@ -366,8 +368,8 @@ impl Range for ScoreRange {
 
 /// One score bound: "(x" is exclusive; the number is read as strtod reads it.
 fn parse_score_bound(b: &[u8]) -> Option<(f64, bool)> {
-    match b.first() {
-        Some(b'(') => Some((parse_f64_lax(&b[1..])?, true)),
+    match b.split_first() {
+        Some((b'(', rest)) => Some((parse_f64_lax(rest)?, true)),
         _ => Some((parse_f64_lax(b)?, false)),
     }
 }
@@ -396,11 +398,11 @@ enum Lex<'a> {
 fn parse_lex_bound(b: &[u8]) -> Option<Lex<'_>> {
     // The item is read as a C string: "+" or "-" followed by a NUL byte still counts.
     let alone = b.len() == 1 || b.get(1) == Some(&0);
-    match b.first() {
-        Some(b'+') if alone => Some(Lex::Max),
-        Some(b'-') if alone => Some(Lex::Min),
-        Some(b'(') => Some(Lex::Excl(&b[1..])),
-        Some(b'[') => Some(Lex::Incl(&b[1..])),
+    match b.split_first() {
+        Some((b'+', _)) if alone => Some(Lex::Max),
+        Some((b'-', _)) if alone => Some(Lex::Min),
+        Some((b'(', rest)) => Some(Lex::Excl(rest)),
+        Some((b'[', rest)) => Some(Lex::Incl(rest)),
         _ => None,
     }
 }
@@ -686,8 +688,8 @@ fn zadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
     // Every score is parsed before anything changes; a few fit on the stack.
     let mut small = [0f64; 4];
     let mut big = Vec::new();
-    let scores: &mut [f64] = if elements <= small.len() {
-        &mut small[..elements]
+    let scores: &mut [f64] = if let Some(scores) = small.get_mut(..elements) {
+        scores
     } else {
         big.resize(elements, 0.0);
         &mut big
@@ -1366,7 +1368,7 @@ fn zrandmember(ctx: &mut Ctx, a: &Args) -> CmdResult {
             let j = i + rand_below(size - i);
             ranks.swap(i, j);
         }
-        for &rk in &ranks[..n] {
+        for &rk in ranks.iter().take(n) {
             if let Some((m, s)) = z.get(rk) {
                 one(r, m, s);
             }
@@ -1545,14 +1547,16 @@ fn set_op(
     }
 
     let db = ctx.store.db();
-    let mut src: Vec<(Input, f64)> = (0..setnum)
-        .map(|i| {
+    let mut src: Vec<(Input, f64)> = weights
+        .iter()
+        .enumerate()
+        .map(|(i, &weight)| {
             let input = match db.keys.get(keys.get(i)) {
                 Some(Value::ZSet(z)) => Input::Z(z),
                 Some(Value::Set(s)) => Input::S(s),
                 _ => Input::Missing,
             };
-            (input, weights[i])
+            (input, weight)
         })
         .collect();
     if op != SetOp::Diff {
@@ -1563,7 +1567,10 @@ fn set_op(
     let mut card = 0usize;
     match op {
         SetOp::Inter => {
-            let (s0, w0) = src[0];
+            // setnum >= 1 was checked above: there is a first source.
+            let Some((&(s0, w0), rest)) = src.split_first() else {
+                return Err(Error::Syntax);
+            };
             if s0.len() > 0 {
                 let mut stop = false;
                 s0.for_each(|m, sc| {
@@ -1574,7 +1581,7 @@ fn set_op(
                     if score.is_nan() {
                         score = 0.0;
                     }
-                    for &(sj, wj) in &src[1..] {
+                    for &(sj, wj) in rest {
                         let v = if sj.same(&s0) { Some(sc) } else { sj.score(m) };
                         match v {
                             Some(v) => aggregate(&mut score, v * wj, how),
@@ -1611,10 +1618,12 @@ fn set_op(
             result = acc.into_iter().collect();
         }
         SetOp::Diff => {
-            let (s0, _) = src[0];
-            if s0.len() > 0 && !src[1..].iter().any(|(s, _)| s.same(&s0)) {
+            let Some((&(s0, _), rest)) = src.split_first() else {
+                return Err(Error::Syntax);
+            };
+            if s0.len() > 0 && !rest.iter().any(|(s, _)| s.same(&s0)) {
                 s0.for_each(|m, sc| {
-                    if !src[1..].iter().any(|(s, _)| s.score(m).is_some()) {
+                    if !rest.iter().any(|(s, _)| s.score(m).is_some()) {
                         result.push((Sds::from(m), sc));
                     }
                 });
@@ -2383,6 +2392,8 @@ mod docs {
 // @generated end: COMMAND DOCS
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::commands::test_kit::Kit;

@@ -5,6 +5,8 @@
 //! the value's allocation, the key string, and the table entry, with allocations rounded
 //! up to jemalloc's size classes.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::{help_reply, subcommand_syntax_error};
 use crate::commands::{Args, Ctx};
 use crate::error::{CmdResult, Error};
@@ -281,16 +283,13 @@ fn debug_allowed(ctx: &Ctx) -> bool {
 
 /// A number the way C's strtod/atoi read it: the longest valid prefix, else 0.
 fn lenient_f64(b: &[u8]) -> f64 {
-    let b = &b[..b.len().min(64)];
+    let b = b.get(..64).unwrap_or(b);
     let s = std::str::from_utf8(b).unwrap_or("").trim_start();
-    let mut end = 0;
-    for i in (1..=s.len()).rev() {
-        if s.is_char_boundary(i) && s[..i].parse::<f64>().is_ok() {
-            end = i;
-            break;
-        }
-    }
-    s[..end].parse().unwrap_or(0.0)
+    // `get` is None off a char boundary.
+    (1..=s.len())
+        .rev()
+        .find_map(|i| s.get(..i)?.parse::<f64>().ok())
+        .unwrap_or(0.0)
 }
 
 /// DEBUG OBJECT key: Redis's one-line description of a value.
@@ -376,6 +375,8 @@ pub fn debug(ctx: &mut Ctx, a: &Args) -> CmdResult {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::super::testutil::Env;
     use super::*;

@@ -4,6 +4,8 @@
 //! `ctx.srv.clients()` then holds an empty session (the socket stays there). Listing and
 //! killing therefore treat the running client apart from the others.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::help_reply;
 use crate::commands::connection::valid_client_name;
 use crate::commands::{Args, Ctx};
@@ -551,6 +553,8 @@ pub fn help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::super::testutil::Env;
 

@@ -6,6 +6,8 @@
 //! first/last/step positions. COMMAND DOCS encodes each row's `docs` (generated from
 //! Redis, see `commands::docs`).
 
+#![deny(clippy::indexing_slicing)]
+
 use super::{full_name, help_reply};
 use crate::commands::docs::{Arg, ArgType};
 use crate::commands::{flags, Args, CommandDef, Ctx, Group, OwnedArgs, Table, TABLE};
@@ -126,8 +128,9 @@ fn has_keys(c: &CommandDef) -> bool {
 fn lookup(name: &[u8]) -> Option<&'static CommandDef> {
     match name.iter().position(|&b| b == b'|') {
         Some(p) => {
-            let parent = TABLE.get(&name[..p])?;
-            Table::sub(parent, &name[p + 1..])
+            let (parent, sub) = name.split_at_checked(p)?;
+            let parent = TABLE.get(parent)?;
+            Table::sub(parent, sub.get(1..)?)
         }
         None => TABLE.get(name),
     }
@@ -523,6 +526,8 @@ pub fn help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::super::testutil::Env;
     use super::*;

@@ -4,6 +4,8 @@
 //! replies, and after a successful SET applies the changes the server keeps outside the
 //! configuration (`apply_config_change`).
 
+#![deny(clippy::indexing_slicing)]
+
 use super::help_reply;
 use crate::commands::{Args, Ctx};
 use crate::config::{ConfigError, LogLevel};
@@ -141,6 +143,8 @@ pub fn help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::super::testutil::Env;
 

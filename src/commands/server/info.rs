@@ -7,6 +7,8 @@
 //! the cron and by every INFO. The AOF's fields come from `persistence::info` and
 //! `persistence::loading_progress` as numbers and flags, and are formatted here.
 
+#![deny(clippy::indexing_slicing)]
+
 use crate::commands::server::{full_name, Diagnostics};
 use crate::commands::{Args, Ctx, TABLE};
 use crate::config::{MaxmemoryPolicy, REDIS_VERSION};
@@ -656,6 +658,8 @@ pub fn info(ctx: &mut Ctx, a: &Args) -> CmdResult {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::super::testutil::Env;
     use super::*;

@@ -6,6 +6,8 @@
 //! Each class keeps its last 160 samples, at most one per second (the largest), and the
 //! all-time maximum.
 
+#![deny(clippy::indexing_slicing)]
+
 use super::help_reply;
 use crate::commands::{flags, Args, CommandDef, Ctx};
 use crate::error::CmdResult;
@@ -148,6 +150,8 @@ pub fn help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 }
 
 #[cfg(test)]
+// Tests index their own fixtures: a panic there is a failed test, not a server fault.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::super::testutil::Env;
     use super::*;
