@@ -25,7 +25,8 @@ pub const COMMANDS: &[CommandDef] = &[
 
 /// The key and, with STORE, the destination.
 fn sort_keys(a: &Args) -> Vec<usize> {
-    let mut keys = vec![1];
+    // The last STORE names the destination, as Redis's sortGetKeys decides.
+    let mut store = None;
     let mut c = a.cursor(2);
     while !c.is_done() {
         if c.eat("limit") {
@@ -34,13 +35,13 @@ fn sort_keys(a: &Args) -> Vec<usize> {
         } else if c.eat("get") || c.eat("by") {
             c.next();
         } else if c.eat_with("store", 1) {
-            keys.push(c.pos());
+            store = Some(c.pos());
             c.next();
         } else {
             c.next();
         }
     }
-    keys
+    std::iter::once(1).chain(store).collect()
 }
 
 /// Redis's lookupKeyByPattern: `#` is the element itself; otherwise the first `*` is
