@@ -542,11 +542,6 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
         let offset = parse_offset(ctx, c.arg()?, Some(bits))?;
         let mut value = 0;
         if op != FieldOp::Get {
-            if read_only {
-                return Err(Error::msg(
-                    "ERR BITFIELD_RO only supports the GET subcommand",
-                ));
-            }
             writes = true;
             highest = highest.max(offset + bits as u64 - 1);
             value = c.i64()?;
@@ -561,6 +556,12 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
         });
     }
 
+    // BITFIELD_RO refuses a write subcommand once all of them parsed, as Redis does.
+    if read_only && writes {
+        return Err(Error::msg(
+            "ERR BITFIELD_RO only supports the GET subcommand",
+        ));
+    }
     if !writes {
         let s = read_string(ctx, key)?.unwrap_or(&[]).to_vec();
         ctx.reply.array(ops.len());
