@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod persistence;
 pub mod resp;
+pub mod scripting;
 pub mod server;
 pub mod store;
 pub mod util;
