@@ -142,6 +142,11 @@ pub struct OwnedArgs {
 }
 
 impl OwnedArgs {
+    /// Empties it, keeping the allocations.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.spans.clear();
+    }
     pub fn args(&self) -> Args<'_> {
         Args::new(&self.buf, &self.spans)
     }

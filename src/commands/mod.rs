@@ -62,6 +62,7 @@ pub mod lists;
 pub mod multi;
 pub mod persistence;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -122,9 +123,18 @@ pub mod flags {
     pub const MISCONF: u32 = 1 << 29;
     /// The argument after the key is a hash field (HGET, HSET...): prefetched with the key.
     pub const HASH_FIELD: u32 = 1 << 30;
+    /// Runs a script (EVAL, FCALL...): the flags the dispatcher applies depend on the
+    /// script's own (`commands::scripting::command_flags`).
+    pub const SCRIPT_FLAGS: u32 = 1 << 31;
     /// Every internal bit.
-    pub const INTERNAL: u32 =
-        SUBSCRIBED_OK | NO_QUEUE | ENDS_MULTI | EXEC | MULTI_MARKER | MISCONF | HASH_FIELD;
+    pub const INTERNAL: u32 = SUBSCRIBED_OK
+        | NO_QUEUE
+        | ENDS_MULTI
+        | EXEC
+        | MULTI_MARKER
+        | MISCONF
+        | HASH_FIELD
+        | SCRIPT_FLAGS;
 
     /// (flag, name) in the order COMMAND INFO lists them.
     pub const NAMES: &[(u32, &str)] = &[
@@ -356,6 +366,7 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     sets::COMMANDS,
     zsets::COMMANDS,
     persistence::COMMANDS,
+    scripting::COMMANDS,
 ];
 
 /// The table: every row (commands and subcommands) numbered, and an open-addressing

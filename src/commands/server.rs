@@ -191,7 +191,7 @@ pub const COMMANDS: &[CommandDef] = &[
 
 /// A container without its subcommand: the dispatcher's arity check answers before this
 /// runs, so it only repeats that answer.
-fn no_subcommand(ctx: &mut Ctx, _a: &super::Args) -> CmdResult {
+pub(crate) fn no_subcommand(ctx: &mut Ctx, _a: &super::Args) -> CmdResult {
     Err(crate::error::Error::Arity(ctx.cmd.name.to_string()))
 }
 

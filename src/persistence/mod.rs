@@ -80,6 +80,8 @@ pub struct AofFeed {
     /// Inside EXEC: the first command fed opens a MULTI.
     in_exec: bool,
     multi_written: bool,
+    /// Nothing is fed while set (a script's `redis.set_repl(redis.REPL_NONE)`).
+    pub muted: bool,
     /// `#TS:` annotations (aof-timestamp-enabled): the last second written.
     pub timestamps: bool,
     last_ts: i64,
@@ -140,6 +142,11 @@ impl AofFeed {
         self.multi_written = false;
     }
 
+    /// Whether a transaction is being fed.
+    pub fn in_exec(&self) -> bool {
+        self.in_exec
+    }
+
     /// EXEC ends: closes the MULTI if one was opened.
     pub fn end_exec(&mut self) {
         if self.multi_written {
@@ -186,7 +193,7 @@ impl AofFeed {
 
     /// Appends a command as received.
     pub fn feed_args(&mut self, db: usize, args: &Args) {
-        if !self.enabled {
+        if !self.enabled || self.muted {
             return;
         }
         self.select(db);
@@ -205,7 +212,7 @@ impl AofFeed {
 
     /// Appends a command built by the server (a rewritten form, a DEL of an expired key).
     pub fn feed_sds(&mut self, db: usize, parts: &[Sds]) {
-        if !self.enabled {
+        if !self.enabled || self.muted {
             return;
         }
         self.select(db);

@@ -237,9 +237,15 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             Some(cmd),
         );
     }
+    // A script's flags replace its command's (Redis's getCommandFlags).
+    let cflags = if cmd.is(flags::SCRIPT_FLAGS) {
+        crate::commands::scripting::command_flags(&core.scripting, cmd, &args)
+    } else {
+        cmd.flags
+    };
     if core.config.maxmemory != 0
         && !core.evict.fits(core.config.maxmemory)
-        && refused_for_memory(store, core, client, out, cmd)
+        && refused_for_memory(store, core, client, out, cmd, cflags)
     {
         return;
     }
@@ -261,7 +267,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
     }
     // The AOF cannot be written: writes (and PING, so monitoring notices) are refused
     // until it can, as Redis's MISCONF.
-    if cmd.is(flags::WRITE | flags::MISCONF)
+    if cflags & (flags::WRITE | flags::MISCONF) != 0
         || (cmd.is(flags::EXEC)
             && client
                 .multi
@@ -282,7 +288,7 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
     // CLIENT PAUSE holds the command back (before MULTI queues it, as in Redis).
     if core
         .pause
-        .is_some_and(|p| p.end > core.loop_now && (p.all || may_replicate(cmd, client)))
+        .is_some_and(|p| p.end > core.loop_now && (p.all || may_replicate(cmd, cflags, client)))
     {
         client.postponed = true;
         return;
@@ -299,9 +305,9 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
 
 /// Whether a command may change data or propagate (what CLIENT PAUSE WRITE holds back):
 /// write commands, the may-replicate ones (PUBLISH, PFCOUNT), and an EXEC of either.
-fn may_replicate(cmd: &CommandDef, client: &Client) -> bool {
+fn may_replicate(cmd: &CommandDef, cflags: u32, client: &Client) -> bool {
     let writes = |c: &CommandDef| c.is(flags::WRITE) || c.is(flags::MAY_REPLICATE);
-    writes(cmd)
+    cflags & (flags::WRITE | flags::MAY_REPLICATE) != 0
         || (cmd.is(flags::EXEC)
             && client
                 .multi
@@ -337,6 +343,7 @@ fn refused_for_memory(
     client: &mut Client,
     out: &mut Vec<u8>,
     cmd: &'static CommandDef,
+    cflags: u32,
 ) -> bool {
     use super::evict::{perform_evictions, Outcome};
     let evicted = store.stats.evicted;
@@ -348,7 +355,7 @@ fn refused_for_memory(
         return false;
     }
     let is_exec = cmd.is(flags::EXEC);
-    let denyoom = cmd.is(flags::DENYOOM)
+    let denyoom = cflags & flags::DENYOOM != 0
         || (is_exec
             && client
                 .multi

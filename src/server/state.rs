@@ -105,9 +105,47 @@ pub struct Core {
     pub(super) anchor: crate::util::clock::Anchor,
     /// maxmemory: used-memory gauge and eviction state.
     pub(super) evict: evict::Evict,
+    /// Lua scripting: EVAL's cache, FUNCTION's libraries, the running script.
+    pub(super) scripting: crate::scripting::Scripting,
 }
 
 impl Core {
+    /// Scripting state (EVAL cache, FUNCTION libraries, the running script).
+    pub fn scripting(&self) -> &crate::scripting::Scripting {
+        &self.scripting
+    }
+
+    pub fn scripting_mut(&mut self) -> &mut crate::scripting::Scripting {
+        &mut self.scripting
+    }
+
+    /// Used memory is over maxmemory (Redis's pre-command OOM state).
+    pub fn over_maxmemory(&mut self) -> bool {
+        self.config.maxmemory != 0 && !self.evict.fits(self.config.maxmemory)
+    }
+
+    /// Shows a command on MONITOR outside `call` (EVAL and FCALL are `skip_monitor`,
+    /// yet Redis shows them before the commands they run).
+    pub fn monitor_command(
+        &mut self,
+        client: &super::client::Client,
+        args: &crate::commands::Args,
+    ) {
+        if !self.monitors.is_empty() {
+            self.feed_monitors(client, args);
+        }
+    }
+
+    /// A script went past busy-reply-threshold: other clients get BUSY from now on.
+    pub fn script_busy_started(&mut self, _is_eval: bool) {}
+
+    /// Serves other clients while a script runs past busy-reply-threshold (called from
+    /// the script's hook).
+    pub fn serve_while_busy(&mut self, _store: &mut Store) {}
+
+    /// A script that went past busy-reply-threshold has ended.
+    pub fn script_busy_ended(&mut self) {}
+
     pub fn new(config: Config) -> Core {
         Core {
             config,
@@ -141,6 +179,7 @@ impl Core {
             diag: Default::default(),
             active_expire_enabled: true,
             evict: Default::default(),
+            scripting: Default::default(),
         }
     }
 
@@ -400,6 +439,16 @@ impl Core {
     }
 
     /// EXEC starts: the AOF wraps what the transaction writes in MULTI/EXEC.
+    /// Whether a transaction (EXEC, or a script) is being fed to the AOF now.
+    pub fn aof_in_exec(&self) -> bool {
+        self.aof.in_exec()
+    }
+
+    /// While muted, nothing is fed to the AOF (a script's `redis.set_repl`).
+    pub fn set_aof_muted(&mut self, muted: bool) {
+        self.aof.muted = muted;
+    }
+
     pub fn aof_begin_exec(&mut self) {
         self.aof.begin_exec();
     }

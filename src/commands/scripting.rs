@@ -1,0 +1,596 @@
+//! Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO, FUNCTION.
+//!
+//! The Lua side (states, sandbox, the `redis` table, conversions) is `crate::scripting`;
+//! this file is the commands: argument parsing, the checks Redis makes before a script
+//! runs (scriptPrepareForRun), and the run itself (`run_script`), shared by EVAL and
+//! FCALL. A script's effects reach the AOF as the commands it ran (wrapped in
+//! MULTI/EXEC), never as the script: the handler propagates nothing itself.
+
+use super::flags::*;
+use super::{cmd, Args, CommandDef, Ctx, Group, Propagate};
+use crate::error::{CmdResult, Error};
+use crate::scripting::run::{CallSpec, RunCtx, Running};
+use crate::scripting::{script_flags, RunInfo};
+use crate::server::client::Client;
+use crate::util::num::parse_i64;
+use std::ffi::c_int;
+use std::time::Instant;
+
+const EVAL_FLAGS: u32 = NOSCRIPT
+    | STALE
+    | SKIP_MONITOR
+    | MAY_REPLICATE
+    | NO_MANDATORY_KEYS
+    | MOVABLE_KEYS
+    | SCRIPT_FLAGS;
+const EVAL_RO_FLAGS: u32 =
+    READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS | SCRIPT_FLAGS;
+
+const SCRIPT_SUBS: &[CommandDef] = &[
+    cmd("exists", -3, NOSCRIPT, script_exists)
+        .docs(&docs::SCRIPT_EXISTS)
+        .group(Group::Scripting),
+    cmd("flush", -2, NOSCRIPT, script_flush)
+        .docs(&docs::SCRIPT_FLUSH)
+        .group(Group::Scripting),
+    cmd("help", 2, LOADING | STALE, script_help)
+        .docs(&docs::SCRIPT_HELP)
+        .group(Group::Scripting),
+    cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, script_kill)
+        .docs(&docs::SCRIPT_KILL)
+        .group(Group::Scripting),
+    cmd("load", 3, NOSCRIPT | STALE, script_load)
+        .docs(&docs::SCRIPT_LOAD)
+        .group(Group::Scripting),
+];
+
+pub const COMMANDS: &[CommandDef] = &[
+    cmd("eval", -3, EVAL_FLAGS, eval)
+        .docs(&docs::EVAL)
+        .keys_fn(script_keys)
+        .group(Group::Scripting),
+    cmd("evalsha", -3, EVAL_FLAGS, evalsha)
+        .docs(&docs::EVALSHA)
+        .keys_fn(script_keys)
+        .group(Group::Scripting),
+    cmd("eval_ro", -3, EVAL_RO_FLAGS, eval_ro)
+        .docs(&docs::EVAL_RO)
+        .keys_fn(script_keys)
+        .group(Group::Scripting),
+    cmd("evalsha_ro", -3, EVAL_RO_FLAGS, evalsha_ro)
+        .docs(&docs::EVALSHA_RO)
+        .keys_fn(script_keys)
+        .group(Group::Scripting),
+    cmd("script", -2, 0, super::server::no_subcommand)
+        .docs(&docs::SCRIPT)
+        .group(Group::Scripting)
+        .subs(SCRIPT_SUBS),
+];
+
+/// Key positions of EVAL and FCALL: `numkeys` at 2, the keys after it.
+fn script_keys(a: &Args) -> Vec<usize> {
+    super::args::numkeys_keys(a, 2)
+}
+
+/// The number of keys of an EVAL/FCALL, checked against the arguments as Redis does.
+fn numkeys(a: &Args) -> Result<usize, Error> {
+    let n = parse_i64(a.get(2)).ok_or(Error::NotInteger)?;
+    if n > (a.len() as i64 - 3) {
+        return Err(Error::msg(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    if n < 0 {
+        return Err(Error::msg("ERR Number of keys can't be negative"));
+    }
+    Ok(n as usize)
+}
+
+/// The flags the dispatcher applies to an EVAL/FCALL (Redis's getCommandFlags): a script
+/// with a shebang or a function declares whether it writes, may run over maxmemory or on
+/// a stale replica; a script without one keeps the command's own flags.
+pub fn command_flags(scripting: &crate::scripting::Scripting, cmd: &CommandDef, a: &Args) -> u32 {
+    let base = cmd.flags;
+    let script = if cmd.name.starts_with("fcall") {
+        scripting.functions.function_flags(a.get(1))
+    } else {
+        let by_sha = cmd.name.starts_with("evalsha");
+        let body = a.get(1);
+        if by_sha {
+            if body.len() != 40 {
+                return base;
+            }
+            scripting
+                .eval
+                .as_ref()
+                .and_then(|e| e.scripts.get(&lower_sha(body)?))
+                .map(|s| s.flags)
+        } else {
+            let sha = crate::scripting::sha1_hex(body);
+            match scripting.eval.as_ref().and_then(|e| e.scripts.get(&sha)) {
+                Some(s) => Some(s.flags),
+                None => crate::scripting::parse_shebang(body).ok().map(|(f, _)| f),
+            }
+        }
+    };
+    match script {
+        Some(f) if f & script_flags::EVAL_COMPAT == 0 => flags_from_script(base, f),
+        _ => base,
+    }
+}
+
+/// Redis's scriptFlagsToCmdFlags.
+fn flags_from_script(cmd_flags: u32, f: u32) -> u32 {
+    let mut out = cmd_flags & !(STALE | DENYOOM | WRITE | MAY_REPLICATE);
+    if f & (script_flags::ALLOW_OOM | script_flags::NO_WRITES) == 0 {
+        out |= DENYOOM;
+    }
+    if f & script_flags::NO_WRITES == 0 {
+        out |= WRITE;
+    }
+    if f & script_flags::ALLOW_STALE != 0 {
+        out |= STALE;
+    }
+    out
+}
+
+fn lower_sha(b: &[u8]) -> Option<[u8; 40]> {
+    let mut out = [0u8; 40];
+    if b.len() != 40 {
+        return None;
+    }
+    for (o, c) in out.iter_mut().zip(b) {
+        *o = c.to_ascii_lowercase();
+    }
+    Some(out)
+}
+
+fn eval(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    eval_generic(ctx, a, false, false)
+}
+
+fn evalsha(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    eval_generic(ctx, a, true, false)
+}
+
+fn eval_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    eval_generic(ctx, a, false, true)
+}
+
+fn evalsha_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    eval_generic(ctx, a, true, true)
+}
+
+const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
+
+fn eval_generic(ctx: &mut Ctx, a: &Args, by_sha: bool, ro: bool) -> CmdResult {
+    ctx.propagate = Propagate::Never;
+    let nkeys = numkeys(a)?;
+    let engine = ctx
+        .srv
+        .scripting_mut()
+        .eval_engine()
+        .map_err(|e| Error::msg(format!("ERR {e}")))?;
+    let sha = if by_sha {
+        match lower_sha(a.get(1)) {
+            Some(s) if engine.scripts.contains_key(&s) => s,
+            _ => return Err(Error::msg(NOSCRIPT_ERR)),
+        }
+    } else {
+        engine
+            .load(a.get(1))
+            .map_err(|e| Error::msg(format!("ERR {e}")))?
+    };
+    let Some(script) = engine.scripts.get(&sha) else {
+        return Err(Error::msg(NOSCRIPT_ERR));
+    };
+    let (func_ref, flags, l) = (script.func_ref, script.flags, engine.vm.l);
+    let name = String::from_utf8_lossy(&sha).into_owned();
+    let target = Target {
+        l,
+        func_ref,
+        flags,
+        ro,
+        is_eval: true,
+        name,
+        nkeys,
+    };
+    let res = run_script(ctx, a, target);
+    if let Some(e) = ctx.srv.scripting_mut().eval.as_mut() {
+        e.after_call();
+    }
+    res
+}
+
+/// What to run.
+pub(crate) struct Target {
+    pub l: crate::scripting::vm::State,
+    pub func_ref: c_int,
+    pub flags: u32,
+    /// EVAL_RO / FCALL_RO.
+    pub ro: bool,
+    pub is_eval: bool,
+    pub name: String,
+    pub nkeys: usize,
+}
+
+/// Redis's scriptPrepareForRun checks, then the call, then the reply.
+pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
+    let compat = t.flags & script_flags::EVAL_COMPAT != 0;
+    if !compat {
+        if t.flags & script_flags::NO_WRITES == 0 {
+            if let Some(e) = ctx.srv.aof().deny_writes_error() {
+                return Err(Error::msg(e.to_string()));
+            }
+            if t.ro {
+                return Err(Error::msg(
+                    "ERR Can not execute a script with write flag using *_ro command.",
+                ));
+            }
+        }
+        if t.flags & (script_flags::ALLOW_OOM | script_flags::NO_WRITES) == 0
+            && ctx.srv.over_maxmemory()
+        {
+            return Err(Error::msg(
+                "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+            ));
+        }
+    }
+    let read_only = t.ro || (!compat && t.flags & script_flags::NO_WRITES != 0);
+    let allow_oom = !compat && t.flags & script_flags::ALLOW_OOM != 0;
+
+    // EVAL is skip_monitor: MONITOR sees it here, before the commands it runs.
+    ctx.srv.monitor_command(ctx.client, a);
+
+    let mut client = ctx
+        .srv
+        .scripting_mut()
+        .client
+        .take()
+        .unwrap_or_else(|| Box::new(script_client()));
+    client.db = ctx.client.db;
+    client.resp3 = false;
+    let busy_after_ms = ctx.config().busy_reply_threshold.max(0) as u64;
+    let started = Instant::now();
+    ctx.srv.scripting_mut().running = Some(RunInfo {
+        name: t.name.clone(),
+        is_eval: t.is_eval,
+        command: a.iter().map(<[u8]>::to_vec).collect(),
+        started,
+        wrote: false,
+        killed: false,
+        timed_out: false,
+    });
+    let wrap = !ctx.srv.aof_in_exec();
+    if wrap {
+        ctx.srv.aof_begin_exec();
+    }
+    let mut run = RunCtx {
+        store: ctx.store as *mut _,
+        core: ctx.srv as *mut _,
+        client: std::mem::take(&mut *client),
+        out: Vec::new(),
+        args: Default::default(),
+        reply: Vec::new(),
+        caller_resp3: ctx.client.resp3,
+        read_only,
+        allow_oom,
+        repl_aof: true,
+        started,
+        busy_after_ms,
+        is_eval: t.is_eval,
+        name: t.name,
+        error_counted: false,
+        failed: false,
+    };
+    let spec = CallSpec {
+        func_ref: t.func_ref,
+        as_arguments: !t.is_eval,
+        args: a,
+        first: 3,
+        nkeys: t.nkeys,
+    };
+    {
+        let _running = Running::enter(&mut run);
+        // SAFETY: `t.l` is the live state of the engine the function belongs to; no
+        // command that could drop it (SCRIPT FLUSH, FUNCTION FLUSH...) can run while a
+        // script runs (they are `noscript` and not `allow_busy`). `run` holds the only
+        // pointers to the keyspace and Core that are used until it returns, derived
+        // from this handler's borrows, which are not touched meanwhile.
+        unsafe { crate::scripting::run::call_function(t.l, &mut run, &spec) };
+    }
+    if wrap {
+        ctx.srv.aof_end_exec();
+    }
+    let info = ctx.srv.scripting_mut().running.take();
+    if info.as_ref().is_some_and(|i| i.timed_out) {
+        ctx.srv.script_busy_ended();
+    }
+    *client = std::mem::take(&mut run.client);
+    ctx.srv.scripting_mut().client = Some(client);
+    if run.failed && !run.error_counted {
+        // Counted as this command's error (errorstats, failed_calls), as Redis does.
+        let text = error_text(&run.reply);
+        return Err(Error::msg(text));
+    }
+    ctx.reply.buf.extend_from_slice(&run.reply);
+    Ok(())
+}
+
+/// The text of an error reply ("-TEXT\r\n").
+fn error_text(reply: &[u8]) -> String {
+    let body = reply.strip_prefix(b"-").unwrap_or(reply);
+    let body = body.strip_suffix(b"\r\n").unwrap_or(body);
+    String::from_utf8_lossy(body).into_owned()
+}
+
+/// The client scripts run their commands as.
+pub(crate) fn script_client() -> Client {
+    Client {
+        addr: "lua".into(),
+        authenticated: true,
+        // Blocking commands called from a script do not block.
+        in_exec: true,
+        ..Client::default()
+    }
+}
+
+// --- SCRIPT ---
+
+fn script_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    super::server::help_reply(
+        ctx,
+        "SCRIPT",
+        &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ],
+    );
+    Ok(())
+}
+
+fn script_load(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let engine = ctx
+        .srv
+        .scripting_mut()
+        .eval_engine()
+        .map_err(|e| Error::msg(format!("ERR {e}")))?;
+    let sha = engine
+        .load(a.get(2))
+        .map_err(|e| Error::msg(format!("ERR {e}")))?;
+    ctx.reply.bulk(&sha);
+    Ok(())
+}
+
+fn script_exists(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let n = a.len() - 2;
+    ctx.reply.array(n);
+    for i in 2..a.len() {
+        let found = lower_sha(a.get(i)).is_some_and(|s| {
+            ctx.srv
+                .scripting()
+                .eval
+                .as_ref()
+                .is_some_and(|e| e.scripts.contains_key(&s))
+        });
+        ctx.reply.int(i64::from(found));
+    }
+    Ok(())
+}
+
+/// The `[ASYNC|SYNC]` of SCRIPT FLUSH and FUNCTION FLUSH.
+pub(crate) fn flush_mode(a: &Args, what: &str) -> CmdResult {
+    match a.len() {
+        2 => Ok(()),
+        3 if a.get(2).eq_ignore_ascii_case(b"sync") || a.get(2).eq_ignore_ascii_case(b"async") => {
+            Ok(())
+        }
+        _ => Err(Error::msg(format!(
+            "ERR {what} FLUSH only support SYNC|ASYNC option"
+        ))),
+    }
+}
+
+fn script_flush(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    flush_mode(a, "SCRIPT")?;
+    ctx.srv.scripting_mut().flush_eval();
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// SCRIPT KILL and FUNCTION KILL (Redis's scriptKill).
+pub(crate) fn kill(ctx: &mut Ctx, is_eval: bool) -> CmdResult {
+    let Some(r) = ctx.srv.scripting_mut().running.as_mut() else {
+        return Err(Error::msg("NOTBUSY No scripts in execution right now."));
+    };
+    if r.wrote {
+        return Err(Error::msg(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+        ));
+    }
+    if is_eval && !r.is_eval {
+        return Err(Error::msg(
+            "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
+        ));
+    }
+    if !is_eval && r.is_eval {
+        return Err(Error::msg(
+            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+        ));
+    }
+    r.killed = true;
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn script_kill(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    kill(ctx, true)
+}
+
+// @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
+// by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
+mod docs {
+    use crate::commands::docs::ArgType::*;
+    use crate::commands::docs::{arg, Docs};
+
+    pub const EVAL: Docs = Docs {
+        name: "eval",
+        summary: "Execute a Lua script server side",
+        since: "2.6.0",
+        complexity: "Depends on the script that is executed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("script", Str),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).opt().multi(),
+            arg("arg", Str).opt().multi(),
+        ],
+    };
+
+    pub const EVAL_RO: Docs = Docs {
+        name: "eval_ro",
+        summary: "Execute a read-only Lua script server side",
+        since: "7.0.0",
+        complexity: "Depends on the script that is executed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("script", Str),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).opt().multi(),
+            arg("arg", Str).opt().multi(),
+        ],
+    };
+
+    pub const EVALSHA: Docs = Docs {
+        name: "evalsha",
+        summary: "Execute a Lua script server side",
+        since: "2.6.0",
+        complexity: "Depends on the script that is executed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("sha1", Str),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).opt().multi(),
+            arg("arg", Str).opt().multi(),
+        ],
+    };
+
+    pub const EVALSHA_RO: Docs = Docs {
+        name: "evalsha_ro",
+        summary: "Execute a read-only Lua script server side",
+        since: "7.0.0",
+        complexity: "Depends on the script that is executed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("sha1", Str),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).opt().multi(),
+            arg("arg", Str).opt().multi(),
+        ],
+    };
+
+    pub const SCRIPT: Docs = Docs {
+        name: "script",
+        summary: "A container for Lua scripts management commands",
+        since: "2.6.0",
+        complexity: "Depends on subcommand.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const SCRIPT_EXISTS: Docs = Docs {
+        name: "script|exists",
+        summary: "Check existence of scripts in the script cache.",
+        since: "2.6.0",
+        complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("sha1", Str).multi(),
+        ],
+    };
+
+    pub const SCRIPT_FLUSH: Docs = Docs {
+        name: "script|flush",
+        summary: "Remove all the scripts from the script cache.",
+        since: "2.6.0",
+        complexity: "O(N) with N being the number of scripts in cache",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[(
+            "6.2.0",
+            "Added the `ASYNC` and `SYNC` flushing mode modifiers.",
+        )],
+        args: &[arg("async", OneOf).since("6.2.0").opt().args(&[
+            arg("async", PureToken).token("ASYNC"),
+            arg("sync", PureToken).token("SYNC"),
+        ])],
+    };
+
+    pub const SCRIPT_HELP: Docs = Docs {
+        name: "script|help",
+        summary: "Show helpful text about the different subcommands",
+        since: "5.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const SCRIPT_KILL: Docs = Docs {
+        name: "script|kill",
+        summary: "Kill the script currently in execution.",
+        since: "2.6.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const SCRIPT_LOAD: Docs = Docs {
+        name: "script|load",
+        summary: "Load the specified Lua script into the script cache.",
+        since: "2.6.0",
+        complexity: "O(N) with N being the length in bytes of the script body.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("script", Str)],
+    };
+}
+// @generated end: COMMAND DOCS
