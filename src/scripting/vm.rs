@@ -389,13 +389,16 @@ unsafe extern "C-unwind" fn guarded_rawset_setmt(l: State) -> c_int {
     ffi::lua_gettop(l)
 }
 
-// --- math.random as Redis has it: lrand48 of its own, seeded with 0 at start-up ---
+// --- math.random as Redis has it: an lrand48 of its own, in its initial state at start-up ---
 
 thread_local! {
-    static RAND48: std::cell::Cell<u64> = const { std::cell::Cell::new(0x330E) };
+    static RAND48: std::cell::Cell<u64> = const { std::cell::Cell::new(RAND48_INIT) };
 }
 
 const RAND48_MAX: i64 = i32::MAX as i64;
+
+/// lrand48's state before any seeding (Redis never seeds it at start-up).
+const RAND48_INIT: u64 = 0x1234_ABCD_330E;
 
 /// The next value of Redis's `redisLrand48` (the POSIX lrand48 sequence).
 pub fn lrand48() -> i32 {
@@ -450,7 +453,7 @@ mod tests {
 
     #[test]
     fn lrand48_is_the_posix_sequence() {
-        srand48(0);
+        RAND48.with(|x| x.set(RAND48_INIT));
         // math.random(1000) on a fresh redis-server 7.0.
         let r = (lrand48() as i64 % RAND48_MAX) as f64 / RAND48_MAX as f64;
         assert_eq!((r * 1000.0).floor() as i64 + 1, 397);
