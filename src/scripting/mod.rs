@@ -13,8 +13,11 @@
 //! other clients may see while a script runs (SCRIPT KILL, FUNCTION STATS) is in
 //! `Scripting::running`.
 
+pub mod bit;
+mod capi;
 pub mod functions;
 pub mod run;
+pub mod structlib;
 pub mod vm;
 
 use mlua::ffi;
@@ -24,7 +27,7 @@ use std::time::Instant;
 use vm::{push_bytes, rawset_str, Vm};
 
 /// The libraries Redis loads besides Lua's own, each opening its global table.
-pub const LIBRARIES: &[fn(&mlua::Lua) -> mlua::Result<()>] = &[];
+pub const LIBRARIES: &[fn(&mlua::Lua) -> mlua::Result<()>] = &[bit::open, structlib::open];
 
 /// Script flags (the shebang's `flags=`, a function's `flags`).
 pub mod script_flags {
