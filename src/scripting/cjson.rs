@@ -119,8 +119,8 @@ fn new_module(lua: &Lua) -> mlua::Result<Table> {
                 BOOL_OPTIONS,
             )
         }),
-        ("new", |lua, _, _, args, _| {
-            let _ = args;
+        // Arguments are ignored, as in C.
+        ("new", |lua, _, _, _, _| {
             Ok(Ok(vec![Value::Table(new_module(lua)?)]))
         }),
     ];
@@ -257,16 +257,13 @@ fn to_number(lua: &Lua, v: &Value) -> mlua::Result<Option<f64>> {
 }
 
 /// `lua_tolstring` of a string or number argument.
-fn to_bytes(lua: &Lua, v: &Value) -> mlua::Result<Option<Vec<u8>>> {
-    Ok(match v {
+fn to_bytes(v: &Value) -> Option<Vec<u8>> {
+    match v {
         Value::String(s) => Some(s.as_bytes().to_vec()),
         Value::Integer(i) => Some(format_g(*i as f64, 14).into_bytes()),
         Value::Number(n) => Some(format_g(*n, 14).into_bytes()),
-        _ => {
-            let _ = lua;
-            None
-        }
-    })
+        _ => None,
+    }
 }
 
 fn type_error(narg: i32, expected: &str, v: &Value) -> Fail {
@@ -328,7 +325,7 @@ fn enum_option(
         Value::Nil => {}
         Value::Boolean(b) => *setting = i32::from(*b),
         other => {
-            let Some(bytes) = to_bytes(lua, other)? else {
+            let Some(bytes) = to_bytes(other) else {
                 return Ok(Err(type_error(narg, "string", other)));
             };
             match options
@@ -981,7 +978,6 @@ impl Parser<'_> {
             }
         }
         self.pos += 1;
-        let _ = start;
         (Token::Str(buf), start)
     }
 
@@ -1235,7 +1231,7 @@ fn decode(lua: &Lua, cfg: &RefCell<Config>, args: &[Value]) -> mlua::Result<Outc
     let [arg] = args else {
         return Ok(Err(Fail::Arg(1, b"expected 1 argument".to_vec())));
     };
-    let Some(text) = to_bytes(lua, arg)? else {
+    let Some(text) = to_bytes(arg) else {
         return Ok(Err(type_error(1, "string", arg)));
     };
     if text.len() >= 2 && (text.first() == Some(&0) || text.get(1) == Some(&0)) {
@@ -2050,6 +2046,328 @@ mod tests {
         (
             r#"return cjson.encode({a={b={c={1,2,{d='e'}}}}})"#,
             r#"{"a":{"b":{"c":[1,2,{"d":"e"}]}}}"#,
+        ),
+        (
+            r#"local function f() local t = {} for k, v in pairs(cjson) do t[#t+1] = k .. "=" .. type(v) end table.sort(t) return t end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"_NAME=string|_VERSION=string|decode=function|decode_invalid_numbers=function|decode_max_depth=function|encode=function|encode_invalid_numbers=function|encode_keep_buffer=function|encode_max_depth=function|encode_number_precision=function|encode_sparse_array=function|new=function|null=userdata"#,
+        ),
+        (
+            r#"return cjson._NAME .. " " .. cjson._VERSION"#,
+            r#"cjson 2.1.0"#,
+        ),
+        (
+            r#"local function f() return {type(cjson.null), tostring(cjson.null == cjson.decode("null"))} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"userdata|true"#,
+        ),
+        (
+            r#"return cjson.encode({1, 2, 3, {}, {{}}})"#,
+            r#"[1,2,3,{},[{}]]"#,
+        ),
+        (
+            r#"return cjson.encode({a = {b = {c = {1, 2, {d = "e"}}}}})"#,
+            r#"{"a":{"b":{"c":[1,2,{"d":"e"}]}}}"#,
+        ),
+        (r#"return cjson.encode("a/b\"c\\d")"#, r#""a\/b\"c\\d""#),
+        (r#"return cjson.encode({["\0"] = 1})"#, r#"{"\u0000":1}"#),
+        (
+            r#"local function f() return {cjson.encode(0.1), cjson.encode(1/3), cjson.encode(100000000000000), cjson.encode(12345678901234)} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"0.1|0.33333333333333|1e+14|12345678901234"#,
+        ),
+        (
+            r#"local function f() return {cjson.encode(123456789012345678), cjson.encode(1e-5), cjson.encode(0.0001), cjson.encode(-1.5e300), cjson.encode(2^53)} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"1.2345678901235e+17|1e-05|0.0001|-1.5e+300|9.007199254741e+15"#,
+        ),
+        (
+            r#"local function f() return {cjson.encode(-0.0), cjson.encode({-0.0}), cjson.encode(true), cjson.encode(false), cjson.encode(nil), cjson.encode(cjson.null)} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"-0|[-0]|true|false|null|null"#,
+        ),
+        (
+            r#"return cjson.encode({1, -1/0})"#,
+            r#"ERR user_script:1: Cannot serialise number: must not be NaN or Inf"#,
+        ),
+        (
+            r#"return cjson.encode({[1/0] = 1})"#,
+            r#"ERR user_script:1: Cannot serialise number: must not be NaN or Inf"#,
+        ),
+        (
+            r#"cjson.encode_invalid_numbers("null") return cjson.encode({1/0, -1/0, 0/0})"#,
+            r#"[null,null,null]"#,
+        ),
+        (
+            r#"local function f() return {cjson.encode({1, nil, 3}), cjson.encode({[10] = 1}), cjson.encode({[1] = 1, [3] = 1, [5] = 1, [7] = 1, [9] = 1, [11] = 1, [13] = 1})} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"[1,null,3]|[null,null,null,null,null,null,null,null,null,1]|[1,null,1,null,1,null,1,null,1,null,1,null,1]"#,
+        ),
+        (
+            r#"return cjson.encode({[1] = 1, [2] = 2, [20] = 3})"#,
+            r#"ERR user_script:1: Cannot serialise table: excessively sparse array"#,
+        ),
+        (
+            r#"return cjson.encode({[11] = 1})"#,
+            r#"ERR user_script:1: Cannot serialise table: excessively sparse array"#,
+        ),
+        (
+            r#"return cjson.encode({[2^31-1] = 1})"#,
+            r#"ERR user_script:1: Cannot serialise table: excessively sparse array"#,
+        ),
+        (
+            r#"local function f() return {cjson.encode({[0.5] = 1}), cjson.encode({[0] = 1}), cjson.encode({[-1] = 1}), cjson.encode({[2^32+3] = 1}), cjson.encode({[1e300] = 1})} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"{"0.5":1}|{"0":1}|{"-1":1}|{"4294967299":1}|{"1e+300":1}"#,
+        ),
+        (
+            r#"cjson.encode_sparse_array(true) return cjson.encode({[1] = 1, [2] = 2, [20] = 3})"#,
+            r#"{"1":1,"2":2,"20":3}"#,
+        ),
+        (
+            r#"cjson.encode_sparse_array(false, 0) return cjson.encode({[12] = 1})"#,
+            r#"[null,null,null,null,null,null,null,null,null,null,null,1]"#,
+        ),
+        (
+            r#"local function f() cjson.encode_sparse_array(false, 3, 1) return {cjson.encode({[4] = 1, [1] = 1}), cjson.encode({[3] = 1})} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"[1,null,null,1]|[null,null,1]"#,
+        ),
+        (
+            r#"local function f() return {tostring(select(1, cjson.encode_sparse_array(false, 2, 10))), select(2, cjson.encode_sparse_array())} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"false|2|10"#,
+        ),
+        (
+            r#"return cjson.encode({[true] = 1})"#,
+            r#"ERR user_script:1: Cannot serialise boolean: table key must be a number or string"#,
+        ),
+        (
+            r#"return cjson.encode({[{}] = 1})"#,
+            r#"ERR user_script:1: Cannot serialise table: table key must be a number or string"#,
+        ),
+        (
+            r#"return cjson.encode({a = function() end})"#,
+            r#"ERR user_script:1: Cannot serialise function: type not supported"#,
+        ),
+        (r#"return cjson.encode_max_depth(1000)"#, r#"number:1000"#),
+        (r#"return cjson.encode_max_depth(1000)"#, r#"number:1000"#),
+        (
+            r#"return cjson.encode_number_precision(14)"#,
+            r#"number:14"#,
+        ),
+        (
+            r#"local function f() local v = cjson.decode([[{"a":{"b":[true,false,null,1.5,"x"]}}]]) return {v.a.b[1], tostring(v.a.b[2]), tostring(v.a.b[3] == cjson.null), tostring(v.a.b[4]), v.a.b[5], #v.a.b} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"true|false|true|1.5|x|5"#,
+        ),
+        (
+            r#"return cjson.encode(cjson.decode([[ {"k":[1,{"z":null}],"e":[],"o":{}} ]]))"#,
+            r#"{"e":{},"k":[1,{"z":null}],"o":{}}"#,
+        ),
+        (
+            r#"local function f() return {cjson.decode([["\u0000"]]):len(), cjson.decode([[{"a":1,"a":2}]]).a, cjson.decode(" \t\r\n[ 1 , 2 ] \n")[2], cjson.decode(12)} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"1|2|2|12"#,
+        ),
+        (
+            r#"return cjson.decode([["\udc00"]])"#,
+            r#"ERR user_script:1: Expected value but found invalid unicode escape code at character 2"#,
+        ),
+        (
+            r#"return cjson.decode([["\ud83d\u0041"]])"#,
+            r#"ERR user_script:1: Expected value but found invalid unicode escape code at character 2"#,
+        ),
+        (
+            r#"return cjson.decode([["\u12"]])"#,
+            r#"ERR user_script:1: Expected value but found invalid unicode escape code at character 2"#,
+        ),
+        (
+            r#"return cjson.decode([["\q"]])"#,
+            r#"ERR user_script:1: Expected value but found invalid escape code at character 2"#,
+        ),
+        (
+            r#"return cjson.decode([["abc]])"#,
+            r#"ERR user_script:1: Expected value but found unexpected end of string at character 5"#,
+        ),
+        (
+            r#"return cjson.decode("")"#,
+            r#"ERR user_script:1: Expected value but found T_END at character 1"#,
+        ),
+        (
+            r#"return cjson.decode("   ")"#,
+            r#"ERR user_script:1: Expected value but found T_END at character 4"#,
+        ),
+        (
+            r#"return cjson.decode("[1,2")"#,
+            r#"ERR user_script:1: Expected comma or array end but found T_END at character 5"#,
+        ),
+        (
+            r#"return cjson.decode("[1 2]")"#,
+            r#"ERR user_script:1: Expected comma or array end but found T_NUMBER at character 4"#,
+        ),
+        (
+            r#"return cjson.decode("[1,]")"#,
+            r#"ERR user_script:1: Expected value but found T_ARR_END at character 4"#,
+        ),
+        (
+            r#"return cjson.decode("]")"#,
+            r#"ERR user_script:1: Expected value but found T_ARR_END at character 1"#,
+        ),
+        (
+            r#"return cjson.decode([[{"a" 1}]])"#,
+            r#"ERR user_script:1: Expected colon but found T_NUMBER at character 6"#,
+        ),
+        (
+            r#"return cjson.decode("{1:2}")"#,
+            r#"ERR user_script:1: Expected object key string but found T_NUMBER at character 2"#,
+        ),
+        (
+            r#"return cjson.decode([[{"a":1,}]])"#,
+            r#"ERR user_script:1: Expected object key string but found T_OBJ_END at character 8"#,
+        ),
+        (
+            r#"return cjson.decode([[{"a":1 "b":2}]])"#,
+            r#"ERR user_script:1: Expected comma or object end but found T_STRING at character 8"#,
+        ),
+        (
+            r#"return cjson.decode("{")"#,
+            r#"ERR user_script:1: Expected object key string but found T_END at character 2"#,
+        ),
+        (
+            r#"return cjson.decode("1 x")"#,
+            r#"ERR user_script:1: Expected the end but found invalid token at character 3"#,
+        ),
+        (
+            r#"return cjson.decode("[1] [2]")"#,
+            r#"ERR user_script:1: Expected the end but found T_ARR_BEGIN at character 5"#,
+        ),
+        (
+            r#"return cjson.decode("truex")"#,
+            r#"ERR user_script:1: Expected the end but found invalid token at character 5"#,
+        ),
+        (
+            r#"return cjson.decode("nul")"#,
+            r#"ERR user_script:1: Expected value but found invalid token at character 1"#,
+        ),
+        (
+            r#"return cjson.decode("@")"#,
+            r#"ERR user_script:1: Expected value but found invalid token at character 1"#,
+        ),
+        (
+            r#"return cjson.decode("a\0")"#,
+            r#"ERR user_script:1: JSON parser does not support UTF-16 or UTF-32"#,
+        ),
+        (r#"return cjson.decode("12\0xx")"#, r#"number:12"#),
+        (
+            r#"local ok, e = pcall(cjson.decode, "[") return e"#,
+            r#"Expected value but found T_END at character 2"#,
+        ),
+        (
+            r#"local function f() return {tostring(cjson.decode("1e999")), tostring(cjson.decode("-1e999")), tostring(cjson.decode("1e-400")), tostring(cjson.decode("12345678901234567890"))} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"inf|-inf|0|1.2345678901235e+19"#,
+        ),
+        (
+            r#"local function f() return {tostring(cjson.decode("0x10")), tostring(cjson.decode("0x1.8p1")), tostring(cjson.decode("-0x10")), tostring(cjson.decode("0123")), tostring(cjson.decode("+5")), tostring(cjson.decode("1.e5"))} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"16|3|-16|123|5|100000"#,
+        ),
+        (
+            r#"local function f() return {tostring(cjson.decode("nan")), tostring(cjson.decode("NaN")), tostring(cjson.decode("nan(abc)")), tostring(cjson.decode("-Infinity")), tostring(cjson.decode("INFINITY"))} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"nan|nan|nan|-inf|inf"#,
+        ),
+        (
+            r#"return cjson.decode("0x")"#,
+            r#"ERR user_script:1: Expected the end but found invalid token at character 2"#,
+        ),
+        (
+            r#"return cjson.decode("-")"#,
+            r#"ERR user_script:1: Expected value but found invalid number at character 1"#,
+        ),
+        (
+            r#"return cjson.decode(".5")"#,
+            r#"ERR user_script:1: Expected value but found invalid token at character 1"#,
+        ),
+        (
+            r#"return cjson.decode("1.5e")"#,
+            r#"ERR user_script:1: Expected the end but found invalid token at character 4"#,
+        ),
+        (
+            r#"return cjson.decode("infinit")"#,
+            r#"ERR user_script:1: Expected the end but found invalid token at character 4"#,
+        ),
+        (
+            r#"cjson.decode_invalid_numbers(false) return cjson.decode("0x10")"#,
+            r#"ERR user_script:1: Expected value but found invalid number at character 1"#,
+        ),
+        (
+            r#"cjson.decode_invalid_numbers(false) return cjson.decode("+1")"#,
+            r#"ERR user_script:1: Expected value but found invalid token at character 1"#,
+        ),
+        (
+            r#"cjson.decode_invalid_numbers(false) return cjson.decode("-inf")"#,
+            r#"ERR user_script:1: Expected value but found invalid number at character 1"#,
+        ),
+        (
+            r#"cjson.decode_invalid_numbers(false) return tostring(cjson.decode("-0.5e3"))"#,
+            r#"-500"#,
+        ),
+        (
+            r#"return tostring(cjson.decode_invalid_numbers(true))"#,
+            r#"true"#,
+        ),
+        (
+            r#"return #cjson.decode(string.rep("[", 1000) .. string.rep("]", 1000))"#,
+            r#"number:1"#,
+        ),
+        (
+            r#"return cjson.decode(string.rep("[", 1001) .. string.rep("]", 1001))"#,
+            r#"ERR user_script:1: Found too many nested data structures (1001) at character 1001"#,
+        ),
+        (
+            r#"return cjson.decode(string.rep([[{"a":]], 1001))"#,
+            r#"ERR user_script:1: Found too many nested data structures (1001) at character 5001"#,
+        ),
+        (
+            r#"cjson.decode_max_depth(2) return cjson.decode("[[[1]]]")"#,
+            r#"ERR user_script:1: Found too many nested data structures (3) at character 3"#,
+        ),
+        (
+            r#"cjson.decode_max_depth(100000) return cjson.decode(string.rep("[", 20000))"#,
+            r#"ERR user_script:1: Found too many nested data structures (7999) at character 7999"#,
+        ),
+        (
+            r#"cjson.decode_max_depth(100000) return cjson.decode(string.rep([[[{"a":]], 5000))"#,
+            r#"ERR user_script:1: Found too many nested data structures (5333) at character 15997"#,
+        ),
+        (r#"return cjson.decode_max_depth(1000)"#, r#"number:1000"#),
+        (
+            r#"local function f() return {tostring(cjson.encode_invalid_numbers()), tostring(cjson.decode_invalid_numbers()), tostring(cjson.encode_keep_buffer()), cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_number_precision()} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"false|true|true|1000|1000|14"#,
+        ),
+        (
+            r#"local function f() return {tostring(cjson.encode_invalid_numbers("null")), tostring(cjson.encode_invalid_numbers("on")), tostring(cjson.encode_invalid_numbers(false)), tostring(cjson.encode_keep_buffer(false)), tostring(cjson.encode_keep_buffer("on"))} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"null|true|false|false|true"#,
+        ),
+        (
+            r#"local function f() return {cjson.encode_max_depth(5.7), cjson.encode_max_depth("12"), cjson.encode_max_depth(2^32 + 7), cjson.encode_max_depth(1000)} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"5|12|7|1000"#,
+        ),
+        (
+            r#"return cjson.encode_number_precision("x")"#,
+            r#"ERR user_script:1: bad argument #1 to 'encode_number_precision' (number expected, got string)"#,
+        ),
+        (
+            r#"return cjson.decode_max_depth(-1)"#,
+            r#"ERR user_script:1: bad argument #1 to 'decode_max_depth' (expected integer between 1 and 2147483647)"#,
+        ),
+        (
+            r#"return cjson.encode_sparse_array(true, "x")"#,
+            r#"ERR user_script:1: bad argument #2 to 'encode_sparse_array' (number expected, got string)"#,
+        ),
+        (
+            r#"local function f() return {tostring(select(1, cjson.encode_sparse_array(false, 2, 10))), select(2, cjson.encode_sparse_array())} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"false|2|10"#,
+        ),
+        (
+            r#"return cjson.encode_invalid_numbers("xyz")"#,
+            r#"ERR user_script:1: bad argument #1 to 'encode_invalid_numbers' (invalid option 'xyz')"#,
+        ),
+        (
+            r#"return cjson.decode_invalid_numbers("null")"#,
+            r#"ERR user_script:1: bad argument #1 to 'decode_invalid_numbers' (invalid option 'null')"#,
+        ),
+        (
+            r#"local function f() local c = cjson.new() c.encode_max_depth(1) return {cjson.encode({{1}}), c.encode_max_depth(), cjson.encode_max_depth(), c._VERSION, tostring(c.null == cjson.null), type(c.new)} end local r = f() local o = {} for i, v in ipairs(r) do o[i] = tostring(v) end return table.concat(o, '|')"#,
+            r#"[[1]]|1|1000|2.1.0|true|function"#,
         ),
     ];
 
