@@ -28,7 +28,8 @@ use std::time::Instant;
 use vm::{push_bytes, rawset_str, Vm};
 
 /// The libraries Redis loads besides Lua's own, each opening its global table.
-pub const LIBRARIES: &[fn(&mlua::Lua) -> mlua::Result<()>] = &[cjson::open, bit::open, structlib::open];
+pub const LIBRARIES: &[fn(&mlua::Lua) -> mlua::Result<()>] =
+    &[cjson::open, bit::open, structlib::open];
 
 /// Script flags (the shebang's `flags=`, a function's `flags`).
 pub mod script_flags {

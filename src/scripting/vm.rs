@@ -125,6 +125,37 @@ unsafe extern "C-unwind" fn missing_global(l: State) -> c_int {
     ffi::lua_error(l)
 }
 
+/// Replaces the protected proxy at `idx` (if it is one) by the table it protects, so the
+/// reading functions of the base library (`pairs`, `next`, `ipairs`, `rawget`) see the
+/// contents as Redis's read-only tables show them.
+unsafe fn unwrap_proxy(l: State, idx: c_int) {
+    if ffi::lua_type(l, idx) != ffi::LUA_TTABLE {
+        return;
+    }
+    push_registry(l, REG_PROTECTED);
+    ffi::lua_pushvalue(l, idx);
+    ffi::lua_rawget(l, -2);
+    if ffi::lua_type(l, -1) == ffi::LUA_TTABLE {
+        ffi::lua_replace(l, idx);
+        ffi::lua_pop(l, 1);
+    } else {
+        ffi::lua_pop(l, 2);
+    }
+}
+
+/// `pairs`, `next`, `ipairs`, `rawget` over a proxy read the real table (the original
+/// function is the upvalue).
+unsafe extern "C-unwind" fn through_proxy(l: State) -> c_int {
+    if ffi::lua_gettop(l) >= 1 {
+        unwrap_proxy(l, 1);
+    }
+    ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
+    ffi::lua_insert(l, 1);
+    let n = ffi::lua_gettop(l) - 1;
+    ffi::lua_call(l, n, ffi::LUA_MULTRET);
+    ffi::lua_gettop(l)
+}
+
 /// Whether the table at `idx` is protected.
 unsafe fn is_protected(l: State, idx: c_int) -> bool {
     if ffi::lua_type(l, idx) != ffi::LUA_TTABLE {
@@ -291,6 +322,11 @@ impl Vm {
             ffi::lua_getfield(l, real, c"setmetatable".as_ptr());
             ffi::lua_pushcclosure(l, guarded_rawset_setmt, 1);
             rawset_str(l, real, "setmetatable");
+            for name in [c"pairs", c"next", c"ipairs", c"rawget"] {
+                ffi::lua_getfield(l, real, name.as_ptr());
+                ffi::lua_pushcclosure(l, through_proxy, 1);
+                ffi::lua_setfield(l, real, name.as_ptr());
+            }
             // Library tables become proxies.
             let mut names: Vec<Vec<u8>> = Vec::new();
             ffi::lua_pushnil(l);
@@ -359,14 +395,14 @@ impl Vm {
         ffi::lua_setmetatable(l, view);
         push_registry(l, REG_PROTECTED);
         ffi::lua_pushvalue(l, view);
-        ffi::lua_pushboolean(l, 1);
+        ffi::lua_pushvalue(l, mt);
         ffi::lua_rawset(l, -3);
         ffi::lua_pop(l, 1);
         rawset_str(l, mt, "__metatable");
         ffi::lua_setmetatable(l, p);
         push_registry(l, REG_PROTECTED);
         ffi::lua_pushvalue(l, p);
-        ffi::lua_pushboolean(l, 1);
+        ffi::lua_pushvalue(l, t);
         ffi::lua_rawset(l, -3);
         ffi::lua_pop(l, 1);
     }
