@@ -44,6 +44,30 @@ const SCRIPT_SUBS: &[CommandDef] = &[
         .group(Group::Scripting),
 ];
 
+const FUNCTION_SUBS: &[CommandDef] = &[
+    cmd("delete", 3, WRITE | NOSCRIPT, function_delete)
+        .docs(&docs::FUNCTION_DELETE)
+        .group(Group::Scripting),
+    cmd("flush", -2, WRITE | NOSCRIPT, function_flush)
+        .docs(&docs::FUNCTION_FLUSH)
+        .group(Group::Scripting),
+    cmd("help", 2, LOADING | STALE, function_help)
+        .docs(&docs::FUNCTION_HELP)
+        .group(Group::Scripting),
+    cmd("kill", 2, NOSCRIPT | ALLOW_BUSY, function_kill)
+        .docs(&docs::FUNCTION_KILL)
+        .group(Group::Scripting),
+    cmd("list", -2, NOSCRIPT, function_list)
+        .docs(&docs::FUNCTION_LIST)
+        .group(Group::Scripting),
+    cmd("load", -3, WRITE | DENYOOM | NOSCRIPT, function_load)
+        .docs(&docs::FUNCTION_LOAD)
+        .group(Group::Scripting),
+    cmd("stats", 2, NOSCRIPT | ALLOW_BUSY, function_stats)
+        .docs(&docs::FUNCTION_STATS)
+        .group(Group::Scripting),
+];
+
 pub const COMMANDS: &[CommandDef] = &[
     cmd("eval", -3, EVAL_FLAGS, eval)
         .docs(&docs::EVAL)
@@ -61,6 +85,18 @@ pub const COMMANDS: &[CommandDef] = &[
         .docs(&docs::EVALSHA_RO)
         .keys_fn(script_keys)
         .group(Group::Scripting),
+    cmd("fcall", -3, EVAL_FLAGS, fcall)
+        .docs(&docs::FCALL)
+        .keys_fn(script_keys)
+        .group(Group::Scripting),
+    cmd("fcall_ro", -3, EVAL_RO_FLAGS, fcall_ro)
+        .docs(&docs::FCALL_RO)
+        .keys_fn(script_keys)
+        .group(Group::Scripting),
+    cmd("function", -2, 0, super::server::no_subcommand)
+        .docs(&docs::FUNCTION)
+        .group(Group::Scripting)
+        .subs(FUNCTION_SUBS),
     cmd("script", -2, 0, super::server::no_subcommand)
         .docs(&docs::SCRIPT)
         .group(Group::Scripting)
@@ -439,6 +475,253 @@ fn script_kill(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     kill(ctx, true)
 }
 
+// --- FCALL and FUNCTION ---
+
+fn fcall(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    fcall_generic(ctx, a, false)
+}
+
+fn fcall_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    fcall_generic(ctx, a, true)
+}
+
+fn fcall_generic(ctx: &mut Ctx, a: &Args, ro: bool) -> CmdResult {
+    ctx.propagate = Propagate::Never;
+    let Some((l, func_ref, flags)) = ctx.srv.scripting().functions.target(a.get(1)) else {
+        return Err(Error::msg("ERR Function not found"));
+    };
+    let nkeys = numkeys(a)?;
+    let target = Target {
+        l,
+        func_ref,
+        flags,
+        ro,
+        is_eval: false,
+        name: String::from_utf8_lossy(a.get(1)).into_owned(),
+        nkeys,
+    };
+    run_script(ctx, a, target)
+}
+
+/// The libraries' code, kept with the dataset for AOF rewrites.
+fn sync_libraries(ctx: &mut Ctx) {
+    let codes = ctx
+        .srv
+        .scripting()
+        .functions
+        .libraries
+        .values()
+        .map(|lib| lib.code.clone())
+        .collect();
+    ctx.store.function_libraries = codes;
+}
+
+fn function_load(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let mut replace = false;
+    let mut code = None;
+    for i in 2..a.len() {
+        let arg = a.get(i);
+        if i + 1 == a.len() {
+            code = Some(arg);
+        } else if arg.eq_ignore_ascii_case(b"replace") {
+            replace = true;
+        } else {
+            return Err(Error::msg(format!(
+                "ERR Unknown option given: {}",
+                String::from_utf8_lossy(arg)
+            )));
+        }
+    }
+    let Some(code) = code else {
+        return Err(Error::msg("ERR Function code is missing"));
+    };
+    let name = ctx
+        .srv
+        .scripting_mut()
+        .functions
+        .load(code, replace)
+        .map_err(Error::msg)?;
+    sync_libraries(ctx);
+    ctx.store.count_changes(1);
+    ctx.reply.bulk(name.as_bytes());
+    Ok(())
+}
+
+fn function_delete(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let name = String::from_utf8_lossy(a.get(2)).into_owned();
+    if !ctx.srv.scripting_mut().functions.delete(&name) {
+        return Err(Error::msg("ERR Library not found"));
+    }
+    sync_libraries(ctx);
+    ctx.store.count_changes(1);
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn function_flush(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    flush_mode(a, "FUNCTION")?;
+    ctx.srv.scripting_mut().functions.flush();
+    sync_libraries(ctx);
+    ctx.store.count_changes(1);
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn function_kill(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    kill(ctx, false)
+}
+
+fn function_list(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    let (mut pattern, mut with_code) = (None, false);
+    let mut i = 2;
+    while i < a.len() {
+        let arg = a.get(i);
+        i += 1;
+        if arg.eq_ignore_ascii_case(b"withcode") && !with_code {
+            with_code = true;
+        } else if arg.eq_ignore_ascii_case(b"libraryname") && pattern.is_none() {
+            if i >= a.len() {
+                return Err(Error::msg("ERR library name argument was not given"));
+            }
+            pattern = Some(a.get(i));
+            i += 1;
+        } else {
+            return Err(Error::msg(format!(
+                "ERR Unknown argument {}",
+                String::from_utf8_lossy(arg)
+            )));
+        }
+    }
+    let f = &ctx.srv.scripting().functions;
+    let libs: Vec<_> = f
+        .libraries
+        .iter()
+        .filter(|(name, _)| {
+            pattern.is_none_or(|p| crate::util::glob::glob_match(p, name.as_bytes(), false))
+        })
+        .collect();
+    let r = &mut ctx.reply;
+    r.array(libs.len());
+    for (name, lib) in libs {
+        r.map(if with_code { 4 } else { 3 });
+        r.bulk_str("library_name");
+        r.bulk_str(name);
+        r.bulk_str("engine");
+        r.bulk_str("LUA");
+        r.bulk_str("functions");
+        r.array(lib.functions.len());
+        for fname in &lib.functions {
+            let Some(func) = f.functions.get(fname) else {
+                r.null();
+                continue;
+            };
+            r.map(3);
+            r.bulk_str("name");
+            r.bulk_str(fname);
+            r.bulk_str("description");
+            match &func.description {
+                Some(d) => r.bulk(d),
+                None => r.null(),
+            }
+            r.bulk_str("flags");
+            let names: Vec<&str> = script_flags::NAMES
+                .iter()
+                .filter(|(bit, _)| func.flags & bit != 0)
+                .map(|&(_, n)| n)
+                .collect();
+            r.set(names.len());
+            for n in names {
+                r.simple(n);
+            }
+        }
+        if with_code {
+            r.bulk_str("library_code");
+            r.bulk(&lib.code);
+        }
+    }
+    Ok(())
+}
+
+fn function_stats(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    let sc = ctx.srv.scripting();
+    let running = sc.running.as_ref().filter(|r| !r.is_eval).cloned();
+    let (libs, funcs) = (sc.functions.libraries.len(), sc.functions.functions.len());
+    let r = &mut ctx.reply;
+    r.map(2);
+    r.bulk_str("running_script");
+    match running {
+        None => r.null(),
+        Some(info) => {
+            r.map(3);
+            r.bulk_str("name");
+            r.bulk_str(&info.name);
+            r.bulk_str("command");
+            r.array(info.command.len());
+            for c in &info.command {
+                r.bulk(c);
+            }
+            r.bulk_str("duration_ms");
+            r.int(info.started.elapsed().as_millis() as i64);
+        }
+    }
+    r.bulk_str("engines");
+    r.map(1);
+    r.bulk_str("LUA");
+    r.map(2);
+    r.bulk_str("libraries_count");
+    r.int(libs as i64);
+    r.bulk_str("functions_count");
+    r.int(funcs as i64);
+    Ok(())
+}
+
+fn function_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    super::server::help_reply(
+        ctx,
+        "FUNCTION",
+        &[
+            "LOAD [REPLACE] <FUNCTION CODE>",
+            "    Create a new library with the given library name and code.",
+            "DELETE <LIBRARY NAME>",
+            "    Delete the given library.",
+            "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+            "    Return general information on all the libraries:",
+            "    * Library name",
+            "    * The engine used to run the Library",
+            "    * Library description",
+            "    * Functions list",
+            "    * Library code (if WITHCODE is given)",
+            "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+            "STATS",
+            "    Return information about the current function running:",
+            "    * Function name",
+            "    * Command used to run the function",
+            "    * Duration in MS that the function is running",
+            "    If no function is running, return nil",
+            "    In addition, returns a list of available engines.",
+            "KILL",
+            "    Kill the current running function.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+            "      in case of functions name collision with another library).",
+        ],
+    );
+    Ok(())
+}
+
 // @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15
 // by scripts/gen_command_docs.py. Do not edit: run the script after adding a row.
 mod docs {
@@ -511,6 +794,146 @@ mod docs {
             arg("key", Key).key_spec(0).opt().multi(),
             arg("arg", Str).opt().multi(),
         ],
+    };
+
+    pub const FCALL: Docs = Docs {
+        name: "fcall",
+        summary: "Invoke a function",
+        since: "7.0.0",
+        complexity: "Depends on the function that is executed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("function", Str),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).opt().multi(),
+            arg("arg", Str).opt().multi(),
+        ],
+    };
+
+    pub const FCALL_RO: Docs = Docs {
+        name: "fcall_ro",
+        summary: "Invoke a read-only function",
+        since: "7.0.0",
+        complexity: "Depends on the function that is executed.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("function", Str),
+            arg("numkeys", Int),
+            arg("key", Key).key_spec(0).opt().multi(),
+            arg("arg", Str).opt().multi(),
+        ],
+    };
+
+    pub const FUNCTION: Docs = Docs {
+        name: "function",
+        summary: "A container for function commands",
+        since: "7.0.0",
+        complexity: "Depends on subcommand.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const FUNCTION_DELETE: Docs = Docs {
+        name: "function|delete",
+        summary: "Delete a function by name",
+        since: "7.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("library-name", Str)],
+    };
+
+    pub const FUNCTION_FLUSH: Docs = Docs {
+        name: "function|flush",
+        summary: "Deleting all functions",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of functions deleted",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("async", OneOf).opt().args(&[
+            arg("async", PureToken).token("ASYNC"),
+            arg("sync", PureToken).token("SYNC"),
+        ])],
+    };
+
+    pub const FUNCTION_HELP: Docs = Docs {
+        name: "function|help",
+        summary: "Show helpful text about the different subcommands",
+        since: "7.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const FUNCTION_KILL: Docs = Docs {
+        name: "function|kill",
+        summary: "Kill the function currently in execution.",
+        since: "7.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const FUNCTION_LIST: Docs = Docs {
+        name: "function|list",
+        summary: "List information about all the functions",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of functions",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("library-name-pattern", Str).token("LIBRARYNAME").opt(),
+            arg("withcode", PureToken).token("WITHCODE").opt(),
+        ],
+    };
+
+    pub const FUNCTION_LOAD: Docs = Docs {
+        name: "function|load",
+        summary: "Create a function with the given arguments (name, code, description)",
+        since: "7.0.0",
+        complexity: "O(1) (considering compilation time is redundant)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("replace", PureToken).token("REPLACE").opt(),
+            arg("function-code", Str),
+        ],
+    };
+
+    pub const FUNCTION_STATS: Docs = Docs {
+        name: "function|stats",
+        summary:
+            "Return information about the function currently running (name, description, duration)",
+        since: "7.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
     };
 
     pub const SCRIPT: Docs = Docs {

@@ -201,6 +201,14 @@ fn write_dataset(
     let crash_half = in_child && test_hooks::crash_requested("child-writing");
     let mut done_keys = 0usize;
     let mut rng = 0x2545_f491_4f6c_dd1du64 ^ std::process::id() as u64;
+    // Functions first, as Redis's rewrite does: keys never depend on them, but a
+    // reloaded AOF must have them before anything calls them.
+    for code in &store.function_libraries {
+        w.buf
+            .extend_from_slice(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n");
+        w.bulk(code);
+        w.maybe_flush()?;
+    }
     for (j, db) in store.dbs().iter().enumerate() {
         if db.is_empty() {
             continue;

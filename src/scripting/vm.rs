@@ -26,6 +26,8 @@ pub type State = *mut ffi::lua_State;
 /// Registry keys.
 pub const REG_REAL_GLOBALS: &str = "__ferrokv_globals";
 const REG_PROTECTED: &str = "__ferrokv_protected";
+/// The metatable of the globals proxy (its `__index` is the view scripts read through).
+const REG_GLOBALS_MT: &str = "__ferrokv_globals_mt";
 /// The error handler given to lua_pcall.
 pub const REG_ERR_HANDLER: &str = "__ferrokv_err_handler";
 
@@ -238,7 +240,20 @@ pub unsafe fn tostring(l: State, idx: c_int) {
     } else {
         idx
     };
-    ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"tostring".as_ptr());
+    if matches!(ffi::lua_type(l, idx), ffi::LUA_TSTRING | ffi::LUA_TNUMBER) {
+        ffi::lua_pushvalue(l, idx);
+        return;
+    }
+    // From the real globals: what scripts see as globals may be a restricted view.
+    push_registry(l, REG_REAL_GLOBALS);
+    if ffi::lua_type(l, -1) == ffi::LUA_TTABLE {
+        push_bytes(l, b"tostring");
+        ffi::lua_rawget(l, -2);
+        ffi::lua_remove(l, -2);
+    } else {
+        ffi::lua_pop(l, 1);
+        ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"tostring".as_ptr());
+    }
     if ffi::lua_type(l, -1) != ffi::LUA_TFUNCTION {
         ffi::lua_pop(l, 1);
         push_bytes(l, b"?");
@@ -360,6 +375,9 @@ impl Vm {
             // The proxy scripts see.
             self.push_proxy(real);
             let proxy = ffi::lua_gettop(l);
+            push_bytes(l, REG_GLOBALS_MT.as_bytes());
+            ffi::lua_getmetatable(l, proxy);
+            ffi::lua_rawset(l, ffi::LUA_REGISTRYINDEX);
             ffi::lua_pushvalue(l, proxy);
             rawset_str(l, real, "_G");
             push_bytes(l, REG_REAL_GLOBALS.as_bytes());
@@ -405,6 +423,37 @@ impl Vm {
         ffi::lua_pushvalue(l, t);
         ffi::lua_rawset(l, -3);
         ffi::lua_pop(l, 1);
+    }
+
+    /// Makes the table at absolute index `t` refuse new fields and error on missing
+    /// ones, as Redis's protected tables do.
+    ///
+    /// # Safety
+    /// `t` is a table on the stack.
+    pub unsafe fn protect_table(&self, t: c_int) {
+        let l = self.l;
+        ffi::lua_createtable(l, 0, 2);
+        ffi::lua_pushcfunction(l, missing_global);
+        rawset_str(l, -2, "__index");
+        ffi::lua_pushcfunction(l, readonly_error);
+        rawset_str(l, -2, "__newindex");
+        ffi::lua_setmetatable(l, t);
+    }
+
+    /// Points what scripts read as globals at `registry[view]`, or back at the real
+    /// globals with None (FUNCTION LOAD runs a library with the library API only).
+    pub fn set_globals_view(&self, view: Option<&str>) {
+        let l = self.l;
+        unsafe {
+            push_registry(l, REG_GLOBALS_MT);
+            if ffi::lua_type(l, -1) != ffi::LUA_TTABLE {
+                ffi::lua_pop(l, 1);
+                return;
+            }
+            push_registry(l, view.unwrap_or(REG_REAL_GLOBALS));
+            rawset_str(l, -2, "__index");
+            ffi::lua_pop(l, 1);
+        }
     }
 
     /// Bytes of Lua memory in use.

@@ -277,6 +277,9 @@ pub struct Store {
     pub stats: KeyStats,
     /// While loading the AOF, keys are not expired (the file carries the DELs).
     pub loading: bool,
+    /// The code of the FUNCTION libraries (they are part of the dataset: an AOF rewrite
+    /// writes them first). Kept in step by the FUNCTION commands.
+    pub function_libraries: Vec<Vec<u8>>,
     /// While a CLIENT PAUSE is in force the data stays as it is: an expired key reads as
     /// absent but is not deleted (nor propagated) until the pause ends, as in Redis.
     pub keep_expired: bool,
