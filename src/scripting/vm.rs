@@ -300,6 +300,9 @@ impl Vm {
             push_bytes(l, REG_ERR_HANDLER.as_bytes());
             ffi::lua_pushcfunction(l, error_handler);
             ffi::lua_rawset(l, ffi::LUA_REGISTRYINDEX);
+            // Redis keeps its handler as a global too (scripts can see it in _G).
+            ffi::lua_pushcfunction(l, error_handler);
+            rawset_str(l, ffi::LUA_GLOBALSINDEX, "__redis__err__handler");
             push_bytes(l, REG_PROTECTED.as_bytes());
             ffi::lua_createtable(l, 0, 16);
             ffi::lua_rawset(l, ffi::LUA_REGISTRYINDEX);
