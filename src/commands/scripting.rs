@@ -202,6 +202,7 @@ const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
 fn eval_generic(ctx: &mut Ctx, a: &Args, by_sha: bool, ro: bool) -> CmdResult {
     ctx.propagate = Propagate::Never;
     let nkeys = numkeys(a)?;
+    let limit = crate::scripting::lua_memory_limit(ctx.config().maxmemory);
     let engine = ctx
         .srv
         .scripting_mut()
@@ -221,6 +222,7 @@ fn eval_generic(ctx: &mut Ctx, a: &Args, by_sha: bool, ro: bool) -> CmdResult {
         return Err(Error::msg(NOSCRIPT_ERR));
     };
     let (func_ref, flags, l) = (script.func_ref, script.flags, engine.vm.l);
+    engine.vm.set_memory_limit(limit);
     let name = String::from_utf8_lossy(&sha).into_owned();
     let target = Target {
         l,
@@ -487,6 +489,8 @@ fn fcall_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 fn fcall_generic(ctx: &mut Ctx, a: &Args, ro: bool) -> CmdResult {
     ctx.propagate = Propagate::Never;
+    let limit = crate::scripting::lua_memory_limit(ctx.config().maxmemory);
+    ctx.srv.scripting().functions.set_memory_limit(limit);
     let Some((l, func_ref, flags)) = ctx.srv.scripting().functions.target(a.get(1)) else {
         return Err(Error::msg("ERR Function not found"));
     };

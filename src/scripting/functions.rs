@@ -114,6 +114,33 @@ impl Functions {
         Some((self.vm.as_ref()?.l, f.func_ref, f.flags))
     }
 
+    /// Bytes of the libraries and functions bookkeeping (INFO used_memory_functions).
+    pub fn overhead_memory(&self) -> usize {
+        let libs: usize = self
+            .libraries
+            .iter()
+            .map(|(n, l)| n.len() + l.code.len() + std::mem::size_of::<Library>() + 32)
+            .sum();
+        let funcs: usize = self
+            .functions
+            .values()
+            .map(|f| {
+                f.name.len()
+                    + f.description.as_ref().map_or(0, Vec::len)
+                    + std::mem::size_of::<Function>()
+                    + 32
+            })
+            .sum();
+        libs + funcs
+    }
+
+    /// Caps the memory of the functions' state.
+    pub fn set_memory_limit(&self, bytes: usize) {
+        if let Some(vm) = &self.vm {
+            vm.set_memory_limit(bytes);
+        }
+    }
+
     /// Bytes used by the functions' Lua state.
     pub fn vm_memory(&self) -> usize {
         self.vm.as_ref().map_or(0, Vm::used_memory)

@@ -71,6 +71,27 @@ pub fn redis_version_num() -> u32 {
     (a << 16) | (b << 8) | c
 }
 
+/// How much memory a Lua state may use: maxmemory when it is set, otherwise half of the
+/// machine's memory, so that a script allocating without bound fails with Lua's "not
+/// enough memory" instead of taking the process down.
+pub fn lua_memory_limit(maxmemory: u64) -> usize {
+    if maxmemory != 0 {
+        return maxmemory as usize;
+    }
+    // SAFETY: sysconf has no preconditions.
+    let (pages, size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    if pages > 0 && size > 0 {
+        (pages as usize).saturating_mul(size as usize) / 2
+    } else {
+        usize::MAX
+    }
+}
+
 /// Lower-case hex SHA1 of `s`.
 pub fn sha1_hex(s: &[u8]) -> [u8; 40] {
     let digest = sha1_smol::Sha1::from(s).digest().bytes();
@@ -212,11 +233,14 @@ impl EvalEngine {
         Ok(sha)
     }
 
-    /// Counts a call and runs a small GC step every 50 (as Redis does after scripts).
+    /// Counts a call and runs a small GC step every 50 (as Redis does after scripts);
+    /// a state grown past 64 MB (a script that ran out of memory) is collected whole.
     pub fn after_call(&mut self) {
         self.calls += 1;
-        if self.calls.is_multiple_of(50) {
-            unsafe {
+        unsafe {
+            if self.vm.used_memory() > 64 << 20 {
+                ffi::lua_gc(self.vm.l, ffi::LUA_GCCOLLECT, 0);
+            } else if self.calls.is_multiple_of(50) {
                 ffi::lua_gc(self.vm.l, ffi::LUA_GCSTEP, 1);
             }
         }

@@ -459,6 +459,11 @@ impl Vm {
         }
     }
 
+    /// Caps the memory the state may allocate (an allocation past it fails in Lua).
+    pub fn set_memory_limit(&self, bytes: usize) {
+        let _ = self.lua.set_memory_limit(bytes);
+    }
+
     /// Bytes of Lua memory in use.
     pub fn used_memory(&self) -> usize {
         self.lua.used_memory()

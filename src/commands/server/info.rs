@@ -597,19 +597,34 @@ fn memory_section(s: &mut String, store: &Store, core: &mut Core) {
     field!(s, "allocator_resident", "{resident}");
     field!(s, "total_system_memory", "{sysmem}");
     field!(s, "total_system_memory_human", "{}", human_bytes(sysmem));
-    field!(s, "used_memory_lua", "0");
-    field!(s, "used_memory_vm_eval", "0");
-    field!(s, "used_memory_lua_human", "0B");
-    field!(s, "used_memory_scripts_eval", "0");
-    field!(s, "number_of_cached_scripts", "0");
-    field!(s, "number_of_functions", "0");
-    field!(s, "number_of_libraries", "0");
-    field!(s, "used_memory_vm_functions", "0");
-    field!(s, "used_memory_vm_total", "0");
-    field!(s, "used_memory_vm_total_human", "0B");
-    field!(s, "used_memory_functions", "0");
-    field!(s, "used_memory_scripts", "0");
-    field!(s, "used_memory_scripts_human", "0B");
+    let sc = core.scripting();
+    let vm_eval = sc.eval_vm_memory() as u64;
+    let vm_functions = sc.functions.vm_memory() as u64;
+    let scripts_eval = sc.eval_scripts_memory() as u64;
+    let functions_mem = sc.functions.overhead_memory() as u64;
+    field!(s, "used_memory_lua", "{vm_eval}");
+    field!(s, "used_memory_vm_eval", "{vm_eval}");
+    field!(s, "used_memory_lua_human", "{}", human_bytes(vm_eval));
+    field!(s, "used_memory_scripts_eval", "{scripts_eval}");
+    field!(s, "number_of_cached_scripts", "{}", sc.cached_scripts());
+    field!(s, "number_of_functions", "{}", sc.functions.functions.len());
+    field!(s, "number_of_libraries", "{}", sc.functions.libraries.len());
+    field!(s, "used_memory_vm_functions", "{vm_functions}");
+    field!(s, "used_memory_vm_total", "{}", vm_eval + vm_functions);
+    field!(
+        s,
+        "used_memory_vm_total_human",
+        "{}",
+        human_bytes(vm_eval + vm_functions)
+    );
+    field!(s, "used_memory_functions", "{functions_mem}");
+    field!(s, "used_memory_scripts", "{}", scripts_eval + functions_mem);
+    field!(
+        s,
+        "used_memory_scripts_human",
+        "{}",
+        human_bytes(scripts_eval + functions_mem)
+    );
     field!(s, "maxmemory", "{maxmem}");
     field!(s, "maxmemory_human", "{}", human_bytes(maxmem));
     field!(

