@@ -154,10 +154,10 @@ pub mod flags {
         (NO_AUTH, "no_auth"),
         // MAY_REPLICATE is kept (CLIENT PAUSE WRITE holds such commands) but, as in
         // redis-server 7.0, COMMAND INFO does not list it.
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
-        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
     ];
 }
 

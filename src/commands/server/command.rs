@@ -85,10 +85,14 @@ struct KeySpec {
     /// (index of the first key, last key relative to it or negative from the end, step);
     /// None when the keys are found by a function (an "unknown" spec).
     range: Option<(i64, i64, i64)>,
+    /// A script's keys: the key count at this index, the keys after it (a "keynum"
+    /// spec), with Redis's note.
+    keynum: Option<(i64, Option<&'static str>)>,
 }
 
 fn key_flags(c: &CommandDef) -> &'static [&'static str] {
-    if c.is(flags::WRITE) {
+    // A script's keys may be written unless the command is a read-only variant.
+    if c.is(flags::WRITE) || (c.is(flags::SCRIPT_FLAGS) && !c.is(flags::READONLY)) {
         &["RW", "access", "update"]
     } else if c.is(flags::READONLY) {
         &["RO", "access"]
@@ -109,12 +113,26 @@ fn key_specs(c: &CommandDef) -> Vec<KeySpec> {
         out.push(KeySpec {
             flags: key_flags(c),
             range: Some((first, last, c.key_step.max(1) as i64)),
+            keynum: None,
         });
     }
-    if c.keys_fn.is_some() {
+    if c.is(flags::SCRIPT_FLAGS) {
+        let note = if c.is(flags::READONLY) {
+            "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"
+        } else {
+            "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"
+        };
         out.push(KeySpec {
             flags: key_flags(c),
             range: None,
+            // Redis's EVALSHA rows carry no note.
+            keynum: Some((2, (!c.name.starts_with("evalsha")).then_some(note))),
+        });
+    } else if c.keys_fn.is_some() {
+        out.push(KeySpec {
+            flags: key_flags(c),
+            range: None,
+            keynum: None,
         });
     }
     out
@@ -137,6 +155,39 @@ fn lookup(name: &[u8]) -> Option<&'static CommandDef> {
 }
 
 fn reply_key_spec(r: &mut Reply, ks: &KeySpec) {
+    if let Some((index, note)) = ks.keynum {
+        r.map(if note.is_some() { 4 } else { 3 });
+        if let Some(note) = note {
+            r.bulk(b"notes");
+            r.bulk(note.as_bytes());
+        }
+        r.bulk(b"flags");
+        r.set(ks.flags.len());
+        for f in ks.flags {
+            r.simple(f);
+        }
+        r.bulk(b"begin_search");
+        r.map(2);
+        r.bulk(b"type");
+        r.bulk(b"index");
+        r.bulk(b"spec");
+        r.map(1);
+        r.bulk(b"index");
+        r.int(index);
+        r.bulk(b"find_keys");
+        r.map(2);
+        r.bulk(b"type");
+        r.bulk(b"keynum");
+        r.bulk(b"spec");
+        r.map(3);
+        r.bulk(b"keynumidx");
+        r.int(0);
+        r.bulk(b"firstkey");
+        r.int(1);
+        r.bulk(b"keystep");
+        r.int(1);
+        return;
+    }
     r.map(3);
     r.bulk(b"flags");
     r.set(ks.flags.len());
