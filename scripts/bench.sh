@@ -12,7 +12,9 @@
 #
 # Usage: scripts/bench.sh            (everything; about 3-4 minutes plus the release build)
 # Environment (all optional):
-#   BENCH_WORKLOADS="ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600 zadd zpopmin"   (redis-benchmark -t names)
+#   BENCH_WORKLOADS="ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600 zadd zpopmin evalsha_incr evalsha_10cmd"
+#                              (redis-benchmark -t names; evalsha_* are EVALSHA of a script
+#                              loaded into both servers first: see script_body)
 #   BENCH_PIPELINES="1 16"     pipeline depths (-P)
 #   BENCH_CLIENTS=50           connections (-c)
 #   BENCH_KEYSPACE=1000000     random key range (-r)
@@ -33,7 +35,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-WORKLOADS=${BENCH_WORKLOADS:-"ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600 zadd zpopmin"}
+WORKLOADS=${BENCH_WORKLOADS:-"ping_inline ping_mbulk set get incr mset hset lpush lpop sadd spop lrange_100 lrange_300 lrange_600 zadd zpopmin evalsha_incr evalsha_10cmd"}
 PIPELINES=${BENCH_PIPELINES:-"1 16"}
 CLIENTS=${BENCH_CLIENTS:-50}
 KEYSPACE=${BENCH_KEYSPACE:-1000000}
@@ -157,10 +159,28 @@ stop_server() {
     wait "$1" 2>/dev/null || true
 }
 
+# The Lua body of a script workload (empty for redis-benchmark's own tests): a one-line
+# script, and one that runs ten commands on the key it is given.
+script_body() {
+    case "$1" in
+        evalsha_incr) echo "return redis.call('INCR', KEYS[1])" ;;
+        evalsha_10cmd) echo "local k = KEYS[1] redis.call('SET', k, 'v') redis.call('GET', k) redis.call('INCR', k .. ':n') redis.call('HSET', k .. ':h', 'f', 'v') redis.call('HGET', k .. ':h', 'f') redis.call('LPUSH', k .. ':l', 'x') redis.call('LPOP', k .. ':l') redis.call('SADD', k .. ':s', 'm') redis.call('SISMEMBER', k .. ':s', 'm') return redis.call('EXISTS', k)" ;;
+        *) echo "" ;;
+    esac
+}
+
 # bench PORT TEST PIPELINE N -> requests per second (redis-benchmark's own figure). The
 # last line is the test's own: lrange_* first reports the LPUSH that fills the list.
 bench() {
-    local out
+    local out body sha
+    body=$(script_body "$2")
+    if [ -n "$body" ]; then
+        sha=$("$CLI" -p "$1" script load "$body")
+        out=$("$BENCH" -p "$1" -P "$3" -n "$4" -c "$CLIENTS" -r "$KEYSPACE" --csv -q \
+            evalsha "$sha" 1 "key:__rand_int__" 2>/dev/null)
+        echo "$out" | awk -F'","' 'NF > 1 { gsub(/"/, "", $2); v = $2 } END { print v }'
+        return
+    fi
     out=$("$BENCH" -p "$1" -t "$2" -P "$3" -n "$4" -c "$CLIENTS" -r "$KEYSPACE" --csv -q 2>/dev/null)
     echo "$out" | awk -F'","' 'NR > 1 && NF > 1 { gsub(/"/, "", $2); v = $2 } END { print v }'
 }
