@@ -289,11 +289,13 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
     client.db = ctx.client.db;
     client.resp3 = false;
     let busy_after_ms = ctx.config().busy_reply_threshold.max(0) as u64;
+    // Buffers reused from call to call.
+    let mut scratch = std::mem::take(&mut ctx.srv.scripting_mut().scratch);
     let started = Instant::now();
     ctx.srv.scripting_mut().running = Some(RunInfo {
         name: t.name.clone(),
         is_eval: t.is_eval,
-        command: a.iter().map(<[u8]>::to_vec).collect(),
+        command: Vec::new(),
         started,
         wrote: false,
         killed: false,
@@ -307,9 +309,10 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
         store: ctx.store as *mut _,
         core: ctx.srv as *mut _,
         client: std::mem::take(&mut *client),
-        out: Vec::new(),
-        args: Default::default(),
-        reply: Vec::new(),
+        out: std::mem::take(&mut scratch.out),
+        args: std::mem::take(&mut scratch.args),
+        reply: std::mem::take(&mut scratch.reply),
+        command: a as *const Args as *const Args<'static>,
         caller_resp3: ctx.client.resp3,
         read_only,
         allow_oom,
@@ -345,14 +348,24 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
         ctx.srv.script_busy_ended();
     }
     *client = std::mem::take(&mut run.client);
-    ctx.srv.scripting_mut().client = Some(client);
-    if run.failed && !run.error_counted {
+    let sc = ctx.srv.scripting_mut();
+    sc.client = Some(client);
+    let res = if run.failed && !run.error_counted {
         // Counted as this command's error (errorstats, failed_calls), as Redis does.
-        let text = error_text(&run.reply);
-        return Err(Error::msg(text));
-    }
-    ctx.reply.buf.extend_from_slice(&run.reply);
-    Ok(())
+        Err(Error::msg(error_text(&run.reply)))
+    } else {
+        ctx.reply.buf.extend_from_slice(&run.reply);
+        Ok(())
+    };
+    run.reply.clear();
+    run.out.clear();
+    run.args.clear();
+    sc.scratch = crate::scripting::Scratch {
+        out: std::mem::take(&mut run.out),
+        args: std::mem::take(&mut run.args),
+        reply: std::mem::take(&mut run.reply),
+    };
+    res
 }
 
 /// The text of an error reply ("-TEXT\r\n").
@@ -648,7 +661,12 @@ fn function_list(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 fn function_stats(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     let sc = ctx.srv.scripting();
-    let running = sc.running.as_ref().filter(|r| !r.is_eval).cloned();
+    if sc.running.as_ref().is_some_and(|r| r.is_eval) {
+        return Err(Error::msg(
+            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+        ));
+    }
+    let running = sc.running.clone();
     let (libs, funcs) = (sc.functions.libraries.len(), sc.functions.functions.len());
     let r = &mut ctx.reply;
     r.map(2);

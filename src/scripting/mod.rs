@@ -253,7 +253,8 @@ pub struct RunInfo {
     /// EVAL's SHA1 or the function's name.
     pub name: String,
     pub is_eval: bool,
-    /// The command that runs it (FUNCTION STATS `command`).
+    /// The command that runs it (FUNCTION STATS `command`), copied when the script
+    /// goes past busy-reply-threshold (the only time another client can ask).
     pub command: Vec<Vec<u8>>,
     pub started: Instant,
     /// A write command ran (SCRIPT KILL answers UNKILLABLE).
@@ -264,9 +265,18 @@ pub struct RunInfo {
     pub timed_out: bool,
 }
 
+/// Buffers a script call uses, kept from call to call.
+#[derive(Default)]
+pub struct Scratch {
+    pub out: Vec<u8>,
+    pub args: crate::commands::OwnedArgs,
+    pub reply: Vec<u8>,
+}
+
 /// Scripting state of the server.
 #[derive(Default)]
 pub struct Scripting {
+    pub scratch: Scratch,
     pub eval: Option<EvalEngine>,
     pub functions: functions::Functions,
     pub running: Option<RunInfo>,

@@ -52,6 +52,8 @@ pub struct RunCtx {
     pub error_counted: bool,
     /// The final reply is an error.
     pub failed: bool,
+    /// The EVAL/FCALL command's arguments (valid for the whole call).
+    pub command: *const crate::commands::Args<'static>,
 }
 
 thread_local! {
@@ -958,6 +960,9 @@ unsafe fn script_interrupt(run: &mut RunCtx) -> Option<&'static [u8]> {
             return None;
         }
         info.timed_out = true;
+        if !run.command.is_null() {
+            info.command = (*run.command).iter().map(<[u8]>::to_vec).collect();
+        }
         log::warn!(
             "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {} command. Script name is: {}.",
             if run.is_eval { "SCRIPT KILL" } else { "FUNCTION KILL" },
