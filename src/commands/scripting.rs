@@ -312,7 +312,7 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
         out: std::mem::take(&mut scratch.out),
         args: std::mem::take(&mut scratch.args),
         reply: std::mem::take(&mut scratch.reply),
-        command: a as *const Args as *const Args<'static>,
+        command: std::ptr::from_ref(a).cast::<Args<'static>>(),
         caller_resp3: ctx.client.resp3,
         read_only,
         allow_oom,
