@@ -300,6 +300,7 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
         wrote: false,
         killed: false,
         timed_out: false,
+        aof_mark: ctx.srv.aof_buffer_len(),
     });
     let wrap = !ctx.srv.aof_in_exec();
     if wrap {
@@ -340,7 +341,17 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
         // from this handler's borrows, which are not touched meanwhile.
         unsafe { crate::scripting::run::call_function(t.l, &mut run, &spec) };
     }
-    if wrap {
+    let stopped_by_shutdown = ctx.srv.shutdown_requested().is_some()
+        && ctx
+            .srv
+            .scripting()
+            .running
+            .as_ref()
+            .is_some_and(|r| r.timed_out);
+    if stopped_by_shutdown {
+        let mark = ctx.srv.scripting().running.as_ref().map_or(0, |r| r.aof_mark);
+        ctx.srv.aof_discard_script(mark);
+    } else if wrap {
         ctx.srv.aof_end_exec();
     }
     let info = ctx.srv.scripting_mut().running.take();

@@ -142,6 +142,15 @@ impl AofFeed {
         self.multi_written = false;
     }
 
+    /// Drops what was fed from `mark` on and ends a transaction without its EXEC (a
+    /// script cut short by SHUTDOWN NOSAVE); the next command selects its database again.
+    pub fn discard_from(&mut self, mark: usize) {
+        self.buf.truncate(mark);
+        self.in_exec = false;
+        self.multi_written = false;
+        self.selected_db = None;
+    }
+
     /// Whether a transaction is being fed.
     pub fn in_exec(&self) -> bool {
         self.in_exec

@@ -263,6 +263,9 @@ pub struct RunInfo {
     pub killed: bool,
     /// Past busy-reply-threshold: other clients get BUSY.
     pub timed_out: bool,
+    /// Where the script's effects begin in the AOF buffer (held back from writes made
+    /// while the script is busy).
+    pub aof_mark: usize,
 }
 
 /// Buffers a script call uses, kept from call to call.

@@ -10,7 +10,8 @@
 //! past the nearest one.
 
 use super::client::{Blocked, Client, ClientRef};
-use super::{Core, Server};
+use super::event_loop::Lp;
+use super::Core;
 use crate::commands::{Args, BlockOn, CommandDef, Ctx};
 use crate::error::Error;
 use crate::resp::reply::Reply;
@@ -189,9 +190,9 @@ pub(super) fn unregister(store: &mut Store, core: &mut Core, me: ClientRef, b: &
     store.update_tracking();
 }
 
-impl Server {
+impl Lp<'_> {
     /// Serves clients blocked on keys that became ready, oldest first.
-    pub fn handle_ready_keys(&mut self) {
+    pub(super) fn handle_ready_keys(&mut self) {
         while !self.store.ready_keys.is_empty() {
             let ready = std::mem::take(&mut self.store.ready_keys);
             for (db, key) in ready {
@@ -229,12 +230,12 @@ impl Server {
             return;
         };
         let mut s = std::mem::take(&mut conn.s);
-        unregister(&mut self.store, &mut self.core, me, &b);
+        unregister(self.store, self.core, me, &b);
         let saved_db = s.client.db;
         s.client.db = b.db;
         super::call::call(
-            &mut self.store,
-            &mut self.core,
+            self.store,
+            self.core,
             &mut s.client,
             &mut s.wbuf,
             b.args.args(),
@@ -253,7 +254,7 @@ impl Server {
     }
 
     /// Times out blocked clients whose deadline passed.
-    pub fn check_blocked_timeouts(&mut self) {
+    pub(super) fn check_blocked_timeouts(&mut self) {
         if self.core.blocked.is_empty() {
             return;
         }
@@ -272,12 +273,12 @@ impl Server {
             })
             .collect();
         for t in due {
-            self.core.unblock_with(&mut self.store, t.key, None);
+            self.core.unblock_with(self.store, t.key, None);
         }
     }
 
     /// The nearest deadline of a blocked client, if any.
-    pub fn nearest_deadline(&self) -> Option<Instant> {
+    pub(super) fn nearest_deadline(&self) -> Option<Instant> {
         let blocked = self
             .core
             .blocked
@@ -289,14 +290,14 @@ impl Server {
     }
 
     /// Ends a CLIENT PAUSE whose time is up: the clients it held run their commands.
-    pub fn check_pause_end(&mut self) {
+    pub(super) fn check_pause_end(&mut self) {
         if self.core.pause.is_some_and(|p| p.end <= Instant::now()) {
-            self.core.resume_paused(&mut self.store);
+            self.core.resume_paused(self.store);
         }
     }
 
     /// Processes the pending input of clients that were just unblocked.
-    pub fn process_unblocked(&mut self) {
+    pub(super) fn process_unblocked(&mut self) {
         while !self.core.unblocked.is_empty() {
             for t in std::mem::take(&mut self.core.unblocked) {
                 if self.core.conn(t).is_some() {

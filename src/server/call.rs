@@ -243,7 +243,9 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
     } else {
         cmd.flags
     };
+    // Not while a busy script runs: its effects would mix with the evictions' DELs.
     if core.config.maxmemory != 0
+        && core.busy.is_none()
         && !core.evict.fits(core.config.maxmemory)
         && refused_for_memory(store, core, client, out, cmd, cflags)
     {
@@ -278,6 +280,20 @@ fn run(store: &mut Store, core: &mut Core, client: &mut Client, out: &mut Vec<u8
             let text = e.to_string();
             if cmd.is(flags::EXEC) {
                 // Redis's execCommandAbort: the transaction is discarded.
+                discard_transaction(store, client);
+                let text = format!("EXECABORT Transaction discarded because of: {text}");
+                return reject(core, client, out, text.as_bytes(), Some(cmd));
+            }
+            return reject(core, client, out, text.as_bytes(), Some(cmd));
+        }
+    }
+    // A script runs past busy-reply-threshold and we are serving from inside it: only
+    // ALLOW_BUSY commands run (MULTI among them, so a pipelined transaction is doomed
+    // rather than half refused; EXEC is refused with EXECABORT), as in Redis.
+    if let Some(busy) = core.busy {
+        if !cmd.is(flags::ALLOW_BUSY) {
+            let text = busy.error();
+            if cmd.is(flags::EXEC) {
                 discard_transaction(store, client);
                 let text = format!("EXECABORT Transaction discarded because of: {text}");
                 return reject(core, client, out, text.as_bytes(), Some(cmd));

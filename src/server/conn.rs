@@ -2,7 +2,9 @@
 //!
 //! The part commands need (`Session`: buffers, parser, client state) is moved out of the
 //! slab while the connection's commands run, so handlers can borrow the rest of the
-//! server freely; it is put back afterwards.
+//! server freely; it is put back afterwards. Meanwhile the slab entry holds an empty
+//! `Session` and `running` is set: the loop, when a command runs it from inside
+//! (`while_blocked.rs`), neither reads, runs, writes nor closes that connection.
 
 use super::client::{Client, ClientRef};
 use crate::resp::parse::{Parser, Span};
@@ -36,6 +38,8 @@ pub struct Conn {
     pub queued_write: bool,
     /// WRITABLE interest is registered.
     pub want_write: bool,
+    /// Its `Session` is moved out: one of its commands is running (see the top).
+    pub running: bool,
 }
 
 impl Conn {
@@ -49,6 +53,7 @@ impl Conn {
             },
             queued_write: false,
             want_write: false,
+            running: false,
         }
     }
 

@@ -1,6 +1,13 @@
 //! The poll loop: one iteration polls, accepts, reads and runs commands, then runs the
 //! cron when due and `before_sleep` (the AOF first, then replies). Also start-up loading
 //! of the AOF between polls, signals and the orderly shutdown.
+//!
+//! The shape: `Server` is only the keyspace and `Core`; the loop's handles (the poll,
+//! listeners, signals, when the cron last ran) are `Core::io` (`Io` below), so that
+//! everything the loop does can run from a borrowed `Lp { store, core }`, which is all a
+//! command's handler holds (`ctx.store`, `ctx.srv`). The loop's methods (here, and in
+//! `io.rs`, `listener.rs`, `blocking.rs`) are `Lp`'s; `Server` builds one per call
+//! (`Server::lp`). `while_blocked.rs` runs one step of the same loop from inside a command.
 
 use super::client::Client;
 use super::listener::bind_listener;
@@ -8,7 +15,7 @@ use super::{busy_poll, evict, Core, Shutdown};
 use crate::config::Config;
 use crate::store::Store;
 use mio::net::TcpListener;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Interest, Poll, Registry, Token};
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -17,14 +24,49 @@ use std::time::{Duration, Instant};
 const LISTENER_BASE: usize = usize::MAX / 2;
 const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 
-/// The whole server: keyspace, shared state, and the poll loop's handles.
+/// The whole server: the keyspace and the rest of the state (the loop's handles are
+/// `core.io`).
 pub struct Server {
     pub store: Store,
     pub core: Core,
-    pub(super) poll: Poll,
+}
+
+/// The loop's view of the server, borrowed: what its methods work on. A command's
+/// handler can build one from `ctx.store` and `ctx.srv` (`while_blocked.rs`).
+pub(super) struct Lp<'a> {
+    pub(super) store: &'a mut Store,
+    pub(super) core: &'a mut Core,
+}
+
+/// The poll loop's handles, kept in `Core` (`Core::io`).
+pub(super) struct Io {
+    /// None only for a `Core` built without a server (unit tests of commands).
+    pub(super) poll: Option<Poll>,
     pub(super) listeners: Vec<TcpListener>,
     pub(super) signals: Option<signal_hook_mio::v1_0::Signals>,
     pub(super) last_cron: Instant,
+    /// The event buffer of `process_events_while_blocked`, kept between calls (taken
+    /// while a call runs).
+    pub(super) tick_events: Option<Events>,
+}
+
+impl Io {
+    /// No poll and no listeners: what `Core::new` starts with until `Server::new` binds.
+    pub(super) fn detached() -> Io {
+        Io {
+            poll: None,
+            listeners: Vec::new(),
+            signals: None,
+            last_cron: Instant::now(),
+            tick_events: None,
+        }
+    }
+
+    /// The poll's registry, to (de)register sockets.
+    #[inline]
+    pub(super) fn registry(&self) -> Option<&Registry> {
+        self.poll.as_ref().map(Poll::registry)
+    }
 }
 
 impl Server {
@@ -94,22 +136,43 @@ impl Server {
         store.access = crate::store::AccessPolicy::from_config(&config);
         let mut core = Core::new(config);
         core.port = port;
-        Ok(Server {
-            store,
-            core,
-            poll,
+        core.io = Io {
+            poll: Some(poll),
             listeners,
             signals: Some(signals),
             last_cron: Instant::now(),
-        })
+            tick_events: None,
+        };
+        Ok(Server { store, core })
     }
 
     pub fn port(&self) -> u16 {
         self.core.port
     }
 
+    /// The loop's view of this server.
+    #[inline]
+    pub(super) fn lp(&mut self) -> Lp<'_> {
+        Lp {
+            store: &mut self.store,
+            core: &mut self.core,
+        }
+    }
+
     /// Runs until shutdown; returns the exit status.
     pub fn run(&mut self) -> i32 {
+        self.lp().run()
+    }
+
+    /// Loads the AOF at start-up (see `Lp::load_data`).
+    pub fn load_data(&mut self) -> Result<(), crate::persistence::AofError> {
+        self.lp().load_data()
+    }
+}
+
+impl Lp<'_> {
+    /// Runs until shutdown; returns the exit status.
+    fn run(&mut self) -> i32 {
         let mut events = Events::with_capacity(1024);
         let mut busy =
             busy_poll::BusyPoll::new(Duration::from_micros(self.core.config.busy_poll_usec));
@@ -120,7 +183,7 @@ impl Server {
                 && !self.core.evict.running
             {
                 let period = Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64);
-                let mut t = period.saturating_sub(self.last_cron.elapsed());
+                let mut t = period.saturating_sub(self.core.io.last_cron.elapsed());
                 if let Some(d) = self.nearest_deadline() {
                     t = t.min(d.saturating_duration_since(Instant::now()));
                 }
@@ -134,14 +197,14 @@ impl Server {
             self.check_blocked_timeouts();
             self.check_pause_end();
             self.process_unblocked();
-            if self.last_cron.elapsed()
+            if self.core.io.last_cron.elapsed()
                 >= Duration::from_millis(1000 / self.core.config.hz.clamp(1, 500) as u64)
             {
                 self.cron();
             } else if self.core.evict.running {
                 // A pass stopped at its time limit over maxmemory: carry on each
                 // iteration until under it (Redis's eviction timer).
-                evict::perform_evictions(&mut self.store, &mut self.core);
+                evict::perform_evictions(self.store, self.core);
                 self.after_background_changes();
             }
             self.before_sleep();
@@ -151,9 +214,17 @@ impl Server {
         }
     }
 
-    /// Polls once and handles what is ready: signals, new connections, input.
-    fn poll_and_handle(&mut self, events: &mut Events, timeout: Option<Duration>) {
-        if let Err(e) = self.poll.poll(events, timeout) {
+    /// Polls once and handles what is ready: signals, new connections, input. Returns
+    /// how many events the poll reported.
+    pub(super) fn poll_and_handle(
+        &mut self,
+        events: &mut Events,
+        timeout: Option<Duration>,
+    ) -> usize {
+        let Some(poll) = self.core.io.poll.as_mut() else {
+            return 0;
+        };
+        if let Err(e) = poll.poll(events, timeout) {
             if e.kind() != io::ErrorKind::Interrupted {
                 log::warn!("poll failed: {e}");
             }
@@ -182,13 +253,14 @@ impl Server {
                 self.readable(t.key, true);
             }
         }
+        events.iter().count()
     }
 
     // --- persistence hooks (the AOF itself lives in crate::persistence) ---
 
     /// Loads the AOF at start-up, answering clients (`-LOADING`) between steps, then opens
     /// it for appending. An error stops start-up.
-    pub fn load_data(&mut self) -> Result<(), crate::persistence::AofError> {
+    fn load_data(&mut self) -> Result<(), crate::persistence::AofError> {
         use crate::persistence::load::Loader;
         let mut session = super::aof_replay::ReplaySession::default();
         if let Some(mut loader) = Loader::open(&mut self.core.aof, &self.core.config)? {
@@ -201,10 +273,10 @@ impl Server {
             let mut events = Events::with_capacity(256);
             loop {
                 let mut replay = super::aof_replay::AofReplay {
-                    core: &mut self.core,
+                    core: self.core,
                     session: &mut session,
                 };
-                match loader.step(&mut self.store, &mut replay, step) {
+                match loader.step(self.store, &mut replay, step) {
                     Ok(true) => break,
                     Ok(false) => {}
                     Err(e) => {
@@ -221,17 +293,17 @@ impl Server {
                 }
             }
             let mut replay = super::aof_replay::AofReplay {
-                core: &mut self.core,
+                core: self.core,
                 session: &mut session,
             };
-            loader.finish(&mut self.store, &mut replay);
+            loader.finish(self.store, &mut replay);
             self.store.loading = false;
         }
-        crate::persistence::open_on_start(&self.store, &mut self.core.aof, &self.core.config)
+        crate::persistence::open_on_start(self.store, &mut self.core.aof, &self.core.config)
     }
 
     fn handle_signals(&mut self) {
-        let Some(signals) = self.signals.as_mut() else {
+        let Some(signals) = self.core.io.signals.as_mut() else {
             return;
         };
         for s in signals.pending() {
@@ -263,7 +335,7 @@ impl Server {
 
     /// Everything that runs `hz` times a second.
     fn cron(&mut self) {
-        self.last_cron = Instant::now();
+        self.core.io.last_cron = Instant::now();
         let hz = self.core.config.hz.clamp(1, 500) as u64;
         // Active expiry gets up to 25% of the cron period, as in Redis.
         let budget = Duration::from_micros(1_000_000 * 25 / hz / 100);
@@ -272,22 +344,18 @@ impl Server {
             let t = Instant::now();
             self.store.active_expire_cycle(budget);
             let usec = t.elapsed().as_micros() as u64;
-            crate::commands::server::latency::sample_if_needed(
-                &mut self.core,
-                "expire-cycle",
-                usec,
-            );
+            crate::commands::server::latency::sample_if_needed(self.core, "expire-cycle", usec);
         }
         let used = crate::commands::server::info::update_memory_peak(&mut self.core.diag);
         if self.core.config.maxmemory != 0 {
             // Re-anchor the cheap gauge, and go on with evictions a command's pass left
             // unfinished or that memory growth outside commands made necessary.
             self.core.evict.anchor(used);
-            evict::perform_evictions(&mut self.store, &mut self.core);
+            evict::perform_evictions(self.store, self.core);
         }
         self.after_background_changes();
         // AOF: rewrite child, retries after write errors, everysec fsync, auto rewrite.
-        crate::persistence::cron(&self.store, &mut self.core.aof, &self.core.config);
+        crate::persistence::cron(self.store, &mut self.core.aof, &self.core.config);
         // Incremental rehashing and shrinking of the main tables (about 1 ms).
         self.store.rehash_tables(Duration::from_millis(1));
         // Idle clients.
@@ -329,10 +397,10 @@ impl Server {
 
     /// Delivers the effects of changes made outside any command (active expiry):
     /// keyspace events, WATCH invalidation, blocked clients.
-    pub fn after_background_changes(&mut self) {
+    pub(super) fn after_background_changes(&mut self) {
         if self.store.has_touched() {
             let mut nobody = Client::default();
-            self.core.process_touched(&mut self.store, &mut nobody);
+            self.core.process_touched(self.store, &mut nobody);
         }
         if self.store.has_events() {
             let mut events = self.store.take_events();
@@ -349,7 +417,7 @@ impl Server {
     }
 
     /// The AOF gets this iteration's writes, then replies go out.
-    fn before_sleep(&mut self) {
+    pub(super) fn before_sleep(&mut self) {
         if !self.flush_aof() {
             // appendfsync always and the AOF could not be written: these replies would
             // acknowledge writes that are not on disk. They wait for the retry.
@@ -362,12 +430,22 @@ impl Server {
             self.core.pending_writes.extend(held);
         }
         let pending = std::mem::take(&mut self.core.pending_writes);
+        let mut running = None;
         for t in pending {
             match self.core.conn_mut(t) {
+                // A connection whose command is running (we are inside it: see
+                // while_blocked.rs) stays queued for after it.
+                Some(c) if c.running => {
+                    running.get_or_insert_with(Vec::new).push(t);
+                    continue;
+                }
                 Some(c) => c.queued_write = false,
                 None => continue,
             }
             self.flush_conn(t.key);
+        }
+        if let Some(r) = running {
+            self.core.pending_writes.extend(r);
         }
     }
 

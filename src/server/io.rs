@@ -1,11 +1,19 @@
 //! One connection's input and output: reading the socket, parsing and running the
 //! commands it sent in batches, writing replies back with a fairness cap, and closing.
+//!
+//! A connection whose command is running (`Conn::running`, set by `process_input` while
+//! its `Session` is moved out; `Core::running` names the innermost) is left alone when
+//! the loop runs from inside that command (`while_blocked.rs`): it is not read (it is
+//! queued in `pending_reads` to be read afterwards: the poll is edge-triggered), not run,
+//! not written, and closing it (CLIENT KILL, errors) is deferred to the end of the
+//! command (`Core::deferred_close`), as Redis's protected clients.
 
 #![deny(clippy::indexing_slicing)]
 
 use super::blocking::unregister;
+use super::call;
 use super::client::Client;
-use super::{call, Server};
+use super::event_loop::Lp;
 use crate::commands::Args;
 use crate::resp::parse::{Limits, ParseError, Parsed};
 use crate::resp::reply::Reply;
@@ -34,7 +42,7 @@ const READ_CHUNK: usize = 16 * 1024;
 /// pending is given back.
 const IDLE_BUF_KEEP: usize = 64 * 1024;
 
-impl Server {
+impl Lp<'_> {
     /// Reads what a connection sent and runs the complete commands in it.
     ///
     /// The poll is edge-triggered, so the socket must be read until it is empty. A read
@@ -49,6 +57,13 @@ impl Server {
             return;
         };
         let me = conn.cref(token);
+        if conn.running {
+            // Read once its command ends: no new edge will say the data is there.
+            if !self.core.pending_reads.contains(&me) {
+                self.core.pending_reads.push(me);
+            }
+            return;
+        }
         if conn.s.client.close_after_reply || conn.s.client.close_asap {
             return;
         }
@@ -125,11 +140,12 @@ impl Server {
     /// must be parsed or whether it may run (AUTH or RESET changing the limits, CONFIG SET
     /// proto-max-bulk-len, a blocked or closing client, shutdown) discards the rest of the
     /// batch, which is parsed again from where execution stopped.
-    pub fn process_input(&mut self, token: usize) {
-        let Some(conn) = self.core.conns.get_mut(token) else {
+    pub(super) fn process_input(&mut self, token: usize) {
+        // None when it is running already (we are inside one of its commands): the batch
+        // that holds its session goes on with its input afterwards.
+        let Some((mut s, outer)) = self.core.begin_running(token) else {
             return;
         };
-        let mut s = std::mem::take(&mut conn.s);
         let mut frames = std::mem::take(&mut s.frames);
         let mut flat = std::mem::take(&mut s.batch_spans);
         let mut limits = self.limits_for(&s.client);
@@ -196,19 +212,13 @@ impl Server {
                 let batch = frames
                     .iter()
                     .map(|f| Args::new(frame_buf(f), frame_spans(f)));
-                call::prefetch_batch(&self.store, s.client.db, batch, &mut hashes);
+                call::prefetch_batch(self.store, s.client.db, batch, &mut hashes);
                 s.batch_hashes = hashes;
             }
             for (i, f) in frames.iter().enumerate() {
                 if !f.spans.is_empty() {
                     let args = Args::from_wire(frame_buf(f), frame_spans(f));
-                    call::process_command(
-                        &mut self.store,
-                        &mut self.core,
-                        &mut s.client,
-                        &mut s.wbuf,
-                        args,
-                    );
+                    call::process_command(self.store, self.core, &mut s.client, &mut s.wbuf, args);
                     if s.client.postponed {
                         // CLIENT PAUSE: the frame stays unconsumed and runs when the
                         // pause ends; nothing after it runs before it.
@@ -218,8 +228,13 @@ impl Server {
                     }
                 }
                 s.rpos = f.end;
-                if !self.store.ready_keys.is_empty() {
+                // Not from inside a busy script: blocked clients would see its writes
+                // half done (Redis skips it there too).
+                if !self.store.ready_keys.is_empty() && self.core.busy.is_none() {
                     self.handle_ready_keys();
+                }
+                if !self.core.deferred_close.is_empty() {
+                    self.core.take_deferred_close(&mut s.client);
                 }
                 let now = self.limits_for(&s.client);
                 let changed = now != limits;
@@ -263,14 +278,7 @@ impl Server {
             }
             s.rpos = 0;
         }
-        let has_out = s.wpos < s.wbuf.len() || s.client.close_after_reply;
-        let Some(conn) = self.core.conns.get_mut(token) else {
-            return;
-        };
-        conn.s = s;
-        if has_out {
-            self.core.queue_write(token);
-        }
+        self.core.end_running(token, s, outer);
     }
 
     /// The parser limits for a client as things stand.
@@ -286,6 +294,10 @@ impl Server {
         let Some(conn) = self.core.conns.get_mut(token) else {
             return;
         };
+        if conn.running {
+            // Its output is in the running command's session (see before_sleep).
+            return;
+        }
         if conn.s.client.close_asap {
             self.close_conn(token);
             return;
@@ -333,11 +345,9 @@ impl Server {
             }
             if conn.want_write {
                 conn.want_write = false;
-                let _ = self.poll.registry().reregister(
-                    &mut conn.sock,
-                    Token(token),
-                    Interest::READABLE,
-                );
+                if let Some(r) = self.core.io.registry() {
+                    let _ = r.reregister(&mut conn.sock, Token(token), Interest::READABLE);
+                }
             }
         } else {
             if written >= MAX_WRITE_PER_EVENT {
@@ -349,11 +359,13 @@ impl Server {
             };
             if !conn.want_write {
                 conn.want_write = true;
-                let _ = self.poll.registry().reregister(
-                    &mut conn.sock,
-                    Token(token),
-                    Interest::READABLE | Interest::WRITABLE,
-                );
+                if let Some(r) = self.core.io.registry() {
+                    let _ = r.reregister(
+                        &mut conn.sock,
+                        Token(token),
+                        Interest::READABLE | Interest::WRITABLE,
+                    );
+                }
             }
         }
     }
@@ -361,17 +373,24 @@ impl Server {
     /// Closes a connection and forgets everything the server keeps about it: afterwards
     /// no list, registry or map names it (the lists through `Core::forget_conn`; WATCHes,
     /// blocking keys and subscriptions from what its client records).
-    pub fn close_conn(&mut self, token: usize) {
+    /// A connection whose command is running is only marked, and closed once it ends.
+    pub(super) fn close_conn(&mut self, token: usize) {
+        if self.core.conns.get(token).is_some_and(|c| c.running) {
+            self.core.kill_client(token);
+            return;
+        }
         let Some(mut c) = self.core.conns.try_remove(token) else {
             return;
         };
         let me = c.cref(token);
-        let _ = self.poll.registry().deregister(&mut c.sock);
+        if let Some(r) = self.core.io.registry() {
+            let _ = r.deregister(&mut c.sock);
+        }
         self.core.forget_conn(me, c.queued_write);
         let client = &mut c.s.client;
         self.core.pubsub_forget(client);
         if let Some(b) = client.blocked.take() {
-            unregister(&mut self.store, &mut self.core, me, &b);
+            unregister(self.store, self.core, me, &b);
         }
         for w in client.watched.drain(..) {
             let k = (w.db, w.key);
@@ -441,7 +460,7 @@ fn write_fd(sock: &TcpStream, buf: &[u8]) -> io::Result<usize> {
 #[cfg(test)]
 // Tests index their own fixtures: a panic there is a failed test, not a server fault.
 #[allow(clippy::indexing_slicing)]
-mod tests {
+pub(super) mod tests {
     use super::super::client::ClientRef;
     use super::super::Server;
     use crate::config::Config;
@@ -450,7 +469,7 @@ mod tests {
     use std::time::Duration;
 
     /// A server on an ephemeral loopback port, without persistence.
-    fn server() -> Server {
+    pub(in crate::server) fn server() -> Server {
         let config = Config {
             port: 0,
             bind: vec!["127.0.0.1".into()],
@@ -461,11 +480,11 @@ mod tests {
     }
 
     /// Connects a client and has the server accept it.
-    fn open(srv: &mut Server) -> (TcpStream, ClientRef) {
+    pub(in crate::server) fn open(srv: &mut Server) -> (TcpStream, ClientRef) {
         let sock = TcpStream::connect(("127.0.0.1", srv.port())).expect("connect");
         let id = srv.core.next_client_id;
         for _ in 0..2000 {
-            srv.accept(0);
+            srv.lp().accept(0);
             if srv.core.next_client_id > id {
                 break;
             }
@@ -488,7 +507,7 @@ mod tests {
         }
         let conn = srv.core.conn_mut(who).expect("open");
         conn.s.rbuf.extend_from_slice(b.as_bytes());
-        srv.process_input(who.key);
+        srv.lp().process_input(who.key);
     }
 
     fn output(srv: &Server, who: ClientRef) -> String {
@@ -556,7 +575,7 @@ mod tests {
             );
         }
         for r in gone {
-            srv.close_conn(r.key);
+            srv.lp().close_conn(r.key);
         }
         for (name, entries) in lists(&srv) {
             assert!(
@@ -596,8 +615,8 @@ mod tests {
         run(&mut srv, e, &["SET", "k", "v"]);
         run(&mut srv, e, &["RPUSH", "l", "v"]);
         run(&mut srv, e, &["PUBLISH", "ch", "hi"]);
-        srv.process_unblocked();
-        srv.check_blocked_timeouts();
+        srv.lp().process_unblocked();
+        srv.lp().check_blocked_timeouts();
         assert_eq!(output(&srv, n), "");
         let c = &srv.core.conn(n).unwrap().s.client;
         assert!(!c.dirty_cas && !c.monitor && c.blocked.is_none() && !c.postponed);

@@ -3,17 +3,20 @@
 
 use super::client::Client;
 use super::conn::Conn;
-use super::Server;
+use super::event_loop::Lp;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Token};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
-impl Server {
+impl Lp<'_> {
     pub(super) fn accept(&mut self, idx: usize) {
         loop {
-            let (sock, addr) = match self.listeners[idx].accept() {
+            let Some(listener) = self.core.io.listeners.get(idx) else {
+                return;
+            };
+            let (sock, addr) = match listener.accept() {
                 Ok(x) => x,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -56,11 +59,11 @@ impl Server {
             client.token = token;
             let me = client.cref();
             let mut conn = Conn::new(sock, client);
-            if let Err(e) =
-                self.poll
-                    .registry()
-                    .register(&mut conn.sock, Token(token), Interest::READABLE)
-            {
+            let registered = match self.core.io.registry() {
+                Some(r) => r.register(&mut conn.sock, Token(token), Interest::READABLE),
+                None => Err(io::Error::other("no poll")),
+            };
+            if let Err(e) = registered {
                 log::warn!("Error registering fd event for the new client: {e}");
                 continue;
             }

@@ -8,10 +8,18 @@
 //! fsync under `appendfsync always`), and only then are replies written out. WRITABLE
 //! interest is registered only while a connection has output left.
 //!
+//! Everything but the keyspace is in `Core`, the loop's handles included, and the loop
+//! runs on a borrowed `(Store, Core)` pair (`event_loop::Lp`). So a command that runs
+//! long (a script past busy-reply-threshold) can serve the other clients from inside,
+//! with only its `ctx.store` and `ctx.srv`: `process_events_while_blocked`, Redis's
+//! processEventsWhileBlocked. Its own connection is protected meanwhile (`io.rs`), and
+//! `Core::set_busy` makes the dispatcher refuse all but ALLOW_BUSY commands.
+//!
 //! Files: `state.rs` the shared state (`Core`); `stats.rs` INFO counters, command stats,
 //! SLOWLOG and the MONITOR feed; `event_loop.rs` the loop, cron, signals and shutdown;
-//! `listener.rs` binding, accepting and socket options; `io.rs` reading, running and
-//! writing one connection's commands, and closing it; `entry.rs` the process entry.
+//! `while_blocked.rs` one step of the loop from inside a command; `listener.rs`
+//! binding, accepting and socket options; `io.rs` reading, running and writing one
+//! connection's commands, and closing it; `entry.rs` the process entry.
 //! Beside them: `call.rs` the dispatcher, `conn.rs` and `client.rs` the per-connection
 //! state, `blocking.rs`, `pubsub.rs`, `evict.rs`, `busy_poll.rs`, `logging.rs`.
 
@@ -30,9 +38,11 @@ pub mod logging;
 pub mod pubsub;
 mod state;
 mod stats;
+mod while_blocked;
 
 pub use entry::main_entry;
 pub use event_loop::Server;
 pub use io::Frame;
-pub use state::{random_hex, Core, Pause, Shutdown};
+pub use state::{random_hex, Busy, Core, Pause, Shutdown};
 pub use stats::{CmdStat, CmdStats, SlowEntry, Stats};
+pub use while_blocked::process_events_while_blocked;

@@ -1,14 +1,18 @@
 //! The server state other than the keyspace (`Core`): configuration, connections, the
 //! lists of clients waiting for something (MONITOR, blocked, paused, output to write),
-//! statistics and the AOF feed. Commands reach it as `ctx.srv`.
+//! statistics, the AOF feed, and the poll loop's handles (`io`). Commands reach it as
+//! `ctx.srv`.
 //!
 //! The boundary: `Core`'s fields are private to `crate::server` (`pub(super)`), so the
 //! loop, the dispatcher and the other files of `src/server/` use them directly and the
 //! hot path pays nothing. Everything else goes through methods, grouped by concern in
 //! the second `impl Core` below (and in `blocking.rs`, `pubsub.rs`); they do an
 //! operation rather than hand out a collection. The loop's own operations (`conn`,
-//! `queue_write`, `forget_conn`, `block_client`, `unblock_with`, `slowlog_push`,
-//! `feed_monitors`, `publish_events`...) are `pub(super)` as well. For commands:
+//! `queue_write`, `forget_conn`, `begin_running`/`end_running`/`take_deferred_close`
+//! (see `io.rs`), `block_client`, `unblock_with`, `slowlog_push`, `feed_monitors`,
+//! `publish_events`...) are `pub(super)` as well. The loop's handles (`io`: poll,
+//! listeners, signals) are here too, so that the loop runs on a borrowed `Store` and
+//! `Core` alone (`event_loop.rs`, `while_blocked.rs`). For commands:
 //! - configuration: `config`, `set_config` (CONFIG SET), `rewrite_config`,
 //!   `apply_aof_config`, `auth_required`;
 //! - statistics: `stats`, `cmd_stats`, `reset_stats` (CONFIG RESETSTAT), `diag` and
@@ -23,15 +27,16 @@
 //!   (`pubsub.rs`);
 //! - persistence: `aof` (to read), `aof_enabled`, `aof_begin_exec`/`aof_end_exec`
 //!   (EXEC), `bgrewriteaof`, `last_save`;
-//! - the process: `request_shutdown`, `shutdown_requested`, `set_active_expire`,
-//!   `active_expire_enabled`, `run_id`, `port`, `started`, `executable`.
+//! - the process: `request_shutdown`, `shutdown_requested`, `set_busy` and `busy` (a
+//!   script past busy-reply-threshold), `set_active_expire`, `active_expire_enabled`,
+//!   `run_id`, `port`, `started`, `executable`.
 //!
 //! Handlers of the data families read only `Ctx::config` and `Ctx::propagates`. Unit
 //! tests set the configuration and the AOF switch with `config_mut` and
 //! `set_aof_enabled` (test builds only).
 
-use super::client::ClientRef;
-use super::conn::Conn;
+use super::client::{Client, ClientRef};
+use super::conn::{Conn, Session};
 use super::stats::{CmdStats, SlowEntry, Stats};
 use super::{evict, pubsub};
 use crate::config::Config;
@@ -107,6 +112,35 @@ pub struct Core {
     pub(super) evict: evict::Evict,
     /// Lua scripting: EVAL's cache, FUNCTION's libraries, the running script.
     pub(super) scripting: crate::scripting::Scripting,
+    /// The poll loop's handles (poll, listeners, signals, cron time).
+    pub(super) io: super::event_loop::Io,
+    /// The connection whose command runs now (the innermost, when the loop runs from
+    /// inside a command: see `while_blocked.rs`); its `Conn::running` is set.
+    pub(super) running: Option<ClientRef>,
+    /// Running connections to close when their command ends (CLIENT KILL or an error
+    /// meanwhile), as Redis's protected clients.
+    pub(super) deferred_close: Vec<ClientRef>,
+    /// A script runs past busy-reply-threshold: only ALLOW_BUSY commands are served.
+    pub(super) busy: Option<Busy>,
+}
+
+/// What keeps the server busy (the BUSY error names the command that stops it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Busy {
+    /// EVAL / EVALSHA: SCRIPT KILL stops it.
+    Eval,
+    /// FCALL: FUNCTION KILL stops it.
+    Function,
+}
+
+impl Busy {
+    /// The error refused commands get, as Redis words it.
+    pub fn error(self) -> &'static str {
+        match self {
+            Busy::Eval => "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+            Busy::Function => "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
+        }
+    }
 }
 
 impl Core {
@@ -137,14 +171,45 @@ impl Core {
     }
 
     /// A script went past busy-reply-threshold: other clients get BUSY from now on.
-    pub fn script_busy_started(&mut self, _is_eval: bool) {}
+    pub fn script_busy_started(&mut self, is_eval: bool) {
+        self.busy = Some(if is_eval { Busy::Eval } else { Busy::Function });
+    }
 
     /// Serves other clients while a script runs past busy-reply-threshold (called from
-    /// the script's hook).
-    pub fn serve_while_busy(&mut self, _store: &mut Store) {}
+    /// the script's hook). The script's own effects, fed to the AOF buffer as its
+    /// commands ran, are held back from the write: the AOF gets a script whole, as
+    /// Redis, which propagates a script's effects when it ends.
+    pub fn serve_while_busy(&mut self, store: &mut Store) {
+        let mark = self
+            .scripting
+            .running
+            .as_ref()
+            .map_or(0, |r| r.aof_mark)
+            .min(self.aof.buf.len());
+        let held = self.aof.buf.split_off(mark);
+        super::process_events_while_blocked(store, self);
+        let mark = self.aof.buf.len();
+        self.aof.buf.extend_from_slice(&held);
+        if let Some(r) = self.scripting.running.as_mut() {
+            r.aof_mark = mark;
+        }
+    }
 
     /// A script that went past busy-reply-threshold has ended.
-    pub fn script_busy_ended(&mut self) {}
+    pub fn script_busy_ended(&mut self) {
+        self.busy = None;
+    }
+
+    /// A busy script stopped by SHUTDOWN NOSAVE: its effects never reach the AOF (Redis
+    /// exits before propagating them).
+    pub fn aof_discard_script(&mut self, mark: usize) {
+        self.aof.discard_from(mark);
+    }
+
+    /// Where the running script's effects start in the AOF buffer.
+    pub fn aof_buffer_len(&self) -> usize {
+        self.aof.buf.len()
+    }
 
     pub fn new(config: Config) -> Core {
         Core {
@@ -180,6 +245,10 @@ impl Core {
             active_expire_enabled: true,
             evict: Default::default(),
             scripting: Default::default(),
+            io: super::event_loop::Io::detached(),
+            running: None,
+            deferred_close: Vec::new(),
+            busy: None,
         }
     }
 
@@ -221,11 +290,53 @@ impl Core {
         self.unblocked.retain(|&m| m != r);
         self.paused.retain(|&m| m != r);
         self.pending_reads.retain(|&m| m != r);
+        self.deferred_close.retain(|&m| m != r);
         // Only a connection with `queued_write` set is in these two (up to its key's
         // reuse): the flag spares a scan of long lists at each close.
         if queued_write {
             self.pending_writes.retain(|&m| m != r);
             self.aof_held.retain(|&m| m != r);
+        }
+    }
+
+    /// Moves the session of the connection at `token` out to run its commands (see
+    /// conn.rs), marking it running; with the running connection it replaces, for
+    /// `end_running`. None if there is no such connection or it is running already.
+    #[inline]
+    pub(super) fn begin_running(&mut self, token: usize) -> Option<(Session, Option<ClientRef>)> {
+        let conn = self.conns.get_mut(token).filter(|c| !c.running)?;
+        conn.running = true;
+        let s = std::mem::take(&mut conn.s);
+        let outer = self.running.replace(conn.cref(token));
+        Some((s, outer))
+    }
+
+    /// Puts the session back after its commands ran, applying a close asked for
+    /// meanwhile, and queues its output.
+    #[inline]
+    pub(super) fn end_running(&mut self, token: usize, mut s: Session, outer: Option<ClientRef>) {
+        self.running = outer;
+        if !self.deferred_close.is_empty() {
+            self.take_deferred_close(&mut s.client);
+        }
+        let has_out = s.wpos < s.wbuf.len() || s.client.close_after_reply || s.client.close_asap;
+        let Some(conn) = self.conns.get_mut(token) else {
+            return;
+        };
+        conn.running = false;
+        conn.s = s;
+        if has_out {
+            self.queue_write(token);
+        }
+    }
+
+    /// If the running `client` was to be closed meanwhile (`deferred_close`), it is now:
+    /// marked to close, so its batch stops and the loop drops it without replying.
+    pub(super) fn take_deferred_close(&mut self, client: &mut Client) {
+        let me = client.cref();
+        if let Some(i) = self.deferred_close.iter().position(|&r| r == me) {
+            self.deferred_close.swap_remove(i);
+            client.close_asap = true;
         }
     }
 }
@@ -336,7 +447,8 @@ impl Core {
     // Clients.
 
     /// The open connections with their slab keys. While a command runs, its client's
-    /// entry holds an empty session (the state is the command's `Ctx::client`).
+    /// entry holds an empty session (the state is the command's `Ctx::client`); so does
+    /// that of a command the loop runs inside of (`Conn::running`; `Conn::id` is right).
     pub fn clients(&self) -> impl Iterator<Item = (usize, &Conn)> {
         self.conns.iter()
     }
@@ -351,12 +463,21 @@ impl Core {
         self.conns.len()
     }
 
-    /// CLIENT KILL of the connection at slab key `token` (not the running client): it is
-    /// closed when the loop next flushes it. False if there is none.
+    /// CLIENT KILL of the connection at slab key `token` (not the client of the command
+    /// that kills): it is closed when the loop next flushes it; one whose command is
+    /// running (the loop runs from inside it) when that command ends. False if there is
+    /// none.
     pub fn kill_client(&mut self, token: usize) -> bool {
         let Some(c) = self.conns.get_mut(token) else {
             return false;
         };
+        if c.running {
+            let me = c.cref(token);
+            if !self.deferred_close.contains(&me) {
+                self.deferred_close.push(me);
+            }
+            return true;
+        }
         c.s.client.close_asap = true;
         self.queue_write(token);
         true
@@ -470,6 +591,20 @@ impl Core {
     }
 
     // The process.
+
+    /// A script runner marks the server busy (`Some`) once a script has run longer than
+    /// busy-reply-threshold, and clears it (`None`) when the script ends: meanwhile
+    /// commands without ALLOW_BUSY get the BUSY error, SHUTDOWN needs NOSAVE, and
+    /// `process_events_while_blocked` serves the other clients.
+    pub fn set_busy(&mut self, busy: Option<Busy>) {
+        self.busy = busy;
+    }
+
+    /// See `set_busy`.
+    #[inline]
+    pub fn busy(&self) -> Option<Busy> {
+        self.busy
+    }
 
     /// SHUTDOWN: the loop stops at the end of this iteration.
     pub fn request_shutdown(&mut self, how: Shutdown) {

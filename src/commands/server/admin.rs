@@ -53,6 +53,10 @@ pub fn shutdown(ctx: &mut Ctx, a: &Args) -> CmdResult {
         // A shutdown here never waits (there are no replicas to wait for).
         return Err(Error::msg("ERR No shutdown in progress."));
     }
+    // From inside a busy script only SHUTDOWN NOSAVE may stop the server.
+    if let Some(busy) = ctx.srv.busy().filter(|_| !nosave) {
+        return Err(Error::msg(busy.error()));
+    }
     ctx.srv.request_shutdown(Shutdown { nosave, save });
     Ok(())
 }

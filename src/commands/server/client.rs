@@ -316,11 +316,13 @@ struct KillFilter {
 }
 
 impl KillFilter {
-    fn matches(&self, c: &Client, is_me: bool) -> bool {
+    /// `id` is the client's id (a connection whose command is running holds an empty
+    /// session: its id is the connection's).
+    fn matches(&self, c: &Client, id: u64, is_me: bool) -> bool {
         if is_me && self.skipme {
             return false;
         }
-        self.id.is_none_or(|id| c.id == id)
+        self.id.is_none_or(|want| id == want)
             && self.ctype.is_none_or(|t| t == type_of(c))
             && self.addr.as_ref().is_none_or(|a| a == c.addr.as_bytes())
             && self.laddr.as_ref().is_none_or(|a| a == c.laddr.as_bytes())
@@ -381,7 +383,7 @@ pub fn kill(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let targets: Vec<usize> = ctx
         .srv
         .clients()
-        .filter(|(t, c)| *t != me && !c.s.client.close_asap && f.matches(&c.s.client, false))
+        .filter(|(t, c)| *t != me && !c.s.client.close_asap && f.matches(&c.s.client, c.id, false))
         .map(|(t, _)| t)
         .collect();
     for t in targets {
@@ -390,7 +392,7 @@ pub fn kill(ctx: &mut Ctx, a: &Args) -> CmdResult {
             killed += 1;
         }
     }
-    let kill_me = f.matches(ctx.client, true);
+    let kill_me = f.matches(ctx.client, ctx.client.id, true);
     if kill_me {
         killed += 1;
     }
