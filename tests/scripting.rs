@@ -105,3 +105,111 @@ fn scripts_count_in_commandstats_and_monitor() {
     assert!(stats.contains("cmdstat_set:calls=1"), "{stats}");
     assert!(stats.contains("cmdstat_eval:calls=1"), "{stats}");
 }
+
+/// Waits until `conn` answers PING with BUSY (the script went past the threshold).
+fn wait_busy(srv: &Server) -> common::RawConn {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut c = srv.connect();
+        let r = s(&c.call(&["PING"]));
+        if r.starts_with("-BUSY") {
+            return c;
+        }
+        assert!(Instant::now() < deadline, "never BUSY: {r}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn busy_script_lets_others_in_and_script_kill_stops_it() {
+    let srv = Server::with_args(&["--busy-reply-threshold", "50"]);
+    let mut runner = srv.connect();
+    runner.send_cmd(&["EVAL", "local i = 0 while true do i = i + 1 end", "0"]);
+    let mut other = wait_busy(&srv);
+    assert_eq!(
+        s(&other.call(&["GET", "x"])),
+        "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+    );
+    // MULTI is allowed while busy; what it queues is refused, and EXEC aborts.
+    assert_eq!(other.call(&["MULTI"]), b"+OK\r\n");
+    assert!(s(&other.call(&["PING"])).starts_with("-BUSY"));
+    assert_eq!(other.call(&["DISCARD"]), b"+OK\r\n");
+    assert!(s(&other.call(&["FUNCTION", "KILL"])).starts_with("-BUSY"));
+    assert!(s(&other.call(&["FUNCTION", "STATS"])).starts_with("-BUSY"));
+    assert!(s(&other.call(&["SHUTDOWN"])).starts_with("-BUSY"));
+    assert_eq!(other.call(&["SCRIPT", "KILL"]), b"+OK\r\n");
+    let reply = s(&runner.read_reply());
+    assert!(
+        reply.starts_with("-ERR Script killed by user with SCRIPT KILL... script:"),
+        "{reply}"
+    );
+    // Served normally again, the killed script's client too.
+    assert_eq!(other.call(&["PING"]), b"+PONG\r\n");
+    assert_eq!(runner.call(&["PING"]), b"+PONG\r\n");
+    assert!(srv.log().contains("Slow script detected"));
+}
+
+#[test]
+fn pcall_cannot_swallow_script_kill() {
+    let srv = Server::with_args(&["--busy-reply-threshold", "50"]);
+    let mut runner = srv.connect();
+    runner.send_cmd(&[
+        "EVAL",
+        "local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end",
+        "0",
+    ]);
+    let mut other = wait_busy(&srv);
+    assert_eq!(other.call(&["SCRIPT", "KILL"]), b"+OK\r\n");
+    let reply = s(&runner.read_reply());
+    assert!(reply.starts_with("-ERR Script killed"), "{reply}");
+}
+
+#[test]
+fn a_script_that_wrote_is_unkillable_and_shutdown_nosave_works() {
+    let mut srv = Server::with_args(&["--busy-reply-threshold", "50", "--appendonly", "yes"]);
+    assert_eq!(srv.call(&["SET", "before", "1"]), b"+OK\r\n");
+    let mut runner = srv.connect();
+    runner.send_cmd(&["EVAL", "redis.call('set', 'k', 'v') while true do end", "0"]);
+    let mut other = wait_busy(&srv);
+    let r = s(&other.call(&["SCRIPT", "KILL"]));
+    assert!(
+        r.starts_with("-UNKILLABLE Sorry the script already executed write commands"),
+        "{r}"
+    );
+    other.send_cmd(&["SHUTDOWN", "NOSAVE"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while srv.is_running() {
+        assert!(
+            Instant::now() < deadline,
+            "SHUTDOWN NOSAVE did not stop the server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The script never finished: none of its effects were persisted, what came before was.
+    let mut srv = srv.restart();
+    assert_eq!(srv.call(&["GET", "before"]), b"$1\r\n1\r\n");
+    assert_eq!(srv.call(&["EXISTS", "k"]), b":0\r\n");
+}
+
+#[test]
+fn function_kill_stops_a_busy_function() {
+    let mut srv = Server::with_args(&["--busy-reply-threshold", "50"]);
+    let lib = "#!lua name=spin\nredis.register_function('spin', function() while true do end end)";
+    assert_eq!(srv.call(&["FUNCTION", "LOAD", lib]), b"$4\r\nspin\r\n");
+    let mut runner = srv.connect();
+    runner.send_cmd(&["FCALL", "spin", "0"]);
+    let mut other = wait_busy(&srv);
+    assert_eq!(
+        s(&other.call(&["GET", "x"])),
+        "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n"
+    );
+    let stats = s(&other.call(&["FUNCTION", "STATS"]));
+    assert!(
+        stats.contains("spin") && stats.contains("duration_ms"),
+        "{stats}"
+    );
+    assert!(s(&other.call(&["SCRIPT", "KILL"])).starts_with("-BUSY"));
+    assert_eq!(other.call(&["FUNCTION", "KILL"]), b"+OK\r\n");
+    let reply = s(&runner.read_reply());
+    assert!(reply.starts_with("-ERR Script killed"), "{reply}");
+}

@@ -349,7 +349,12 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
             .as_ref()
             .is_some_and(|r| r.timed_out);
     if stopped_by_shutdown {
-        let mark = ctx.srv.scripting().running.as_ref().map_or(0, |r| r.aof_mark);
+        let mark = ctx
+            .srv
+            .scripting()
+            .running
+            .as_ref()
+            .map_or(0, |r| r.aof_mark);
         ctx.srv.aof_discard_script(mark);
     } else if wrap {
         ctx.srv.aof_end_exec();

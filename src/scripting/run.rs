@@ -968,7 +968,7 @@ unsafe fn script_interrupt(run: &mut RunCtx) -> Option<&'static [u8]> {
             if run.is_eval { "SCRIPT KILL" } else { "FUNCTION KILL" },
             run.name
         );
-        core.script_busy_started(run.is_eval);
+        core.script_busy_started(&mut *run.store, run.is_eval);
     }
     core.serve_while_busy(&mut *run.store);
     let info = core.scripting().running.as_ref()?;

@@ -171,8 +171,9 @@ impl Core {
     }
 
     /// A script went past busy-reply-threshold: other clients get BUSY from now on.
-    pub fn script_busy_started(&mut self, is_eval: bool) {
+    pub fn script_busy_started(&mut self, store: &mut Store, is_eval: bool) {
         self.busy = Some(if is_eval { Busy::Eval } else { Busy::Function });
+        super::enter_blocked(store, self);
     }
 
     /// Serves other clients while a script runs past busy-reply-threshold (called from

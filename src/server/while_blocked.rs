@@ -20,6 +20,24 @@ use std::time::Duration;
 /// Events one call takes from the poll at most (the rest come on the next call).
 const TICK_EVENTS: usize = 256;
 
+/// Called once when a command starts serving others from inside itself: the iteration
+/// that runs it may have taken readiness events from the poll that it has not handled
+/// yet (edge-triggered: the poll will not report them again), so every other connection
+/// is read, and every listener accepted from, on the next step.
+pub fn enter_blocked(store: &mut Store, core: &mut Core) {
+    let others: Vec<_> = core
+        .conns
+        .iter()
+        .filter(|(_, c)| !c.running)
+        .map(|(k, c)| c.cref(k))
+        .collect();
+    core.pending_reads.extend(others);
+    let mut lp = Lp { store, core };
+    for i in 0..lp.core.io.listeners.len() {
+        lp.accept(i);
+    }
+}
+
 /// Runs one step of the loop from inside the running command (see the top); returns how
 /// many events the poll reported.
 pub fn process_events_while_blocked(store: &mut Store, core: &mut Core) -> usize {
