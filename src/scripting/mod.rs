@@ -16,6 +16,7 @@
 pub mod bit;
 mod capi;
 pub mod cjson;
+pub mod cmsgpack;
 pub mod functions;
 pub mod run;
 pub mod structlib;
@@ -29,7 +30,7 @@ use vm::{push_bytes, rawset_str, Vm};
 
 /// The libraries Redis loads besides Lua's own, each opening its global table.
 pub const LIBRARIES: &[fn(&mlua::Lua) -> mlua::Result<()>] =
-    &[cjson::open, bit::open, structlib::open];
+    &[cjson::open, cmsgpack::open, bit::open, structlib::open];
 
 /// Script flags (the shebang's `flags=`, a function's `flags`).
 pub mod script_flags {
