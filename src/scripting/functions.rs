@@ -51,6 +51,23 @@ struct Loading {
 
 thread_local! {
     static LOADING: Cell<*mut Loading> = const { Cell::new(std::ptr::null_mut()) };
+    /// When the library being loaded must have finished (FUNCTION LOAD's time limit).
+    static LOAD_DEADLINE: Cell<Option<std::time::Instant>> = const { Cell::new(None) };
+}
+
+/// How long a library's code may run while it loads (Redis's 500 ms).
+const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The hook while a library loads: past the time limit the load fails.
+unsafe extern "C-unwind" fn load_hook(l: State, _ar: *mut ffi::lua_Debug) {
+    let late = LOAD_DEADLINE
+        .with(Cell::get)
+        .is_some_and(|d| std::time::Instant::now() > d);
+    if late {
+        ffi::lua_sethook(l, Some(load_hook), ffi::LUA_MASKLINE, 0);
+        push_error_table(l, b"FUNCTION LOAD timeout");
+        ffi::lua_error(l);
+    }
 }
 
 /// A name Redis accepts for a library or a function.
@@ -275,7 +292,16 @@ unsafe fn run_library(vm: &Vm, l: State, body: &[u8], loading: &mut Loading) -> 
     ffi::lua_insert(l, -2);
     vm.set_globals_view(Some(REG_LOAD_API));
     let prev = LOADING.with(|c| c.replace(loading as *mut Loading));
+    LOAD_DEADLINE.with(|d| d.set(Some(std::time::Instant::now() + LOAD_TIMEOUT)));
+    ffi::lua_sethook(
+        l,
+        Some(load_hook),
+        ffi::LUA_MASKCOUNT,
+        super::run::HOOK_EVERY,
+    );
     let rc = ffi::lua_pcall(l, 0, 0, top + 1);
+    ffi::lua_sethook(l, None, 0, 0);
+    LOAD_DEADLINE.with(|d| d.set(None));
     LOADING.with(|c| c.set(prev));
     vm.set_globals_view(None);
     if rc != 0 {
