@@ -5,6 +5,7 @@
 //! - `vm`: one Lua state, its libraries and its sandbox (read-only globals);
 //! - `run`: the running call's context, the `redis.*` functions, Lua <-> RESP;
 //! - `functions`: FUNCTION's libraries (a second state, as in Redis);
+//! - `dump`: FUNCTION DUMP/RESTORE's payload (built on `crate::rdb`);
 //! - the commands themselves are in `commands::scripting`.
 //!
 //! The server keeps one `Scripting` in `Core`. A call (EVAL, FCALL) takes what it needs
@@ -17,6 +18,7 @@ pub mod bit;
 mod capi;
 pub mod cjson;
 pub mod cmsgpack;
+pub mod dump;
 pub mod functions;
 pub mod run;
 pub mod structlib;
