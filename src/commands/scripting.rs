@@ -48,6 +48,9 @@ const FUNCTION_SUBS: &[CommandDef] = &[
     cmd("delete", 3, WRITE | NOSCRIPT, function_delete)
         .docs(&docs::FUNCTION_DELETE)
         .group(Group::Scripting),
+    cmd("dump", 2, NOSCRIPT, function_dump)
+        .docs(&docs::FUNCTION_DUMP)
+        .group(Group::Scripting),
     cmd("flush", -2, WRITE | NOSCRIPT, function_flush)
         .docs(&docs::FUNCTION_FLUSH)
         .group(Group::Scripting),
@@ -62,6 +65,9 @@ const FUNCTION_SUBS: &[CommandDef] = &[
         .group(Group::Scripting),
     cmd("load", -3, WRITE | DENYOOM | NOSCRIPT, function_load)
         .docs(&docs::FUNCTION_LOAD)
+        .group(Group::Scripting),
+    cmd("restore", -3, WRITE | DENYOOM | NOSCRIPT, function_restore)
+        .docs(&docs::FUNCTION_RESTORE)
         .group(Group::Scripting),
     cmd("stats", 2, NOSCRIPT | ALLOW_BUSY, function_stats)
         .docs(&docs::FUNCTION_STATS)
@@ -600,6 +606,39 @@ fn function_flush(ctx: &mut Ctx, a: &Args) -> CmdResult {
     Ok(())
 }
 
+fn function_dump(ctx: &mut Ctx, _a: &Args) -> CmdResult {
+    let compress = ctx.config().rdbcompression;
+    let payload = ctx.srv.scripting().functions.dump(compress);
+    ctx.reply.bulk(&payload);
+    Ok(())
+}
+
+fn function_restore(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    use crate::scripting::functions::RestorePolicy;
+    if a.len() > 4 {
+        return Err(super::server::subcommand_syntax_error(a.get(1), "FUNCTION"));
+    }
+    let policy =
+        match a.opt(3) {
+            None => RestorePolicy::Append,
+            Some(p) if p.eq_ignore_ascii_case(b"append") => RestorePolicy::Append,
+            Some(p) if p.eq_ignore_ascii_case(b"replace") => RestorePolicy::Replace,
+            Some(p) if p.eq_ignore_ascii_case(b"flush") => RestorePolicy::Flush,
+            Some(_) => return Err(Error::msg(
+                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+            )),
+        };
+    ctx.srv
+        .scripting_mut()
+        .functions
+        .restore(a.get(2), policy)
+        .map_err(Error::msg)?;
+    sync_libraries(ctx);
+    ctx.store.count_changes(1);
+    ctx.reply.ok();
+    Ok(())
+}
+
 fn function_kill(ctx: &mut Ctx, _a: &Args) -> CmdResult {
     kill(ctx, false)
 }
@@ -892,6 +931,18 @@ mod docs {
         args: &[arg("library-name", Str)],
     };
 
+    pub const FUNCTION_DUMP: Docs = Docs {
+        name: "function|dump",
+        summary: "Dump all functions into a serialized binary payload",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of functions",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
     pub const FUNCTION_FLUSH: Docs = Docs {
         name: "function|flush",
         summary: "Deleting all functions",
@@ -958,6 +1009,25 @@ mod docs {
         args: &[
             arg("replace", PureToken).token("REPLACE").opt(),
             arg("function-code", Str),
+        ],
+    };
+
+    pub const FUNCTION_RESTORE: Docs = Docs {
+        name: "function|restore",
+        summary: "Restore all the functions on the given payload",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of functions on the payload",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[
+            arg("serialized-value", Str),
+            arg("policy", OneOf).opt().args(&[
+                arg("flush", PureToken).token("FLUSH"),
+                arg("append", PureToken).token("APPEND"),
+                arg("replace", PureToken).token("REPLACE"),
+            ]),
         ],
     };
 

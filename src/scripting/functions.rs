@@ -26,6 +26,14 @@ pub struct Function {
     pub func_ref: c_int,
 }
 
+/// How FUNCTION RESTORE treats the libraries already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestorePolicy {
+    Flush,
+    Append,
+    Replace,
+}
+
 /// A loaded library.
 pub struct Library {
     pub code: Vec<u8>,
@@ -240,6 +248,46 @@ impl Functions {
             },
         );
         Ok(name)
+    }
+
+    /// FUNCTION RESTORE: loads the libraries of `payload` (a FUNCTION DUMP) with Redis's
+    /// policies: `Flush` replaces everything, `Append` refuses a library that exists,
+    /// `Replace` replaces such libraries. Nothing changes when any part fails.
+    pub fn restore(&mut self, payload: &[u8], policy: RestorePolicy) -> Result<(), String> {
+        // The libraries are loaded into a new state, with the kept ones, and the new
+        // state replaces the current one only when everything loaded.
+        let mut restored = Functions::default();
+        super::dump::for_each_library(payload, |code| restored.load(&code, false).map(|_| ()))
+            .map_err(|e| {
+                if e.starts_with("ERR ") {
+                    e
+                } else {
+                    format!("ERR {e}")
+                }
+            })?;
+        let mut next = Functions::default();
+        if policy != RestorePolicy::Flush {
+            for (name, lib) in &self.libraries {
+                if restored.libraries.contains_key(name) {
+                    if policy == RestorePolicy::Append {
+                        return Err(format!("ERR Library {name} already exists"));
+                    }
+                    continue;
+                }
+                next.load(&lib.code, false)?;
+            }
+        }
+        for lib in restored.libraries.values() {
+            next.load(&lib.code, false)?;
+        }
+        *self = next;
+        Ok(())
+    }
+
+    /// FUNCTION DUMP's payload of every library.
+    pub fn dump(&self, compress: bool) -> Vec<u8> {
+        let codes: Vec<&[u8]> = self.libraries.values().map(|l| l.code.as_slice()).collect();
+        super::dump::dump_libraries(&codes, compress)
     }
 
     /// FUNCTION DELETE: false when there is no such library.
