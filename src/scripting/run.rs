@@ -212,6 +212,11 @@ pub unsafe fn push_reply(l: State, buf: &[u8], pos: &mut usize) -> bool {
                         ffi::lua_pop(l, 2);
                         return false;
                     }
+                    // A nil key cannot be stored (raw sets would raise).
+                    if ffi::lua_type(l, -1) == ffi::LUA_TNIL {
+                        ffi::lua_pop(l, 1);
+                        continue;
+                    }
                     ffi::lua_pushboolean(l, 1);
                     ffi::lua_rawset(l, -3);
                 }
@@ -239,6 +244,10 @@ pub unsafe fn push_reply(l: State, buf: &[u8], pos: &mut usize) -> bool {
                 if !push_reply(l, buf, pos) {
                     ffi::lua_pop(l, 3);
                     return false;
+                }
+                if ffi::lua_type(l, -2) == ffi::LUA_TNIL {
+                    ffi::lua_pop(l, 2);
+                    continue;
                 }
                 ffi::lua_rawset(l, -3);
             }
@@ -980,4 +989,72 @@ unsafe fn script_interrupt(run: &mut RunCtx) -> Option<&'static [u8]> {
         return Some(b"Script killed by user with SCRIPT KILL...");
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scripting::vm::Vm;
+    use proptest::prelude::*;
+
+    /// A Lua expression for a value a script may return: scalars, arrays, the special
+    /// one-field tables Redis recognises, and nesting.
+    fn lua_value() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            any::<i32>().prop_map(|n| n.to_string()),
+            (-1e6f64..1e6).prop_map(|d| format!("{d:?}")),
+            "[a-z\\r\\n ]{0,8}".prop_map(|s| format!("{s:?}")),
+            Just("true".to_string()),
+            Just("false".to_string()),
+            Just("nil".to_string()),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6)
+                    .prop_map(|v| format!("{{{}}}", v.join(","))),
+                inner.clone().prop_map(|v| format!("{{err={v}}}")),
+                inner.clone().prop_map(|v| format!("{{ok={v}}}")),
+                inner.clone().prop_map(|v| format!("{{double={v}}}")),
+                inner.clone().prop_map(|v| format!("{{map={{k={v}}}}}")),
+                inner
+                    .clone()
+                    .prop_map(|v| format!("{{set={{[{v}]=true}}}}")),
+                inner.prop_map(|v| format!("{{big_number={v}}}")),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn reply_bytes_of_any_kind_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let vm = Vm::new().expect("vm");
+            unsafe {
+                let top = ffi::lua_gettop(vm.l);
+                let mut pos = 0;
+                let _ = push_reply(vm.l, &bytes, &mut pos);
+                ffi::lua_settop(vm.l, top);
+            }
+        }
+
+        #[test]
+        fn any_script_value_becomes_one_reply(expr in lua_value(), resp3 in any::<bool>(), script3 in any::<bool>()) {
+            let vm = Vm::new().expect("vm");
+            let code = format!("return {expr}");
+            let mut out = Vec::new();
+            unsafe {
+                let l = vm.l;
+                let rc = ffi::luaL_loadbuffer(l, code.as_ptr().cast(), code.len(), c"=t".as_ptr());
+                prop_assume!(rc == 0);
+                prop_assume!(ffi::lua_pcall(l, 0, 1, 0) == 0);
+                write_reply(l, &mut Reply::new(&mut out, resp3), script3);
+                prop_assert_eq!(ffi::lua_gettop(l), 0);
+                // The reply is one complete RESP value: it reads back whole.
+                let mut pos = 0;
+                prop_assert!(push_reply(l, &out, &mut pos), "{:?}", String::from_utf8_lossy(&out));
+                prop_assert_eq!(pos, out.len());
+            }
+        }
+    }
 }
