@@ -229,7 +229,7 @@ fn eval_generic(ctx: &mut Ctx, a: &Args, by_sha: bool, ro: bool) -> CmdResult {
     };
     let (func_ref, flags, l) = (script.func_ref, script.flags, engine.vm.l);
     engine.vm.set_memory_limit(limit);
-    let name = String::from_utf8_lossy(&sha).into_owned();
+    let name = std::str::from_utf8(&sha).unwrap_or_default().to_owned();
     let target = Target {
         l,
         func_ref,
@@ -299,7 +299,8 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
     let mut scratch = std::mem::take(&mut ctx.srv.scripting_mut().scratch);
     let started = Instant::now();
     ctx.srv.scripting_mut().running = Some(RunInfo {
-        name: t.name.clone(),
+        // Copied when the script goes past busy-reply-threshold (FUNCTION STATS).
+        name: String::new(),
         is_eval: t.is_eval,
         command: Vec::new(),
         started,
@@ -315,7 +316,7 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
     let mut run = RunCtx {
         store: ctx.store as *mut _,
         core: ctx.srv as *mut _,
-        client: std::mem::take(&mut *client),
+        client,
         out: std::mem::take(&mut scratch.out),
         args: std::mem::take(&mut scratch.args),
         reply: std::mem::take(&mut scratch.reply),
@@ -369,24 +370,28 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
     if info.as_ref().is_some_and(|i| i.timed_out) {
         ctx.srv.script_busy_ended();
     }
-    *client = std::mem::take(&mut run.client);
-    let sc = ctx.srv.scripting_mut();
-    sc.client = Some(client);
-    let res = if run.failed && !run.error_counted {
+    let RunCtx {
+        client,
+        mut out,
+        mut args,
+        mut reply,
+        failed,
+        error_counted,
+        ..
+    } = run;
+    let res = if failed && !error_counted {
         // Counted as this command's error (errorstats, failed_calls), as Redis does.
-        Err(Error::msg(error_text(&run.reply)))
+        Err(Error::msg(error_text(&reply)))
     } else {
-        ctx.reply.buf.extend_from_slice(&run.reply);
+        ctx.reply.buf.extend_from_slice(&reply);
         Ok(())
     };
-    run.reply.clear();
-    run.out.clear();
-    run.args.clear();
-    sc.scratch = crate::scripting::Scratch {
-        out: std::mem::take(&mut run.out),
-        args: std::mem::take(&mut run.args),
-        reply: std::mem::take(&mut run.reply),
-    };
+    reply.clear();
+    out.clear();
+    args.clear();
+    let sc = ctx.srv.scripting_mut();
+    sc.client = Some(client);
+    sc.scratch = crate::scripting::Scratch { out, args, reply };
     res
 }
 

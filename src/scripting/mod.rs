@@ -81,18 +81,21 @@ pub fn lua_memory_limit(maxmemory: u64) -> usize {
     if maxmemory != 0 {
         return maxmemory as usize;
     }
-    // SAFETY: sysconf has no preconditions.
-    let (pages, size) = unsafe {
-        (
-            libc::sysconf(libc::_SC_PHYS_PAGES),
-            libc::sysconf(libc::_SC_PAGESIZE),
-        )
-    };
-    if pages > 0 && size > 0 {
-        (pages as usize).saturating_mul(size as usize) / 2
-    } else {
-        usize::MAX
-    }
+    static HALF_RAM: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *HALF_RAM.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let (pages, size) = unsafe {
+            (
+                libc::sysconf(libc::_SC_PHYS_PAGES),
+                libc::sysconf(libc::_SC_PAGESIZE),
+            )
+        };
+        if pages > 0 && size > 0 {
+            (pages as usize).saturating_mul(size as usize) / 2
+        } else {
+            usize::MAX
+        }
+    })
 }
 
 /// Lower-case hex SHA1 of `s`.
@@ -166,7 +169,7 @@ pub struct Script {
 /// EVAL's state: its Lua state and the scripts loaded into it.
 pub struct EvalEngine {
     pub vm: Vm,
-    pub scripts: HashMap<[u8; 40], Script>,
+    pub scripts: HashMap<[u8; 40], Script, foldhash::fast::RandomState>,
     /// Bytes of script bodies (INFO used_memory_scripts_eval).
     pub bodies_bytes: usize,
     calls: u64,
@@ -192,7 +195,7 @@ impl EvalEngine {
         vm.seal();
         Ok(EvalEngine {
             vm,
-            scripts: HashMap::new(),
+            scripts: HashMap::default(),
             bodies_bytes: 0,
             calls: 0,
         })

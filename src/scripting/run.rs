@@ -29,7 +29,7 @@ pub struct RunCtx {
     pub store: *mut Store,
     pub core: *mut Core,
     /// The script's client.
-    pub client: Client,
+    pub client: Box<Client>,
     /// Reply of the last `redis.call`, and its arguments (reused).
     pub out: Vec<u8>,
     pub args: OwnedArgs,
@@ -969,6 +969,7 @@ unsafe fn script_interrupt(run: &mut RunCtx) -> Option<&'static [u8]> {
             return None;
         }
         info.timed_out = true;
+        info.name.clone_from(&run.name);
         if !run.command.is_null() {
             info.command = (*run.command).iter().map(<[u8]>::to_vec).collect();
         }
