@@ -213,3 +213,37 @@ fn function_kill_stops_a_busy_function() {
     let reply = s(&runner.read_reply());
     assert!(reply.starts_with("-ERR Script killed"), "{reply}");
 }
+
+#[test]
+fn client_pause_write_holds_scripts_that_may_write() {
+    let mut srv = Server::start();
+    assert_eq!(srv.call(&["CLIENT", "PAUSE", "400", "WRITE"]), b"+OK\r\n");
+    let mut c = srv.connect();
+    // Declared read-only: runs at once.
+    let t = Instant::now();
+    assert_eq!(
+        c.call(&[
+            "EVAL",
+            "#!lua flags=no-writes\nreturn redis.call('get', 'k')",
+            "0"
+        ]),
+        b"$-1\r\n"
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+    // Without a shebang (may write) and with one that may write: held until the end.
+    for script in ["return redis.call('set', 'k', 'v')", "#!lua\nreturn 1"] {
+        assert_eq!(srv.call(&["CLIENT", "PAUSE", "400", "WRITE"]), b"+OK\r\n");
+        let t = Instant::now();
+        let r = c.call(&["EVAL", script, "0"]);
+        assert!(r == b"+OK\r\n" || r == b":1\r\n", "{}", s(&r));
+        assert!(
+            t.elapsed() >= Duration::from_millis(300),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+}
