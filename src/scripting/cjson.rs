@@ -208,11 +208,25 @@ unsafe extern "C-unwind" fn trampoline(state: *mut ffi::lua_State) -> c_int {
     0
 }
 
-/// `next` without going through the (replaceable) global of that name.
+/// `next` without going through the (replaceable) global of that name, over a cursor:
+/// `raw_next(t, cursor)` continues after the key kept in `cursor[1]`, stores the new key
+/// there, and returns the key, the value and, for a number key, its exact bits (8 bytes).
+/// The key never makes a round trip through a Rust value, which would round a number
+/// within an epsilon of an integer to that integer (and `next` would then fail).
 unsafe extern "C-unwind" fn raw_next(state: *mut ffi::lua_State) -> c_int {
     ffi::lua_settop(state, 2);
+    ffi::lua_rawgeti(state, 2, 1);
     if ffi::lua_next(state, 1) != 0 {
-        2
+        // Stack: t, cursor, key, value.
+        ffi::lua_pushvalue(state, 3);
+        ffi::lua_rawseti(state, 2, 1);
+        if ffi::lua_type(state, 3) == ffi::LUA_TNUMBER {
+            let bits = ffi::lua_tonumber(state, 3).to_le_bytes();
+            ffi::lua_pushlstring(state, bits.as_ptr().cast(), bits.len());
+            3
+        } else {
+            2
+        }
     } else {
         ffi::lua_pushnil(state);
         1
@@ -580,19 +594,20 @@ impl Encoder<'_> {
             let value = match step {
                 Step::Close => None,
                 Step::Value(v) => Some(v),
-                Step::Member(t, k, was_first) => {
-                    let (k, v): (Value, Value) = self.next.call((t.clone(), k))?;
+                Step::Member(t, cursor, was_first) => {
+                    let (k, v, bits): (Value, Value, Option<mlua::String>) =
+                        self.next.call((t.clone(), cursor))?;
                     if matches!(k, Value::Nil) {
                         None
                     } else {
                         if !was_first {
                             self.out.push(b',');
                         }
-                        let deep = self.stack.len() > DIRECT_LEVELS;
-                        let held = Held::new(lua, k.clone(), deep)?;
-                        if let Some(EncodeFrame::Object { key, .. }) = self.stack.last_mut() {
-                            *key = held;
-                        }
+                        // A number key as Lua holds it (the conversion may have rounded).
+                        let k = match bits.and_then(|b| <[u8; 8]>::try_from(&*b.as_bytes()).ok()) {
+                            Some(b) => Value::Number(f64::from_le_bytes(b)),
+                            None => k,
+                        };
                         if let Err(f) = self.key(&k)? {
                             return Ok(Err(f));
                         }
@@ -706,7 +721,7 @@ impl Encoder<'_> {
                     self.out.push(b'{');
                     EncodeFrame::Object {
                         table,
-                        key: Held::Direct(Value::Nil),
+                        key: Held::new(self.lua, Value::Table(self.lua.create_table()?), deep)?,
                         first: true,
                     }
                 };
