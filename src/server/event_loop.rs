@@ -358,6 +358,7 @@ impl Lp<'_> {
         crate::persistence::cron(self.store, &mut self.core.aof, &self.core.config);
         // Incremental rehashing and shrinking of the main tables (about 1 ms).
         self.store.rehash_tables(Duration::from_millis(1));
+        self.clients_cron();
         // Idle clients.
         let timeout = self.core.config.timeout;
         if timeout > 0 {
@@ -392,6 +393,35 @@ impl Lp<'_> {
             if dt > 0.0 {
                 st.instantaneous_ops_per_sec = ((b.0 - a.0) as f64 / dt) as u64;
             }
+        }
+    }
+
+    /// Per-client upkeep: output-buffer limits (a soft limit runs out while the client
+    /// sends nothing) and the recent peaks of buffer sizes INFO reports.
+    fn clients_cron(&mut self) {
+        let now = (crate::store::now_ms() / 1000) as u64;
+        let mut closing = Vec::new();
+        for t in 0..self.core.conns.capacity() {
+            let Some(c) = self.core.conns.get(t).filter(|c| !c.running) else {
+                continue;
+            };
+            let input = c.s.rbuf.capacity();
+            let output = super::obuf::output_use(c.s.wbuf.len() - c.s.wpos).omem;
+            self.core.obuf_peaks.record(now, input, output);
+            if output > 0 || c.s.client.obuf_soft_since.is_some() {
+                self.core.enforce_output_limit_at(t);
+                if self
+                    .core
+                    .conns
+                    .get(t)
+                    .is_some_and(|c| c.s.client.close_asap)
+                {
+                    closing.push(t);
+                }
+            }
+        }
+        for t in closing {
+            self.core.queue_write(t);
         }
     }
 

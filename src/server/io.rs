@@ -14,6 +14,7 @@ use super::blocking::unregister;
 use super::call;
 use super::client::Client;
 use super::event_loop::Lp;
+use super::obuf;
 use crate::commands::Args;
 use crate::resp::parse::{Limits, ParseError, Parsed};
 use crate::resp::reply::Reply;
@@ -219,6 +220,12 @@ impl Lp<'_> {
                 if !f.spans.is_empty() {
                     let args = Args::from_wire(frame_buf(f), frame_spans(f));
                     call::process_command(self.store, self.core, &mut s.client, &mut s.wbuf, args);
+                    if s.wbuf.len() - s.wpos > obuf::REPLY_CHUNK
+                        || s.client.obuf_soft_since.is_some()
+                    {
+                        self.core
+                            .enforce_output_limit(&mut s.client, &mut s.wbuf, &mut s.wpos);
+                    }
                     if s.client.postponed {
                         // CLIENT PAUSE: the frame stays unconsumed and runs when the
                         // pause ends; nothing after it runs before it.
@@ -271,6 +278,9 @@ impl Lp<'_> {
             if s.rpos >= s.rbuf.len() {
                 s.rbuf.clear();
                 if s.rbuf.capacity() > IDLE_BUF_KEEP {
+                    // Seen here, not by the cron: a large request's buffer goes now.
+                    let now = (crate::store::now_ms() / 1000) as u64;
+                    self.core.obuf_peaks.record(now, s.rbuf.capacity(), 0);
                     s.rbuf = Vec::new();
                 }
             } else {

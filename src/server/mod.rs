@@ -35,6 +35,7 @@ pub mod evict;
 mod io;
 mod listener;
 pub mod logging;
+pub mod obuf;
 pub mod pubsub;
 mod state;
 mod stats;

@@ -12,7 +12,6 @@ use crate::store::bytes::Sds;
 use crate::store::{notify, KeyEvent};
 use crate::util::glob::glob_match;
 use std::collections::HashMap;
-use std::time::Instant;
 
 /// What a subscription is to.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -80,11 +79,11 @@ impl Core {
                 return;
             }
         }
-        let Some(conn) = self.conn_mut(to) else {
+        let Some(conn) = self.conn_mut(to).filter(|c| !c.s.client.close_asap) else {
             return;
         };
         write_message(&mut conn.s.wbuf, conn.s.client.resp3, kind, channel, msg);
-        self.check_output_limit(to.key);
+        self.enforce_output_limit_at(to.key);
         self.queue_write(to.key);
     }
 
@@ -210,39 +209,6 @@ impl Core {
             }
         }
         was
-    }
-
-    /// client-output-buffer-limit for Pub/Sub clients: past the hard limit, or past the
-    /// soft limit for longer than its seconds, the client (now at slab key `token`) is
-    /// disconnected.
-    pub(super) fn check_output_limit(&mut self, token: usize) {
-        let (hard, soft, soft_secs) = self.config.client_output_buffer_limit_pubsub;
-        let Some(conn) = self.conns.get_mut(token) else {
-            return;
-        };
-        let c = &mut conn.s.client;
-        if c.subscriptions == 0 && c.shard_channels.is_empty() {
-            return;
-        }
-        let pending = (conn.s.wbuf.len() - conn.s.wpos) as u64;
-        let over_hard = hard > 0 && pending >= hard;
-        let mut over_soft = false;
-        if soft > 0 && pending >= soft {
-            let since = *c.obuf_soft_since.get_or_insert_with(Instant::now);
-            over_soft = since.elapsed().as_secs() >= soft_secs;
-        } else {
-            c.obuf_soft_since = None;
-        }
-        if over_hard || over_soft {
-            log::warn!(
-                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                c.id,
-                c.addr
-            );
-            c.close_asap = true;
-            conn.s.wbuf.clear();
-            conn.s.wpos = 0;
-        }
     }
 
     /// Removes every subscription of a client that is going away.

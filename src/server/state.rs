@@ -122,6 +122,8 @@ pub struct Core {
     pub(super) deferred_close: Vec<ClientRef>,
     /// A script runs past busy-reply-threshold: only ALLOW_BUSY commands are served.
     pub(super) busy: Option<Busy>,
+    /// Recent peak input and output buffer sizes (INFO clients).
+    pub(super) obuf_peaks: super::obuf::Peaks,
 }
 
 /// What keeps the server busy (the BUSY error names the command that stops it).
@@ -250,6 +252,7 @@ impl Core {
             running: None,
             deferred_close: Vec::new(),
             busy: None,
+            obuf_peaks: Default::default(),
         }
     }
 

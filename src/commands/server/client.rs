@@ -57,6 +57,8 @@ struct ConnInfo {
     qbuf_free: usize,
     rbs: usize,
     obl: usize,
+    oll: usize,
+    omem: usize,
     events: &'static str,
     tot_mem: usize,
 }
@@ -80,7 +82,10 @@ fn conn_info(conn: Option<&Conn>, running: bool) -> ConnInfo {
         info.qbuf = s.rbuf.len().saturating_sub(s.rpos);
         info.qbuf_free = s.rbuf.capacity() - s.rbuf.len();
         info.rbs = s.rbuf.capacity();
-        info.obl = s.wbuf.len().saturating_sub(s.wpos);
+        let out = crate::server::obuf::output_use(s.wbuf.len().saturating_sub(s.wpos));
+        info.obl = out.obl;
+        info.oll = out.oll;
+        info.omem = out.omem;
         info.tot_mem = s.rbuf.capacity() + s.wbuf.capacity();
     }
     info.tot_mem += std::mem::size_of::<Conn>();
@@ -135,7 +140,7 @@ fn client_line(out: &mut String, c: &Client, ci: &ConnInfo, cmd: &str) {
     let _ = write!(
         out,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
-         multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp=0 obl={} oll=0 omem=0 \
+         multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp=0 obl={} oll={} omem={} \
          tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
@@ -155,6 +160,8 @@ fn client_line(out: &mut String, c: &Client, ci: &ConnInfo, cmd: &str) {
         multi_mem,
         ci.rbs,
         ci.obl,
+        ci.oll,
+        ci.omem,
         ci.tot_mem + multi_mem,
         ci.events,
         cmd,

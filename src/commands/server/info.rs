@@ -287,8 +287,9 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "connected_clients", "{}", core.client_count());
             field!(s, "cluster_connections", "0");
             field!(s, "maxclients", "{}", core.config().maxclients);
-            field!(s, "client_recent_max_input_buffer", "0");
-            field!(s, "client_recent_max_output_buffer", "0");
+            let (max_in, max_out) = core.client_buffer_peaks();
+            field!(s, "client_recent_max_input_buffer", "{max_in}");
+            field!(s, "client_recent_max_output_buffer", "{max_out}");
             field!(s, "blocked_clients", "{}", core.blocked_count());
             field!(s, "tracking_clients", "0");
             field!(s, "clients_in_timeout_table", "{in_timeout}");

@@ -1,0 +1,202 @@
+//! client-output-buffer-limit, and how much memory client buffers use.
+//!
+//! Redis keeps a client's replies in a 16 KB buffer and, past it, in a list of blocks;
+//! its limits (and CLIENT LIST `omem`) count the list only. Ours is one buffer per
+//! connection, so its pending bytes are shown and limited the same way: the first
+//! `REPLY_CHUNK` bytes are `obl`, the rest is `omem` in `oll` blocks.
+//!
+//! A client is checked against the limits of its class (normal, or pubsub while it has
+//! subscriptions) after each of its commands (so a pipeline stops at the command that
+//! went over, and nothing of it is written), when a message is queued for it from
+//! elsewhere, and from the cron (a soft limit runs out while nothing happens). Past the
+//! hard limit, or past the soft limit for longer than its seconds, the client is closed
+//! without another byte written, as Redis closes it.
+
+use super::client::Client;
+use super::Core;
+use std::time::Instant;
+
+/// Redis's static reply buffer (PROTO_REPLY_CHUNK_BYTES).
+pub const REPLY_CHUNK: usize = 16 * 1024;
+
+/// What CLIENT LIST shows of pending output.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct OutputUse {
+    /// Bytes in the first block.
+    pub obl: usize,
+    /// Blocks past the first.
+    pub oll: usize,
+    /// Bytes past the first block: what the limits count.
+    pub omem: usize,
+}
+
+pub fn output_use(pending: usize) -> OutputUse {
+    let obl = pending.min(REPLY_CHUNK);
+    let omem = pending - obl;
+    OutputUse {
+        obl,
+        oll: omem.div_ceil(REPLY_CHUNK),
+        omem,
+    }
+}
+
+/// The limits of a client's class: (hard, soft, soft seconds).
+fn class_limits(config: &crate::config::Config, client: &Client) -> (u64, u64, u64) {
+    if client.subscriptions > 0 || !client.shard_channels.is_empty() {
+        config.client_output_buffer_limit_pubsub
+    } else {
+        config.client_output_buffer_limit_normal
+    }
+}
+
+/// Checks `client`, whose pending output is `pending` bytes, against `limits`; true if
+/// it must be closed (logged here). Tracks when the soft limit was first passed.
+fn over_limit(limits: (u64, u64, u64), client: &mut Client, pending: usize) -> bool {
+    let (hard, soft, soft_secs) = limits;
+    let used = output_use(pending).omem as u64;
+    let over_hard = hard > 0 && used >= hard;
+    let mut over_soft = false;
+    if soft > 0 && used >= soft {
+        let since = *client.obuf_soft_since.get_or_insert_with(Instant::now);
+        over_soft = since.elapsed().as_secs() >= soft_secs;
+    } else {
+        client.obuf_soft_since = None;
+    }
+    if over_hard || over_soft {
+        log::warn!(
+            "Client id={} addr={} laddr={} name={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            client.id,
+            client.addr,
+            client.laddr,
+            client.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default()
+        );
+    }
+    over_hard || over_soft
+}
+
+/// Marks `client` to be closed and drops its pending output when it is over its limits.
+fn enforce(limits: (u64, u64, u64), client: &mut Client, wbuf: &mut Vec<u8>, wpos: &mut usize) {
+    let pending = wbuf.len().saturating_sub(*wpos);
+    if pending <= REPLY_CHUNK {
+        client.obuf_soft_since = None;
+        return;
+    }
+    if client.close_asap || limits == (0, 0, 0) {
+        return;
+    }
+    if over_limit(limits, client, pending) {
+        client.close_asap = true;
+        *wbuf = Vec::new();
+        *wpos = 0;
+    }
+}
+
+/// Peak buffer sizes over the last seconds (INFO client_recent_max_input_buffer and
+/// client_recent_max_output_buffer), one slot per second as Redis keeps them.
+#[derive(Debug, Default)]
+pub struct Peaks {
+    input: [usize; 8],
+    output: [usize; 8],
+    /// The second of the slot being filled.
+    second: u64,
+}
+
+impl Peaks {
+    /// Records one client's buffers at unix second `now`.
+    pub fn record(&mut self, now: u64, input: usize, output: usize) {
+        if now != self.second {
+            // Slots of the seconds skipped (and the one now starting) are stale.
+            let gap = now.saturating_sub(self.second).min(8);
+            for s in 1..=gap {
+                let i = ((self.second + s) % 8) as usize;
+                self.input[i] = 0;
+                self.output[i] = 0;
+            }
+            self.second = now;
+        }
+        let i = (now % 8) as usize;
+        self.input[i] = self.input[i].max(input);
+        self.output[i] = self.output[i].max(output);
+    }
+
+    pub fn recent_max(&self) -> (usize, usize) {
+        let m = |a: &[usize; 8]| a.iter().copied().max().unwrap_or(0);
+        (m(&self.input), m(&self.output))
+    }
+}
+
+impl Core {
+    /// The largest input and output buffers of the last seconds (INFO clients).
+    pub fn client_buffer_peaks(&self) -> (usize, usize) {
+        self.obuf_peaks.recent_max()
+    }
+
+    /// The check for a client whose session is at hand: over a limit, it is marked to
+    /// close and its pending output dropped, so that nothing more is written to it.
+    pub(super) fn enforce_output_limit(
+        &self,
+        client: &mut Client,
+        wbuf: &mut Vec<u8>,
+        wpos: &mut usize,
+    ) {
+        enforce(class_limits(&self.config, client), client, wbuf, wpos);
+    }
+
+    /// The same for the connection at slab key `token`, unless its commands are running.
+    pub(super) fn enforce_output_limit_at(&mut self, token: usize) {
+        let config = &self.config;
+        if let Some(conn) = self.conns.get_mut(token).filter(|c| !c.running) {
+            let s = &mut conn.s;
+            enforce(
+                class_limits(config, &s.client),
+                &mut s.client,
+                &mut s.wbuf,
+                &mut s.wpos,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_counts_past_the_first_block() {
+        assert_eq!(output_use(0), OutputUse::default());
+        assert_eq!(
+            output_use(100),
+            OutputUse {
+                obl: 100,
+                oll: 0,
+                omem: 0
+            }
+        );
+        assert_eq!(
+            output_use(REPLY_CHUNK + 1),
+            OutputUse {
+                obl: REPLY_CHUNK,
+                oll: 1,
+                omem: 1
+            }
+        );
+        assert_eq!(output_use(REPLY_CHUNK * 3).oll, 2);
+    }
+
+    #[test]
+    fn peaks_forget_after_eight_seconds() {
+        let mut p = Peaks::default();
+        p.record(100, 10, 500);
+        p.record(101, 20, 5);
+        assert_eq!(p.recent_max(), (20, 500));
+        p.record(107, 0, 0);
+        assert_eq!(p.recent_max(), (20, 500));
+        // Second 100 is forgotten, 101 is not yet.
+        p.record(108, 0, 0);
+        assert_eq!(p.recent_max(), (20, 5));
+        p.record(109, 0, 0);
+        assert_eq!(p.recent_max(), (0, 0));
+        p.record(200, 1, 1);
+        assert_eq!(p.recent_max(), (1, 1));
+    }
+}
