@@ -15,7 +15,9 @@
 //!
 //! Failures are never silent: a failed write or fsync is logged, writes are refused with
 //! `-MISCONF` until the AOF can be written again (retried from the cron), and under
-//! `always` no reply leaves before what it acknowledges is on disk.
+//! `always` no reply leaves before what it acknowledges is on disk: when the data of an
+//! iteration cannot be written or fsynced, the server exits (status 1) with Redis's log
+//! line before any of its replies goes out, as redis-server does.
 //!
 //! The boundary with the server: persistence owns `AofFeed` (kept by the server as
 //! `Core::aof`): the feed buffer, the open file, the manifest, the rewrite child, the
@@ -108,8 +110,6 @@ pub struct AofFeed {
     pub write_failed: bool,
     pub last_write_errno: i32,
     last_error_log: i64,
-    /// `always` after a failure: replies wait until the data is on disk.
-    hold: bool,
     last_retry: Option<Instant>,
     /// everysec: when an fsync came due while the previous one was still running.
     fsync_busy_since: Option<Instant>,
@@ -380,34 +380,29 @@ const WRITE_ERROR_LOG_RATE: i64 = 30;
 /// How often a failed write is retried.
 const RETRY_PERIOD: Duration = Duration::from_millis(100);
 
-/// Writes the iteration's buffer (one write call), fsyncs as the policy says. Returns
-/// whether replies may go out now: false only under `always` while the data they
-/// acknowledge is not on disk.
-pub fn flush(aof: &mut AofFeed, config: &Config, force: bool) -> bool {
+/// Writes the iteration's buffer (one write call), fsyncs as the policy says. Under
+/// `always` a failure ends the process (`cannot_keep_always`): the replies of the
+/// iteration are not written, so nothing that is not on disk is acknowledged.
+pub fn flush(aof: &mut AofFeed, config: &Config, force: bool) {
     let policy = config.appendfsync;
     let no_fsync_now = config.no_appendfsync_on_rewrite && aof.child.is_some();
     let Some(file) = aof.file.clone() else {
         aof.buf.clear();
-        aof.hold = false;
-        return true;
+        return;
     };
     let now = unix_now();
-    if aof.write_failed || aof.hold {
+    if aof.write_failed {
         // Retrying a failed write: not more often than RETRY_PERIOD.
         if !force && aof.last_retry.is_some_and(|t| t.elapsed() < RETRY_PERIOD) {
-            return !aof.hold;
+            return;
         }
         aof.last_retry = Some(Instant::now());
     }
     if aof.buf.is_empty() {
-        if aof.hold && policy == AppendFsync::Always {
-            // The data is in the file but its fsync failed: try again.
-            return fsync_always(aof, &file, 0);
-        }
         if policy == AppendFsync::EverySec && !no_fsync_now {
             everysec_fsync(aof, &file, now);
         }
-        return true;
+        return;
     }
     let len = aof.buf.len();
     let (n, err) = write_all_fd(&file, &aof.buf);
@@ -448,24 +443,33 @@ pub fn flush(aof: &mut AofFeed, config: &Config, force: bool) -> bool {
             aof.buf.drain(..written);
         }
         if policy == AppendFsync::Always {
-            aof.hold = true;
-            return false;
+            cannot_keep_always(
+                aof,
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
+            );
         }
-        return true;
+        return;
     }
     if policy == AppendFsync::Always && !no_fsync_now {
-        return fsync_always(aof, &file, len);
+        fsync_always(aof, &file, len);
+        return;
     }
     written_ok(aof, len);
     if policy == AppendFsync::EverySec && !no_fsync_now {
         everysec_fsync(aof, &file, now);
     }
-    true
+}
+
+/// `appendfsync always` cannot be kept: the server exits at once, before the replies of
+/// what was not persisted go out, as redis-server does (a rewrite child goes with it).
+fn cannot_keep_always(aof: &mut AofFeed, why: &str) -> ! {
+    log::warn!("{why}");
+    rewrite::kill_child(aof);
+    std::process::exit(1);
 }
 
 /// The buffer reached the file.
 fn written_ok(aof: &mut AofFeed, len: usize) {
-    aof.hold = false;
     if aof.write_failed {
         log::warn!("AOF write error looks solved, Redis can write again.");
         aof.write_failed = false;
@@ -479,44 +483,22 @@ fn written_ok(aof: &mut AofFeed, len: usize) {
     }
 }
 
-/// `always`: fsync what was just written (`len` bytes of the buffer, 0 when retrying an
-/// fsync alone). On failure the unsynced bytes are cut from the file and kept in the
-/// buffer to be written again, and replies are held.
-fn fsync_always(aof: &mut AofFeed, file: &Arc<File>, len: usize) -> bool {
+/// `always`: fsync what was just written (`len` bytes of the buffer); a failure ends the
+/// process.
+fn fsync_always(aof: &mut AofFeed, file: &Arc<File>, len: usize) {
     let e = fsync::fdatasync(file);
-    if e == 0 {
-        written_ok(aof, len);
-        if aof.hold {
-            aof.hold = false;
-        }
-        aof.fsync_offset = aof.current_size;
-        aof.last_fsync = unix_now();
-        return true;
-    }
-    let now = unix_now();
-    if now - aof.last_error_log > WRITE_ERROR_LOG_RATE || !aof.write_failed {
-        aof.last_error_log = now;
-        log::warn!(
-            "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Replies wait and writes are refused until it succeeds.",
-            strerror(e)
+    if e != 0 {
+        cannot_keep_always(
+            aof,
+            &format!(
+                "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
+                strerror(e)
+            ),
         );
     }
-    aof.last_write_errno = e;
-    aof.write_failed = true;
-    aof.hold = true;
-    if len > 0 {
-        // After a failed fsync the kernel may have dropped the dirty pages: cut the bytes
-        // and write them again later.
-        // SAFETY: valid descriptor.
-        let cut = unsafe { libc::ftruncate(file.as_raw_fd(), aof.last_incr_size as libc::off_t) };
-        if cut == -1 {
-            // They stay in the file; only the fsync is retried.
-            aof.current_size += len as u64;
-            aof.last_incr_size += len as u64;
-            aof.buf.clear();
-        }
-    }
-    false
+    written_ok(aof, len);
+    aof.fsync_offset = aof.current_size;
+    aof.last_fsync = unix_now();
 }
 
 /// `everysec`: asks the background thread for an fsync when a second has passed.
@@ -720,7 +702,6 @@ pub fn stop(aof: &mut AofFeed, config: &Config) {
     aof.state = AofState::Off;
     aof.rewrite_scheduled = false;
     aof.last_incr_size = 0;
-    aof.hold = false;
     rewrite::kill_child(aof);
     aof.buf = Vec::new();
     aof.update_enabled();
@@ -824,7 +805,7 @@ pub fn cron(store: &Store, aof: &mut AofFeed, config: &Config) {
     if !aof.manifest.history.is_empty() {
         delete_history_files(aof, config, false);
     }
-    if aof.write_failed || aof.hold {
+    if aof.write_failed {
         flush(aof, config, false);
     } else if aof.file.is_some() && aof.buf.is_empty() {
         // everysec: data written in the last second gets its fsync even without new writes.
@@ -862,7 +843,8 @@ pub fn shutdown(aof: &mut AofFeed, config: &Config) -> bool {
         }
         return true;
     }
-    let ok = flush(aof, config, true) && aof.buf.is_empty();
+    flush(aof, config, true);
+    let ok = aof.buf.is_empty();
     if let Some(b) = aof.bio.as_ref() {
         b.drain();
     }

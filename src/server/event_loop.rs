@@ -448,17 +448,8 @@ impl Lp<'_> {
 
     /// The AOF gets this iteration's writes, then replies go out.
     pub(super) fn before_sleep(&mut self) {
-        if !self.flush_aof() {
-            // appendfsync always and the AOF could not be written: these replies would
-            // acknowledge writes that are not on disk. They wait for the retry.
-            let held = std::mem::take(&mut self.core.pending_writes);
-            self.core.aof_held.extend(held);
-            return;
-        }
-        if !self.core.aof_held.is_empty() {
-            let held = std::mem::take(&mut self.core.aof_held);
-            self.core.pending_writes.extend(held);
-        }
+        // Under appendfsync always this returns only once the data is on disk.
+        crate::persistence::flush(&mut self.core.aof, &self.core.config, false);
         let pending = std::mem::take(&mut self.core.pending_writes);
         let mut running = None;
         for t in pending {
@@ -477,10 +468,5 @@ impl Lp<'_> {
         if let Some(r) = running {
             self.core.pending_writes.extend(r);
         }
-    }
-
-    /// Writes the iteration's AOF buffer; false when replies must wait (see before_sleep).
-    fn flush_aof(&mut self) -> bool {
-        crate::persistence::flush(&mut self.core.aof, &self.core.config, false)
     }
 }

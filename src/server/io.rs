@@ -539,7 +539,6 @@ pub(super) mod tests {
             ("paused", c.paused.clone()),
             ("pending_writes", c.pending_writes.clone()),
             ("pending_reads", c.pending_reads.clone()),
-            ("aof.held", c.aof_held.clone()),
             ("watched_keys", flat(&s.watched_keys)),
             (
                 "blocking_keys",
@@ -570,13 +569,6 @@ pub(super) mod tests {
         run(&mut srv, e, &["CLIENT", "PAUSE", "100000", "WRITE"]);
         run(&mut srv, p, &["SET", "x", "1"]);
         run(&mut srv, e, &["CLIENT", "UNBLOCK", &b2.id.to_string()]);
-        // Replies held for the AOF (appendfsync always after a failed write), as
-        // before_sleep holds them.
-        let (held, pending): (Vec<_>, Vec<_>) = std::mem::take(&mut srv.core.pending_writes)
-            .into_iter()
-            .partition(|&r| r == a || r == b2);
-        srv.core.aof_held = held;
-        srv.core.pending_writes = pending;
         let gone = [a, b1, b2, m, p];
         for (name, entries) in lists(&srv) {
             assert!(

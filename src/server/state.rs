@@ -91,9 +91,6 @@ pub struct Core {
     pub(super) paused: Vec<ClientRef>,
     /// Connections with output to write at the end of this iteration.
     pub(super) pending_writes: Vec<ClientRef>,
-    /// Connections whose replies wait until the AOF could be written (appendfsync
-    /// always after a write error: see `persistence::flush`).
-    pub(super) aof_held: Vec<ClientRef>,
     /// Connections whose reading was capped (or that were just accepted) and must be
     /// read on next iteration.
     pub(super) pending_reads: Vec<ClientRef>,
@@ -235,7 +232,6 @@ impl Core {
             pause: None,
             paused: Vec::new(),
             pending_writes: Vec::new(),
-            aof_held: Vec::new(),
             pending_reads: Vec::new(),
             port: 0,
             last_save: crate::store::now_ms() / 1000,
@@ -295,11 +291,10 @@ impl Core {
         self.paused.retain(|&m| m != r);
         self.pending_reads.retain(|&m| m != r);
         self.deferred_close.retain(|&m| m != r);
-        // Only a connection with `queued_write` set is in these two (up to its key's
+        // Only a connection with `queued_write` set is in this one (up to its key's
         // reuse): the flag spares a scan of long lists at each close.
         if queued_write {
             self.pending_writes.retain(|&m| m != r);
-            self.aof_held.retain(|&m| m != r);
         }
     }
 
