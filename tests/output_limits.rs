@@ -263,3 +263,48 @@ fn buffers_are_reported_in_client_list_and_info() {
         "client_recent_max_input_buffer"
     ) >= 3 << 20));
 }
+
+#[test]
+fn replies_of_a_size_the_client_chose_stop_at_the_limit() {
+    let server = Server::with_args(&["--save", ""]);
+    let mut con = server.redis_conn();
+    limit(&mut con, "normal 1mb 0 0");
+    let _: () = redis::cmd("SADD")
+        .arg("s")
+        .arg("a")
+        .arg("b")
+        .query(&mut con)
+        .unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg("h")
+        .arg("a")
+        .arg("1")
+        .query(&mut con)
+        .unwrap();
+    let _: () = redis::cmd("ZADD")
+        .arg("z")
+        .arg("1")
+        .arg("a")
+        .query(&mut con)
+        .unwrap();
+    for cmd in [
+        "SRANDMEMBER s -4611686018427387903",
+        "HRANDFIELD h -4611686018427387903",
+        "HRANDFIELD h -2305843009213693951 WITHVALUES",
+        "ZRANDMEMBER z -4611686018427387903",
+        "ZRANDMEMBER z -2305843009213693951 WITHSCORES",
+    ] {
+        let mut victim = named(&server, "victim");
+        victim.write_all(format!("{cmd}\r\n").as_bytes()).unwrap();
+        assert_eq!(read_to_close(&mut victim), b"", "{cmd}");
+        let pong: String = redis::cmd("PING").query(&mut con).unwrap();
+        assert_eq!(pong, "PONG");
+    }
+    let rss = std::fs::read_to_string(format!("/proc/{}/statm", server.pid().unwrap())).unwrap();
+    let pages: u64 = rss.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!(
+        pages * 4096 < 256 << 20,
+        "resident {} MB",
+        (pages * 4096) >> 20
+    );
+}

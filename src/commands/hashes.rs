@@ -15,6 +15,7 @@ use super::flags::*;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group, ScanOpts};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
+use crate::server::obuf;
 use crate::store::hash::{random_below, Hash, Limits};
 use crate::store::{notify, Store, Value};
 use crate::util::glob::glob_match;
@@ -91,10 +92,6 @@ pub const COMMANDS: &[CommandDef] = &[
         .keys(1, 1, 1)
         .group(Group::Hash),
 ];
-
-/// A reply that grows past this while HRANDFIELD repeats picks (a huge negative count)
-/// ends the connection instead of exhausting memory, as Redis's output buffer limits do.
-const MAX_RANDOM_REPLY: usize = 512 << 20;
 
 /// The hash at `key` for a read: None when the key is absent.
 #[inline]
@@ -416,8 +413,7 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> 
             };
             let Some((f, v)) = pick else { break };
             put_pick(r, f, v, withvalues);
-            if r.buf.len() > MAX_RANDOM_REPLY {
-                ctx.client.close_asap = true;
+            if obuf::reply_too_big(ctx.srv.config(), ctx.client, r.buf.len()) {
                 break;
             }
         }

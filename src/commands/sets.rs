@@ -16,6 +16,7 @@ use super::flags::*;
 use super::{cmd, sds_cmd, Args, CommandDef, Ctx, Group, ScanOpts};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::{Agg, Reply};
+use crate::server::obuf;
 use crate::store::bytes::Sds;
 use crate::store::set::{random_below, Member, Set};
 use crate::store::{notify, Db, Store, Value};
@@ -99,9 +100,6 @@ const SPOP_MOVE_STRATEGY_MUL: usize = 5;
 const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
 /// Members per SREM when SPOP with a count is fed to the AOF.
 const SPOP_PROPAGATE_BATCH: usize = 1024;
-/// A reply that grows past this while SRANDMEMBER repeats picks (a huge negative count)
-/// ends the connection instead of exhausting memory, as Redis's output buffer limits do.
-const MAX_RANDOM_REPLY: usize = 512 << 20;
 
 /// One member as a bulk string.
 #[inline]
@@ -378,8 +376,7 @@ fn srandmember_count(ctx: &mut Ctx, key: &[u8], l: i64) -> CmdResult {
         for _ in 0..count {
             let Some(m) = s.random() else { break };
             bulk(r, m);
-            if r.buf.len() > MAX_RANDOM_REPLY {
-                ctx.client.close_asap = true;
+            if obuf::reply_too_big(ctx.srv.config(), ctx.client, r.buf.len()) {
                 break;
             }
         }

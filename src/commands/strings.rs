@@ -671,18 +671,29 @@ fn lcs(ctx: &mut Ctx, a: &Args) -> CmdResult {
         Some(Value::Str(s)) => s.as_slice(),
         _ => &b""[..],
     };
-    lcs_reply(&mut ctx.reply, text(k1), text(k2), &o)
+    let max_bytes = ctx.config().proto_max_bulk_len;
+    lcs_reply(&mut ctx.reply, text(k1), text(k2), &o, max_bytes)
 }
 
 /// Computes the longest common subsequence of `a` and `b` and writes the reply LCS's
 /// options ask for (the string, its length, or the matching ranges).
-fn lcs_reply(r: &mut crate::resp::reply::Reply, a: &[u8], b: &[u8], o: &LcsOpts) -> CmdResult {
+/// The table may take at most `max_bytes` (proto-max-bulk-len, as Redis bounds it).
+fn lcs_reply(
+    r: &mut crate::resp::reply::Reply,
+    a: &[u8],
+    b: &[u8],
+    o: &LcsOpts,
+    max_bytes: u64,
+) -> CmdResult {
     if a.len() >= u32::MAX as usize - 1 || b.len() >= u32::MAX as usize - 1 {
         return Err(Error::msg("ERR String too long for LCS"));
     }
     let (alen, blen) = (a.len(), b.len());
     let width = blen + 1;
     let cells = (alen + 1).checked_mul(width).ok_or_else(lcs_no_memory)?;
+    if (cells as u64).saturating_mul(4) > max_bytes {
+        return Err(lcs_no_memory());
+    }
     let mut dp: Vec<u32> = Vec::new();
     dp.try_reserve_exact(cells).map_err(|_| lcs_no_memory())?;
     dp.resize(cells, 0);
@@ -783,7 +794,7 @@ fn lcs_reply(r: &mut crate::resp::reply::Reply, a: &[u8], b: &[u8], o: &LcsOpts)
 }
 
 fn lcs_no_memory() -> Error {
-    Error::msg("ERR Insufficient memory, failed allocating transient memory for LCS")
+    Error::msg("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
 }
 
 // @generated begin: COMMAND DOCS of this family's rows, from redis-server 7.0.15

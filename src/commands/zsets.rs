@@ -19,6 +19,7 @@ use super::flags::*;
 use super::{cmd, Args, BlockOn, CommandDef, Ctx, Group, ScanOpts};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
+use crate::server::obuf;
 use crate::store::bytes::Sds;
 use crate::store::set::Set;
 use crate::store::zset::{rand_u64, Limits, ZSet};
@@ -1347,6 +1348,9 @@ fn zrandmember(ctx: &mut Ctx, a: &Args) -> CmdResult {
         for _ in 0..n {
             if let Some((m, s)) = z.get(rand_below(size)) {
                 one(r, m, s);
+            }
+            if obuf::reply_too_big(ctx.srv.config(), ctx.client, r.buf.len()) {
+                break;
             }
         }
         return Ok(());

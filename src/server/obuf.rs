@@ -49,6 +49,33 @@ fn class_limits(config: &crate::config::Config, client: &Client) -> (u64, u64, u
     }
 }
 
+/// The largest reply a command builds when the client chose its size (random picks with
+/// repeats), whatever the limits: past it the client is closed.
+const MAX_BUILT_REPLY: u64 = 512 << 20;
+
+/// For a reply whose size the client chose, checked as it grows to `len` bytes of pending
+/// output: true once it is past the client's hard limit (or `MAX_BUILT_REPLY`), with the
+/// client marked to be closed; the command stops building it there, as Redis stops such a
+/// command mid-run.
+pub fn reply_too_big(config: &crate::config::Config, client: &mut Client, len: usize) -> bool {
+    let hard = class_limits(config, client).0;
+    let cap = if hard == 0 {
+        MAX_BUILT_REPLY
+    } else {
+        hard.saturating_add(REPLY_CHUNK as u64).min(MAX_BUILT_REPLY)
+    };
+    if len as u64 > cap {
+        log::warn!(
+            "Client id={} addr={} closed: its reply went over the output buffer limits while being built.",
+            client.id,
+            client.addr
+        );
+        client.close_asap = true;
+        return true;
+    }
+    false
+}
+
 /// Checks `client`, whose pending output is `pending` bytes, against `limits`; true if
 /// it must be closed (logged here). Tracks when the soft limit was first passed.
 fn over_limit(limits: (u64, u64, u64), client: &mut Client, pending: usize) -> bool {
