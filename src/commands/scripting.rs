@@ -27,6 +27,9 @@ const EVAL_RO_FLAGS: u32 =
     READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS | SCRIPT_FLAGS;
 
 const SCRIPT_SUBS: &[CommandDef] = &[
+    cmd("debug", 3, NOSCRIPT, script_debug)
+        .docs(&docs::SCRIPT_DEBUG)
+        .group(Group::Scripting),
     cmd("exists", -3, NOSCRIPT, script_exists)
         .docs(&docs::SCRIPT_EXISTS)
         .group(Group::Scripting),
@@ -188,19 +191,111 @@ fn lower_sha(b: &[u8]) -> Option<[u8; 40]> {
 }
 
 fn eval(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    eval_generic(ctx, a, false, false)
+    match ctx.client.lua_debug {
+        Some(mode) => eval_with_debugging(ctx, a, false, mode),
+        None => eval_generic(ctx, a, false, false),
+    }
 }
 
 fn evalsha(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    eval_generic(ctx, a, true, false)
+    evalsha_checked(ctx, a, false)
 }
 
 fn eval_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    eval_generic(ctx, a, false, true)
+    match ctx.client.lua_debug {
+        Some(mode) => eval_with_debugging(ctx, a, true, mode),
+        None => eval_generic(ctx, a, false, true),
+    }
 }
 
 fn evalsha_ro(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    eval_generic(ctx, a, true, true)
+    evalsha_checked(ctx, a, true)
+}
+
+/// EVALSHA: a SHA1 of the wrong length cannot match; a debugging client must use EVAL.
+fn evalsha_checked(ctx: &mut Ctx, a: &Args, ro: bool) -> CmdResult {
+    if a.get(1).len() != 40 {
+        return Err(Error::msg(NOSCRIPT_ERR));
+    }
+    if ctx.client.lua_debug.is_some() {
+        return Err(Error::msg(
+            "ERR Please use EVAL instead of EVALSHA for debugging",
+        ));
+    }
+    eval_generic(ctx, a, true, ro)
+}
+
+/// EVAL of a client that asked for SCRIPT DEBUG (Redis's
+/// evalGenericCommandWithDebugging): the session starts before anything is checked,
+/// in a forked child (YES) or here (SYNC); see `scripting::ldb`.
+fn eval_with_debugging(
+    ctx: &mut Ctx,
+    a: &Args,
+    ro: bool,
+    mode: crate::scripting::ldb::Mode,
+) -> CmdResult {
+    use crate::scripting::ldb::{Active, Mode, Session};
+    let Some(fd) = ctx.srv.client_socket_fd(ctx.client.cref()) else {
+        ctx.client.lua_debug = None;
+        return eval_generic(ctx, a, false, ro);
+    };
+    let forked = mode == Mode::Forked;
+    if forked {
+        // SAFETY: the child runs the script on its copy of the data, talks on the
+        // client's socket only, and _exits at the end of the session.
+        let pid = unsafe { libc::fork() };
+        if pid == -1 {
+            ctx.client.lua_debug = None;
+            return Err(Error::msg(format!(
+                "ERR Fork() failed: can't run EVAL in debugging mode: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        if pid > 0 {
+            // The parent: the child owns the client now; its side is closed.
+            ctx.srv.scripting_mut().ldb_children.push(pid);
+            ctx.client.lua_debug = None;
+            ctx.client.close_asap = true;
+            ctx.propagate = Propagate::Never;
+            return Ok(());
+        }
+        // SAFETY: signal dispositions in the single-threaded child.
+        unsafe {
+            libc::signal(libc::SIGTERM, libc::SIG_IGN);
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+        }
+        ctx.srv.close_listeners_in_child();
+        log::warn!("Redis forked for debugging eval");
+    } else {
+        log::warn!("Redis synchronous debugging eval session started");
+    }
+    let limit = ctx.config().busy_reply_threshold.max(0) as u64;
+    let mut session = Session::start(fd, forked, a.get(1), limit);
+    let start = ctx.reply.buf.len();
+    let res = {
+        let _active = Active::enter(&mut session);
+        eval_generic(ctx, a, false, ro)
+    };
+    // The reply goes out after the session's last logs.
+    let mut reply = ctx.reply.buf.split_off(start);
+    let res = match res {
+        Err(e) if forked => {
+            super::Reply::new(&mut reply, ctx.client.resp3).error(&e.to_string());
+            Ok(())
+        }
+        r => r,
+    };
+    if forked {
+        session.end(&reply);
+        log::warn!("Lua debugging session child exiting");
+        // SAFETY: leave without running the parent's destructors or atexit handlers.
+        unsafe { libc::_exit(0) }
+    }
+    session.end(b"");
+    log::warn!("Redis synchronous debugging eval session ended");
+    ctx.reply.buf.extend_from_slice(&reply);
+    ctx.client.close_after_reply = true;
+    res
 }
 
 const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
@@ -436,6 +531,28 @@ fn script_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
             "    Load a script into the scripts cache without executing it.",
         ],
     );
+    Ok(())
+}
+
+/// SCRIPT DEBUG YES|SYNC|NO: how this client's next EVALs run (see `scripting::ldb`).
+fn script_debug(ctx: &mut Ctx, a: &Args) -> CmdResult {
+    use crate::scripting::ldb::Mode;
+    if !ctx.reply.buf.is_empty() {
+        return Err(Error::msg(
+            "ERR SCRIPT DEBUG must be called outside a pipeline",
+        ));
+    }
+    let mode = a.get(2);
+    ctx.client.lua_debug = if mode.eq_ignore_ascii_case(b"no") {
+        None
+    } else if mode.eq_ignore_ascii_case(b"yes") {
+        Some(Mode::Forked)
+    } else if mode.eq_ignore_ascii_case(b"sync") {
+        Some(Mode::Sync)
+    } else {
+        return Err(Error::msg("ERR Use SCRIPT DEBUG YES/SYNC/NO"));
+    };
+    ctx.reply.ok();
     Ok(())
 }
 
@@ -1059,6 +1176,22 @@ mod docs {
         replaced_by: "",
         history: &[],
         args: &[],
+    };
+
+    pub const SCRIPT_DEBUG: Docs = Docs {
+        name: "script|debug",
+        summary: "Set the debug mode for executed scripts.",
+        since: "3.2.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("mode", OneOf).args(&[
+            arg("yes", PureToken).token("YES"),
+            arg("sync", PureToken).token("SYNC"),
+            arg("no", PureToken).token("NO"),
+        ])],
     };
 
     pub const SCRIPT_EXISTS: Docs = Docs {

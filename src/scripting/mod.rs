@@ -6,6 +6,7 @@
 //! - `run`: the running call's context, the `redis.*` functions, Lua <-> RESP;
 //! - `functions`: FUNCTION's libraries (a second state, as in Redis);
 //! - `dump`: FUNCTION DUMP/RESTORE's payload (built on `crate::rdb`);
+//! - `ldb`: the Lua debugger (SCRIPT DEBUG);
 //! - the commands themselves are in `commands::scripting`.
 //!
 //! The server keeps one `Scripting` in `Core`. A call (EVAL, FCALL) takes what it needs
@@ -20,6 +21,7 @@ pub mod cjson;
 pub mod cmsgpack;
 pub mod dump;
 pub mod functions;
+pub mod ldb;
 pub mod run;
 pub mod structlib;
 pub mod vm;
@@ -190,6 +192,7 @@ impl EvalEngine {
         let vm = Vm::new()?;
         unsafe {
             push_redis_table(vm.l, true);
+            run::fill_eval_only(vm.l);
             rawset_str(vm.l, ffi::LUA_GLOBALSINDEX, "redis");
         }
         vm.seal();
@@ -291,6 +294,8 @@ pub struct Scripting {
     pub running: Option<RunInfo>,
     /// The scripts' client (taken out while a script runs).
     pub client: Option<Box<crate::server::client::Client>>,
+    /// Forked debugging sessions not reaped yet (`ldb`).
+    pub ldb_children: Vec<libc::pid_t>,
 }
 
 impl Scripting {

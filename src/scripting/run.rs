@@ -542,6 +542,9 @@ unsafe fn call_command(l: State) -> Result<(), ()> {
     if !collect_args(l, run) {
         return Err(());
     }
+    if super::ldb::logging() {
+        super::ldb::log_command(&run.args.args());
+    }
     let writes = run
         .args
         .args()
@@ -572,8 +575,16 @@ unsafe fn call_command(l: State) -> Result<(), ()> {
     }
     match res {
         Err(refused) => {
+            let why = refused.to_string();
+            if super::ldb::logging() {
+                // Redis's own texts for a refused call, as its luaPushError logs them.
+                match why.strip_prefix("ERR ") {
+                    Some(t) => super::ldb::log_error(t.as_bytes()),
+                    None => super::ldb::log_error(format!("-{why}").as_bytes()),
+                }
+            }
             let mut text = b"-".to_vec();
-            text.extend_from_slice(refused.to_string().as_bytes());
+            text.extend_from_slice(why.as_bytes());
             ffi::lua_settop(l, 0);
             push_error_table(l, &text);
             drop(text);
@@ -589,6 +600,13 @@ unsafe fn call_command(l: State) -> Result<(), ()> {
             if !push_reply(l, &run.out, &mut pos) {
                 push_error_table(l, b"reached lua stack limit");
                 return Err(());
+            }
+            if super::ldb::logging() {
+                if is_err {
+                    let line = run.out.split(|&c| c == b'\r').next().unwrap_or_default();
+                    super::ldb::log_error(line);
+                }
+                super::ldb::log_reply(&run.out);
             }
             if is_err {
                 Err(())
@@ -737,17 +755,22 @@ unsafe extern "C-unwind" fn redis_replicate_commands(l: State) -> c_int {
     1
 }
 
-/// redis.breakpoint(): false unless a debugging session runs.
-unsafe extern "C-unwind" fn redis_breakpoint(l: State) -> c_int {
-    // No debugging session can run yet (SCRIPT DEBUG is not there): as Redis outside one.
-    let _ = l;
-    ffi::lua_pushboolean(l, 0);
-    1
-}
-
-/// redis.debug(...): logged to the debugging session; nothing outside one.
-unsafe extern "C-unwind" fn redis_debug(_l: State) -> c_int {
-    0
+/// Adds what only EVAL's `redis` table has (Redis registers them for EVAL's state, not
+/// for FUNCTION's): `replicate_commands` and the debugger's `breakpoint` and `debug`.
+///
+/// # Safety
+/// `l` is valid, the `redis` table is on top.
+pub unsafe fn fill_eval_only(l: State) {
+    type F = unsafe extern "C-unwind" fn(State) -> c_int;
+    let t = ffi::lua_gettop(l);
+    for (name, f) in [
+        ("replicate_commands", redis_replicate_commands as F),
+        ("breakpoint", super::ldb::redis_breakpoint),
+        ("debug", super::ldb::redis_debug),
+    ] {
+        ffi::lua_pushcfunction(l, f);
+        rawset_str(l, t, name);
+    }
 }
 
 /// redis.acl_check_cmd(cmd, ...): whether the current user may run it (every user may
@@ -803,9 +826,6 @@ pub unsafe fn fill_redis_table(l: State, with_call: bool) {
             ("call", redis_call as F),
             ("pcall", redis_pcall),
             ("set_repl", redis_set_repl),
-            ("replicate_commands", redis_replicate_commands),
-            ("breakpoint", redis_breakpoint),
-            ("debug", redis_debug),
             ("acl_check_cmd", redis_acl_check_cmd),
         ]);
     }
@@ -920,7 +940,17 @@ unsafe extern "C-unwind" fn protected_call(l: State) -> c_int {
 /// `l` is the state the function belongs to; `run` is the entered context.
 pub unsafe fn call_function(l: State, run: &mut RunCtx, spec: &CallSpec) {
     let top = ffi::lua_gettop(l);
-    ffi::lua_sethook(l, Some(count_hook), ffi::LUA_MASKCOUNT, HOOK_EVERY);
+    if super::ldb::is_active() {
+        // A debugged script: the debugger's hook only (as in Redis, no SCRIPT KILL).
+        ffi::lua_sethook(
+            l,
+            Some(super::ldb::line_hook),
+            ffi::LUA_MASKLINE | ffi::LUA_MASKCOUNT,
+            HOOK_EVERY,
+        );
+    } else {
+        ffi::lua_sethook(l, Some(count_hook), ffi::LUA_MASKCOUNT, HOOK_EVERY);
+    }
     ffi::lua_pushcfunction(l, protected_call);
     ffi::lua_pushlightuserdata(l, spec as *const CallSpec as *mut std::ffi::c_void);
     let rc = ffi::lua_pcall(l, 1, 0, 0);

@@ -105,6 +105,8 @@ pub struct Client {
     pub block_request: Option<(Vec<Sds>, Option<Duration>)>,
     /// When the output buffer went over the soft limit (client-output-buffer-limit).
     pub obuf_soft_since: Option<Instant>,
+    /// SCRIPT DEBUG YES|SYNC: its next EVAL runs in a debugging session.
+    pub lua_debug: Option<crate::scripting::ldb::Mode>,
 }
 
 impl Client {
@@ -152,6 +154,7 @@ impl Default for Client {
             postponed: false,
             block_request: None,
             obuf_soft_since: None,
+            lua_debug: None,
         }
     }
 }

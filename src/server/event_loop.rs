@@ -322,6 +322,7 @@ impl Lp<'_> {
 
     fn finish(&mut self, _sd: Shutdown) -> i32 {
         log::warn!("User requested shutdown...");
+        crate::scripting::ldb::kill_children(&mut self.core.scripting_mut().ldb_children);
         // Write out (and fsync) what the AOF holds before leaving; replies that
         // acknowledge writes go out only if that worked.
         if crate::persistence::shutdown(&mut self.core.aof, &self.core.config) {
@@ -356,6 +357,8 @@ impl Lp<'_> {
         self.after_background_changes();
         // AOF: rewrite child, retries after write errors, everysec fsync, auto rewrite.
         crate::persistence::cron(self.store, &mut self.core.aof, &self.core.config);
+        // Forked debugging sessions that ended.
+        crate::scripting::ldb::reap_children(&mut self.core.scripting_mut().ldb_children);
         // Incremental rehashing and shrinking of the main tables (about 1 ms).
         self.store.rehash_tables(Duration::from_millis(1));
         self.clients_cron();

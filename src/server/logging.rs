@@ -56,7 +56,11 @@ pub fn init(config: &Config) {
             log::Level::Debug => '-',
             log::Level::Trace => '.',
         };
-        writeln!(f, "{pid}:M {} {c} {}", timestamp(), r.args())
+        // A forked child (AOF rewrite, debugging session) logs as Redis's do: its own pid,
+        // role C.
+        let me = std::process::id();
+        let role = if me == pid { 'M' } else { 'C' };
+        writeln!(f, "{me}:{role} {} {c} {}", timestamp(), r.args())
     });
     if !config.logfile.is_empty() {
         match std::fs::OpenOptions::new()

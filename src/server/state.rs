@@ -264,6 +264,23 @@ impl Core {
         self.conns.get(r.key).filter(|c| c.id == r.id)
     }
 
+    /// The socket of a client's connection (a debugging session talks on it directly).
+    pub fn client_socket_fd(&self, r: ClientRef) -> Option<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        self.conn(r).map(|c| c.sock.as_raw_fd())
+    }
+
+    /// In a forked child: closes the listening sockets, so that only the parent accepts
+    /// (and a client connecting after a parent crash is refused).
+    pub fn close_listeners_in_child(&self) {
+        use std::os::fd::AsRawFd;
+        for l in &self.io.listeners {
+            // SAFETY: the child never uses the listeners again (it exits at the end of
+            // its work without dropping them).
+            unsafe { libc::close(l.as_raw_fd()) };
+        }
+    }
+
     /// `conn`, mutably.
     #[inline]
     pub(super) fn conn_mut(&mut self, r: ClientRef) -> Option<&mut Conn> {
