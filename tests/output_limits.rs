@@ -308,3 +308,51 @@ fn replies_of_a_size_the_client_chose_stop_at_the_limit() {
         (pages * 4096) >> 20
     );
 }
+
+#[test]
+fn maxmemory_clients_evicts_the_largest_clients_first() {
+    let server = Server::with_args(&["--save", ""]);
+    let mut con = server.redis_conn();
+    let _: () = redis::cmd("SET")
+        .arg("big")
+        .arg(vec![b'z'; 1 << 20])
+        .query(&mut con)
+        .unwrap();
+    let _: () = redis::cmd("CLIENT")
+        .arg("NO-EVICT")
+        .arg("on")
+        .query(&mut con)
+        .unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-clients")
+        .arg("2mb")
+        .query(&mut con)
+        .unwrap();
+    let alive = |con: &mut Connection, name: &str| client_line(con, name).is_some();
+    let mut small = named(&server, "small");
+    // A large request being received, then a large reply not being read.
+    let mut qbuf = named(&server, "qbuf");
+    qbuf.write_all(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4000000\r\n")
+        .unwrap();
+    qbuf.write_all(&vec![b'x'; 1_000_000]).unwrap();
+    assert!(eventually(|| !alive(&mut con, "qbuf")));
+    let mut obuf = named(&server, "obuf");
+    obuf.write_all(&b"GET big\r\n".repeat(8)).unwrap();
+    assert!(eventually(|| !alive(&mut con, "obuf")));
+    small.write_all(b"PING\r\n").unwrap();
+    let mut pong = [0u8; 7];
+    small.read_exact(&mut pong).unwrap();
+    assert_eq!(&pong, b"+PONG\r\n", "a small client is left alone");
+    let info: String = redis::cmd("INFO").arg("stats").query(&mut con).unwrap();
+    assert!(info.contains("evicted_clients:2\r\n"), "{info}");
+    assert!(server.log().contains("Evicting client: id="));
+    // A client with NO-EVICT is kept however large.
+    let mut kept = named(&server, "kept");
+    kept.write_all(b"CLIENT NO-EVICT on\r\n").unwrap();
+    let mut ok = [0u8; 5];
+    kept.read_exact(&mut ok).unwrap();
+    kept.write_all(&b"GET big\r\n".repeat(8)).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(alive(&mut con, "kept"));
+}

@@ -40,6 +40,8 @@ pub struct Conn {
     pub want_write: bool,
     /// Its `Session` is moved out: one of its commands is running (see the top).
     pub running: bool,
+    /// Its memory as last counted in `Core::clients_mem` (see `obuf.rs`).
+    pub mem: usize,
 }
 
 impl Conn {
@@ -54,6 +56,7 @@ impl Conn {
             queued_write: false,
             want_write: false,
             running: false,
+            mem: 0,
         }
     }
 

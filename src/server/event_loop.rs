@@ -410,8 +410,10 @@ impl Lp<'_> {
             };
             let input = c.s.rbuf.capacity();
             let output = super::obuf::output_use(c.s.wbuf.len() - c.s.wpos).omem;
+            let check = output > 0 || c.s.client.obuf_soft_since.is_some();
             self.core.obuf_peaks.record(now, input, output);
-            if output > 0 || c.s.client.obuf_soft_since.is_some() {
+            self.core.account_memory(t);
+            if check {
                 self.core.enforce_output_limit_at(t);
                 if self
                     .core
@@ -453,6 +455,9 @@ impl Lp<'_> {
     pub(super) fn before_sleep(&mut self) {
         // Under appendfsync always this returns only once the data is on disk.
         crate::persistence::flush(&mut self.core.aof, &self.core.config, false);
+        while let Some(t) = self.core.client_to_evict() {
+            self.close_conn(t);
+        }
         let pending = std::mem::take(&mut self.core.pending_writes);
         let mut running = None;
         for t in pending {

@@ -348,7 +348,11 @@ impl Lp<'_> {
             conn.s.wpos = 0;
             if conn.s.wbuf.capacity() > IDLE_BUF_KEEP {
                 conn.s.wbuf = Vec::new();
+                self.core.account_memory(token);
             }
+            let Some(conn) = self.core.conns.get_mut(token) else {
+                return;
+            };
             if conn.s.client.close_after_reply {
                 self.close_conn(token);
                 return;
@@ -393,6 +397,7 @@ impl Lp<'_> {
             return;
         };
         let me = c.cref(token);
+        self.core.clients_mem -= c.mem;
         if let Some(r) = self.core.io.registry() {
             let _ = r.deregister(&mut c.sock);
         }

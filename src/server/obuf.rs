@@ -1,4 +1,4 @@
-//! client-output-buffer-limit, and how much memory client buffers use.
+//! client-output-buffer-limit, maxmemory-clients, and how much memory client buffers use.
 //!
 //! Redis keeps a client's replies in a 16 KB buffer and, past it, in a list of blocks;
 //! its limits (and CLIENT LIST `omem`) count the list only. Ours is one buffer per
@@ -11,8 +11,14 @@
 //! elsewhere, and from the cron (a soft limit runs out while nothing happens). Past the
 //! hard limit, or past the soft limit for longer than its seconds, the client is closed
 //! without another byte written, as Redis closes it.
+//!
+//! What each connection takes is counted (`Conn::mem`, summed in `Core::clients_mem`)
+//! when its commands have run, when output is queued for it or written, and by the cron;
+//! while the sum is over maxmemory-clients, the largest evictable clients are closed at
+//! the end of the loop iteration, before replies go out (`client_to_evict`).
 
 use super::client::Client;
+use super::conn::{Conn, Session};
 use super::Core;
 use std::time::Instant;
 
@@ -47,6 +53,12 @@ fn class_limits(config: &crate::config::Config, client: &Client) -> (u64, u64, u
     } else {
         config.client_output_buffer_limit_normal
     }
+}
+
+/// What a connection takes: its buffers as allocated, and itself (CLIENT LIST tot-mem
+/// without the MULTI queue; what maxmemory-clients counts).
+pub fn session_memory(s: &Session) -> usize {
+    s.rbuf.capacity() + s.wbuf.capacity() + std::mem::size_of::<Conn>()
 }
 
 /// The largest reply a command builds when the client chose its size (random picks with
@@ -169,7 +181,8 @@ impl Core {
         enforce(class_limits(&self.config, client), client, wbuf, wpos);
     }
 
-    /// The same for the connection at slab key `token`, unless its commands are running.
+    /// The same for the connection at slab key `token`, unless its commands are running;
+    /// its memory is counted again.
     pub(super) fn enforce_output_limit_at(&mut self, token: usize) {
         let config = &self.config;
         if let Some(conn) = self.conns.get_mut(token).filter(|c| !c.running) {
@@ -181,6 +194,59 @@ impl Core {
                 &mut s.wpos,
             );
         }
+        self.account_memory(token);
+    }
+
+    /// Counts again what the connection at `token` takes (unless its commands run: its
+    /// session is counted when it comes back).
+    pub(super) fn account_memory(&mut self, token: usize) {
+        if let Some(conn) = self.conns.get_mut(token).filter(|c| !c.running) {
+            let mem = session_memory(&conn.s);
+            self.clients_mem = self.clients_mem - conn.mem + mem;
+            conn.mem = mem;
+        }
+    }
+
+    /// maxmemory-clients in bytes (a negative setting is a percentage of maxmemory), if
+    /// set.
+    fn clients_memory_limit(&self) -> Option<usize> {
+        let v = self.config.maxmemory_clients;
+        let limit = if v < 0 {
+            self.config.maxmemory.saturating_mul(v.unsigned_abs()) / 100
+        } else {
+            v as u64
+        };
+        (limit > 0).then_some(limit as usize)
+    }
+
+    /// maxmemory-clients: while the connections take more than the limit, the largest
+    /// one that may be evicted (not CLIENT NO-EVICT, not running) is
+    /// returned to be closed, as Redis evicts its largest clients first. Each one returned
+    /// is counted in INFO evicted_clients.
+    pub(super) fn client_to_evict(&mut self) -> Option<usize> {
+        let limit = self.clients_memory_limit()?;
+        if self.clients_mem <= limit {
+            return None;
+        }
+        let (t, conn) = self
+            .conns
+            .iter()
+            .filter(|(_, c)| !c.running && !c.s.client.no_evict && !c.s.client.close_asap)
+            .max_by_key(|(_, c)| c.mem)?;
+        let c = &conn.s.client;
+        log::info!(
+            "Evicting client: id={} addr={} laddr={} name={} tot-mem={}",
+            c.id,
+            c.addr,
+            c.laddr,
+            c.name
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default(),
+            conn.mem
+        );
+        self.stats.evicted_clients += 1;
+        Some(t)
     }
 }
 

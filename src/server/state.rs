@@ -121,6 +121,8 @@ pub struct Core {
     pub(super) busy: Option<Busy>,
     /// Recent peak input and output buffer sizes (INFO clients).
     pub(super) obuf_peaks: super::obuf::Peaks,
+    /// What the connections take, as last counted (maxmemory-clients).
+    pub(super) clients_mem: usize,
 }
 
 /// What keeps the server busy (the BUSY error names the command that stops it).
@@ -249,6 +251,7 @@ impl Core {
             deferred_close: Vec::new(),
             busy: None,
             obuf_peaks: Default::default(),
+            clients_mem: 0,
         }
     }
 
@@ -341,6 +344,9 @@ impl Core {
         };
         conn.running = false;
         conn.s = s;
+        let mem = super::obuf::session_memory(&conn.s);
+        self.clients_mem = self.clients_mem - conn.mem + mem;
+        conn.mem = mem;
         if has_out {
             self.queue_write(token);
         }

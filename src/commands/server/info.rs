@@ -366,7 +366,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             );
             field!(s, "expire_cycle_cpu_milliseconds", "0");
             field!(s, "evicted_keys", "{}", ks.evicted);
-            field!(s, "evicted_clients", "0");
+            field!(s, "evicted_clients", "{}", core.stats().evicted_clients);
             let current = core.evict().current_exceeded_ms();
             field!(
                 s,
