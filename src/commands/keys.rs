@@ -166,7 +166,8 @@ fn unlink(ctx: &mut Ctx, a: &Args) -> CmdResult {
 fn exists(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let mut n = 0;
     for key in a.from(1) {
-        if ctx.store.lookup_read(key).is_some() {
+        // Not an access (LRU/LFU), as in Redis.
+        if ctx.store.lookup_quiet(key).is_some() {
             n += 1;
         }
     }
@@ -176,8 +177,8 @@ fn exists(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// TYPE key
 fn type_(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let t = match ctx.store.lookup_read(a.get(1)) {
-        Some(v) => v.type_name(),
+    let t = match ctx.store.lookup_quiet(a.get(1)) {
+        Some((v, _)) => v.type_name(),
         None => "none",
     };
     ctx.reply.simple(t);
@@ -572,7 +573,7 @@ fn pexpireat(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// TTL PTTL EXPIRETIME PEXPIRETIME: -2 without the key, -1 without an expiry.
 fn ttl_generic(ctx: &mut Ctx, a: &Args, ms: bool, absolute: bool) -> CmdResult {
     let key = a.get(1);
-    if ctx.store.lookup_read(key).is_none() {
+    if ctx.store.lookup_quiet(key).is_none() {
         ctx.reply.int(-2);
         return Ok(());
     }
@@ -1228,6 +1229,27 @@ mod tests {
     const INT_RANGE: &str =
         "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n";
     const SAME: &str = "-ERR source and destination objects are the same\r\n";
+
+    #[test]
+    fn inspecting_a_key_is_not_an_access() {
+        let mut k = Kit::new();
+        k.expect(&[("set k v", OK), ("expire k 1000", ":1\r\n")]);
+        k.now += 5_000;
+        for cmd in [
+            "ttl k",
+            "pttl k",
+            "expiretime k",
+            "pexpiretime k",
+            "type k",
+            "exists k",
+            "object encoding k",
+            "object freq k",
+        ] {
+            k.run(cmd);
+        }
+        k.expect(&[("object idletime k", ":5\r\n"), ("get k", "$1\r\nv\r\n")]);
+        k.expect(&[("object idletime k", ":0\r\n")]);
+    }
 
     #[test]
     fn del_unlink_exists_type() {

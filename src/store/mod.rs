@@ -538,8 +538,9 @@ impl Store {
         self.notify(notify::NEW, "new", key);
     }
 
-    /// Looks a key up without recording an access (OBJECT, DEBUG OBJECT): the value and
-    /// its access word. Expires the key if due and counts a hit or a miss.
+    /// Looks a key up without recording an access (TYPE, EXISTS, TTL..., OBJECT, DEBUG
+    /// OBJECT, as Redis's LOOKUP_NOTOUCH): the value and its access word. Expires the key
+    /// if due and counts a hit or a miss.
     pub fn lookup_quiet(&mut self, key: &[u8]) -> Option<(&mut Value, u32)> {
         if self.expire_if_needed(key) {
             self.stats.misses += 1;
