@@ -65,17 +65,24 @@ fn parse_offset(ctx: &Ctx, arg: &[u8], hash_bits: Option<u32>) -> Result<u64, Er
 }
 
 /// The string at `key` for a bit write, created or grown to hold `max_bit`.
-fn string_for_write<'a>(ctx: &'a mut Ctx, key: &[u8], max_bit: u64) -> Result<&'a mut Sds, Error> {
+fn string_for_write<'a>(
+    ctx: &'a mut Ctx,
+    key: &[u8],
+    max_bit: u64,
+) -> Result<(&'a mut Sds, bool), Error> {
     let need = (max_bit >> 3) as usize + 1;
+    let mut grown = false;
     if ctx.store.lookup_write(key).is_none() {
         ctx.store.add(key, Value::Str(Sds::new()));
+        grown = true;
     }
     match ctx.store.lookup_write(key) {
         Some(Value::Str(s)) => {
             if s.len() < need {
                 s.resize(need, 0);
+                grown = true;
             }
-            Ok(s)
+            Ok((s, grown))
         }
         Some(_) => Err(Error::WrongType),
         None => Err(Error::NoSuchKey),
@@ -102,7 +109,7 @@ fn setbit(ctx: &mut Ctx, a: &Args) -> CmdResult {
     if matches!(ctx.store.lookup_write(key), Some(v) if !matches!(v, Value::Str(_))) {
         return Err(Error::WrongType);
     }
-    let s = string_for_write(ctx, key, offset)?;
+    let (s, grown) = string_for_write(ctx, key, offset)?;
     let byte = (offset >> 3) as usize;
     let bit = 7 - (offset & 7) as u8;
     // string_for_write grew the string to hold the byte.
@@ -112,7 +119,10 @@ fn setbit(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let old = (*b >> bit) & 1;
     *b = (*b & !(1 << bit)) | (on << bit);
     ctx.store.mark_encoding(key, ENC_RAW);
-    ctx.store.modified(key, notify::STRING, "setbit");
+    // A change only when the key was created or grown or the bit flipped, as in Redis.
+    if grown || old != on {
+        ctx.store.modified(key, notify::STRING, "setbit");
+    }
     ctx.reply.int(old as i64);
     Ok(())
 }
@@ -578,7 +588,9 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
     if matches!(ctx.store.lookup_write(key), Some(v) if !matches!(v, Value::Str(_))) {
         return Err(Error::WrongType);
     }
-    let s = string_for_write(ctx, key, highest)?;
+    // Each SET or INCRBY counts as a change when the value differs or the key was created
+    // or grown (Redis's rule, for dirty and the event alike).
+    let (s, grown) = string_for_write(ctx, key, highest)?;
     let mut results: Vec<Option<i64>> = Vec::with_capacity(ops.len());
     let mut changes = 0;
     for f in &ops {
@@ -602,7 +614,7 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
                         Some(new) => {
                             set_bits(p, f.offset, f.bits, new as u64);
                             results.push(Some(if incr { new } else { old }));
-                            changes += 1;
+                            changes += u64::from(grown || new != old);
                         }
                         None => results.push(None),
                     }
@@ -617,7 +629,7 @@ fn bitfield_generic(ctx: &mut Ctx, a: &Args, read_only: bool) -> CmdResult {
                         Some(new) => {
                             set_bits(p, f.offset, f.bits, new);
                             results.push(Some(if incr { new as i64 } else { old as i64 }));
-                            changes += 1;
+                            changes += u64::from(grown || new != old);
                         }
                         None => results.push(None),
                     }
@@ -812,6 +824,31 @@ mod docs {
 #[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_that_changes_nothing_is_not_a_change() {
+        use crate::commands::test_kit::Kit;
+        let mut k = Kit::new();
+        // (command, dirty, a setbit event and signal) as redis-server 7.0.15 counts them.
+        for (cmd, dirty, changed) in [
+            ("setbit b 3 1", 1, true),
+            ("setbit b 3 1", 0, false),
+            ("bitfield b set u8 0 17", 1, true),
+            ("bitfield b set u8 0 17 set u8 0 17", 0, false),
+            ("bitfield b set u8 0 18 set u8 0 17", 2, true),
+            ("bitfield b set u8 8 0", 1, true),
+            ("bitfield b incrby u8 0 0", 0, false),
+            ("bitfield b overflow fail incrby u8 0 300", 0, false),
+            ("setbit b 100 0", 1, true),
+            ("bitfield b set u8 300 0 set u8 0 17", 2, true),
+            ("bitfield nk set u8 0 0", 1, true),
+        ] {
+            k.run(cmd);
+            assert_eq!(k.dirty, dirty, "{cmd}");
+            assert_eq!(k.events().contains(&"setbit"), changed, "{cmd}");
+            assert_eq!(!k.touched_keys().is_empty(), changed, "{cmd}");
+        }
+    }
 
     #[test]
     fn bitfield_reads_and_writes_big_endian_bits() {
