@@ -24,6 +24,7 @@ use crate::store::geohash::{self, Extent, Shape};
 use crate::store::zset::ZSet;
 use crate::store::{Store, Value};
 use crate::util::num::{fmt_long_double_human, parse_f64, parse_i64};
+use std::cmp::Ordering;
 
 const G: Group = Group::Geo;
 
@@ -597,10 +598,17 @@ fn geo_search(ctx: &mut Ctx, a: &Args, kind: Kind) -> CmdResult {
     } else {
         found.len().min(o.count as usize)
     };
-    match o.sort {
-        Sort::None => {}
-        Sort::Asc => found.sort_by(|x, y| x.dist.total_cmp(&y.dist)),
-        Sort::Desc => found.sort_by(|x, y| y.dist.total_cmp(&x.dist)),
+    let asc = |x: &Point, y: &Point| x.dist.total_cmp(&y.dist);
+    let desc = |x: &Point, y: &Point| y.dist.total_cmp(&x.dist);
+    // Redis sorts everything with the C library's qsort (glibc's is a stable merge
+    // sort), or only the first `returned` with its own partial quicksort, whose order of
+    // equal distances is its own.
+    match (o.sort, returned == found.len()) {
+        (Sort::None, _) => {}
+        (Sort::Asc, true) => found.sort_by(asc),
+        (Sort::Desc, true) => found.sort_by(desc),
+        (Sort::Asc, false) => partial_sort(&mut found, &asc, returned),
+        (Sort::Desc, false) => partial_sort(&mut found, &desc, returned),
     }
     found.truncate(returned);
     let Some(dst) = o.store else {
@@ -991,3 +999,144 @@ mod docs {
     };
 }
 // @generated end: COMMAND DOCS
+
+// ---------------------------------------------------------------------------------------
+// Redis's partial quicksort (pqsort.c, Bentley & McIlroy's qsort that only recurses into
+// parts overlapping the wanted ranks): the order it leaves equal elements in is what
+// GEORADIUS ... COUNT replies.
+// ---------------------------------------------------------------------------------------
+
+type Cmp<'c, T> = &'c dyn Fn(&T, &T) -> Ordering;
+
+/// Sorts `v` enough for its first `k` elements to be the `k` smallest, in order.
+fn partial_sort<T>(v: &mut [T], cmp: Cmp<T>, k: usize) {
+    if k > 0 {
+        pqsort(v, 0, v.len(), cmp, 0, k - 1);
+    }
+}
+
+fn less<T>(v: &[T], cmp: Cmp<T>, i: usize, j: usize) -> Ordering {
+    match (v.get(i), v.get(j)) {
+        (Some(x), Some(y)) => cmp(x, y),
+        _ => Ordering::Equal,
+    }
+}
+
+fn med3<T>(v: &[T], cmp: Cmp<T>, a: usize, b: usize, c: usize) -> usize {
+    let lt = |i, j| less(v, cmp, i, j) == Ordering::Less;
+    let gt = |i, j| less(v, cmp, i, j) == Ordering::Greater;
+    if lt(a, b) {
+        if lt(b, c) {
+            b
+        } else if lt(a, c) {
+            c
+        } else {
+            a
+        }
+    } else if gt(b, c) {
+        b
+    } else if lt(a, c) {
+        a
+    } else {
+        c
+    }
+}
+
+fn insertion<T>(v: &mut [T], cmp: Cmp<T>, a: usize, n: usize) {
+    for m in a + 1..a + n {
+        let mut l = m;
+        while l > a && less(v, cmp, l - 1, l) == Ordering::Greater {
+            v.swap(l, l - 1);
+            l -= 1;
+        }
+    }
+}
+
+fn vecswap<T>(v: &mut [T], a: usize, b: usize, n: usize) {
+    for i in 0..n {
+        v.swap(a + i, b + i);
+    }
+}
+
+/// Sorts `v[a..a + n]` as far as ranks `lr..=rr` need.
+fn pqsort<T>(v: &mut [T], mut a: usize, mut n: usize, cmp: Cmp<T>, lr: usize, rr: usize) {
+    use Ordering::*;
+    loop {
+        if n < 7 {
+            insertion(v, cmp, a, n);
+            return;
+        }
+        let mut pm = a + n / 2;
+        if n > 7 {
+            let mut pl = a;
+            let mut pn = a + n - 1;
+            if n > 40 {
+                let d = n / 8;
+                pl = med3(v, cmp, pl, pl + d, pl + 2 * d);
+                pm = med3(v, cmp, pm - d, pm, pm + d);
+                pn = med3(v, cmp, pn - 2 * d, pn - d, pn);
+            }
+            pm = med3(v, cmp, pl, pm, pn);
+        }
+        v.swap(a, pm);
+        let (mut pa, mut pb) = (a + 1, a + 1);
+        let (mut pc, mut pd) = (a + n - 1, a + n - 1);
+        let mut swapped = false;
+        loop {
+            while pb <= pc {
+                let c = less(v, cmp, pb, a);
+                if c == Greater {
+                    break;
+                }
+                if c == Equal {
+                    swapped = true;
+                    v.swap(pa, pb);
+                    pa += 1;
+                }
+                pb += 1;
+            }
+            while pb <= pc {
+                let c = less(v, cmp, pc, a);
+                if c == Less {
+                    break;
+                }
+                if c == Equal {
+                    swapped = true;
+                    v.swap(pc, pd);
+                    pd -= 1;
+                }
+                pc -= 1;
+            }
+            if pb > pc {
+                break;
+            }
+            v.swap(pb, pc);
+            swapped = true;
+            pb += 1;
+            pc -= 1;
+        }
+        if !swapped {
+            insertion(v, cmp, a, n);
+            return;
+        }
+        let pn = a + n;
+        let r = (pa - a).min(pb - pa);
+        vecswap(v, a, pb - r, r);
+        let r = (pd - pc).min(pn - pd - 1);
+        vecswap(v, pb, pn - r, r);
+        let overlaps = |start: usize, len: usize| !(rr < start || lr >= start + len);
+        let r = pb - pa;
+        if r > 1 && overlaps(a, r) {
+            pqsort(v, a, r, cmp, lr, rr);
+        }
+        let r = pd - pc;
+        if r > 1 {
+            a = pn - r;
+            n = r;
+            if overlaps(a, n) {
+                continue;
+            }
+        }
+        return;
+    }
+}
