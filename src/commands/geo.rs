@@ -1002,7 +1002,8 @@ mod docs {
 
 // ---------------------------------------------------------------------------------------
 // Redis's partial quicksort (pqsort.c, Bentley & McIlroy's qsort that only recurses into
-// parts overlapping the wanted ranks): the order it leaves equal elements in is what
+// parts overlapping the wanted ranks, without the switch to insertion sort after a
+// partition that swapped nothing): the order it leaves equal elements in is what
 // GEORADIUS ... COUNT replies.
 // ---------------------------------------------------------------------------------------
 
@@ -1081,7 +1082,6 @@ fn pqsort<T>(v: &mut [T], mut a: usize, mut n: usize, cmp: Cmp<T>, lr: usize, rr
         v.swap(a, pm);
         let (mut pa, mut pb) = (a + 1, a + 1);
         let (mut pc, mut pd) = (a + n - 1, a + n - 1);
-        let mut swapped = false;
         loop {
             while pb <= pc {
                 let c = less(v, cmp, pb, a);
@@ -1089,7 +1089,6 @@ fn pqsort<T>(v: &mut [T], mut a: usize, mut n: usize, cmp: Cmp<T>, lr: usize, rr
                     break;
                 }
                 if c == Equal {
-                    swapped = true;
                     v.swap(pa, pb);
                     pa += 1;
                 }
@@ -1101,7 +1100,6 @@ fn pqsort<T>(v: &mut [T], mut a: usize, mut n: usize, cmp: Cmp<T>, lr: usize, rr
                     break;
                 }
                 if c == Equal {
-                    swapped = true;
                     v.swap(pc, pd);
                     pd -= 1;
                 }
@@ -1111,13 +1109,8 @@ fn pqsort<T>(v: &mut [T], mut a: usize, mut n: usize, cmp: Cmp<T>, lr: usize, rr
                 break;
             }
             v.swap(pb, pc);
-            swapped = true;
             pb += 1;
             pc -= 1;
-        }
-        if !swapped {
-            insertion(v, cmp, a, n);
-            return;
         }
         let pn = a + n;
         let r = (pa - a).min(pb - pa);
@@ -1138,5 +1131,42 @@ fn pqsort<T>(v: &mut [T], mut a: usize, mut n: usize, cmp: Cmp<T>, lr: usize, rr
             }
         }
         return;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_sort_orders_the_wanted_ranks() {
+        let cmp = |x: &(u32, u32), y: &(u32, u32)| x.0.cmp(&y.0);
+        for n in [0usize, 1, 6, 7, 8, 20, 41, 100] {
+            for k in 1..=n {
+                let mut v: Vec<(u32, u32)> =
+                    (0..n as u32).map(|i| ((i * 7919 + 13) % 11, i)).collect();
+                let mut want = v.clone();
+                want.sort_by(cmp);
+                partial_sort(&mut v, &cmp, k);
+                let got: Vec<u32> = v[..k].iter().map(|p| p.0).collect();
+                let exp: Vec<u32> = want[..k].iter().map(|p| p.0).collect();
+                assert_eq!(got, exp, "n {n} k {k}");
+            }
+        }
+        // A first partition that swaps nothing still recurses (no insertion-sort
+        // shortcut, as in Redis's pqsort).
+        let mut v = vec![
+            (1, 0),
+            (5, 1),
+            (5, 2),
+            (0, 3),
+            (9, 4),
+            (9, 5),
+            (9, 6),
+            (9, 7),
+        ];
+        partial_sort(&mut v, &cmp, 3);
+        assert_eq!(v[..3].iter().map(|p| p.0).collect::<Vec<_>>(), [0, 1, 5]);
     }
 }
