@@ -1138,6 +1138,48 @@ fn pqsort<T>(v: &mut [T], mut a: usize, mut n: usize, cmp: Cmp<T>, lr: usize, rr
 #[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::commands::test_kit::Kit;
+
+    #[test]
+    fn geoadd_is_fed_as_the_zadd_it_runs() {
+        let mut k = Kit::new();
+        k.expect(&[("geoadd k CH 1 2 a 3 4 b", ":2\r\n")]);
+        assert_eq!(k.events(), ["zadd"]);
+        assert_eq!(k.aof, ["zadd k CH 3378080408407459 a 3379626039612548 b"]);
+        // Nothing changed: nothing fed.
+        k.expect(&[("geoadd k nx 5 5 a", ":0\r\n")]);
+        assert_eq!(k.aof.len(), 1);
+        k.expect(&[(
+            "geoadd k 200 1 c",
+            "-ERR invalid longitude,latitude pair 200.000000,1.000000\r\n",
+        )]);
+        assert_eq!(k.aof.len(), 1);
+    }
+
+    #[test]
+    fn stores_raise_their_events_and_replay_as_received() {
+        let mut k = Kit::new();
+        k.r("geoadd k 1 1 a 1.5 1.5 b");
+        k.clear();
+        k.expect(&[("georadius k 1 1 200 km store d", ":2\r\n")]);
+        assert_eq!(k.events(), ["georadiusstore"]);
+        assert_eq!(k.aof, ["georadius k 1 1 200 km store d"]);
+        k.expect(&[(
+            "geosearchstore d k fromlonlat 1 1 byradius 1 km storedist",
+            ":1\r\n",
+        )]);
+        assert_eq!(k.events(), ["geosearchstore"]);
+        k.expect(&[("zscore d a", "$22\r\n6.0521617125866494e-05\r\n")]);
+        // No match: the destination goes.
+        k.expect(&[("georadius k 50 50 1 m store d", ":0\r\n")]);
+        assert_eq!(k.events(), ["del"]);
+        assert!(!k.exists("d"));
+        // Read-only forms change nothing.
+        k.clear();
+        k.r("georadius_ro k 1 1 200 km");
+        k.r("geosearch k frommember a bybox 10 10 km");
+        assert!(k.aof.is_empty());
+    }
 
     #[test]
     fn partial_sort_orders_the_wanted_ranks() {

@@ -22,7 +22,8 @@
 //!     .group(Group::List)                            // COMMAND DOCS group, ACL categories
 //! ```
 //!
-//! plus `.keys_fn(f)` for keys at variable positions, `.blocks_on(BlockOn::List)` for a
+//! plus `.keys_fn(f)` for keys at variable positions, `.key_specs(&[...])` for key specs
+//! COMMAND INFO cannot derive from the positions, `.blocks_on(BlockOn::List)` for a
 //! blocking command, `.subs(&[...])` for a container (its subcommands' rows name their
 //! docs by full name: `docs::CONFIG_GET`). The `docs` constants (summary, since,
 //! complexity, history, arguments: see `docs`) live in a generated `mod docs` at the end
