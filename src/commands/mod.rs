@@ -22,7 +22,8 @@
 //!     .group(Group::List)                            // COMMAND DOCS group, ACL categories
 //! ```
 //!
-//! plus `.keys_fn(f)` for keys at variable positions, `.blocks_on(BlockOn::List)` for a
+//! plus `.keys_fn(f)` for keys at variable positions, `.key_specs(&[...])` for key specs
+//! COMMAND INFO cannot derive from the positions, `.blocks_on(BlockOn::List)` for a
 //! blocking command, `.subs(&[...])` for a container (its subcommands' rows name their
 //! docs by full name: `docs::CONFIG_GET`). The `docs` constants (summary, since,
 //! complexity, history, arguments: see `docs`) live in a generated `mod docs` at the end
@@ -55,6 +56,7 @@ pub mod args;
 pub mod bitops;
 pub mod connection;
 pub mod docs;
+pub mod geo;
 pub mod hashes;
 pub mod hll;
 pub mod keys;
@@ -189,6 +191,53 @@ pub struct CommandDef {
     pub blocks_on: Option<BlockOn>,
     /// COMMAND DOCS (generated from Redis into the family file's `mod docs`).
     pub docs: &'static Docs,
+    /// Key specs written out, for rows whose specs the key positions do not give (COMMAND
+    /// INFO derives them from the positions when this is empty).
+    pub key_specs: &'static [KeySpecDef],
+}
+
+/// One key spec as COMMAND INFO shows it: flags, where the search begins, and a range of
+/// keys from there (last key relative to the first, step).
+#[derive(Clone, Copy, Debug)]
+pub struct KeySpecDef {
+    pub flags: &'static [&'static str],
+    pub begin: BeginSearch,
+    pub last: i64,
+    pub step: i64,
+}
+
+/// Where a key spec's search begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BeginSearch {
+    /// At this argument.
+    Index(i64),
+    /// After the first occurrence of the keyword, looking from the argument given on.
+    Keyword(&'static str, i64),
+}
+
+impl KeySpecDef {
+    /// One key at argument `i`.
+    pub const fn index(flags: &'static [&'static str], i: i64) -> KeySpecDef {
+        KeySpecDef {
+            flags,
+            begin: BeginSearch::Index(i),
+            last: 0,
+            step: 1,
+        }
+    }
+    /// One key after `word`, searched from argument `from` on.
+    pub const fn keyword(
+        flags: &'static [&'static str],
+        word: &'static str,
+        from: i64,
+    ) -> KeySpecDef {
+        KeySpecDef {
+            flags,
+            begin: BeginSearch::Keyword(word, from),
+            last: 0,
+            step: 1,
+        }
+    }
 }
 
 /// Redis's documentation groups (COMMAND DOCS `group`).
@@ -273,6 +322,7 @@ pub const fn cmd(name: &'static str, arity: i32, flags: u32, handler: Handler) -
         keys_fn: None,
         blocks_on: None,
         docs: &Docs::NONE,
+        key_specs: &[],
     }
 }
 
@@ -298,6 +348,11 @@ impl CommandDef {
     /// Its COMMAND DOCS entry.
     pub const fn docs(mut self, d: &'static Docs) -> Self {
         self.docs = d;
+        self
+    }
+    /// Key specs written out (see `KeySpecDef`).
+    pub const fn key_specs(mut self, specs: &'static [KeySpecDef]) -> Self {
+        self.key_specs = specs;
         self
     }
     /// A blocking command: the value type it waits for.
@@ -365,6 +420,7 @@ pub const FAMILIES: &[&[CommandDef]] = &[
     lists::COMMANDS,
     sets::COMMANDS,
     zsets::COMMANDS,
+    geo::COMMANDS,
     persistence::COMMANDS,
     scripting::COMMANDS,
 ];
@@ -377,7 +433,7 @@ pub const FAMILIES: &[&[CommandDef]] = &[
 pub struct Table {
     /// Slot -> (name key, row number); row 0 marks an empty slot. A power of two, at most
     /// a quarter full.
-    slots: Box<[([u64; 2], u16)]>,
+    slots: Box<[([u64; 3], u16)]>,
     /// Row number -> row; row 0 is unused, so that `id` 0 means "not from the table".
     rows: Vec<Row>,
     /// Every top-level command, in family order.
@@ -393,17 +449,16 @@ struct Row {
 
 pub static TABLE: LazyLock<Table> = LazyLock::new(Table::build);
 
-/// A command name of at most 16 bytes, lower-cased and zero-padded into two words: the
-/// lookup key. Longer names match no command (the longest is under 16 bytes).
+/// A command name of at most 24 bytes, lower-cased and zero-padded into three words: the
+/// lookup key. Longer names match no command (the longest, GEORADIUSBYMEMBER_RO, has 20).
 #[inline]
-fn name_key(name: &[u8]) -> Option<[u64; 2]> {
-    let mut buf = [[0u8; 8]; 2];
-    // None for a name longer than 16 bytes.
+fn name_key(name: &[u8]) -> Option<[u64; 3]> {
+    let mut buf = [[0u8; 8]; 3];
+    // None for a name longer than 24 bytes.
     buf.as_flattened_mut()
         .get_mut(..name.len())?
         .copy_from_slice(name);
-    let [lo, hi] = buf.map(u64::from_le_bytes);
-    Some([ascii_lower8(lo), ascii_lower8(hi)])
+    Some(buf.map(|w| ascii_lower8(u64::from_le_bytes(w))))
 }
 
 /// ASCII lower case of eight bytes at once: bit 5 is set on exactly the bytes in 'A'..='Z'.
@@ -419,8 +474,9 @@ fn ascii_lower8(x: u64) -> u64 {
 }
 
 #[inline]
-fn key_slot(k: &[u64; 2], mask: usize) -> usize {
-    let h = (k[0] ^ k[1].rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+fn key_slot(k: &[u64; 3], mask: usize) -> usize {
+    let h =
+        (k[0] ^ k[1].rotate_left(29) ^ k[2].rotate_left(47)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (h >> 40) as usize & mask
 }
 
@@ -478,9 +534,9 @@ impl Table {
             .skip(1)
             .all(|(i, r)| r.def.id as usize == i));
         let size = (all.len() * 4).next_power_of_two();
-        let mut slots = vec![([0u64; 2], 0u16); size].into_boxed_slice();
+        let mut slots = vec![([0u64; 3], 0u16); size].into_boxed_slice();
         for c in &all {
-            let key = name_key(c.name.as_bytes()).expect("command names fit 16 bytes");
+            let key = name_key(c.name.as_bytes()).expect("command names fit 24 bytes");
             let mut i = key_slot(&key, size - 1);
             // `& (size - 1)` keeps i within the slots, which outnumber the commands.
             while slots.get(i).is_some_and(|s| s.1 != 0) {

@@ -308,7 +308,7 @@ fn sort_items(v: &mut [(Sds, f64)]) {
 
 /// Stores a computed result (sorted) at `dst`, or deletes `dst` when it is empty, and
 /// replies with the result's size (the tail of ZRANGESTORE and Z*STORE).
-fn store_result(ctx: &mut Ctx, dst: &[u8], items: Vec<(Sds, f64)>, event: &'static str) {
+pub(crate) fn store_result(ctx: &mut Ctx, dst: &[u8], items: Vec<(Sds, f64)>, event: &'static str) {
     let n = items.len();
     if n == 0 {
         ctx.reply.int(0);
@@ -643,7 +643,7 @@ enum AddFlag {
 }
 
 /// ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
-fn zadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
+pub(crate) fn zadd(ctx: &mut Ctx, a: &Args) -> CmdResult {
     const FLAGS: &[(&str, AddFlag)] = &[
         ("nx", AddFlag::Nx),
         ("xx", AddFlag::Xx),

@@ -26,6 +26,7 @@ pub mod bytes;
 pub mod dict;
 pub mod evict;
 pub mod expire;
+pub mod geohash;
 pub mod hash;
 pub mod list;
 pub mod set;

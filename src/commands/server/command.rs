@@ -10,7 +10,7 @@
 
 use super::{full_name, help_reply};
 use crate::commands::docs::{Arg, ArgType};
-use crate::commands::{flags, Args, CommandDef, Ctx, Group, OwnedArgs, Table, TABLE};
+use crate::commands::{flags, Args, BeginSearch, CommandDef, Ctx, Group, OwnedArgs, Table, TABLE};
 use crate::error::{CmdResult, Error};
 use crate::resp::reply::Reply;
 use crate::util::glob::glob_match;
@@ -88,6 +88,9 @@ struct KeySpec {
     /// A script's keys: the key count at this index, the keys after it (a "keynum"
     /// spec), with Redis's note.
     keynum: Option<(i64, Option<&'static str>)>,
+    /// A "keyword" begin search (the keyword, where the search starts) instead of the
+    /// index of `range`.
+    keyword: Option<(&'static str, i64)>,
 }
 
 fn key_flags(c: &CommandDef) -> &'static [&'static str] {
@@ -102,6 +105,26 @@ fn key_flags(c: &CommandDef) -> &'static [&'static str] {
 }
 
 fn key_specs(c: &CommandDef) -> Vec<KeySpec> {
+    if !c.key_specs.is_empty() {
+        return c
+            .key_specs
+            .iter()
+            .map(|k| match k.begin {
+                BeginSearch::Index(i) => KeySpec {
+                    flags: k.flags,
+                    range: Some((i, k.last, k.step)),
+                    keynum: None,
+                    keyword: None,
+                },
+                BeginSearch::Keyword(word, from) => KeySpec {
+                    flags: k.flags,
+                    range: Some((0, k.last, k.step)),
+                    keynum: None,
+                    keyword: Some((word, from)),
+                },
+            })
+            .collect();
+    }
     let mut out = Vec::new();
     if c.first_key > 0 {
         let first = c.first_key as i64;
@@ -114,6 +137,7 @@ fn key_specs(c: &CommandDef) -> Vec<KeySpec> {
             flags: key_flags(c),
             range: Some((first, last, c.key_step.max(1) as i64)),
             keynum: None,
+            keyword: None,
         });
     }
     if c.is(flags::SCRIPT_FLAGS) {
@@ -127,12 +151,14 @@ fn key_specs(c: &CommandDef) -> Vec<KeySpec> {
             range: None,
             // Redis's EVALSHA rows carry no note.
             keynum: Some((2, (!c.name.starts_with("evalsha")).then_some(note))),
+            keyword: None,
         });
     } else if c.keys_fn.is_some() {
         out.push(KeySpec {
             flags: key_flags(c),
             range: None,
             keynum: None,
+            keyword: None,
         });
     }
     out
@@ -195,8 +221,19 @@ fn reply_key_spec(r: &mut Reply, ks: &KeySpec) {
         r.simple(f);
     }
     r.bulk(b"begin_search");
-    match ks.range {
-        Some((first, _, _)) => {
+    match (ks.range, ks.keyword) {
+        (Some(_), Some((word, from))) => {
+            r.map(2);
+            r.bulk(b"type");
+            r.bulk(b"keyword");
+            r.bulk(b"spec");
+            r.map(2);
+            r.bulk(b"keyword");
+            r.bulk(word.as_bytes());
+            r.bulk(b"startfrom");
+            r.int(from);
+        }
+        (Some((first, _, _)), None) => {
             r.map(2);
             r.bulk(b"type");
             r.bulk(b"index");
@@ -205,7 +242,7 @@ fn reply_key_spec(r: &mut Reply, ks: &KeySpec) {
             r.bulk(b"index");
             r.int(first);
         }
-        None => {
+        (None, _) => {
             r.map(2);
             r.bulk(b"type");
             r.bulk(b"unknown");
