@@ -577,7 +577,7 @@ fn geo_search(ctx: &mut Ctx, a: &Args, kind: Kind) -> CmdResult {
     let (Some(z), Some((lon, lat)), Some((extent, conversion))) = (z, center, extent) else {
         // No source key.
         match o.store {
-            Some(dst) => super::zsets::store_result(ctx, dst, Vec::new(), "del"),
+            Some(dst) => super::zsets::store_result(ctx, dst, Vec::new(), "del", true),
             None => ctx.reply.array(0),
         }
         return Ok(());
@@ -636,7 +636,7 @@ fn geo_search(ctx: &mut Ctx, a: &Args, kind: Kind) -> CmdResult {
     } else {
         "georadiusstore"
     };
-    super::zsets::store_result(ctx, &dst, items, event);
+    super::zsets::store_result(ctx, &dst, items, event, true);
     Ok(())
 }
 

@@ -307,8 +307,15 @@ fn sort_items(v: &mut [(Sds, f64)]) {
 }
 
 /// Stores a computed result (sorted) at `dst`, or deletes `dst` when it is empty, and
-/// replies with the result's size (the tail of ZRANGESTORE and Z*STORE).
-pub(crate) fn store_result(ctx: &mut Ctx, dst: &[u8], items: Vec<(Sds, f64)>, event: &'static str) {
+/// replies with the result's size (the tail of ZRANGESTORE and Z*STORE, which count one
+/// change, and of the GEO stores, which count one per member stored: `per_member`).
+pub(crate) fn store_result(
+    ctx: &mut Ctx,
+    dst: &[u8],
+    items: Vec<(Sds, f64)>,
+    event: &'static str,
+    per_member: bool,
+) {
     let n = items.len();
     if n == 0 {
         ctx.reply.int(0);
@@ -323,7 +330,8 @@ pub(crate) fn store_result(ctx: &mut Ctx, dst: &[u8], items: Vec<(Sds, f64)>, ev
     // Store::set raises "new" when the key did not exist.
     ctx.store.set(dst, Value::ZSet(Box::new(z)), false);
     ctx.reply.int(n as i64);
-    ctx.store.modified(dst, notify::ZSET, event);
+    let changes = if per_member { n as u64 } else { 1 };
+    ctx.store.modified_by(dst, notify::ZSET, event, changes);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -962,7 +970,7 @@ fn zrange_generic(
             if rev {
                 owned.reverse();
             }
-            store_result(ctx, dst, owned, "zrangestore");
+            store_result(ctx, dst, owned, "zrangestore", false);
         }
     }
     Ok(())
@@ -1648,7 +1656,7 @@ fn set_op(
                 SetOp::Inter => "zinterstore",
                 SetOp::Diff => "zdiffstore",
             };
-            store_result(ctx, dst, result, event);
+            store_result(ctx, dst, result, event, false);
         }
         None => {
             let n = result.len();
