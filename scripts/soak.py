@@ -250,7 +250,12 @@ def main():
     finally:
         stop.set()
         bench.send_signal(signal.SIGINT)
-        bench.wait()
+        try:
+            bench.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            # redis-benchmark -l does not always stop on SIGINT.
+            bench.kill()
+            bench.wait()
     alive = srv.poll() is None
     counter = probe.counter
     dbsize = admin.call("DBSIZE") if alive else None
