@@ -139,3 +139,24 @@ fn loadaof_without_an_aof_exits_as_redis_does() {
         .log()
         .contains("DEBUG LOADAOF: there is no append only file to load. Exiting..."));
 }
+
+/// Inside EXEC, LOADAOF writes what came before the transaction and loads it; the
+/// transaction reaches the file whole when it ends (as in Redis, where the keys written
+/// before LOADAOF in the same EXEC are gone until the file is loaded again).
+#[test]
+fn loadaof_inside_multi_keeps_the_transaction_whole() {
+    let s = Server::with_args(&["--appendonly", "yes", DEBUG_ON[0], DEBUG_ON[1]]);
+    let mut c = s.connect();
+    assert_eq!(c.call_str(&["SET", "x", "1"]), "+OK\r\n");
+    assert_eq!(c.call_str(&["MULTI"]), "+OK\r\n");
+    assert_eq!(c.call_str(&["SET", "a", "1"]), "+QUEUED\r\n");
+    assert_eq!(c.call_str(&["DEBUG", "LOADAOF"]), "+QUEUED\r\n");
+    assert_eq!(c.call_str(&["SET", "b", "2"]), "+QUEUED\r\n");
+    assert_eq!(c.call_str(&["EXEC"]), "*3\r\n+OK\r\n+OK\r\n+OK\r\n");
+    assert_eq!(c.call_str(&["EXISTS", "x", "a", "b"]), ":2\r\n");
+    assert_eq!(c.call_str(&["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(c.call_str(&["EXISTS", "x", "a", "b"]), ":3\r\n");
+    let s = s.restart();
+    let mut c = s.connect();
+    assert_eq!(c.call_str(&["EXISTS", "x", "a", "b"]), ":3\r\n");
+}

@@ -144,7 +144,11 @@ impl Core {
     ) -> Result<Reloaded, crate::persistence::AofError> {
         use crate::persistence::{self, load::Loader, AofState};
         if self.aof.state == AofState::On {
+            // Inside EXEC, the transaction's part waits for its end, as in Redis (which
+            // propagates a transaction when it ends).
+            let held = self.aof.hold_exec();
             persistence::flush(&mut self.aof, &self.config, true);
+            self.aof.put_back_exec(held);
         }
         store.flush(None);
         let loader = Loader::open_for_reload(&mut self.aof, &self.config);
