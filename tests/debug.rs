@@ -160,3 +160,21 @@ fn loadaof_inside_multi_keeps_the_transaction_whole() {
     let mut c = s.connect();
     assert_eq!(c.call_str(&["EXISTS", "x", "a", "b"]), ":3\r\n");
 }
+
+/// MONITOR does not show the commands DEBUG LOADAOF replays (nor DEBUG itself).
+#[test]
+fn loadaof_is_not_shown_on_monitor() {
+    let s = Server::with_args(&["--appendonly", "yes", DEBUG_ON[0], DEBUG_ON[1]]);
+    let mut c = s.connect();
+    assert_eq!(c.call_str(&["SET", "k", "v"]), "+OK\r\n");
+    let mut m = s.connect();
+    assert_eq!(m.call_str(&["MONITOR"]), "+OK\r\n");
+    assert_eq!(c.call_str(&["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(c.call_str(&["PING"]), "+PONG\r\n");
+    let line = m.read_reply();
+    assert!(
+        String::from_utf8_lossy(&line).ends_with("\"PING\"\r\n"),
+        "{}",
+        String::from_utf8_lossy(&line)
+    );
+}
