@@ -346,6 +346,9 @@ fn normalize(reply: &[u8], m: &Markers) -> Vec<u8> {
 // Running
 // ---------------------------------------------------------------------------------------
 
+/// Both servers of the corpus run with DEBUG enabled (DEBUG DIGEST, PROTOCOL...).
+const DEBUG_ON: &[&str] = &["--enable-debug-command", "yes"];
+
 /// The server under test: ferrokv normally, a second redis-server in self-test mode.
 enum Subject {
     Ferrokv(Server),
@@ -355,9 +358,9 @@ enum Subject {
 impl Subject {
     fn start(selftest: bool) -> Subject {
         if selftest {
-            Subject::Redis(RedisRef::start().expect("redis-server for the self-test"))
+            Subject::Redis(RedisRef::with_args(DEBUG_ON).expect("redis-server for the self-test"))
         } else {
-            Subject::Ferrokv(Server::with_args(&["--save", ""]))
+            Subject::Ferrokv(Server::with_args(&["--save", "", DEBUG_ON[0], DEBUG_ON[1]]))
         }
     }
     fn name(&self) -> &'static str {
@@ -770,7 +773,7 @@ fn normalize_markers() {
 #[test]
 fn corpus_matches_redis() {
     let selftest = std::env::var("FERROKV_CORPUS_SELFTEST").is_ok_and(|v| v == "1");
-    let Some(mut reference) = RedisRef::with_args_or_skip("corpus_matches_redis", &[]) else {
+    let Some(mut reference) = RedisRef::with_args_or_skip("corpus_matches_redis", DEBUG_ON) else {
         return;
     };
     let mut subject = Subject::start(selftest);
@@ -828,7 +831,7 @@ fn corpus_matches_redis() {
                     // The case stopped early or went its own way: state it set outside
                     // the keyspace (CONFIG SET...) may not have been restored. Start over.
                     subject = Subject::start(selftest);
-                    reference = RedisRef::start().expect("redis-server restart");
+                    reference = RedisRef::with_args(DEBUG_ON).expect("redis-server restart");
                 }
                 if let Some(cmd) = run.unimplemented {
                     if case.pending.is_some() {

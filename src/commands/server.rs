@@ -12,6 +12,7 @@ mod admin;
 mod client;
 mod command;
 mod config;
+mod debug;
 pub mod info;
 pub mod latency;
 
@@ -183,7 +184,7 @@ pub const COMMANDS: &[CommandDef] = &[
         .group(Group::Server),
     container("slowlog", Group::Server, SLOWLOG_SUBS).docs(&docs::SLOWLOG),
     container("latency", Group::Server, LATENCY_SUBS).docs(&docs::LATENCY),
-    cmd("debug", -2, ADM, admin::debug)
+    cmd("debug", -2, ADM, debug::debug)
         .docs(&docs::DEBUG)
         .group(Group::Server),
     container("memory", Group::Server, MEMORY_SUBS).docs(&docs::MEMORY),

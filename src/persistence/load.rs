@@ -180,6 +180,26 @@ impl Loader {
             return Ok(None);
         }
         upgrade_old_style(config, &dir, &mut m)?;
+        Loader::from_manifest(aof, config, dir, m)
+    }
+
+    /// DEBUG LOADAOF: like `open`, but reads whatever the manifest on disk names, with the
+    /// AOF on or off (as Redis does), and without upgrading an old-style file. `Ok(None)`
+    /// with an empty `aof.manifest`: there is no AOF; otherwise its files are all empty.
+    pub fn open_for_reload(aof: &mut AofFeed, config: &Config) -> Result<Option<Loader>, AofError> {
+        let dir = super::aof_dir(config);
+        let m = Manifest::load(&dir, &config.appendfilename)?.unwrap_or_default();
+        aof.dir = dir.clone();
+        aof.filename = config.appendfilename.clone();
+        Loader::from_manifest(aof, config, dir, m)
+    }
+
+    fn from_manifest(
+        aof: &mut AofFeed,
+        config: &Config,
+        dir: PathBuf,
+        m: Manifest,
+    ) -> Result<Option<Loader>, AofError> {
         if m.is_empty() {
             aof.manifest = m;
             return Ok(None);

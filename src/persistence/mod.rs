@@ -82,6 +82,8 @@ pub struct AofFeed {
     /// Inside EXEC: the first command fed opens a MULTI.
     in_exec: bool,
     multi_written: bool,
+    /// Where the running EXEC's part of `buf` starts.
+    exec_mark: usize,
     /// Nothing is fed while set (a script's `redis.set_repl(redis.REPL_NONE)`).
     pub muted: bool,
     /// `#TS:` annotations (aof-timestamp-enabled): the last second written.
@@ -140,6 +142,25 @@ impl AofFeed {
     pub fn begin_exec(&mut self) {
         self.in_exec = true;
         self.multi_written = false;
+        self.exec_mark = self.buf.len();
+    }
+
+    /// Takes out of `buf` what the running EXEC fed so far (nothing outside EXEC), so a
+    /// write in the middle of it (DEBUG LOADAOF inside a transaction) leaves no MULTI
+    /// without its EXEC in the file. `put_back_exec` returns it.
+    pub fn hold_exec(&mut self) -> Vec<u8> {
+        if !self.in_exec {
+            return Vec::new();
+        }
+        self.buf.split_off(self.exec_mark.min(self.buf.len()))
+    }
+
+    /// See `hold_exec`.
+    pub fn put_back_exec(&mut self, held: Vec<u8>) {
+        if self.in_exec {
+            self.exec_mark = self.buf.len();
+            self.buf.extend_from_slice(&held);
+        }
     }
 
     /// Drops what was fed from `mark` on and ends a transaction without its EXEC (a

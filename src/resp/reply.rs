@@ -182,6 +182,25 @@ impl<'a> Reply<'a> {
         }
     }
 
+    /// A big number given as its decimal digits (RESP2: bulk string).
+    pub fn bignum(&mut self, digits: &str) {
+        if self.resp3 {
+            self.buf.push(b'(');
+            self.buf.extend_from_slice(digits.as_bytes());
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(digits.as_bytes());
+        }
+    }
+
+    /// An attribute of `n` pairs, placed before the reply it describes. RESP2 has no
+    /// attributes: nothing is written and the caller omits the pairs too.
+    pub fn attribute(&mut self, n: usize) {
+        if self.resp3 {
+            self.header(b'|', n as i64);
+        }
+    }
+
     /// An array of bulk strings.
     pub fn bulks<'b, I>(&mut self, items: I)
     where

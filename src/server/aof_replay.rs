@@ -123,3 +123,63 @@ impl Replay for AofReplay<'_> {
         self.session.client.multi.take().is_some()
     }
 }
+
+/// What DEBUG LOADAOF found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reloaded {
+    /// The files were loaded (or all of them were empty).
+    Loaded,
+    /// There is no AOF (no manifest, or one naming no file).
+    NoAof,
+}
+
+impl Core {
+    /// DEBUG LOADAOF (Redis's debugCommand "loadaof"): writes what is buffered for the
+    /// AOF, empties every database and loads the files back, in one go, through the same
+    /// `Loader` and `AofReplay` as at start-up. The load changes nothing that counts as a
+    /// write (the dirty counter starts again from zero).
+    pub fn debug_loadaof(
+        &mut self,
+        store: &mut Store,
+    ) -> Result<Reloaded, crate::persistence::AofError> {
+        use crate::persistence::{self, load::Loader, AofState};
+        if self.aof.state == AofState::On {
+            // Inside EXEC, the transaction's part waits for its end, as in Redis (which
+            // propagates a transaction when it ends).
+            let held = self.aof.hold_exec();
+            persistence::flush(&mut self.aof, &self.config, true);
+            self.aof.put_back_exec(held);
+        }
+        store.flush(None);
+        let loader = Loader::open_for_reload(&mut self.aof, &self.config);
+        persistence::delete_history_files(&mut self.aof, &self.config, true);
+        let Some(mut loader) = loader? else {
+            store.reset_dirty();
+            return Ok(if self.aof.manifest.is_empty() {
+                Reloaded::NoAof
+            } else {
+                Reloaded::Loaded
+            });
+        };
+        let mut session = ReplaySession::default();
+        let was_loading = std::mem::replace(&mut store.loading, true);
+        let saved_db = store.cur;
+        let r = loop {
+            let mut replay = AofReplay {
+                core: self,
+                session: &mut session,
+            };
+            match loader.step(store, &mut replay, u64::MAX) {
+                Ok(true) => {
+                    loader.finish(store, &mut replay);
+                    break Ok(Reloaded::Loaded);
+                }
+                Ok(false) => {}
+                Err(e) => break Err(e),
+            }
+        };
+        store.loading = was_loading;
+        store.cur = saved_db;
+        r
+    }
+}

@@ -532,7 +532,8 @@ pub fn call(
     args: Args,
     cmd: &'static CommandDef,
 ) {
-    if !core.monitors.is_empty() && !cmd.is(flags::SKIP_MONITOR | flags::ADMIN) {
+    // Commands replayed from the AOF are not shown (DEBUG LOADAOF), as in Redis.
+    if !core.monitors.is_empty() && !store.loading && !cmd.is(flags::SKIP_MONITOR | flags::ADMIN) {
         core.feed_monitors(client, &args);
     }
     let saved_db = store.cur;

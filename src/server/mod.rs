@@ -44,6 +44,6 @@ mod while_blocked;
 pub use entry::main_entry;
 pub use event_loop::Server;
 pub use io::Frame;
-pub use state::{random_hex, Busy, Core, Pause, Shutdown};
+pub use state::{random_hex, Busy, Core, DebugSwitches, Pause, Shutdown};
 pub use stats::{CmdStat, CmdStats, SlowEntry, Stats};
 pub use while_blocked::{enter_blocked, process_events_while_blocked};

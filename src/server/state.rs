@@ -29,7 +29,10 @@
 //!   (EXEC), `bgrewriteaof`, `last_save`;
 //! - the process: `request_shutdown`, `shutdown_requested`, `set_busy` and `busy` (a
 //!   script past busy-reply-threshold), `set_active_expire`, `active_expire_enabled`,
-//!   `run_id`, `port`, `started`, `executable`.
+//!   `run_id`, `port`, `started`, `executable`;
+//! - replication ids: `replid`, `change_replid` (DEBUG CHANGE-REPL-ID);
+//! - DEBUG's switches: `debug_switches`, `debug_switches_mut`; DEBUG LOADAOF:
+//!   `debug_loadaof` (`aof_replay.rs`).
 //!
 //! Handlers of the data families read only `Ctx::config` and `Ctx::propagates`. Unit
 //! tests set the configuration and the AOF switch with `config_mut` and
@@ -60,6 +63,25 @@ pub struct Shutdown {
 pub struct Pause {
     pub end: Instant,
     pub all: bool,
+}
+
+/// Settings only DEBUG changes (Redis keeps them as server globals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DebugSwitches {
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE and RDB loading skip the checksum.
+    pub skip_checksum_validation: bool,
+    /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements of this size or more go in
+    /// nodes of their own (Redis's plain nodes; default 1GB).
+    pub quicklist_packed_threshold: u64,
+}
+
+impl Default for DebugSwitches {
+    fn default() -> DebugSwitches {
+        DebugSwitches {
+            skip_checksum_validation: false,
+            quicklist_packed_threshold: 1 << 30,
+        }
+    }
 }
 
 /// The server state other than the keyspace.
@@ -102,6 +124,10 @@ pub struct Core {
     pub(super) diag: crate::commands::server::Diagnostics,
     /// The cron expires keys nobody reads (DEBUG SET-ACTIVE-EXPIRE turns it off).
     pub(super) active_expire_enabled: bool,
+    /// The replication id INFO reports (random; DEBUG CHANGE-REPL-ID draws a new one).
+    pub(super) replid: String,
+    /// Settings only DEBUG changes.
+    pub(super) debug_switches: DebugSwitches,
     /// Clock readings taken once per loop iteration.
     pub(super) loop_now: Instant,
     pub(super) anchor: crate::util::clock::Anchor,
@@ -244,6 +270,8 @@ impl Core {
                 .unwrap_or_default(),
             diag: Default::default(),
             active_expire_enabled: true,
+            replid: random_hex(40),
+            debug_switches: DebugSwitches::default(),
             evict: Default::default(),
             scripting: Default::default(),
             io: super::event_loop::Io::detached(),
@@ -646,6 +674,26 @@ impl Core {
     /// See `set_active_expire`.
     pub fn active_expire_enabled(&self) -> bool {
         self.active_expire_enabled
+    }
+
+    /// The replication id (INFO master_replid).
+    pub fn replid(&self) -> &str {
+        &self.replid
+    }
+
+    /// DEBUG CHANGE-REPL-ID: a new random replication id.
+    pub fn change_replid(&mut self) {
+        self.replid = random_hex(40);
+    }
+
+    /// Settings only DEBUG changes.
+    pub fn debug_switches(&self) -> &DebugSwitches {
+        &self.debug_switches
+    }
+
+    /// See `debug_switches`.
+    pub fn debug_switches_mut(&mut self) -> &mut DebugSwitches {
+        &mut self.debug_switches
     }
 
     /// This run's random id (INFO run_id).

@@ -1,7 +1,6 @@
-//! TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, DEBUG and MEMORY.
+//! TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG and MEMORY (DEBUG is in `debug`).
 //!
-//! DEBUG is refused unless `enable-debug-command` allows it (`yes`, or `local` for
-//! loopback clients). MEMORY USAGE estimates a key's footprint the way Redis counts it:
+//! MEMORY USAGE estimates a key's footprint the way Redis counts it:
 //! the value's allocation, the key string, and the table entry, with allocations rounded
 //! up to jemalloc's size classes.
 
@@ -252,7 +251,7 @@ pub fn memory_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 
 /// The RDB length of a string: as an integer when it is one that fits 32 bits, else
 /// its length prefix and bytes (without compression).
-fn serialized_string_len(s: &[u8]) -> usize {
+pub(super) fn serialized_string_len(s: &[u8]) -> usize {
     if s.len() <= 11 {
         if let Some(n) = parse_i64(s) {
             if (-128..=127).contains(&n) {
@@ -270,112 +269,6 @@ fn serialized_string_len(s: &[u8]) -> usize {
         _ => 5,
     };
     prefix + s.len()
-}
-
-/// Whether DEBUG may run for this client under `enable-debug-command`.
-fn debug_allowed(ctx: &Ctx) -> bool {
-    match ctx.config().enable_debug_command.as_str() {
-        "yes" => true,
-        "local" => ctx
-            .client
-            .addr
-            .parse::<std::net::SocketAddr>()
-            .is_ok_and(|a| a.ip().is_loopback()),
-        _ => false,
-    }
-}
-
-/// A number the way C's strtod/atoi read it: the longest valid prefix, else 0.
-fn lenient_f64(b: &[u8]) -> f64 {
-    let b = b.get(..64).unwrap_or(b);
-    let s = std::str::from_utf8(b).unwrap_or("").trim_start();
-    // `get` is None off a char boundary.
-    (1..=s.len())
-        .rev()
-        .find_map(|i| s.get(..i)?.parse::<f64>().ok())
-        .unwrap_or(0.0)
-}
-
-/// DEBUG OBJECT key: Redis's one-line description of a value.
-fn debug_object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
-    let now = ctx.store.now;
-    let access = ctx.store.access;
-    let Some((v, lru)) = ctx.store.lookup_quiet(key) else {
-        return Err(Error::NoSuchKey);
-    };
-    let idle = access.idle_ms(lru, now) / 1000;
-    let enc = v.encoding_with(lru);
-    let (refcount, serialized) = match &*v {
-        Value::Str(s) => {
-            let shared = enc == "int" && parse_i64(s).is_some_and(|n| (0..10000).contains(&n));
-            (if shared { i32::MAX } else { 1 }, serialized_string_len(s))
-        }
-        Value::Hash(h) => (1, 1 + h.len() * 2),
-        Value::List(l) => (1, 1 + l.len()),
-        Value::Set(s) => (1, 1 + s.len()),
-        Value::ZSet(z) => (1, 1 + z.len() * 2),
-    };
-    let line = format!(
-        "Value at:{:p} refcount:{refcount} encoding:{enc} serializedlength:{serialized} lru:{} lru_seconds_idle:{idle}",
-        v as *const Value,
-        lru & 0x00ff_ffff
-    );
-    ctx.reply.simple(&line);
-    Ok(())
-}
-
-/// DEBUG <subcommand> [arg ...]: OBJECT, SLEEP, SET-ACTIVE-EXPIRE, LOG, ERROR, HELP.
-pub fn debug(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    if !debug_allowed(ctx) {
-        return Err(Error::msg(
-            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
-        ));
-    }
-    let sub = a.get(1);
-    let n = a.len();
-    if a.is(1, "help") && n == 2 {
-        help_reply(
-            ctx,
-            "DEBUG",
-            &[
-                "ERROR <string>",
-                "    Return a Redis protocol error with <string> as message. Useful for clients",
-                "    unit tests to simulate Redis errors.",
-                "LOG <message>",
-                "    Write <message> to the server log.",
-                "OBJECT <key>",
-                "    Show low level info about `key` and associated value.",
-                "SET-ACTIVE-EXPIRE <0|1>",
-                "    Setting it to 0 disables expiring keys in background when they are not",
-                "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-                "    default.",
-                "SLEEP <seconds>",
-                "    Stop the server for <seconds>. Decimals allowed.",
-            ],
-        );
-        Ok(())
-    } else if a.is(1, "object") && n == 3 {
-        debug_object(ctx, a.get(2))
-    } else if a.is(1, "sleep") && n == 3 {
-        let secs = lenient_f64(a.get(2));
-        if secs > 0.0 && secs.is_finite() {
-            std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(1e9)));
-        }
-        ctx.reply.ok();
-        Ok(())
-    } else if a.is(1, "set-active-expire") && n == 3 {
-        ctx.srv.set_active_expire(lenient_f64(a.get(2)) as i64 != 0);
-        ctx.reply.ok();
-        Ok(())
-    } else if a.is(1, "log") && n == 3 {
-        log::warn!("DEBUG LOG: {}", String::from_utf8_lossy(a.get(2)));
-        ctx.reply.ok();
-        Ok(())
-    } else if a.is(1, "error") && n == 3 {
-        Err(Error::msg(String::from_utf8_lossy(a.get(2)).into_owned()))
-    } else {
-        Err(subcommand_syntax_error(sub, "DEBUG"))
-    }
 }
 
 #[cfg(test)]
@@ -423,43 +316,6 @@ mod tests {
             "-ERR syntax error\r\n"
         );
         assert_eq!(e.run(&["memory", "usage", "a", "samples", "0"]), ":48\r\n");
-    }
-
-    #[test]
-    fn debug_gate_and_subcommands() {
-        let mut e = Env::new();
-        assert!(e.run(&["debug", "help"]).starts_with("-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\""));
-        e.core.config_mut().enable_debug_command = "local".into();
-        assert!(e.run(&["debug", "help"]).starts_with("*"));
-        e.client.addr = "10.0.0.1:5000".into();
-        assert!(e
-            .run(&["debug", "help"])
-            .starts_with("-ERR DEBUG command not allowed"));
-        e.core.config_mut().enable_debug_command = "yes".into();
-        assert_eq!(
-            e.run(&["debug", "foo"]),
-            "-ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP.\r\n"
-        );
-        assert_eq!(
-            e.run(&["debug", "sleep"]),
-            "-ERR unknown subcommand or wrong number of arguments for 'sleep'. Try DEBUG HELP.\r\n"
-        );
-        assert_eq!(e.run(&["debug", "sleep", "abc"]), "+OK\r\n");
-        assert_eq!(e.run(&["debug", "sleep", "0.01"]), "+OK\r\n");
-        assert_eq!(e.run(&["debug", "error", "FOO bar"]), "-FOO bar\r\n");
-        assert_eq!(e.run(&["debug", "object", "nokey"]), "-ERR no such key\r\n");
-        put(&mut e, "foo", "bar");
-        let r = e.run(&["debug", "object", "foo"]);
-        assert!(r.starts_with("+Value at:0x"));
-        assert!(r.contains(" refcount:1 encoding:embstr serializedlength:4 lru:"));
-        put(&mut e, "n", "100000");
-        assert!(e
-            .run(&["debug", "object", "n"])
-            .contains("encoding:int serializedlength:5 "));
-        assert_eq!(e.run(&["debug", "set-active-expire", "0"]), "+OK\r\n");
-        assert!(!e.core.active_expire_enabled());
-        assert_eq!(e.run(&["debug", "set-active-expire", "1"]), "+OK\r\n");
-        assert!(e.core.active_expire_enabled());
     }
 
     #[test]

@@ -16,10 +16,6 @@ use crate::error::CmdResult;
 use crate::server::Core;
 use crate::store::Store;
 use std::fmt::Write;
-use std::sync::LazyLock;
-
-/// The replication id INFO reports: random, fixed for the life of the process.
-static REPLID: LazyLock<String> = LazyLock::new(|| crate::server::random_hex(40));
 
 /// Sections in output order; `true` for those in the default set.
 const SECTIONS: &[(&str, bool)] = &[
@@ -413,7 +409,7 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
             field!(s, "role", "master");
             field!(s, "connected_slaves", "0");
             field!(s, "master_failover_state", "no-failover");
-            field!(s, "master_replid", "{}", *REPLID);
+            field!(s, "master_replid", "{}", core.replid());
             field!(s, "master_replid2", "{}", "0".repeat(40));
             field!(s, "master_repl_offset", "0");
             field!(s, "second_repl_offset", "-1");
