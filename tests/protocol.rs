@@ -840,3 +840,44 @@ fn long_mixed_pipeline_in_one_write() {
         assert_bytes_eq(&c.read_reply(), w, &format!("reply {i}"));
     }
 }
+
+/// CLIENT REPLY OFF silences replies, not pushes: Pub/Sub confirmations and messages
+/// still arrive (in RESP2 too, as redis-server 7.0 sends them), and a RESP3 client's
+/// PUBLISH to itself gets the message but not the count.
+#[test]
+fn reply_off_still_delivers_pubsub_pushes() {
+    let srv = Server::start();
+    for resp3 in [false, true] {
+        let mut c = srv.connect();
+        let mut p = srv.connect();
+        if resp3 {
+            c.send_cmd(&["HELLO", "3"]);
+            c.read_reply();
+        }
+        c.send_cmd(&["CLIENT", "REPLY", "OFF"]);
+        c.send_cmd(&["SUBSCRIBE", "ch"]);
+        let head: &[u8] = if resp3 { b">3\r\n" } else { b"*3\r\n" };
+        let mut want = head.to_vec();
+        want.extend_from_slice(b"$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+        assert_eq!(c.read_reply(), want);
+        p.send_cmd(&["PUBLISH", "ch", "hi"]);
+        assert_eq!(p.read_reply(), b":1\r\n");
+        let mut want = head.to_vec();
+        want.extend_from_slice(b"$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+        assert_eq!(c.read_reply(), want);
+        if resp3 {
+            c.send_cmd(&["PUBLISH", "ch", "self"]);
+            c.send_cmd(&["PING"]);
+            assert_eq!(
+                c.read_reply(),
+                b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$4\r\nself\r\n"
+            );
+        }
+        c.send_cmd(&["UNSUBSCRIBE", "ch"]);
+        let mut want = head.to_vec();
+        want.extend_from_slice(b"$11\r\nunsubscribe\r\n$2\r\nch\r\n:0\r\n");
+        assert_eq!(c.read_reply(), want);
+        c.send_cmd(&["CLIENT", "REPLY", "ON"]);
+        assert_eq!(c.read_reply(), b"+OK\r\n");
+    }
+}

@@ -114,6 +114,7 @@ const PUBSUB_SUBS: &[CommandDef] = &[
 
 /// The confirmation each (un)subscription gets: [kind, name, count].
 fn confirm(ctx: &mut Ctx, what: &[u8], name: Option<&[u8]>, count: usize) {
+    ctx.client.reply_is_push = true;
     ctx.reply.push(3);
     ctx.reply.bulk(what);
     match name {

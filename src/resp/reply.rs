@@ -243,6 +243,60 @@ impl<'a> Reply<'a> {
     }
 }
 
+/// The length of the first complete reply in `buf` (aggregates and attributes with all
+/// they hold), or None if `buf` does not start with a complete, well-formed one.
+pub fn frame_len(buf: &[u8]) -> Option<usize> {
+    let mut pos = 0usize;
+    // Replies still to be read: one, plus the elements of the aggregates met on the way.
+    let mut pending: u64 = 1;
+    while pending > 0 {
+        pending -= 1;
+        let rest = buf.get(pos..)?;
+        let nl = rest.windows(2).position(|w| w == b"\r\n")?;
+        let kind = *rest.first()?;
+        let head = rest.get(1..nl)?;
+        pos += nl + 2;
+        let n = || -> Option<i64> { std::str::from_utf8(head).ok()?.parse().ok() };
+        match kind {
+            b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => {}
+            b'$' | b'=' | b'!' => {
+                let len = n()?;
+                if len >= 0 {
+                    pos = pos.checked_add(usize::try_from(len).ok()?.checked_add(2)?)?;
+                    if pos > buf.len() {
+                        return None;
+                    }
+                }
+            }
+            b'*' | b'~' | b'>' => pending = pending.checked_add(n()?.max(0) as u64)?,
+            b'%' => pending = pending.checked_add((n()?.max(0) as u64).checked_mul(2)?)?,
+            // An attribute map, then the reply it is about.
+            b'|' => {
+                pending =
+                    pending.checked_add((n()?.max(0) as u64).checked_mul(2)?.checked_add(1)?)?
+            }
+            _ => return None,
+        }
+    }
+    Some(pos)
+}
+
+/// Drops from `buf[from..]` every reply but the RESP3 pushes (CLIENT REPLY OFF/SKIP
+/// silences a command's replies, not the pushes it caused). Bytes that do not parse are
+/// dropped.
+pub fn keep_pushes(buf: &mut Vec<u8>, from: usize) {
+    let mut read = from;
+    let mut write = from;
+    while let Some(len) = buf.get(read..).and_then(frame_len) {
+        if buf.get(read) == Some(&b'>') {
+            buf.copy_within(read..read + len, write);
+            write += len;
+        }
+        read += len;
+    }
+    buf.truncate(write);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +329,39 @@ mod tests {
         assert_eq!(enc(true, |r| r.set(3)), "~3\r\n");
         assert_eq!(enc(true, |r| r.push(3)), ">3\r\n");
         assert_eq!(enc(false, |r| r.push(3)), "*3\r\n");
+    }
+
+    #[test]
+    fn frames_are_measured_and_pushes_kept() {
+        let frames: &[&[u8]] = &[
+            b"+OK\r\n",
+            b"$3\r\nabc\r\n",
+            b"$-1\r\n",
+            b"*2\r\n:1\r\n*1\r\n$1\r\nx\r\n",
+            b"%1\r\n+k\r\n~2\r\n,1.5\r\n#t\r\n",
+            b"|1\r\n+a\r\n:1\r\n(123\r\n",
+            b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n",
+            b"=6\r\ntxt:hi\r\n",
+            b"*-1\r\n",
+        ];
+        let mut all = Vec::new();
+        for f in frames {
+            assert_eq!(
+                frame_len(f),
+                Some(f.len()),
+                "{}",
+                String::from_utf8_lossy(f)
+            );
+            assert_eq!(frame_len(f.get(..f.len() - 1).unwrap()), None);
+            all.extend_from_slice(f);
+        }
+        let mut buf = b"kept".to_vec();
+        buf.extend_from_slice(&all);
+        keep_pushes(&mut buf, 4);
+        assert_eq!(buf, b"kept>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+        assert_eq!(frame_len(b"$99999999999999999999\r\n"), None);
+        assert_eq!(frame_len(b"*9223372036854775807\r\n"), None);
+        assert_eq!(frame_len(b"?\r\n"), None);
     }
 
     #[test]

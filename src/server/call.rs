@@ -180,9 +180,15 @@ pub fn process_command(
         client.reply_mode = mode;
         return;
     }
-    if silent && client.reply_mode != ReplyMode::On {
-        out.truncate(mark);
+    if silent && client.reply_mode != ReplyMode::On && !client.reply_is_push {
+        // Pushes the command caused (RESP3 messages to itself) are not replies.
+        if client.resp3 {
+            crate::resp::reply::keep_pushes(out, mark);
+        } else {
+            out.truncate(mark);
+        }
     }
+    client.reply_is_push = false;
 }
 
 /// A command refused before running: the error, and a pending transaction is doomed.

@@ -105,6 +105,9 @@ pub struct Client {
     pub block_request: Option<(Vec<Sds>, Option<Duration>)>,
     /// When the output buffer went over the soft limit (client-output-buffer-limit).
     pub obuf_soft_since: Option<Instant>,
+    /// The running command's output is Pub/Sub confirmations, which Redis sends even
+    /// under CLIENT REPLY OFF/SKIP (they are pushes, whatever the protocol).
+    pub reply_is_push: bool,
     /// SCRIPT DEBUG YES|SYNC: its next EVAL runs in a debugging session.
     pub lua_debug: Option<crate::scripting::ldb::Mode>,
 }
@@ -154,6 +157,7 @@ impl Default for Client {
             postponed: false,
             block_request: None,
             obuf_soft_since: None,
+            reply_is_push: false,
             lua_debug: None,
         }
     }
