@@ -10,18 +10,17 @@
 //! (`Server::lp`). `while_blocked.rs` runs one step of the same loop from inside a command.
 
 use super::client::Client;
-use super::listener::bind_listener;
+use super::listener::{listen_to_port, register_all, Bound};
 use super::{busy_poll, evict, Core, Shutdown};
 use crate::config::Config;
 use crate::store::Store;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Registry, Token};
 use std::io;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// Tokens at and above this are listeners and signals, below it connections.
-const LISTENER_BASE: usize = usize::MAX / 2;
+pub(super) const LISTENER_BASE: usize = usize::MAX / 2;
 const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 
 /// The whole server: the keyspace and the rest of the state (the loop's handles are
@@ -73,58 +72,28 @@ impl Server {
     /// Binds the listeners and prepares the loop.
     pub fn new(config: Config) -> io::Result<Server> {
         let poll = Poll::new()?;
-        let mut listeners = Vec::new();
-        let mut port = config.port;
-        for (i, b) in config.bind.iter().enumerate() {
-            let (optional, host) = match b.strip_prefix('-') {
-                Some(h) => (true, h),
-                None => (false, b.as_str()),
-            };
-            let host = match host {
-                "*" => "0.0.0.0",
-                "::*" => "::",
-                h => h,
-            };
-            let addr: SocketAddr = match host.parse::<std::net::IpAddr>() {
-                Ok(ip) => SocketAddr::new(ip, port),
-                Err(_) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("Invalid bind address '{b}'"),
-                    ))
-                }
-            };
-            match bind_listener(addr, config.tcp_backlog) {
-                Ok(mut l) => {
-                    if port == 0 {
-                        port = l.local_addr()?.port();
-                    }
-                    poll.registry().register(
-                        &mut l,
-                        Token(LISTENER_BASE + i),
-                        Interest::READABLE,
-                    )?;
-                    listeners.push(l);
-                }
-                Err(e) if optional => {
-                    log::warn!(
-                        "Warning: Could not create server TCP listening socket {b}:{port}: {e}"
-                    );
-                }
-                Err(e) => {
-                    return Err(io::Error::new(
-                        e.kind(),
-                        format!("Could not create server TCP listening socket {host}:{port}: {e}"),
-                    ))
-                }
-            }
-        }
+        let (bound, warnings) = listen_to_port(&config.bind, config.port, config.tcp_backlog, &[]);
+        warnings.iter().for_each(|w| log::warn!("{w}"));
+        let (bound, port) = bound.map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                format!("Failed listening on port {} (tcp), aborting.", config.port),
+            )
+        })?;
+        let mut listeners: Vec<TcpListener> = bound
+            .into_iter()
+            .filter_map(|b| match b {
+                Bound::New(l) => Some(l),
+                Bound::Kept(_) => None,
+            })
+            .collect();
         if listeners.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::AddrNotAvailable,
-                "Failed listening on port (tcp), aborting.",
+                "Configured to not listen anywhere, exiting.",
             ));
         }
+        register_all(poll.registry(), &mut listeners);
         let mut signals = signal_hook_mio::v1_0::Signals::new([
             signal_hook::consts::SIGTERM,
             signal_hook::consts::SIGINT,

@@ -385,6 +385,12 @@ impl Core {
         self.config.set(pairs)
     }
 
+    /// Puts back a whole configuration saved before a CONFIG SET whose changes could not
+    /// all be applied (the caller undoes what was applied).
+    pub fn restore_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
     /// CONFIG REWRITE: writes the configuration back to its file.
     pub fn rewrite_config(&self) -> Result<(), crate::config::ConfigError> {
         self.config.rewrite()
