@@ -178,7 +178,9 @@ impl Lp<'_> {
             }
             self.before_sleep();
             if let Some(sd) = self.core.shutdown {
-                return self.finish(sd);
+                if let Some(code) = self.finish(sd) {
+                    return code;
+                }
             }
         }
     }
@@ -271,26 +273,65 @@ impl Lp<'_> {
         crate::persistence::open_on_start(self.store, &mut self.core.aof, &self.core.config)
     }
 
+    /// SIGINT and SIGTERM schedule a shutdown with the flags of `shutdown-on-sigint` /
+    /// `shutdown-on-sigterm`, as Redis's signal handler and cron do. A second SIGINT
+    /// while that shutdown is still pending (a busy script, loading) exits at once.
     fn handle_signals(&mut self) {
         let Some(signals) = self.core.io.signals.as_mut() else {
             return;
         };
-        for s in signals.pending() {
-            let name = if s == signal_hook::consts::SIGINT {
-                "SIGINT"
+        let pending: Vec<i32> = signals.pending().collect();
+        for s in pending {
+            let sigint = s == signal_hook::consts::SIGINT;
+            if sigint && self.core.shutdown.is_some_and(|sd| sd.by.is_none()) {
+                log::warn!("You insist... exiting now.");
+                std::process::exit(1);
+            }
+            if self.store.loading {
+                log::warn!("Received shutdown signal during loading, scheduling shutdown.");
+            } else if sigint {
+                log::warn!("Received SIGINT scheduling shutdown...");
             } else {
-                "SIGTERM"
+                log::warn!("Received SIGTERM scheduling shutdown...");
+            }
+            let flags = if sigint {
+                self.core.config.shutdown_on_sigint
+            } else {
+                self.core.config.shutdown_on_sigterm
             };
-            log::warn!("Received {name} scheduling shutdown...");
-            self.core.shutdown = Some(Shutdown {
-                nosave: false,
-                save: false,
-            });
+            self.core.shutdown = Some(Shutdown::from_flags(flags));
         }
     }
 
-    fn finish(&mut self, _sd: Shutdown) -> i32 {
+    /// The orderly shutdown (Redis's prepareForShutdown and finishShutdown). Returns the
+    /// exit status, or None when the shutdown failed and the server goes on: the AOF
+    /// being turned on has not written its first base yet and FORCE was not given (the
+    /// client of SHUTDOWN, if any, hears the error).
+    fn finish(&mut self, sd: Shutdown) -> Option<i32> {
         log::warn!("User requested shutdown...");
+        if self.core.aof.state == crate::persistence::AofState::WaitRewrite
+            && self.core.aof.child.is_some()
+        {
+            if sd.force {
+                log::warn!("Writing initial AOF. Exit anyway.");
+            } else {
+                log::warn!("Writing initial AOF, can't exit.");
+                log::warn!(
+                    "Errors trying to shut down the server. Check the logs for more information."
+                );
+                self.core.shutdown = None;
+                if let Some(by) = sd.by {
+                    if let Some(conn) = self.core.conn_mut(by) {
+                        let resp3 = conn.s.client.resp3;
+                        let e = "ERR Errors trying to SHUTDOWN. Check logs.";
+                        crate::resp::reply::Reply::new(&mut conn.s.wbuf, resp3).error(e);
+                        crate::commands::server::record_error(self.core, e);
+                        self.core.queue_write(by.key);
+                    }
+                }
+                return None;
+            }
+        }
         crate::scripting::ldb::kill_children(&mut self.core.scripting_mut().ldb_children);
         // Write out (and fsync) what the AOF holds before leaving; replies that
         // acknowledge writes go out only if that worked.
@@ -300,7 +341,7 @@ impl Lp<'_> {
             }
         }
         log::warn!("Redis is now ready to exit, bye bye...");
-        0
+        Some(0)
     }
 
     /// Everything that runs `hz` times a second.
