@@ -410,14 +410,16 @@ impl Lp<'_> {
     }
 
     /// Per-client upkeep: output-buffer limits (a soft limit runs out while the client
-    /// sends nothing) and the recent peaks of buffer sizes INFO reports.
+    /// sends nothing), query buffers given back while idle or far larger than the recent
+    /// peak, and the recent peaks of buffer sizes INFO reports.
     fn clients_cron(&mut self) {
         let now = (crate::store::now_ms() / 1000) as u64;
         let mut closing = Vec::new();
         for t in 0..self.core.conns.capacity() {
-            let Some(c) = self.core.conns.get(t).filter(|c| !c.running) else {
+            let Some(c) = self.core.conns.get_mut(t).filter(|c| !c.running) else {
                 continue;
             };
+            resize_query_buffer(&mut c.s);
             let input = c.s.rbuf.capacity();
             let output = super::obuf::output_use(c.s.wbuf.len() - c.s.wpos).omem;
             self.core.obuf_peaks.record(now, input, output);
@@ -482,4 +484,30 @@ impl Lp<'_> {
             self.core.pending_writes.extend(r);
         }
     }
+}
+
+/// Redis's clientsCronResizeQueryBuffer, for a query buffer wasting more than 4 KB: a
+/// client idle for over 2 seconds keeps only what it holds; otherwise a buffer over
+/// 32 KB and more than twice the recent peak is cut down to that peak, to what it holds,
+/// or to the end of the bulk being read, whichever is largest. The peak then starts over
+/// from what the buffer holds (or the bulk in progress).
+fn resize_query_buffer(s: &mut super::conn::Session) {
+    const WASTE: usize = 4 * 1024;
+    const RESIZE_THRESHOLD: usize = 32 * 1024;
+    let len = s.rbuf.len();
+    let cap = s.rbuf.capacity();
+    let bulk_end = s.parser.frame_len_hint().map(|f| s.rpos.saturating_add(f));
+    if cap - len > WASTE {
+        if s.client.last_interaction.elapsed() > Duration::from_secs(2) {
+            if len == 0 {
+                s.rbuf = Vec::new();
+            } else {
+                s.rbuf.shrink_to_fit();
+            }
+        } else if cap > RESIZE_THRESHOLD && cap / 2 > s.rbuf_peak {
+            let keep = len.max(s.rbuf_peak).max(bulk_end.unwrap_or(0));
+            s.rbuf.shrink_to(keep);
+        }
+    }
+    s.rbuf_peak = len.max(bulk_end.unwrap_or(0));
 }
