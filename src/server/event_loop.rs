@@ -103,6 +103,10 @@ impl Server {
         let mut store = Store::new(config.databases);
         store.notify_flags = config.notify_keyspace_events;
         store.access = crate::store::AccessPolicy::from_config(&config);
+        // After `--port 0`, CONFIG GET port says which port the kernel picked (and
+        // CONFIG SET bind listens there).
+        let mut config = config;
+        config.port = port;
         let mut core = Core::new(config);
         core.port = port;
         core.io = Io {

@@ -198,13 +198,14 @@ fn resolve(host: &str, port: u16) -> Result<SocketAddr, (&'static str, io::Error
 }
 
 impl Core {
-    /// Moves the listeners to `bind` at `port` (CONFIG SET port / bind). The new set is
+    /// Moves the listeners to the configured `bind` and `port` (CONFIG SET port / bind). The new set is
     /// bound before the old one closes, reusing the sockets of addresses that stay; when
     /// that fails because an old socket holds the port (a wildcard and a specific address),
     /// the old ones close first and come back if the new set still fails. Port 0 closes
     /// every listener, as in Redis. Connections stay. On failure the old listeners remain
     /// and the error was logged.
-    pub(crate) fn rebind_listeners(&mut self, port: u16) -> Result<(), ()> {
+    pub(crate) fn rebind_listeners(&mut self) -> Result<(), ()> {
+        let port = self.config.port;
         let bind = self.config.bind.clone();
         let backlog = self.config.tcp_backlog;
         let mut old: Vec<Option<TcpListener>> = std::mem::take(&mut self.io.listeners)

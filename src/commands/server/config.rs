@@ -45,7 +45,6 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
         .map(|i| (a.get(i), a.get(i + 1)))
         .collect();
     let before = ctx.srv.config().clone();
-    let port_before = ctx.srv.port();
     let changed = ctx.srv.set_config(&pairs).map_err(reply_error)?;
     for (i, &name) in changed.iter().enumerate() {
         if let Err(e) = apply_config_change(ctx, name) {
@@ -62,7 +61,7 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
                 }
             }
             if applied.iter().any(|n| matches!(*n, "port" | "bind"))
-                && ctx.srv.rebind_listeners(port_before).is_err()
+                && ctx.srv.rebind_listeners().is_err()
             {
                 log::warn!(
                     "Failed applying restored failed CONFIG SET command: Unable to listen on this port. Check server logs."
@@ -80,26 +79,20 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
 /// directive name. An error leaves that state as it was and becomes CONFIG SET's reply
 /// (CONFIG SET then restores the previous values).
 pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
-    // The listeners move (Redis's updatePort and applyBind). Port 0 closes them; a new
-    // bind list keeps the port actually in use (the kernel's pick after `--port 0`).
-    if name == "port" {
-        let port = ctx.srv.config().port;
-        if ctx.srv.rebind_listeners(port).is_err() {
-            return Err(reply_error(ConfigError::set_failed(
-                "port",
-                "Unable to listen on this port. Check server logs.",
-            )));
-        }
+    // The listeners move (Redis's updatePort and applyBind), both to the new `bind` at
+    // the new `port`, whichever the CONFIG SET changed. Port 0 closes them.
+    if name == "port" && ctx.srv.rebind_listeners().is_err() {
+        return Err(reply_error(ConfigError::set_failed(
+            "port",
+            "Unable to listen on this port. Check server logs.",
+        )));
     }
-    if name == "bind" {
-        let port = ctx.srv.port();
-        if ctx.srv.rebind_listeners(port).is_err() {
-            log::warn!("Failed to bind");
-            return Err(reply_error(ConfigError::set_failed(
-                "bind",
-                "Failed to bind to specified addresses.",
-            )));
-        }
+    if name == "bind" && ctx.srv.rebind_listeners().is_err() {
+        log::warn!("Failed to bind");
+        return Err(reply_error(ConfigError::set_failed(
+            "bind",
+            "Failed to bind to specified addresses.",
+        )));
     }
     // The append-only file: turning it on starts a rewrite that writes its base.
     // (`apply_aof_config` turns appendonly back off when that fails.)
