@@ -443,7 +443,7 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
         // from this handler's borrows, which are not touched meanwhile.
         unsafe { crate::scripting::run::call_function(t.l, &mut run, &spec) };
     }
-    let stopped_by_shutdown = ctx.srv.shutdown_requested().is_some()
+    let stopped_by_shutdown = ctx.srv.shutdown_requested().is_some_and(|s| s.by.is_some())
         && ctx
             .srv
             .scripting()

@@ -90,6 +90,16 @@ impl Loader<'_> {
                 if e.d.flags & MULTI_ARG == 0 && argv.len() != 2 {
                     return Err(fatal(here, "wrong number of arguments"));
                 }
+                // A multi-argument directive given one non-empty argument has it split
+                // again (so `--bind "a b"` and `save "3600 1"` work), as in Redis.
+                let split;
+                let values = match values {
+                    [one] if e.d.flags & MULTI_ARG != 0 && !one.is_empty() => {
+                        split = split_args(one).unwrap_or_default();
+                        split.as_slice()
+                    }
+                    _ => values,
+                };
                 e.d.set(self.c, values, &mut self.ctx)
                     .map_err(|m| fatal(here, m))?;
                 continue;

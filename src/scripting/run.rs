@@ -1016,7 +1016,9 @@ unsafe fn script_interrupt(run: &mut RunCtx) -> Option<&'static [u8]> {
         log::warn!("Lua script killed by user with SCRIPT KILL.");
         return Some(b"Script killed by user with SCRIPT KILL...");
     }
-    if core.shutdown_requested().is_some() {
+    // SHUTDOWN NOSAVE stops the script; a signal's shutdown waits for it, as in Redis
+    // (a second SIGINT exits at once).
+    if core.shutdown_requested().is_some_and(|s| s.by.is_some()) {
         return Some(b"Script killed by user with SCRIPT KILL...");
     }
     None

@@ -15,6 +15,9 @@ pub struct Session {
     pub rbuf: Vec<u8>,
     /// Start of the first unparsed frame in `rbuf`.
     pub rpos: usize,
+    /// The most `rbuf` held since the client cron last looked (Redis's querybuf_peak):
+    /// how much of its capacity the client recently needed.
+    pub rbuf_peak: usize,
     pub wbuf: Vec<u8>,
     /// How much of `wbuf` is already written.
     pub wpos: usize,

@@ -10,18 +10,17 @@
 //! (`Server::lp`). `while_blocked.rs` runs one step of the same loop from inside a command.
 
 use super::client::Client;
-use super::listener::bind_listener;
+use super::listener::{listen_to_port, register_all, Bound};
 use super::{busy_poll, evict, Core, Shutdown};
 use crate::config::Config;
 use crate::store::Store;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Registry, Token};
 use std::io;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// Tokens at and above this are listeners and signals, below it connections.
-const LISTENER_BASE: usize = usize::MAX / 2;
+pub(super) const LISTENER_BASE: usize = usize::MAX / 2;
 const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 
 /// The whole server: the keyspace and the rest of the state (the loop's handles are
@@ -73,58 +72,28 @@ impl Server {
     /// Binds the listeners and prepares the loop.
     pub fn new(config: Config) -> io::Result<Server> {
         let poll = Poll::new()?;
-        let mut listeners = Vec::new();
-        let mut port = config.port;
-        for (i, b) in config.bind.iter().enumerate() {
-            let (optional, host) = match b.strip_prefix('-') {
-                Some(h) => (true, h),
-                None => (false, b.as_str()),
-            };
-            let host = match host {
-                "*" => "0.0.0.0",
-                "::*" => "::",
-                h => h,
-            };
-            let addr: SocketAddr = match host.parse::<std::net::IpAddr>() {
-                Ok(ip) => SocketAddr::new(ip, port),
-                Err(_) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("Invalid bind address '{b}'"),
-                    ))
-                }
-            };
-            match bind_listener(addr, config.tcp_backlog) {
-                Ok(mut l) => {
-                    if port == 0 {
-                        port = l.local_addr()?.port();
-                    }
-                    poll.registry().register(
-                        &mut l,
-                        Token(LISTENER_BASE + i),
-                        Interest::READABLE,
-                    )?;
-                    listeners.push(l);
-                }
-                Err(e) if optional => {
-                    log::warn!(
-                        "Warning: Could not create server TCP listening socket {b}:{port}: {e}"
-                    );
-                }
-                Err(e) => {
-                    return Err(io::Error::new(
-                        e.kind(),
-                        format!("Could not create server TCP listening socket {host}:{port}: {e}"),
-                    ))
-                }
-            }
-        }
+        let (bound, warnings) = listen_to_port(&config.bind, config.port, config.tcp_backlog, &[]);
+        warnings.iter().for_each(|w| log::warn!("{w}"));
+        let (bound, port) = bound.map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                format!("Failed listening on port {} (tcp), aborting.", config.port),
+            )
+        })?;
+        let mut listeners: Vec<TcpListener> = bound
+            .into_iter()
+            .filter_map(|b| match b {
+                Bound::New(l) => Some(l),
+                Bound::Kept(_) => None,
+            })
+            .collect();
         if listeners.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::AddrNotAvailable,
-                "Failed listening on port (tcp), aborting.",
+                "Configured to not listen anywhere, exiting.",
             ));
         }
+        register_all(poll.registry(), &mut listeners);
         let mut signals = signal_hook_mio::v1_0::Signals::new([
             signal_hook::consts::SIGTERM,
             signal_hook::consts::SIGINT,
@@ -134,6 +103,10 @@ impl Server {
         let mut store = Store::new(config.databases);
         store.notify_flags = config.notify_keyspace_events;
         store.access = crate::store::AccessPolicy::from_config(&config);
+        // After `--port 0`, CONFIG GET port says which port the kernel picked (and
+        // CONFIG SET bind listens there).
+        let mut config = config;
+        config.port = port;
         let mut core = Core::new(config);
         core.port = port;
         core.io = Io {
@@ -209,7 +182,9 @@ impl Lp<'_> {
             }
             self.before_sleep();
             if let Some(sd) = self.core.shutdown {
-                return self.finish(sd);
+                if let Some(code) = self.finish(sd) {
+                    return code;
+                }
             }
         }
     }
@@ -302,26 +277,65 @@ impl Lp<'_> {
         crate::persistence::open_on_start(self.store, &mut self.core.aof, &self.core.config)
     }
 
+    /// SIGINT and SIGTERM schedule a shutdown with the flags of `shutdown-on-sigint` /
+    /// `shutdown-on-sigterm`, as Redis's signal handler and cron do. A second SIGINT
+    /// while that shutdown is still pending (a busy script, loading) exits at once.
     fn handle_signals(&mut self) {
         let Some(signals) = self.core.io.signals.as_mut() else {
             return;
         };
-        for s in signals.pending() {
-            let name = if s == signal_hook::consts::SIGINT {
-                "SIGINT"
+        let pending: Vec<i32> = signals.pending().collect();
+        for s in pending {
+            let sigint = s == signal_hook::consts::SIGINT;
+            if sigint && self.core.shutdown.is_some_and(|sd| sd.by.is_none()) {
+                log::warn!("You insist... exiting now.");
+                std::process::exit(1);
+            }
+            if self.store.loading {
+                log::warn!("Received shutdown signal during loading, scheduling shutdown.");
+            } else if sigint {
+                log::warn!("Received SIGINT scheduling shutdown...");
             } else {
-                "SIGTERM"
+                log::warn!("Received SIGTERM scheduling shutdown...");
+            }
+            let flags = if sigint {
+                self.core.config.shutdown_on_sigint
+            } else {
+                self.core.config.shutdown_on_sigterm
             };
-            log::warn!("Received {name} scheduling shutdown...");
-            self.core.shutdown = Some(Shutdown {
-                nosave: false,
-                save: false,
-            });
+            self.core.shutdown = Some(Shutdown::from_flags(flags));
         }
     }
 
-    fn finish(&mut self, _sd: Shutdown) -> i32 {
+    /// The orderly shutdown (Redis's prepareForShutdown and finishShutdown). Returns the
+    /// exit status, or None when the shutdown failed and the server goes on: the AOF
+    /// being turned on has not written its first base yet and FORCE was not given (the
+    /// client of SHUTDOWN, if any, hears the error).
+    fn finish(&mut self, sd: Shutdown) -> Option<i32> {
         log::warn!("User requested shutdown...");
+        if self.core.aof.state == crate::persistence::AofState::WaitRewrite
+            && self.core.aof.child.is_some()
+        {
+            if sd.force {
+                log::warn!("Writing initial AOF. Exit anyway.");
+            } else {
+                log::warn!("Writing initial AOF, can't exit.");
+                log::warn!(
+                    "Errors trying to shut down the server. Check the logs for more information."
+                );
+                self.core.shutdown = None;
+                if let Some(by) = sd.by {
+                    if let Some(conn) = self.core.conn_mut(by) {
+                        let resp3 = conn.s.client.resp3;
+                        let e = "ERR Errors trying to SHUTDOWN. Check logs.";
+                        crate::resp::reply::Reply::new(&mut conn.s.wbuf, resp3).error(e);
+                        crate::commands::server::record_error(self.core, e);
+                        self.core.queue_write(by.key);
+                    }
+                }
+                return None;
+            }
+        }
         crate::scripting::ldb::kill_children(&mut self.core.scripting_mut().ldb_children);
         // Write out (and fsync) what the AOF holds before leaving; replies that
         // acknowledge writes go out only if that worked.
@@ -331,7 +345,7 @@ impl Lp<'_> {
             }
         }
         log::warn!("Redis is now ready to exit, bye bye...");
-        0
+        Some(0)
     }
 
     /// Everything that runs `hz` times a second.
@@ -400,14 +414,16 @@ impl Lp<'_> {
     }
 
     /// Per-client upkeep: output-buffer limits (a soft limit runs out while the client
-    /// sends nothing) and the recent peaks of buffer sizes INFO reports.
+    /// sends nothing), query buffers given back while idle or far larger than the recent
+    /// peak, and the recent peaks of buffer sizes INFO reports.
     fn clients_cron(&mut self) {
         let now = (crate::store::now_ms() / 1000) as u64;
         let mut closing = Vec::new();
         for t in 0..self.core.conns.capacity() {
-            let Some(c) = self.core.conns.get(t).filter(|c| !c.running) else {
+            let Some(c) = self.core.conns.get_mut(t).filter(|c| !c.running) else {
                 continue;
             };
+            resize_query_buffer(&mut c.s);
             let input = c.s.rbuf.capacity();
             let output = super::obuf::output_use(c.s.wbuf.len() - c.s.wpos).omem;
             let check = output > 0 || c.s.client.obuf_soft_since.is_some();
@@ -477,4 +493,30 @@ impl Lp<'_> {
             self.core.pending_writes.extend(r);
         }
     }
+}
+
+/// Redis's clientsCronResizeQueryBuffer, for a query buffer wasting more than 4 KB: a
+/// client idle for over 2 seconds keeps only what it holds; otherwise a buffer over
+/// 32 KB and more than twice the recent peak is cut down to that peak, to what it holds,
+/// or to the end of the bulk being read, whichever is largest. The peak then starts over
+/// from what the buffer holds (or the bulk in progress).
+fn resize_query_buffer(s: &mut super::conn::Session) {
+    const WASTE: usize = 4 * 1024;
+    const RESIZE_THRESHOLD: usize = 32 * 1024;
+    let len = s.rbuf.len();
+    let cap = s.rbuf.capacity();
+    let bulk_end = s.parser.frame_len_hint().map(|f| s.rpos.saturating_add(f));
+    if cap - len > WASTE {
+        if s.client.last_interaction.elapsed() > Duration::from_secs(2) {
+            if len == 0 {
+                s.rbuf = Vec::new();
+            } else {
+                s.rbuf.shrink_to_fit();
+            }
+        } else if cap > RESIZE_THRESHOLD && cap / 2 > s.rbuf_peak {
+            let keep = len.max(s.rbuf_peak).max(bulk_end.unwrap_or(0));
+            s.rbuf.shrink_to(keep);
+        }
+    }
+    s.rbuf_peak = len.max(bulk_end.unwrap_or(0));
 }

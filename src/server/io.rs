@@ -40,7 +40,8 @@ pub struct Frame {
 
 const READ_CHUNK: usize = 16 * 1024;
 /// Redis's PROTO_IOBUF_LEN-style threshold: a read buffer larger than this with nothing
-/// pending is given back.
+/// pending is given back. One that still holds part of a request, or a smaller one, is
+/// trimmed by the client cron while the client idles (`Lp::resize_query_buffer`).
 const IDLE_BUF_KEEP: usize = 64 * 1024;
 
 impl Lp<'_> {
@@ -108,6 +109,9 @@ impl Lp<'_> {
         }
         self.core.stats.net_input_bytes += total as u64;
         if total > 0 {
+            // Reading counts as interaction (idle time, `timeout`), as in Redis.
+            conn.s.client.last_interaction = self.core.loop_now;
+            conn.s.rbuf_peak = conn.s.rbuf_peak.max(conn.s.rbuf.len());
             self.process_input(token);
         }
         let Some(conn) = self.core.conns.get_mut(token) else {

@@ -50,11 +50,34 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::time::Instant;
 
-/// Why and how the server stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why and how the server stops: SHUTDOWN's flags, or those of `shutdown-on-sigint` /
+/// `shutdown-on-sigterm` for a signal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Shutdown {
     pub nosave: bool,
     pub save: bool,
+    /// Do not wait for replicas (there are none to wait for).
+    pub now: bool,
+    /// Exit even when what should be written cannot be (the initial AOF still being
+    /// written).
+    pub force: bool,
+    /// The client whose SHUTDOWN asked for it, which hears the error if the shutdown
+    /// fails; None for a signal.
+    pub by: Option<ClientRef>,
+}
+
+impl Shutdown {
+    /// The shutdown a signal asks for, from its directive's flags (0 is `default`).
+    pub fn from_flags(flags: u32) -> Shutdown {
+        use crate::config::shutdown_flags as f;
+        Shutdown {
+            nosave: flags & f::NOSAVE != 0,
+            save: flags & f::SAVE != 0,
+            now: flags & f::NOW != 0,
+            force: flags & f::FORCE != 0,
+            by: None,
+        }
+    }
 }
 
 /// A CLIENT PAUSE: until when, and whether every command waits or only those that
@@ -417,6 +440,12 @@ impl Core {
         pairs: &[(&[u8], &[u8])],
     ) -> Result<Vec<&'static str>, crate::config::ConfigError> {
         self.config.set(pairs)
+    }
+
+    /// Puts back a whole configuration saved before a CONFIG SET whose changes could not
+    /// all be applied (the caller undoes what was applied).
+    pub fn restore_config(&mut self, config: Config) {
+        self.config = config;
     }
 
     /// CONFIG REWRITE: writes the configuration back to its file.

@@ -31,21 +31,24 @@ pub fn lastsave(ctx: &mut Ctx, _a: &Args) -> CmdResult {
 
 /// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 pub fn shutdown(ctx: &mut Ctx, a: &Args) -> CmdResult {
-    let (mut nosave, mut save, mut abort, mut other) = (false, false, false, false);
+    let (mut nosave, mut save, mut abort) = (false, false, false);
+    let (mut now, mut force) = (false, false);
     for i in 1..a.len() {
         if a.is(i, "nosave") {
             nosave = true;
         } else if a.is(i, "save") {
             save = true;
-        } else if a.is(i, "now") || a.is(i, "force") {
-            other = true;
+        } else if a.is(i, "now") {
+            now = true;
+        } else if a.is(i, "force") {
+            force = true;
         } else if a.is(i, "abort") {
             abort = true;
         } else {
             return Err(Error::Syntax);
         }
     }
-    if (abort && (nosave || save || other)) || (nosave && save) {
+    if (abort && (nosave || save || now || force)) || (nosave && save) {
         return Err(Error::Syntax);
     }
     if abort {
@@ -56,7 +59,13 @@ pub fn shutdown(ctx: &mut Ctx, a: &Args) -> CmdResult {
     if let Some(busy) = ctx.srv.busy().filter(|_| !nosave) {
         return Err(Error::msg(busy.error()));
     }
-    ctx.srv.request_shutdown(Shutdown { nosave, save });
+    ctx.srv.request_shutdown(Shutdown {
+        nosave,
+        save,
+        now,
+        force,
+        by: Some(ctx.client.cref()),
+    });
     Ok(())
 }
 
@@ -351,13 +360,15 @@ mod tests {
         assert_eq!(e.run(&["shutdown", "foo"]), "-ERR syntax error\r\n");
         assert!(e.core.shutdown_requested().is_none());
         assert_eq!(e.run(&["shutdown", "nosave", "now"]), "");
-        assert_eq!(
-            e.core.shutdown_requested(),
-            Some(Shutdown {
-                nosave: true,
-                save: false
-            })
-        );
+        assert!(e
+            .core
+            .shutdown_requested()
+            .is_some_and(|s| Shutdown { by: None, ..s }
+                == Shutdown {
+                    nosave: true,
+                    now: true,
+                    ..Default::default()
+                }));
     }
 
     #[test]

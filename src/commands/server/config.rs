@@ -44,9 +44,31 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
         .step_by(2)
         .map(|i| (a.get(i), a.get(i + 1)))
         .collect();
+    let before = ctx.srv.config().clone();
     let changed = ctx.srv.set_config(&pairs).map_err(reply_error)?;
-    for name in changed {
-        apply_config_change(ctx, name)?;
+    for (i, &name) in changed.iter().enumerate() {
+        if let Err(e) = apply_config_change(ctx, name) {
+            // All or nothing, as in Redis: the previous values come back, and what the
+            // directives applied before this one did is undone (this one changed nothing).
+            log::warn!(
+                "Failed applying new configuration. Possibly related to new {name} setting. Restoring previous settings."
+            );
+            ctx.srv.restore_config(before);
+            let applied = changed.get(..i).unwrap_or_default();
+            for &n in applied.iter().filter(|n| !matches!(**n, "port" | "bind")) {
+                if let Err(e) = apply_config_change(ctx, n) {
+                    log::warn!("Failed applying restored failed CONFIG SET command: {e}");
+                }
+            }
+            if applied.iter().any(|n| matches!(*n, "port" | "bind"))
+                && ctx.srv.rebind_listeners().is_err()
+            {
+                log::warn!(
+                    "Failed applying restored failed CONFIG SET command: Unable to listen on this port. Check server logs."
+                );
+            }
+            return Err(e);
+        }
     }
     ctx.reply.ok();
     Ok(())
@@ -54,8 +76,24 @@ pub fn set(ctx: &mut Ctx, a: &Args) -> CmdResult {
 
 /// Applies what a changed directive means for state kept outside `Config` (everything
 /// the server reads from `Config` directly needs nothing). `name` is the canonical
-/// directive name. An error undoes nothing else and becomes CONFIG SET's reply.
+/// directive name. An error leaves that state as it was and becomes CONFIG SET's reply
+/// (CONFIG SET then restores the previous values).
 pub fn apply_config_change(ctx: &mut Ctx, name: &str) -> CmdResult {
+    // The listeners move (Redis's updatePort and applyBind), both to the new `bind` at
+    // the new `port`, whichever the CONFIG SET changed. Port 0 closes them.
+    if name == "port" && ctx.srv.rebind_listeners().is_err() {
+        return Err(reply_error(ConfigError::set_failed(
+            "port",
+            "Unable to listen on this port. Check server logs.",
+        )));
+    }
+    if name == "bind" && ctx.srv.rebind_listeners().is_err() {
+        log::warn!("Failed to bind");
+        return Err(reply_error(ConfigError::set_failed(
+            "bind",
+            "Failed to bind to specified addresses.",
+        )));
+    }
     // The append-only file: turning it on starts a rewrite that writes its base.
     // (`apply_aof_config` turns appendonly back off when that fails.)
     if matches!(name, "appendonly" | "appendfsync" | "aof-timestamp-enabled")
