@@ -881,3 +881,25 @@ fn reply_off_still_delivers_pubsub_pushes() {
         assert_eq!(c.read_reply(), b"+OK\r\n");
     }
 }
+
+/// Inline requests are unquoted in place when parsed; when a batch stops before running
+/// them (a blocking command, CLIENT PAUSE), they are parsed again as they were sent.
+#[test]
+fn inline_requests_after_a_stopped_batch_parse_the_same() {
+    let srv = Server::start();
+    let mut c = srv.connect();
+    c.send(b"BLPOP nol 0.01\r\nPING\r\nECHO \"a b\\x41\"\r\nECHO x  y\r\n");
+    assert_eq!(c.read_reply(), b"*-1\r\n");
+    assert_eq!(c.read_reply(), b"+PONG\r\n");
+    assert_eq!(c.read_reply(), b"$4\r\na bA\r\n");
+    assert_eq!(
+        c.read_reply(),
+        b"-ERR wrong number of arguments for 'echo' command\r\n"
+    );
+    let mut admin = srv.connect();
+    admin.send(b"CLIENT PAUSE 200 WRITE\r\n");
+    assert_eq!(admin.read_reply(), b"+OK\r\n");
+    c.send(b"SET \"k x\" 'v w'\r\nGET \"k x\"\r\n");
+    assert_eq!(c.read_reply(), b"+OK\r\n");
+    assert_eq!(c.read_reply(), b"$3\r\nv w\r\n");
+}

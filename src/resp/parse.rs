@@ -290,6 +290,11 @@ impl Parser {
         None
     }
 
+    /// Whether the next `parse` starts a new frame (nothing of one is pending).
+    pub fn at_frame_start(&self) -> bool {
+        self.stage == Stage::Start
+    }
+
     /// Forgets any partly read frame: the next `parse` starts a new one.
     pub fn reset(&mut self) {
         self.stage = Stage::Start;

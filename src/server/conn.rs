@@ -28,6 +28,10 @@ pub struct Session {
     pub frames: Vec<super::Frame>,
     pub batch_spans: Vec<Span>,
     pub batch_hashes: Vec<u64>,
+    /// The inline requests of the batch as they were before parsing rewrote them in
+    /// place (start in `rbuf`, bytes), put back when the batch stops before running them
+    /// so that they parse the same again.
+    pub inline_orig: Vec<(usize, Vec<u8>)>,
     pub client: Client,
 }
 

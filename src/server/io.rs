@@ -13,6 +13,7 @@
 use super::blocking::unregister;
 use super::call;
 use super::client::Client;
+use super::conn::Session;
 use super::event_loop::Lp;
 use super::obuf;
 use crate::commands::Args;
@@ -171,12 +172,20 @@ impl Lp<'_> {
             flat.clear();
             let mut pos = s.rpos;
             let mut error = None;
+            s.inline_orig.clear();
             while frames.len() < max {
                 let rest = match s.rbuf.get_mut(pos..) {
                     Some(rest) if !rest.is_empty() => rest,
                     _ => break,
                 };
                 let avail = rest.len();
+                if rest.first() != Some(&b'*') && s.parser.at_frame_start() {
+                    // Inline: parsing unquotes it in place; keep the line as sent.
+                    if let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+                        let line = rest.get(..nl).unwrap_or_default().to_vec();
+                        s.inline_orig.push((pos, line));
+                    }
+                }
                 // The parser never reports more than it was given; clamping keeps every
                 // frame inside `rbuf` by construction here.
                 match s.parser.parse(rest, &mut s.spans, &limits) {
@@ -234,6 +243,7 @@ impl Lp<'_> {
                         // CLIENT PAUSE: the frame stays unconsumed and runs when the
                         // pause ends; nothing after it runs before it.
                         s.parser.reset();
+                        restore_inline(&mut s, f.start);
                         self.core.paused.push(s.client.cref());
                         break 'batches;
                     }
@@ -257,6 +267,7 @@ impl Lp<'_> {
                     if changed || i + 1 < frames.len() || error.is_some() {
                         // What was parsed after this frame is parsed again later.
                         s.parser.reset();
+                        restore_inline(&mut s, f.end);
                     }
                     limits = now;
                     if stop {
@@ -421,6 +432,18 @@ impl Lp<'_> {
             }
         }
         self.store.update_tracking();
+    }
+}
+
+/// Puts back the inline requests of the batch from `from` on as they were sent, for them
+/// to be parsed again.
+fn restore_inline(s: &mut Session, from: usize) {
+    for (start, line) in s.inline_orig.drain(..) {
+        if start >= from {
+            if let Some(dst) = s.rbuf.get_mut(start..start + line.len()) {
+                dst.copy_from_slice(&line);
+            }
+        }
     }
 }
 
