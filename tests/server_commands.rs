@@ -184,6 +184,48 @@ fn monitor_and_reply_modes() {
     assert!(fed[3].ends_with(r#" "echo" "shown""#), "{fed:?}");
 }
 
+/// MONITOR shows a command once it ran (EXEC after the commands it ran, SELECT with the
+/// database it selected), and a script first, before its checks and its commands; as
+/// redis-server 7.0 does.
+#[test]
+fn monitor_order_and_databases_follow_redis() {
+    let srv = Server::start();
+    let mut m = srv.connect();
+    assert_eq!(m.text(&["monitor"]), "+OK");
+    let mut c = srv.connect();
+    assert_eq!(c.text(&["select", "2"]), "+OK");
+    assert_eq!(c.text(&["multi"]), "+OK");
+    assert_eq!(c.text(&["select", "3"]), "+QUEUED");
+    assert_eq!(c.text(&["set", "q", "1"]), "+QUEUED");
+    c.text(&["exec"]);
+    c.text(&["eval", "redis.call('set','x',1)", "0"]);
+    c.text(&["fcall", "nosuch", "x"]);
+    let fed: Vec<String> = (0..8).map(|_| m.read().concat()).collect();
+    let want = [
+        r#"[2 "#,
+        r#"[2 "#,
+        r#"[3 "#,
+        r#"[3 "#,
+        r#"[3 "#,
+        r#"[3 "#,
+        r#"[3 lua] "set" "x" "1""#,
+        r#"[3 "#,
+    ];
+    let ends = [
+        r#""select" "2""#,
+        r#""multi""#,
+        r#""select" "3""#,
+        r#""set" "q" "1""#,
+        r#""exec""#,
+        r#""eval" "redis.call('set','x',1)" "0""#,
+        r#""set" "x" "1""#,
+        r#""fcall" "nosuch" "x""#,
+    ];
+    for ((line, db), end) in fed.iter().zip(want).zip(ends) {
+        assert!(line.contains(db) && line.ends_with(end), "{fed:#?}");
+    }
+}
+
 #[test]
 fn shutdown_ends_the_process() {
     let mut srv = Server::start();

@@ -378,9 +378,6 @@ pub(crate) fn run_script(ctx: &mut Ctx, a: &Args, t: Target) -> CmdResult {
     let read_only = t.ro || (!compat && t.flags & script_flags::NO_WRITES != 0);
     let allow_oom = !compat && t.flags & script_flags::ALLOW_OOM != 0;
 
-    // EVAL is skip_monitor: MONITOR sees it here, before the commands it runs.
-    ctx.srv.monitor_command(ctx.client, a);
-
     let mut client = ctx
         .srv
         .scripting_mut()

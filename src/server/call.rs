@@ -538,8 +538,9 @@ pub fn call(
     args: Args,
     cmd: &'static CommandDef,
 ) {
-    // Commands replayed from the AOF are not shown (DEBUG LOADAOF), as in Redis.
-    if !core.monitors.is_empty() && !store.loading && !cmd.is(flags::SKIP_MONITOR | flags::ADMIN) {
+    // EVAL, FCALL... are skip_monitor, yet Redis shows them first thing, before any of
+    // their checks and the commands they run.
+    if cmd.is(flags::SCRIPT_FLAGS) && !core.monitors.is_empty() && !store.loading {
         core.feed_monitors(client, &args);
     }
     let saved_db = store.cur;
@@ -574,6 +575,12 @@ pub fn call(
     let usec = end.saturating_sub(start) / 1000;
     let (store, core, client, out) = (ctx.store, ctx.srv, ctx.client, ctx.reply.buf);
     client.last_cmd = TABLE.full_name(cmd);
+    // MONITOR sees a command once it ran, as in Redis: EXEC after the commands it ran,
+    // SELECT with the database it selected. Commands replayed from the AOF (DEBUG
+    // LOADAOF) are not shown; scripts were shown before they ran (above).
+    if !core.monitors.is_empty() && !store.loading && !cmd.is(flags::SKIP_MONITOR | flags::ADMIN) {
+        core.feed_monitors(client, &args);
+    }
 
     // Feed the AOF: deletions found on the way first, then the command if it changed data.
     if store.has_propagate() {

@@ -208,18 +208,6 @@ impl Core {
         self.config.maxmemory != 0 && !self.evict.fits(self.config.maxmemory)
     }
 
-    /// Shows a command on MONITOR outside `call` (EVAL and FCALL are `skip_monitor`,
-    /// yet Redis shows them before the commands they run).
-    pub fn monitor_command(
-        &mut self,
-        client: &super::client::Client,
-        args: &crate::commands::Args,
-    ) {
-        if !self.monitors.is_empty() {
-            self.feed_monitors(client, args);
-        }
-    }
-
     /// A script went past busy-reply-threshold: other clients get BUSY from now on.
     pub fn script_busy_started(&mut self, store: &mut Store, is_eval: bool) {
         self.busy = Some(if is_eval { Busy::Eval } else { Busy::Function });
