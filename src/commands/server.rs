@@ -15,6 +15,7 @@ mod config;
 mod debug;
 pub mod info;
 pub mod latency;
+mod lolwut;
 mod memory;
 
 use super::flags::*;
@@ -201,6 +202,9 @@ pub const COMMANDS: &[CommandDef] = &[
         .docs(&docs::DEBUG)
         .group(Group::Server),
     container("memory", Group::Server, MEMORY_SUBS).docs(&docs::MEMORY),
+    cmd("lolwut", -1, READONLY | FAST, lolwut::lolwut)
+        .docs(&docs::LOLWUT)
+        .group(Group::Server),
 ];
 
 /// A container without its subcommand: the dispatcher's arity check answers before this
@@ -872,6 +876,18 @@ mod docs {
         replaced_by: "",
         history: &[],
         args: &[arg("event", Str).opt().multi()],
+    };
+
+    pub const LOLWUT: Docs = Docs {
+        name: "lolwut",
+        summary: "Display some computer art and the Redis version",
+        since: "5.0.0",
+        complexity: "",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("version", Int).token("VERSION").opt()],
     };
 
     pub const MEMORY: Docs = Docs {
