@@ -4,7 +4,8 @@
 //! [columns] [squares per row] [squares per column]), with the same canvas, float
 //! arithmetic and use of the C library's `rand()` as redis-server, so the same random
 //! sequence gives the same picture. Any other version answers with the version line, as
-//! Redis 7.0 does for its own (unstable) version.
+//! Redis 7.0 does for its own (unstable) version. VERSION 6 draws a skyline
+//! (LOLWUT VERSION 6 [columns] [rows]) in terminal colors, the same way.
 
 #![deny(clippy::indexing_slicing)]
 
@@ -13,20 +14,21 @@ use crate::config::REDIS_VERSION;
 use crate::error::{CmdResult, Error};
 use crate::util::num::parse_i64;
 
-/// A black and white canvas; drawing outside it is a no-op.
+/// A canvas of colors (0 black to 3 white); drawing outside it is a no-op, reading
+/// outside it gives 0.
 struct Canvas {
     width: i32,
     height: i32,
-    pixels: Vec<bool>,
+    pixels: Vec<u8>,
 }
 
 impl Canvas {
-    fn new(width: i32, height: i32) -> Canvas {
+    fn new(width: i32, height: i32, background: u8) -> Canvas {
         let n = width.max(0) as usize * height.max(0) as usize;
         Canvas {
             width,
             height,
-            pixels: vec![false; n],
+            pixels: vec![background; n],
         }
     }
 
@@ -37,17 +39,17 @@ impl Canvas {
         Some(x as usize + y as usize * self.width as usize)
     }
 
-    fn set(&mut self, x: i32, y: i32) {
+    fn set(&mut self, x: i32, y: i32, color: u8) {
         if let Some(p) = self.index(x, y).and_then(|i| self.pixels.get_mut(i)) {
-            *p = true;
+            *p = color;
         }
     }
 
-    fn get(&self, x: i32, y: i32) -> bool {
+    fn get(&self, x: i32, y: i32) -> u8 {
         self.index(x, y)
             .and_then(|i| self.pixels.get(i))
             .copied()
-            .unwrap_or(false)
+            .unwrap_or(0)
     }
 
     /// Bresenham's line from (x1, y1) to (x2, y2).
@@ -57,7 +59,7 @@ impl Canvas {
         let sy = if y1 < y2 { 1 } else { -1 };
         let mut err = dx - dy;
         loop {
-            self.set(x1, y1);
+            self.set(x1, y1, 1);
             if x1 == x2 && y1 == y2 {
                 break;
             }
@@ -112,7 +114,7 @@ impl Canvas {
             for x in (0..self.width).step_by(2) {
                 let byte = BITS
                     .iter()
-                    .filter(|&&(dx, dy, _)| self.get(x + dx, y + dy))
+                    .filter(|&&(dx, dy, _)| self.get(x + dx, y + dy) != 0)
                     .fold(0, |b, &(_, _, bit)| b | (1 << bit));
                 s.push(char::from_u32(0x2800 + byte).unwrap_or(' '));
             }
@@ -144,7 +146,7 @@ fn schotter(cols: i32, per_row: i32, per_col: i32, rand: &mut dyn FnMut() -> i32
     let padding = if width > 4 { 2 } else { 0 };
     let side = (width - padding * 2) as f32 / per_row as f32;
     let height = (side * per_col as f32 + (padding * 2) as f32) as i32;
-    let mut canvas = Canvas::new(width, height);
+    let mut canvas = Canvas::new(width, height, 0);
     let max = libc::RAND_MAX as f32;
     for y in 0..per_col {
         for x in 0..per_row {
@@ -191,6 +193,129 @@ fn lolwut5(args: &[&[u8]], rand: &mut dyn FnMut() -> i32) -> Result<String, Erro
     ))
 }
 
+/// A skyscraper of LOLWUT 6: its left edge, size, color, and whether it has windows.
+struct Skyscraper {
+    xoff: i32,
+    width: i32,
+    height: i32,
+    windows: bool,
+    color: u8,
+}
+
+/// Draws a skyscraper standing on the bottom row; its windows are random grays.
+fn skyscraper(c: &mut Canvas, s: &Skyscraper, rand: &mut dyn FnMut() -> i32) {
+    let start = c.height - 1;
+    let end = start - s.height + 1;
+    for y in (end..=start).rev() {
+        for x in s.xoff..s.xoff + s.width {
+            // The roof is four pixels narrower.
+            if y == end && (x <= s.xoff + 1 || x >= s.xoff + s.width - 2) {
+                continue;
+            }
+            let mut color = s.color;
+            if s.windows
+                && x > s.xoff + 1
+                && x < s.xoff + s.width - 2
+                && y > end + 1
+                && y < start - 1
+            {
+                let relx = x - (s.xoff + 1);
+                let rely = y - (end + 1);
+                // Windows two pixels wide, one tall (terminal cells are not square).
+                if (relx / 2) % 2 != 0 && rely % 2 != 0 {
+                    loop {
+                        color = (1 + rand() % 2) as u8;
+                        if color != s.color {
+                            break;
+                        }
+                    }
+                    if relx % 2 != 0 {
+                        color = c.get(x - 1, y);
+                    }
+                }
+            }
+            c.set(x, y, color);
+        }
+    }
+}
+
+/// A skyline in the style of 8 bit games' parallax backgrounds: two rows of gray
+/// buildings behind black ones with windows.
+fn skyline(c: &mut Canvas, rand: &mut dyn FnMut() -> i32) {
+    for color in [2u8, 1] {
+        let mut offset = -10;
+        while offset < c.width {
+            offset += rand() % 8;
+            let width = 10 + rand() % 9;
+            let height = if color == 2 {
+                c.height / 2 + (rand() % c.height) / 2
+            } else {
+                c.height / 2 + (rand() % c.height) / 3
+            };
+            let s = Skyscraper {
+                xoff: offset,
+                width,
+                height,
+                windows: false,
+                color,
+            };
+            skyscraper(c, &s, rand);
+            offset += if color == 2 { width / 2 } else { width + 1 };
+        }
+    }
+    let mut offset = -10;
+    while offset < c.width {
+        offset += rand() % 8;
+        let mut width = 5 + rand() % 14;
+        if width % 4 != 0 {
+            width += width % 3;
+        }
+        let height = c.height / 3 + (rand() % c.height) / 2;
+        let s = Skyscraper {
+            xoff: offset,
+            width,
+            height,
+            windows: true,
+            color: 0,
+        };
+        skyscraper(c, &s, rand);
+        offset += width + 5;
+    }
+}
+
+/// LOLWUT VERSION 6 [columns] [rows]
+fn lolwut6(args: &[&[u8]], rand: &mut dyn FnMut() -> i32) -> Result<String, Error> {
+    let mut opts = [80i64, 20];
+    for (o, a) in opts.iter_mut().zip(args) {
+        *o = parse_i64(a).ok_or(Error::NotInteger)?;
+    }
+    let [cols, rows] = opts;
+    let mut c = Canvas::new(cols.clamp(1, 1000) as i32, rows.clamp(1, 1000) as i32, 3);
+    skyline(&mut c, rand);
+    let mut s = String::new();
+    for y in 0..c.height {
+        for x in 0..c.width {
+            let esc = match c.get(x, y) {
+                1 => "0;90;100m",
+                2 => "0;37;47m",
+                3 => "0;97;107m",
+                _ => "0;30;40m",
+            };
+            s.push_str("\x1b[");
+            s.push_str(esc);
+            s.push_str(" \x1b[0m");
+        }
+        if y != c.height - 1 {
+            s.push('\n');
+        }
+    }
+    s.push_str("\nDedicated to the 8 bit game developers of past and present.\n");
+    s.push_str("Original 8 bit image from Plaguemon by hikikomori. Redis ver. ");
+    s.push_str(REDIS_VERSION);
+    s.push('\n');
+    Ok(s)
+}
+
 /// LOLWUT [VERSION v] [...]
 pub fn lolwut(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let mut version = None;
@@ -204,6 +329,7 @@ pub fn lolwut(ctx: &mut Ctx, a: &Args) -> CmdResult {
     let rest: Vec<&[u8]> = (first..a.len()).map(|i| a.get(i)).collect();
     let text = match version {
         Some(5) => lolwut5(&rest, &mut c_rand)?,
+        Some(6) => lolwut6(&rest, &mut c_rand)?,
         _ => format!("Redis ver. {REDIS_VERSION}\n"),
     };
     ctx.reply.verbatim("txt", text.as_bytes());
@@ -236,6 +362,25 @@ mod tests {
              Georg Nees - schotter, plotter on paper, 1968. Redis ver. 7.0.15\n"
         );
         assert!(lolwut5(&[b"x"], &mut never).is_err());
+    }
+
+    #[test]
+    fn skyline_frame() {
+        let mut never = || 0;
+        assert_eq!(
+            lolwut6(&[b"2", b"1"], &mut never).unwrap(),
+            "\x1b[0;97;107m \x1b[0m\x1b[0;97;107m \x1b[0m\n\
+             Dedicated to the 8 bit game developers of past and present.\n\
+             Original 8 bit image from Plaguemon by hikikomori. Redis ver. 7.0.15\n"
+        );
+        let mut n = 0;
+        let mut counter = move || {
+            n += 1;
+            n
+        };
+        let r = lolwut6(&[], &mut counter).unwrap();
+        assert_eq!(r.lines().count(), 22);
+        assert!(r.contains("\x1b[0;30;40m \x1b[0m"));
     }
 
     #[test]
