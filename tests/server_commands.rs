@@ -423,3 +423,106 @@ fn disconnected_clients_leave_nothing_behind() {
     assert!(!replied_within(&mut n, 100));
     assert_eq!(n.text(&["ping"]), "+PONG");
 }
+
+/// MEMORY STATS as pairs (name, value) with the databases' maps flattened to
+/// "db.N.field".
+fn memory_stats(c: &mut Conn) -> Vec<(String, String)> {
+    let r = c.call(&["memory", "stats"]);
+    let mut out = Vec::new();
+    let mut it = r.into_iter().skip(1);
+    while let Some(k) = it.next() {
+        let k = k.trim_start_matches('$').to_string();
+        let v = it.next().expect("value");
+        if v.starts_with('*') || v.starts_with('%') {
+            let n: usize = v[1..].parse().expect("length");
+            let n = if v.starts_with('*') { n / 2 } else { n };
+            for _ in 0..n {
+                let f = it.next().expect("field");
+                let x = it.next().expect("field value");
+                out.push((format!("{k}.{}", f.trim_start_matches('$')), x));
+            }
+        } else {
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+#[test]
+fn memory_stats_fields_and_values() {
+    let srv = Server::start();
+    let mut c = srv.connect();
+    assert_eq!(c.text(&["set", "a", "1"]), "+OK");
+    assert_eq!(c.text(&["select", "3"]), "+OK");
+    assert_eq!(c.text(&["set", "b", "2", "ex", "100"]), "+OK");
+    let stats = memory_stats(&mut c);
+    let names: Vec<&str> = stats.iter().map(|(k, _)| k.as_str()).collect();
+    let expected = [
+        "peak.allocated",
+        "total.allocated",
+        "startup.allocated",
+        "replication.backlog",
+        "clients.slaves",
+        "clients.normal",
+        "cluster.links",
+        "aof.buffer",
+        "lua.caches",
+        "functions.caches",
+        "db.0.overhead.hashtable.main",
+        "db.0.overhead.hashtable.expires",
+        "db.0.overhead.hashtable.slot-to-keys",
+        "db.3.overhead.hashtable.main",
+        "db.3.overhead.hashtable.expires",
+        "db.3.overhead.hashtable.slot-to-keys",
+        "overhead.total",
+        "keys.count",
+        "keys.bytes-per-key",
+        "dataset.bytes",
+        "dataset.percentage",
+        "peak.percentage",
+        "allocator.allocated",
+        "allocator.active",
+        "allocator.resident",
+        "allocator-fragmentation.ratio",
+        "allocator-fragmentation.bytes",
+        "allocator-rss.ratio",
+        "allocator-rss.bytes",
+        "rss-overhead.ratio",
+        "rss-overhead.bytes",
+        "fragmentation",
+        "fragmentation.bytes",
+    ];
+    assert_eq!(names, expected);
+    let get = |k: &str| -> String {
+        stats
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .expect(k)
+    };
+    let int = |k: &str| -> i64 { get(k)[1..].parse().expect(k) };
+    assert_eq!(get("keys.count"), ":2");
+    assert!(int("total.allocated") > 0);
+    assert!(int("peak.allocated") >= int("total.allocated"));
+    assert!(int("clients.normal") > 0);
+    assert!(int("db.3.overhead.hashtable.expires") > 0);
+    assert_eq!(
+        int("dataset.bytes"),
+        (int("total.allocated") - int("overhead.total")).max(0)
+    );
+    let ratio: f64 = get("fragmentation")[1..].parse().expect("a double");
+    assert!(ratio > 0.0);
+    // The same accounting as INFO memory.
+    let info = c.text(&["info", "memory"]);
+    assert!(info.contains("used_memory_overhead:"));
+    // RESP3: a map, the ratios as doubles.
+    c.call(&["hello", "3"]);
+    let r = c.call(&["memory", "stats"]);
+    assert_eq!(r[0], "%29");
+    assert!(r.iter().any(|x| x.starts_with(',')));
+    let doctor = c.text(&["memory", "doctor"]);
+    assert!(
+        doctor.starts_with("$") && doctor.contains("Sam"),
+        "{doctor}"
+    );
+}

@@ -15,6 +15,8 @@ mod config;
 mod debug;
 pub mod info;
 pub mod latency;
+mod lolwut;
+mod memory;
 
 use super::flags::*;
 use super::{cmd, CommandDef, Ctx, Group, TABLE};
@@ -146,8 +148,20 @@ const LATENCY_SUBS: &[CommandDef] = &[
 ];
 
 const MEMORY_SUBS: &[CommandDef] = &[
-    cmd("help", 2, HELP, admin::memory_help)
+    cmd("doctor", 2, 0, memory::doctor)
+        .docs(&docs::MEMORY_DOCTOR)
+        .group(Group::Server),
+    cmd("help", 2, HELP, memory::help)
         .docs(&docs::MEMORY_HELP)
+        .group(Group::Server),
+    cmd("malloc-stats", 2, 0, memory::malloc_stats)
+        .docs(&docs::MEMORY_MALLOC_STATS)
+        .group(Group::Server),
+    cmd("purge", 2, 0, memory::purge)
+        .docs(&docs::MEMORY_PURGE)
+        .group(Group::Server),
+    cmd("stats", 2, 0, memory::stats)
+        .docs(&docs::MEMORY_STATS)
         .group(Group::Server),
     cmd("usage", -3, READONLY, admin::memory_usage)
         .docs(&docs::MEMORY_USAGE)
@@ -188,6 +202,9 @@ pub const COMMANDS: &[CommandDef] = &[
         .docs(&docs::DEBUG)
         .group(Group::Server),
     container("memory", Group::Server, MEMORY_SUBS).docs(&docs::MEMORY),
+    cmd("lolwut", -1, READONLY | FAST, lolwut::lolwut)
+        .docs(&docs::LOLWUT)
+        .group(Group::Server),
 ];
 
 /// A container without its subcommand: the dispatcher's arity check answers before this
@@ -861,6 +878,18 @@ mod docs {
         args: &[arg("event", Str).opt().multi()],
     };
 
+    pub const LOLWUT: Docs = Docs {
+        name: "lolwut",
+        summary: "Display some computer art and the Redis version",
+        since: "5.0.0",
+        complexity: "",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("version", Int).token("VERSION").opt()],
+    };
+
     pub const MEMORY: Docs = Docs {
         name: "memory",
         summary: "A container for memory diagnostics commands",
@@ -873,9 +902,57 @@ mod docs {
         args: &[],
     };
 
+    pub const MEMORY_DOCTOR: Docs = Docs {
+        name: "memory|doctor",
+        summary: "Outputs memory problems report",
+        since: "4.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
     pub const MEMORY_HELP: Docs = Docs {
         name: "memory|help",
         summary: "Show helpful text about the different subcommands",
+        since: "4.0.0",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const MEMORY_MALLOC_STATS: Docs = Docs {
+        name: "memory|malloc-stats",
+        summary: "Show allocator internal stats",
+        since: "4.0.0",
+        complexity: "Depends on how much memory is allocated, could be slow",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const MEMORY_PURGE: Docs = Docs {
+        name: "memory|purge",
+        summary: "Ask the allocator to release memory",
+        since: "4.0.0",
+        complexity: "Depends on how much memory is allocated, could be slow",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const MEMORY_STATS: Docs = Docs {
+        name: "memory|stats",
+        summary: "Show memory usage details",
         since: "4.0.0",
         complexity: "O(1)",
         doc_flags: &[],

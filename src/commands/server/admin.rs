@@ -244,20 +244,6 @@ pub fn memory_usage(ctx: &mut Ctx, a: &Args) -> CmdResult {
     Ok(())
 }
 
-/// MEMORY HELP
-pub fn memory_help(ctx: &mut Ctx, _a: &Args) -> CmdResult {
-    help_reply(
-        ctx,
-        "MEMORY",
-        &[
-            "USAGE <key> [SAMPLES <count>]",
-            "    Return memory in bytes used by <key> and its value. Nested values are",
-            "    sampled up to <count> times (default: 5, 0 means sample all).",
-        ],
-    );
-    Ok(())
-}
-
 /// The RDB length of a string: as an integer when it is one that fits 32 bits, else
 /// its length prefix and bytes (without compression).
 pub(super) fn serialized_string_len(s: &[u8]) -> usize {

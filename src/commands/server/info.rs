@@ -48,7 +48,7 @@ pub fn used_memory() -> u64 {
 }
 
 /// (active, resident) bytes from jemalloc; call after `used_memory` refreshed the epoch.
-fn allocator_active_resident() -> (u64, u64) {
+pub(super) fn allocator_active_resident() -> (u64, u64) {
     #[cfg(not(target_env = "msvc"))]
     {
         (
@@ -549,21 +549,85 @@ fn aof_fields(s: &mut String, store: &Store, aof: &crate::persistence::AofFeed) 
     }
 }
 
+/// What memory is spent on, as Redis's `getMemoryOverheadData` splits it: shared by
+/// INFO memory, MEMORY STATS and MEMORY DOCTOR.
+#[derive(Debug, Default)]
+pub struct MemOverhead {
+    pub peak: u64,
+    pub used: u64,
+    pub startup: u64,
+    pub clients_normal: u64,
+    pub aof_buffer: u64,
+    pub lua_caches: u64,
+    pub functions_caches: u64,
+    /// (db index, main table bytes, expires table bytes) of each non-empty database.
+    pub dbs: Vec<(usize, u64, u64)>,
+    pub overhead_total: u64,
+    pub total_keys: u64,
+    pub dataset: u64,
+    pub active: u64,
+    pub resident: u64,
+    pub rss: u64,
+}
+
+impl MemOverhead {
+    /// Refreshes the peak and measures.
+    pub fn measure(store: &Store, core: &mut Core) -> MemOverhead {
+        let used = update_memory_peak(core.diag_mut());
+        let (active, resident) = allocator_active_resident();
+        let sc = core.scripting();
+        let lua_caches = sc.eval_scripts_memory() as u64;
+        let functions_caches = sc.functions.overhead_memory() as u64;
+        let mut m = MemOverhead {
+            peak: core.diag().mem_peak,
+            used,
+            startup: core.diag().mem_startup,
+            clients_normal: clients_memory(core),
+            aof_buffer: core.aof().buf.capacity() as u64,
+            lua_caches,
+            functions_caches,
+            active,
+            resident,
+            rss: rss(),
+            ..Default::default()
+        };
+        let mut tables = 0;
+        for (i, d) in store.dbs().iter().enumerate() {
+            let (main, exp) = (d.keys.table_bytes() as u64, d.expires.table_bytes() as u64);
+            tables += main + exp;
+            if !d.is_empty() {
+                m.total_keys += d.len() as u64;
+                m.dbs.push((i, main, exp));
+            }
+        }
+        m.overhead_total = m.startup
+            + m.clients_normal
+            + m.aof_buffer
+            + m.lua_caches
+            + m.functions_caches
+            + tables;
+        m.dataset = used.saturating_sub(m.overhead_total);
+        m
+    }
+
+    /// Memory allocated since startup (1 when there is none, as Redis divides by it).
+    pub fn net_usage(&self) -> u64 {
+        if self.used > self.startup {
+            self.used - self.startup
+        } else {
+            1
+        }
+    }
+}
+
 fn memory_section(s: &mut String, store: &Store, core: &mut Core) {
-    let used = update_memory_peak(core.diag_mut());
-    let (active, resident) = allocator_active_resident();
-    let rss = rss();
-    let peak = core.diag().mem_peak;
-    let startup = core.diag().mem_startup;
-    let clients = clients_memory(core);
-    let tables: u64 = store
-        .dbs()
-        .iter()
-        .map(|d| (d.keys.table_bytes() + d.expires.table_bytes()) as u64)
-        .sum();
-    let aof_buf = core.aof().buf.capacity() as u64;
-    let overhead = startup + clients + tables + aof_buf;
-    let dataset = used.saturating_sub(overhead);
+    let m = MemOverhead::measure(store, core);
+    let (used, active, resident, rss) = (m.used, m.active, m.resident, m.rss);
+    let (peak, startup) = (m.peak, m.startup);
+    let clients = m.clients_normal;
+    let aof_buf = m.aof_buffer;
+    let overhead = m.overhead_total;
+    let dataset = m.dataset;
     let net = used.saturating_sub(startup);
     let sysmem = total_system_memory();
     let maxmem = core.config().maxmemory;
