@@ -485,4 +485,61 @@ mod tests {
         assert_eq!(e.run(&["latency", "reset", "nosuch", "command"]), ":1\r\n");
         assert_eq!(e.run(&["latency", "reset"]), ":0\r\n");
     }
+
+    #[test]
+    fn graph_is_redis_sparkline() {
+        let mut s = EventSeries::default();
+        for (t, ms) in [(98, 300), (99, 150), (100, 200)] {
+            s.samples.push_back((t, ms));
+        }
+        s.max = 300;
+        let want = format!(
+            "command - high 300 ms, low 150 ms (all time high 300 ms)\n{}\n\
+             #  \n|  \n| o\n|_|\n   \n210\nsss\n",
+            "-".repeat(80)
+        );
+        assert_eq!(graph_text("command", &s, 100), want);
+        // Equal samples sit on the bottom row; labels in minutes past a minute.
+        let mut s = EventSeries::default();
+        s.samples.push_back((0, 5));
+        s.samples.push_back((1, 5));
+        let g = graph_text("x", &s, 121);
+        assert!(g.ends_with("\n  \n  \n  \n__\n  \n22\nmm\n"), "{g:?}");
+    }
+
+    #[test]
+    fn doctor_texts() {
+        let mut e = Env::new();
+        let r = e.run(&["latency", "doctor"]);
+        assert!(r.contains("I'm sorry, Dave, I can't do that. Latency monitoring is disabled"));
+        e.core.config_mut().latency_monitor_threshold = 100;
+        let r = e.run(&["latency", "doctor"]);
+        assert!(r.contains("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n"));
+        sample_if_needed(&mut e.core, "command", 300_000);
+        let r = e.run(&["latency", "doctor"]);
+        assert!(r.contains("1. command: 1 latency spikes (average 300ms, mean deviation 0ms, period 1.00 sec). Worst all time event 300ms.\n"), "{r}");
+        assert!(r.contains("- Check your Slow Log"), "{r}");
+        assert!(e
+            .run(&["latency", "graph", "nosuch"])
+            .starts_with("-ERR No samples available for event 'nosuch'"));
+    }
+
+    #[test]
+    fn histogram_reply() {
+        let mut e = Env::new();
+        assert_eq!(e.run(&["latency", "histogram"]), "*0\r\n");
+        assert!(e.core.config().latency_tracking, "on by default");
+        e.run(&["get", "x"]);
+        e.run(&["get", "x"]);
+        let want = "*2\r\n$3\r\nget\r\n*4\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n*";
+        let r = e.run(&["latency", "histogram", "GET", "nosuch", "set"]);
+        assert!(r.starts_with(want), "{r}");
+        assert!(r.ends_with(":2\r\n"), "{r}");
+        // Tracking off: nothing more is recorded.
+        e.core.config_mut().latency_tracking = false;
+        e.run(&["get", "x"]);
+        assert!(e
+            .run(&["latency", "histogram", "get"])
+            .contains(":2\r\n$14"));
+    }
 }
