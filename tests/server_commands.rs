@@ -526,3 +526,83 @@ fn memory_stats_fields_and_values() {
         "{doctor}"
     );
 }
+
+/// The `histogram_usec` map of one command in a LATENCY HISTOGRAM reply (flattened by
+/// `read_reply`): (calls, [(usec, cumulative count)]).
+fn histogram_of(reply: &[String], name: &str) -> Option<(i64, Vec<(i64, i64)>)> {
+    let at = reply.iter().position(|e| *e == format!("${name}"))?;
+    let int = |i: usize| -> i64 { reply[i].trim_start_matches(':').parse().expect("integer") };
+    // "$name", "*4" (RESP2 map), "$calls", ":N", "$histogram_usec", "*2k", pairs...
+    assert_eq!(reply[at + 2], "$calls");
+    let calls = int(at + 3);
+    let n: usize = reply[at + 5][1..].parse().expect("length");
+    let pairs = (0..n / 2)
+        .map(|k| (int(at + 6 + 2 * k), int(at + 7 + 2 * k)))
+        .collect();
+    Some((calls, pairs))
+}
+
+#[test]
+fn latency_histograms_and_latencystats() {
+    let srv = Server::start();
+    let mut c = srv.connect();
+    for i in 0..5 {
+        c.call(&["set", "k", &i.to_string()]);
+    }
+    c.call(&["get", "k"]);
+    c.call(&["config", "set", "maxmemory", "0"]);
+    let h = c.call(&["latency", "histogram", "set", "get", "nosuch", "config|set"]);
+    assert_eq!(h[0], "*6", "{h:?}");
+    let (calls, buckets) = histogram_of(&h, "set").expect("set histogram");
+    assert_eq!(calls, 5);
+    // Cumulative counts grow to the number of calls, at power-of-two-like bounds.
+    assert_eq!(buckets.last().map(|b| b.1), Some(5), "{buckets:?}");
+    assert!(buckets
+        .windows(2)
+        .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+    assert_eq!(histogram_of(&h, "get").map(|x| x.0), Some(1));
+    assert_eq!(histogram_of(&h, "config|set").map(|x| x.0), Some(1));
+    // A container stands for its subcommands.
+    let all_config = c.call(&["latency", "histogram", "config"]);
+    assert!(histogram_of(&all_config, "config|set").is_some());
+
+    let info = c.text(&["info", "latencystats"]);
+    assert!(info.contains("# Latencystats\r\n"), "{info}");
+    let line = info
+        .split("\r\n")
+        .find(|l| l.starts_with("latency_percentiles_usec_set:"))
+        .expect("set line");
+    let fields: Vec<&str> = line.split(':').nth(1).expect("values").split(',').collect();
+    assert_eq!(fields.len(), 3, "{line}");
+    for (f, p) in fields.iter().zip(["p50=", "p99=", "p99.9="]) {
+        let v = f.strip_prefix(p).expect("percentile name");
+        assert_eq!(v.split('.').nth(1).map(str::len), Some(3), "{line}");
+    }
+    assert!(info.contains("latency_percentiles_usec_config|set:"));
+    // Not in the default INFO, but in INFO all.
+    assert!(!c.text(&["info"]).contains("Latencystats"));
+    assert!(c
+        .text(&["info", "all"])
+        .contains("latency_percentiles_usec_get:"));
+
+    // Other percentiles; then tracking off: the section is empty and nothing is recorded.
+    c.call(&[
+        "config",
+        "set",
+        "latency-tracking-info-percentiles",
+        "0 100",
+    ]);
+    let info = c.text(&["info", "latencystats"]);
+    assert!(info.contains("latency_percentiles_usec_get:p0="), "{info}");
+    assert!(info.contains(",p100="), "{info}");
+    c.call(&["config", "set", "latency-tracking", "no"]);
+    assert_eq!(c.text(&["info", "latencystats"]), "$# Latencystats\r\n");
+    c.call(&["get", "k"]);
+    let h = c.call(&["latency", "histogram", "get"]);
+    assert_eq!(histogram_of(&h, "get").map(|x| x.0), Some(1));
+    c.call(&["config", "set", "latency-tracking", "yes"]);
+
+    // CONFIG RESETSTAT forgets them.
+    c.call(&["config", "resetstat"]);
+    assert_eq!(c.call(&["latency", "histogram", "set", "get"]), ["*0"]);
+}

@@ -136,6 +136,15 @@ const LATENCY_SUBS: &[CommandDef] = &[
     cmd("help", 2, HELP, latency::help)
         .docs(&docs::LATENCY_HELP)
         .group(Group::Server),
+    cmd("doctor", 2, ADM, latency::doctor)
+        .docs(&docs::LATENCY_DOCTOR)
+        .group(Group::Server),
+    cmd("graph", 3, ADM, latency::graph)
+        .docs(&docs::LATENCY_GRAPH)
+        .group(Group::Server),
+    cmd("histogram", -2, ADM, latency::histogram)
+        .docs(&docs::LATENCY_HISTOGRAM)
+        .group(Group::Server),
     cmd("history", 3, ADM, latency::history)
         .docs(&docs::LATENCY_HISTORY)
         .group(Group::Server),
@@ -830,6 +839,30 @@ mod docs {
         args: &[],
     };
 
+    pub const LATENCY_DOCTOR: Docs = Docs {
+        name: "latency|doctor",
+        summary: "Return a human readable latency analysis report.",
+        since: "2.8.13",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[],
+    };
+
+    pub const LATENCY_GRAPH: Docs = Docs {
+        name: "latency|graph",
+        summary: "Return a latency graph for the event.",
+        since: "2.8.13",
+        complexity: "O(1)",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("event", Str)],
+    };
+
     pub const LATENCY_HELP: Docs = Docs {
         name: "latency|help",
         summary: "Show helpful text about the different subcommands.",
@@ -840,6 +873,19 @@ mod docs {
         replaced_by: "",
         history: &[],
         args: &[],
+    };
+
+    pub const LATENCY_HISTOGRAM: Docs = Docs {
+        name: "latency|histogram",
+        summary: "Return the cumulative distribution of latencies of a subset of commands or all.",
+        since: "7.0.0",
+        complexity:
+            "O(N) where N is the number of commands with latency information being retrieved.",
+        doc_flags: &[],
+        deprecated_since: "",
+        replaced_by: "",
+        history: &[],
+        args: &[arg("command", Str).opt().multi()],
     };
 
     pub const LATENCY_HISTORY: Docs = Docs {

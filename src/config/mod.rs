@@ -31,7 +31,7 @@ use crate::util::glob::glob_match;
 
 pub use error::ConfigError;
 use table::*;
-pub use table::{notify_flags_to_string, parse_memory, parse_notify_flags};
+pub use table::{format_percentile, notify_flags_to_string, parse_memory, parse_notify_flags};
 
 /// The Redis version this server reports (INFO, fatal config errors, `--version`).
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -1467,7 +1467,7 @@ pub(super) fn set_percentiles(
 }
 
 /// "%f" with trailing zeros (and a trailing dot) removed.
-pub(super) fn format_percentile(p: f64) -> String {
+pub fn format_percentile(p: f64) -> String {
     let s = format!("{:.6}", p);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

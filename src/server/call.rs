@@ -604,6 +604,12 @@ pub fn call(
     let st = core.cmd_stats.row(cmd);
     st.calls += 1;
     st.usec += usec;
+    // A command that blocks is timed when it is served, not now (as in Redis).
+    if core.config.latency_tracking && client.block_request.is_none() {
+        st.latency
+            .get_or_insert_with(Default::default)
+            .record(end.saturating_sub(start));
+    }
     if failed {
         st.failed_calls += 1;
         core.stats.failed_calls += 1;

@@ -32,6 +32,9 @@ pub struct CmdStat {
     pub usec: u64,
     pub failed_calls: u64,
     pub rejected_calls: u64,
+    /// Latency distribution (LATENCY HISTOGRAM, INFO latencystats), made at the first
+    /// call recorded while `latency-tracking` is on.
+    pub latency: Option<Box<crate::util::histogram::Histogram>>,
 }
 
 /// Per-command statistics, indexed by the table's row number (`CommandDef::id`).

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod glob;
+pub mod histogram;
 pub mod mem;
 pub mod num;
 pub mod split;

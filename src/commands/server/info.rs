@@ -29,6 +29,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("modules", true),
     ("commandstats", false),
     ("errorstats", true),
+    ("latencystats", false),
     ("cluster", true),
     ("keyspace", true),
 ];
@@ -456,6 +457,32 @@ fn section(s: &mut String, name: &str, store: &Store, core: &mut Core) {
                         st.rejected_calls,
                         st.failed_calls
                     );
+                }
+            }
+        }
+        "latencystats" => {
+            s.push_str("# Latencystats\r\n");
+            if core.config().latency_tracking {
+                let pct = &core.config().latency_tracking_info_percentiles;
+                for &c in &TABLE.all {
+                    for row in std::iter::once(c).chain(c.subcommands.iter()) {
+                        let Some(h) = core
+                            .cmd_stats()
+                            .get(row)
+                            .and_then(|st| st.latency.as_deref())
+                        else {
+                            continue;
+                        };
+                        let _ = write!(s, "latency_percentiles_usec_{}:", full_name(row));
+                        for (i, &p) in pct.iter().enumerate() {
+                            if i > 0 {
+                                s.push(',');
+                            }
+                            let v = h.value_at_percentile(p) as f64 / 1000.0;
+                            let _ = write!(s, "p{}={v:.3}", crate::config::format_percentile(p));
+                        }
+                        s.push_str("\r\n");
+                    }
                 }
             }
         }
