@@ -185,7 +185,7 @@ fn full_disk_under_always_exits_without_acknowledging() {
         assert!(Instant::now() < deadline, "the server did not exit");
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(srv.log().contains(
+    assert!(srv.log().eventually_contains(
         "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
     ));
     // Make room and restart: every acknowledged write is there, the directory loads.

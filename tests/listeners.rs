@@ -100,7 +100,7 @@ fn config_set_port_that_cannot_be_bound_keeps_the_old_one_and_rolls_back() {
     assert_eq!(ping_on(old), "+PONG\r\n");
     assert_eq!(config_get(&mut c, "port"), old.to_string());
     assert_eq!(info_field(&mut c, "server", "tcp_port"), old.to_string());
-    assert!(srv.log().contains(
+    assert!(srv.log().eventually_contains(
         "Failed applying new configuration. Possibly related to new port setting. Restoring previous settings."
     ));
     drop(taken);
@@ -135,10 +135,10 @@ fn config_set_bind_rebinds_or_fails_keeping_the_old_listeners() {
     );
     assert_eq!(config_get(&mut c, "bind"), "127.0.0.1 -::1");
     assert_eq!(ping_on(port), "+PONG\r\n");
-    assert!(srv
-        .log()
-        .contains("Warning: Could not create server TCP listening socket 10.255.255.1:"));
-    assert!(srv.log().contains("Failed to bind"));
+    assert!(srv.log().eventually_contains(
+        "Warning: Could not create server TCP listening socket 10.255.255.1:"
+    ));
+    assert!(srv.log().eventually_contains("Failed to bind"));
     // An optional address that is not there is skipped.
     ok(
         &mut c,
@@ -240,7 +240,9 @@ fn a_signal_shuts_down_with_its_directives_flags() {
         .eventually_contains("Received SIGTERM scheduling shutdown..."));
     assert!(!exits_within(&mut srv, Duration::from_millis(300)));
     assert_eq!(s(&c.call(&["PING"])), "+PONG\r\n");
-    assert!(srv.log().contains("Writing initial AOF, can't exit."));
+    assert!(srv
+        .log()
+        .eventually_contains("Writing initial AOF, can't exit."));
     ok(&mut c, &["CONFIG", "SET", "shutdown-on-sigint", "nosave"]);
     signal(&srv, libc::SIGINT);
     assert!(srv
@@ -253,7 +255,9 @@ fn a_signal_shuts_down_with_its_directives_flags() {
     );
     signal(&srv, libc::SIGTERM);
     assert!(exits_within(&mut srv, Duration::from_secs(10)));
-    assert!(srv.log().contains("Writing initial AOF. Exit anyway."));
+    assert!(srv
+        .log()
+        .eventually_contains("Writing initial AOF. Exit anyway."));
 }
 
 #[test]
@@ -269,7 +273,7 @@ fn a_second_sigint_while_the_shutdown_waits_exits_at_once() {
     assert!(srv.is_running());
     signal(&srv, libc::SIGINT);
     assert!(exits_within(&mut srv, Duration::from_secs(10)));
-    assert!(srv.log().contains("You insist... exiting now."));
+    assert!(srv.log().eventually_contains("You insist... exiting now."));
 }
 
 fn qbuf(c: &mut RawConn, name: &str) -> (u64, u64) {

@@ -216,7 +216,9 @@ fn pubsub_clients_have_their_own_class() {
             sent += 1;
         }
     }
-    assert!(server.log().contains("overcoming of output buffer limits"));
+    assert!(server
+        .log()
+        .eventually_contains("overcoming of output buffer limits"));
     // A normal client with the same backlog is not limited (its class has no limit).
     let _: () = redis::cmd("SET")
         .arg("big")
@@ -346,7 +348,7 @@ fn maxmemory_clients_evicts_the_largest_clients_first() {
     assert_eq!(&pong, b"+PONG\r\n", "a small client is left alone");
     let info: String = redis::cmd("INFO").arg("stats").query(&mut con).unwrap();
     assert!(info.contains("evicted_clients:2\r\n"), "{info}");
-    assert!(server.log().contains("Evicting client: id="));
+    assert!(server.log().eventually_contains("Evicting client: id="));
     // A client with NO-EVICT is kept however large.
     let mut kept = named(&server, "kept");
     kept.write_all(b"CLIENT NO-EVICT on\r\n").unwrap();
