@@ -1135,6 +1135,41 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Whatever a debugging client sends, reading it never panics, and a command
+        /// read has 1..=1024 arguments of 1..=1024 bytes, as ldbReplParseCommand allows.
+        #[test]
+        fn any_client_bytes_parse_without_a_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            framed in proptest::prelude::any::<bool>(),
+        ) {
+            let mut s = session(b"return 1");
+            s.cbuf = if framed {
+                let mut v = b"*2\r\n$1\r\np\r\n$".to_vec();
+                v.extend_from_slice(&bytes);
+                v
+            } else {
+                bytes.clone()
+            };
+            if let Ok(Some(argv)) = s.parse_command() {
+                proptest::prop_assert!(!argv.is_empty() && argv.len() <= 1024);
+                proptest::prop_assert!(argv.iter().all(|a| !a.is_empty() && a.len() <= 1024));
+            }
+        }
+
+        /// Any reply bytes shown to the debugging client never panic.
+        #[test]
+        fn any_reply_bytes_print_without_a_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let mut o = Vec::new();
+            let _ = reply_to_human(&mut o, &bytes, 0);
+            log_reply(&bytes);
+        }
+    }
+
     #[test]
     fn commands_parse_as_redis_parses_them() {
         let mut s = session(b"return 1");
