@@ -15,6 +15,7 @@
 //! `redis.call` through a thread-local pointer, set only while a session runs.
 
 use super::vm::{push_bytes, push_registry, to_bytes, State, REG_REAL_GLOBALS};
+use crate::util::split::repr_into;
 use mlua::ffi;
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, CStr};
@@ -475,27 +476,6 @@ pub fn kill_children(children: &mut Vec<libc::pid_t>) {
 
 // --- showing values ---
 
-/// sdscatrepr: a quoted string with C escapes.
-pub fn cat_repr(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'"');
-    for &c in s {
-        match c {
-            b'\\' | b'"' => {
-                out.push(b'\\');
-                out.push(c);
-            }
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            7 => out.extend_from_slice(b"\\a"),
-            8 => out.extend_from_slice(b"\\b"),
-            c if (0x20..0x7f).contains(&c) => out.push(c),
-            c => out.extend_from_slice(format!("\\x{c:02x}").as_bytes()),
-        }
-    }
-    out.push(b'"');
-}
-
 /// C's "%g".
 fn fmt_g(d: f64) -> Vec<u8> {
     let mut buf = [0u8; 64];
@@ -531,7 +511,7 @@ unsafe fn cat_value_rec(out: &mut Vec<u8>, l: State, idx: c_int, level: u32) {
     match t {
         ffi::LUA_TSTRING => {
             let s = to_bytes(l, idx).unwrap_or_default();
-            cat_repr(out, s);
+            repr_into(s, out);
         }
         ffi::LUA_TBOOLEAN => out.extend_from_slice(if ffi::lua_toboolean(l, idx) != 0 {
             b"true"
@@ -617,10 +597,10 @@ pub fn reply_to_human(out: &mut Vec<u8>, buf: &[u8], pos: usize) -> Option<usize
                 return Some(next);
             }
             let n = usize::try_from(n).ok()?;
-            cat_repr(out, buf.get(next..next + n)?);
+            repr_into(buf.get(next..next + n)?, out);
             return Some(next + n + 2);
         }
-        b'+' | b'-' => cat_repr(out, buf.get(pos..cr)?),
+        b'+' | b'-' => repr_into(buf.get(pos..cr)?, out),
         b'*' | b'~' => {
             let n = count();
             if t == b'*' && n == -1 {
@@ -1219,7 +1199,7 @@ mod tests {
         assert_eq!(fmt_g(0.1), b"0.1");
         assert_eq!(fmt_g(1e20), b"1e+20");
         let mut o = Vec::new();
-        cat_repr(&mut o, b"a\"\n\x01");
+        repr_into(b"a\"\n\x01", &mut o);
         assert_eq!(o, b"\"a\\\"\\n\\x01\"");
         assert_eq!(atoi(b" 12x"), 12);
         assert_eq!(atoi(b"-3"), -3);
